@@ -1,0 +1,1 @@
+"""BigCommerce: OAuth and callbacks, the API client, webhooks, and canonical mapping."""

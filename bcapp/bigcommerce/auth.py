@@ -1,0 +1,139 @@
+"""Single-click app authentication: the OAuth code exchange and signed_payload_jwt.
+
+The install callback exchanges a one-time code for the store's permanent token;
+load, uninstall and remove-user carry a JWT signed with our client secret.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+
+from bcapp.errors import BcappError
+
+STORE_CONTEXT = re.compile(r"^stores/([a-z0-9]{1,32})$")
+
+
+class InstallError(BcappError):
+    """The OAuth exchange failed; ``message`` tells the merchant what to do."""
+
+
+class CallbackRefused(BcappError):
+    """A signed_payload_jwt failed verification; ``message`` says why (for the log)."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What BigCommerce returned for a store's install."""
+
+    store_hash: str
+    access_token: str
+    scope: str
+    account_uuid: str
+    user: Mapping[str, Any]
+    owner: Mapping[str, Any]
+
+
+def store_hash_from(context: str) -> str:
+    """``stores/abc123`` → ``abc123``; anything else is refused."""
+    match = STORE_CONTEXT.match(context or "")
+    if not match:
+        raise InstallError("The install request did not name a store.")
+    return match.group(1)
+
+
+def exchange_code(
+    *,
+    login_url: str,
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str,
+    code: str,
+    scope: str,
+    context: str,
+    timeout: float,
+    transport: httpx.BaseTransport | None = None,
+) -> Grant:
+    """POST the code to ``{login_url}/oauth2/token`` and return the grant."""
+    store_hash = store_hash_from(context)
+    body = {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "code": code,
+        "scope": scope,
+        "grant_type": "authorization_code",
+        "redirect_uri": redirect_uri,
+        "context": context,
+    }
+    try:
+        with httpx.Client(timeout=timeout, transport=transport) as client:
+            response = client.post(f"{login_url.rstrip('/')}/oauth2/token", json=body)
+    except httpx.TimeoutException as exc:
+        raise InstallError("BigCommerce did not answer in time while confirming the install.") from exc
+    except httpx.HTTPError as exc:
+        raise InstallError("BigCommerce could not be reached while confirming the install.") from exc
+    return _grant_from(response, store_hash)
+
+
+def _grant_from(response: httpx.Response, store_hash: str) -> Grant:
+    if response.status_code != 200:
+        raise InstallError(
+            f"BigCommerce refused the install ({response.status_code}: {_error_text(response)})."
+        )
+    try:
+        data = response.json()
+        token = data["access_token"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InstallError("BigCommerce's answer to the install had no access token.") from exc
+    if data.get("context") and data["context"] != f"stores/{store_hash}":
+        raise InstallError("BigCommerce's answer named a different store.")
+    return Grant(
+        store_hash=store_hash,
+        access_token=token,
+        scope=data.get("scope", ""),
+        account_uuid=data.get("account_uuid", ""),
+        user=data.get("user") or {},
+        owner=data.get("owner") or data.get("user") or {},
+    )
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200] or response.reason_phrase
+    if isinstance(data, dict):
+        return str(data.get("error_description") or data.get("error") or data.get("title") or data)
+    return str(data)[:200]
+
+
+REQUIRED_CLAIMS = ["iat", "nbf", "exp", "aud", "iss", "sub", "user"]
+
+
+def verify_signed_payload(token: str, *, client_id: str, client_secret: str, leeway: int) -> dict:
+    """Verify a signed_payload_jwt (HS256 only, aud, iss=bc, times) and return its claims."""
+    if not token:
+        raise CallbackRefused("no signed_payload_jwt")
+    try:
+        claims = jwt.decode(
+            token,
+            client_secret,
+            algorithms=["HS256"],
+            audience=client_id,
+            issuer="bc",
+            leeway=leeway,
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.PyJWTError as exc:
+        raise CallbackRefused(f"invalid signed_payload_jwt: {exc}") from exc
+    match = STORE_CONTEXT.match(str(claims.get("sub", "")))
+    user = claims.get("user")
+    if not match or not isinstance(user, dict) or "id" not in user:
+        raise CallbackRefused("signed_payload_jwt lacks a store or a user")
+    claims["store_hash"] = match.group(1)
+    return claims

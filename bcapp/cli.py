@@ -1,0 +1,44 @@
+"""Command line: ``bcapp <command>`` (or ``flask --app bcapp <command>``).
+
+Commands: demo, rotate-keys, plus Flask-Migrate's ``db`` group. Flow commands
+(sync, resync, ensure-webhooks, purge-logs) register here as their flows land.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(rotate_keys)
+    app.cli.add_command(demo)
+
+
+@click.command("rotate-keys")
+@with_appcontext
+def rotate_keys() -> None:
+    """Re-encrypt every stored secret with the first key of ENCRYPTION_KEYS."""
+    from bcapp.rotation import rotate_all
+
+    counts = rotate_all()
+    click.echo(", ".join(f"{name}: {n}" for name, n in counts.items()) or "nothing to rotate")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    """Run the app with the sandboxes on embedded defaults (SQLite, embedded Redis)."""
+    from bcapp.demo import run_demo
+
+    run_demo(host=host, port=port)
+
+
+def main() -> None:
+    """Entry point of the ``bcapp`` script."""
+    from bcapp import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app())
+    cli.main(prog_name="bcapp")

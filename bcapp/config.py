@@ -1,0 +1,57 @@
+"""Configuration, read from the environment in one place.
+
+Every key may also be passed in the ``config`` mapping of ``create_app``
+(tests do). The README's configuration table documents the same names.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+#: name → (default, description). The README table is generated from this.
+SETTINGS: dict[str, tuple[Any, str]] = {
+    "BCAPP_ENV": ("production", "production, development, demo or test; production refuses unsafe defaults"),
+    "BC_CLIENT_ID": ("", "The app's client id from the BigCommerce developer portal"),
+    "BC_CLIENT_SECRET": ("", "The app's client secret (signs load JWTs and webhooks)"),
+    "APP_URL": ("http://localhost:5000", "Public base URL of the app (https in production)"),
+    "BC_LOGIN_URL": ("https://login.bigcommerce.com", "BigCommerce login service (OAuth token exchange)"),
+    "BC_API_URL": ("https://api.bigcommerce.com", "BigCommerce API base"),
+    "BC_ADMIN_URL": ("", "Control-panel base for admin links; default https://store-{hash}.mybigcommerce.com/manage"),
+    "SECRET_KEY": ("", "Signs in-app session tokens; required in production"),
+    "DATABASE_URL": ("", "SQLAlchemy URL; default a SQLite file in the instance folder"),
+    "REDIS_URL": ("", "Redis for queues, locks and rate budgets; demo falls back to an embedded Redis"),
+    "ENCRYPTION_KEYS": ("", "Comma-separated Fernet keys; the first encrypts, all decrypt"),
+    "SESSION_TOKEN_MAX_AGE": (3600, "Seconds an in-app session token stays valid"),
+    "JWT_LEEWAY": (60, "Seconds of clock skew allowed on signed_payload_jwt"),
+    "HTTP_TIMEOUT": (20.0, "Seconds before an outbound HTTP request times out"),
+    "LOG_RETENTION_DAYS": (30, "Default days activity-log entries are kept"),
+}
+
+_INT_KEYS = {"SESSION_TOKEN_MAX_AGE", "JWT_LEEWAY", "LOG_RETENTION_DAYS"}
+_FLOAT_KEYS = {"HTTP_TIMEOUT"}
+
+
+def _coerce(key: str, value: Any) -> Any:
+    if key in _INT_KEYS:
+        return int(value)
+    if key in _FLOAT_KEYS:
+        return float(value)
+    return value
+
+
+def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Merge defaults, the environment and ``overrides`` (highest wins)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for key, (default, _) in SETTINGS.items():
+        values[key] = _coerce(key, env.get(key, default))
+    for key, value in (overrides or {}).items():
+        values[key] = _coerce(key, value) if key in SETTINGS else value
+    return values
+
+
+def is_production(config: Mapping[str, Any]) -> bool:
+    """True unless the app runs as demo, development or test."""
+    return config.get("BCAPP_ENV", "production") == "production"

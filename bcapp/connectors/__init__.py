@@ -1,0 +1,40 @@
+"""ERP connectors: one package per ERP, registered by kind in ``CONNECTORS``.
+
+The registry is filled lazily (:func:`registry`) so importing ``bcapp`` never
+imports every ERP's client libraries.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from bcapp.connectors.base import Capability, Connector
+
+#: kind → "module:ClassName"; each ERP package adds its line here.
+CONNECTOR_PATHS: dict[str, str] = {}
+
+CONNECTORS: dict[str, type[Connector]] = {}
+
+
+def registry() -> dict[str, type[Connector]]:
+    """Import and return every registered connector class, keyed by kind."""
+    for kind, path in CONNECTOR_PATHS.items():
+        if kind not in CONNECTORS:
+            module, _, name = path.partition(":")
+            CONNECTORS[kind] = getattr(importlib.import_module(module), name)
+    return CONNECTORS
+
+
+def make_connector(kind: str, settings: dict[str, Any], **kwargs: Any) -> Connector:
+    """Build the connector of ``kind`` from decrypted settings."""
+    try:
+        cls = registry()[kind]
+    except KeyError:
+        from bcapp.errors import ConfigError
+
+        raise ConfigError(f"Unknown ERP type {kind!r}.") from None
+    return cls(settings, **kwargs)  # type: ignore[call-arg]
+
+
+__all__ = ["CONNECTORS", "CONNECTOR_PATHS", "Capability", "Connector", "make_connector", "registry"]

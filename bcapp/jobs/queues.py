@@ -1,0 +1,53 @@
+"""Queues and job bookkeeping shared by every job module.
+
+Job ids are deterministic (``store-{id}:{flow}``) so one flow is never queued
+twice for a store, and a store's jobs can be found and cancelled at uninstall.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from rq import Queue
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+
+from bcapp.extensions import redis_ext
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAMES = ("orders", "default", "catalog")
+
+
+def queue(name: str = "default") -> Queue:
+    """The named queue on the app's Redis."""
+    return Queue(name, connection=redis_ext.client, default_timeout=3600)
+
+
+def job_id(store_id: int, flow: str) -> str:
+    """Deterministic id of a store's flow job."""
+    return f"store-{store_id}:{flow}"
+
+
+def store_job_prefix(store_id: int) -> str:
+    return f"store-{store_id}:"
+
+
+def cancel_store_jobs(store_id: int) -> int:
+    """Cancel every queued or scheduled job of a store; returns how many."""
+    prefix = store_job_prefix(store_id)
+    cancelled = 0
+    try:
+        for name in QUEUE_NAMES:
+            q = queue(name)
+            ids = list(q.get_job_ids()) + list(ScheduledJobRegistry(queue=q).get_job_ids())
+            for jid in ids:
+                if jid.startswith(prefix):
+                    job = Job.fetch(jid, connection=q.connection)
+                    job.cancel()
+                    job.delete()
+                    cancelled += 1
+    except Exception:  # Redis down must not block an uninstall; jobs re-check the store
+        current_app.logger.exception("could not cancel the jobs of store %s", store_id)
+    return cancelled

@@ -1,0 +1,31 @@
+"""Web layer: blueprints that verify, store, enqueue and answer; never call an ERP."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, g
+
+from bcapp.web.session import FIELD, HEADER, app_url
+
+
+def register_blueprints(app: Flask) -> None:
+    from bcapp.web import home, lifecycle
+
+    app.register_blueprint(lifecycle.bp)
+    app.register_blueprint(home.bp)
+    app.jinja_env.globals.update(app_url=app_url, session_field=FIELD, session_header=HEADER)
+    app.after_request(_security_headers)
+
+
+def _security_headers(response: Response) -> Response:
+    """Allow framing only by the control panel; keep session tokens out of referrers."""
+    from flask import current_app
+
+    ancestors = current_app.config.get("FRAME_ANCESTORS") or (
+        "https://*.bigcommerce.com https://*.mybigcommerce.com"
+    )
+    response.headers.setdefault("Content-Security-Policy", f"frame-ancestors 'self' {ancestors}")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if g.get("session_token"):
+        response.headers[HEADER] = g.session_token
+    return response

@@ -1,0 +1,123 @@
+"""Sessions inside BigCommerce's cross-origin iframe, without cookies.
+
+Browsers block or partition third-party cookies, and BigCommerce's publishing
+checklist asks embedded apps to be cookieless. So after a verified ``/load``
+we issue our own short-lived signed token (itsdangerous, keyed by SECRET_KEY)
+naming the store user, put it in the page, and every in-app request carries it:
+
+* htmx and fetch calls in the ``X-Bcapp-Session`` header,
+* forms in a hidden ``_session`` field,
+* plain links (GET only) in a ``_session`` query parameter.
+
+Each response mints a fresh token, so an active user never runs out; an idle
+one reopens the app from the control panel. Because nothing is sent
+automatically by the browser, a forged cross-site request cannot carry the
+token: state-changing requests accept it only from the header or the form
+body (never the query string), which is our CSRF protection, and we also
+refuse a foreign ``Origin``. The user row is re-read on every request, so a
+removed user or an uninstalled store is out at once.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, render_template, request, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from bcapp.extensions import db
+from bcapp.models import Store, StoreUser
+from bcapp.models.base import utcnow
+
+HEADER = "X-Bcapp-Session"
+FIELD = "_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="bcapp-session")
+
+
+def issue_token(user: StoreUser, channel_id: int | None = None) -> str:
+    """Mint a session token for ``user`` (store id, user id, channel)."""
+    return _serializer().dumps({"s": user.store_id, "u": user.id, "c": channel_id})
+
+
+def _presented_token() -> str | None:
+    token = request.headers.get(HEADER)
+    if token:
+        return token
+    if request.method in SAFE_METHODS:
+        return request.args.get(FIELD)
+    return request.form.get(FIELD)
+
+
+def _foreign_origin() -> bool:
+    origin = request.headers.get("Origin")
+    if not origin or origin == "null" or request.method in SAFE_METHODS:
+        return False
+    allowed = {urlsplit(request.host_url).netloc, urlsplit(current_app.config["APP_URL"]).netloc}
+    return urlsplit(origin).netloc not in allowed
+
+
+def refuse(message: str, status: int = 401) -> Any:
+    """A short page that says what to do, with ``status``."""
+    current_app.logger.warning("refused %s %s: %s", request.method, request.path, message)
+    return render_template("refused.html", message=message), status
+
+
+def load_session() -> StoreUser | None:
+    """Resolve the presented token to a live store user, or None."""
+    token = _presented_token()
+    if not token:
+        return None
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["SESSION_TOKEN_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(StoreUser, data.get("u"))
+    if user is None or user.store_id != data.get("s") or not user.store.is_installed:
+        return None
+    g.channel_id = data.get("c")
+    return user
+
+
+def store_required(view: F) -> F:
+    """Allow the view only for a valid session; sets ``g.store`` and ``g.user``."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if _foreign_origin():
+            return refuse("This request came from another site and was refused.", 403)
+        user = load_session()
+        if user is None:
+            return refuse(
+                "Your session has expired or you no longer have access. "
+                "Open the app again from Apps › My Apps in your BigCommerce control panel."
+            )
+        user.last_seen_at = utcnow()
+        g.user, g.store = user, user.store
+        g.session_token = issue_token(user, g.get("channel_id"))
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def app_url(endpoint: str, **values: Any) -> str:
+    """``url_for`` plus the session token, for links inside the app (GET only)."""
+    token = g.get("session_token")
+    if token:
+        values[FIELD] = token
+    return url_for(endpoint, **values)
+
+
+def current_store() -> Store:
+    store = g.get("store")
+    if store is None:
+        abort(401)
+    return store

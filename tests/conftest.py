@@ -1,0 +1,139 @@
+"""Shared fixtures: an app per test on SQLite (or PostgreSQL), real Redis, signed JWTs.
+
+Servers: PostgreSQL at TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test)
+and Redis at REDIS_URL (default redis://127.0.0.1:6379/15). A test that needs one skips
+with a reason when it is absent, except under CI=true, where its absence fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.fernet import Fernet
+
+from bcapp import create_app
+from bcapp.extensions import db as _db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CLIENT_ID = "test-client-id"
+CLIENT_SECRET = "test-client-secret"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need_server(name: str, reason: str) -> None:
+    """Skip (or, under CI, fail) because a server is missing."""
+    message = f"{name} is not reachable: {reason}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true requires it)")
+    pytest.skip(message)
+
+
+def postgres_available() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL, connect_timeout=2):
+            return None
+    except Exception as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def redis_available() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        return None
+    except redis.RedisError as exc:
+        return str(exc)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    problem = postgres_available()
+    if problem:
+        need_server("PostgreSQL", problem)
+    return PG_URL
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    problem = redis_available()
+    if problem:
+        need_server("Redis", problem)
+    return REDIS_URL
+
+
+def base_config(tmp_path: Any, **overrides: Any) -> dict[str, Any]:
+    return {
+        "BCAPP_ENV": "test",
+        "TESTING": True,
+        "BC_CLIENT_ID": CLIENT_ID,
+        "BC_CLIENT_SECRET": CLIENT_SECRET,
+        "APP_URL": "http://localhost",
+        "SECRET_KEY": "test-secret-key",
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/test.sqlite",
+        "REDIS_URL": REDIS_URL,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        **overrides,
+    }
+
+
+@pytest.fixture
+def app_config(tmp_path: Any) -> dict[str, Any]:
+    """Config for the ``app`` fixture; override keys in a test module's own fixture."""
+    return base_config(tmp_path)
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Any]:
+    application = create_app(app_config)
+    with application.app_context():
+        _db.create_all()
+        yield application
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+def make_jwt(
+    store_hash: str,
+    *,
+    user_id: int = 1,
+    owner_id: int = 1,
+    email: str = "owner@example.com",
+    secret: str = CLIENT_SECRET,
+    audience: str = CLIENT_ID,
+    algorithm: str = "HS256",
+    **claims: Any,
+) -> str:
+    """A signed_payload_jwt as BigCommerce signs it (nbf == iat, exp a day later)."""
+    now = int(time.time())
+    payload = {
+        "aud": audience,
+        "iss": "bc",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 86400,
+        "jti": str(uuid.uuid4()),
+        "sub": f"stores/{store_hash}",
+        "user": {"id": user_id, "email": email, "locale": "en-US"},
+        "owner": {"id": owner_id, "email": "owner@example.com"},
+        "url": "/",
+        "channel_id": None,
+        **claims,
+    }
+    return jwt.encode(payload, secret, algorithm=algorithm)
