@@ -81,7 +81,8 @@ def vendor(asset: Asset, workdir: Path, *, update_hashes: bool) -> None:
     body = _extract(tarball, asset.dist_path)
     digest = hashlib.sha256(body).hexdigest()
     if asset.sha256 and digest != asset.sha256 and not update_hashes:
-        raise SystemExit(f"{asset.package}@{asset.version}: sha256 {digest} != pinned {asset.sha256}")
+        name = f"{asset.package}@{asset.version}"
+        raise SystemExit(f"{name}: sha256 {digest} != pinned {asset.sha256}")
     VENDOR.mkdir(parents=True, exist_ok=True)
     (VENDOR / asset.target).write_bytes(body)
     licence = _extract(tarball, asset.licence_path)
