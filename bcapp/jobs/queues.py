@@ -1,6 +1,6 @@
 """Queues and job bookkeeping shared by every job module.
 
-Job ids are deterministic (``store-{id}:{flow}``) so one flow is never queued
+Job ids are deterministic (``store-{id}-{flow}``; RQ allows only letters, digits, - and _) so one flow is never queued
 twice for a store, and a store's jobs can be found and cancelled at uninstall.
 """
 
@@ -27,11 +27,11 @@ def queue(name: str = "default") -> Queue:
 
 def job_id(store_id: int, flow: str) -> str:
     """Deterministic id of a store's flow job."""
-    return f"store-{store_id}:{flow}"
+    return f"store-{store_id}-{flow}"
 
 
 def store_job_prefix(store_id: int) -> str:
-    return f"store-{store_id}:"
+    return f"store-{store_id}-"
 
 
 def cancel_store_jobs(store_id: int) -> int:
