@@ -1,0 +1,487 @@
+"""The merchant's rules: defaults, validation and typed accessors for ``Store.settings``.
+
+``Store.settings`` is one JSON document the settings pages edit, section by
+section. Flows never read that JSON directly: they call :func:`rules_for` and
+get a frozen :class:`StoreRules` with every default filled in, so a key the
+merchant never saved still has a sensible value and a typo in a flow is an
+``AttributeError``, not a silent ``None``.
+
+Sections and keys (defaults in brackets)::
+
+    general     alert_email [""], alert_webhook_url [""], log_retention_days [30]
+    flows       catalog, stock, orders, customers, shipments [on]; refunds, order_status [off]
+    catalog     direction [erp_to_store | store_to_erp], mode [create_and_update | update_only],
+                excluded_fields [[]], price_includes_vat [False], custom_fields [[]],
+                on_deleted_in_bc [report | recreate]
+    stock       calculation [on_hand | on_hand_minus_reserved], warehouses [[] = all],
+                buffer [0], manage_stock [True]
+    orders      export_statuses [[11]], success_status_id [9], error_status_id [12],
+                customer_mode [match | default_debtor], default_debtor [""],
+                company_as_organisation [True], shipping_cost_article [""],
+                subscriptions_for_digital [False]
+    mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
+                order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
+    fulfilment  shipment_source [erp | store]
+    schedules   {flow: minutes}; 0 = only on demand / by webhook
+
+Writing goes through :func:`validate_section` (returns clean values and
+per-field messages a merchant can act on) and :func:`with_section` (returns a
+new settings dict, so SQLAlchemy sees the JSON column change).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bcapp.connectors.base import StockLevel
+
+FLOW_NAMES = ("catalog", "stock", "orders", "customers", "shipments", "refunds", "order_status")
+
+#: BigCommerce's built-in order statuses (id → default label; merchants may relabel them).
+BC_ORDER_STATUSES: dict[int, str] = {
+    0: "Incomplete", 1: "Pending", 2: "Shipped", 3: "Partially Shipped", 4: "Refunded",
+    5: "Cancelled", 6: "Declined", 7: "Awaiting Payment", 8: "Awaiting Pickup",
+    9: "Awaiting Shipment", 10: "Completed", 11: "Awaiting Fulfillment",
+    12: "Manual Verification Required", 13: "Disputed", 14: "Partially Refunded",
+}  # fmt: skip
+
+#: Product fields the catalog flow may write; a merchant can exclude any of them.
+CATALOG_FIELDS = (
+    "name", "description", "price", "weight", "brand", "categories", "images", "ean",
+    "custom_fields", "visibility",
+)  # fmt: skip
+
+CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "catalog": {
+        "direction": ("erp_to_store", "store_to_erp"),
+        "mode": ("create_and_update", "update_only"),
+        "on_deleted_in_bc": ("report", "recreate"),
+    },
+    "stock": {"calculation": ("on_hand", "on_hand_minus_reserved")},
+    "orders": {"customer_mode": ("match", "default_debtor")},
+    "fulfilment": {"shipment_source": ("erp", "store")},
+}
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "general": {"alert_email": "", "alert_webhook_url": "", "log_retention_days": 30},
+    "flows": {name: name not in ("refunds", "order_status") for name in FLOW_NAMES},
+    "catalog": {
+        "direction": "erp_to_store",
+        "mode": "create_and_update",
+        "excluded_fields": [],
+        "price_includes_vat": False,
+        "custom_fields": [],
+        "on_deleted_in_bc": "report",
+    },
+    "stock": {"calculation": "on_hand", "warehouses": [], "buffer": 0, "manage_stock": True},
+    "orders": {
+        "export_statuses": [11],
+        "success_status_id": 9,
+        "error_status_id": 12,
+        "customer_mode": "match",
+        "default_debtor": "",
+        "company_as_organisation": True,
+        "shipping_cost_article": "",
+        "subscriptions_for_digital": False,
+    },
+    "mappings": {"payment": {}, "tax": {}, "shipping": {}, "order_status": {}},
+    "fulfilment": {"shipment_source": "erp"},
+    "schedules": {
+        "catalog": 60, "stock": 15, "orders": 5, "customers": 60, "shipments": 15,
+        "refunds": 60, "order_status": 15,
+    },
+}
+
+SECTIONS = tuple(DEFAULTS)
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    """A deep copy of every default (safe to mutate)."""
+    return copy.deepcopy(DEFAULTS)
+
+
+def merged(settings: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Stored settings over the defaults, per section (unknown keys are dropped)."""
+    result = defaults()
+    for section, values in (settings or {}).items():
+        if section in result and isinstance(values, Mapping):
+            known = set(result[section]) if section not in _FREE_KEY_SECTIONS else set(values)
+            result[section].update({k: copy.deepcopy(v) for k, v in values.items() if k in known})
+    return result
+
+
+_FREE_KEY_SECTIONS = frozenset({"mappings"})
+
+
+def with_section(
+    settings: Mapping[str, Any] | None, section: str, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A new settings dict with ``section`` replaced (assign it to ``Store.settings``)."""
+    if section not in DEFAULTS:
+        raise KeyError(section)
+    result = copy.deepcopy(dict(settings or {}))
+    result[section] = {**result.get(section, {}), **copy.deepcopy(dict(values))}
+    return result
+
+
+# --- typed accessors --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class General:
+    alert_email: str
+    alert_webhook_url: str
+    log_retention_days: int
+
+
+@dataclass(frozen=True)
+class CatalogRules:
+    """How ERP articles become BigCommerce products (or, with store_to_erp, the reverse)."""
+
+    direction: str
+    mode: str
+    excluded_fields: frozenset[str]
+    price_includes_vat: bool
+    custom_fields: tuple[str, ...]
+    on_deleted_in_bc: str
+
+    @property
+    def creates(self) -> bool:
+        """False in update_only mode: unknown articles are skipped, not created."""
+        return self.mode == "create_and_update"
+
+    def writes(self, field: str) -> bool:
+        """Whether the flow may write ``field`` (one of :data:`CATALOG_FIELDS`)."""
+        return field not in self.excluded_fields
+
+
+@dataclass(frozen=True)
+class StockRules:
+    """Which number of an ERP's stock becomes BigCommerce's inventory level."""
+
+    calculation: str
+    warehouses: tuple[str, ...]
+    buffer: int
+    manage_stock: bool
+
+    def available(self, level: StockLevel) -> int:
+        """Sellable quantity of ``level``: chosen warehouses, formula, minus the buffer.
+
+        Rounded down (half a unit cannot be sold) and never negative, because
+        BigCommerce refuses a negative inventory level.
+        """
+        chosen = set(self.warehouses)
+        total = Decimal("0")
+        for stock in level.warehouses:
+            if chosen and stock.warehouse not in chosen:
+                continue
+            total += stock.on_hand
+            if self.calculation == "on_hand_minus_reserved":
+                total -= stock.reserved
+        return max(0, int(total) - self.buffer)
+
+
+@dataclass(frozen=True)
+class OrderRules:
+    """Which orders go to the ERP, and how their customer and costs are booked."""
+
+    export_statuses: frozenset[int]
+    success_status_id: int | None
+    error_status_id: int | None
+    customer_mode: str
+    default_debtor: str
+    company_as_organisation: bool
+    shipping_cost_article: str
+    subscriptions_for_digital: bool
+
+    def exports(self, status_id: int) -> bool:
+        """Export decides by status, never by event (order/created fires for incomplete ones)."""
+        return status_id in self.export_statuses
+
+    @property
+    def uses_default_debtor(self) -> bool:
+        return self.customer_mode == "default_debtor"
+
+
+@dataclass(frozen=True)
+class Mappings:
+    """The merchant's translation tables between BigCommerce names and ERP codes."""
+
+    payment: Mapping[str, str]
+    tax: Mapping[str, str]
+    shipping: Mapping[str, str]
+    order_status: Mapping[str, int | None]
+
+    def payment_code(self, bc_method: str) -> str | None:
+        """The ERP payment code for a BigCommerce payment method, or None when unmapped."""
+        return _lookup(self.payment, bc_method)
+
+    def tax_code(self, bc_tax_class: str) -> str | None:
+        return _lookup(self.tax, bc_tax_class)
+
+    def shipping_code(self, bc_method: str) -> str | None:
+        return _lookup(self.shipping, bc_method)
+
+    def bc_status_for(self, erp_status: str) -> int | None:
+        """BigCommerce status id for an ERP status; None = not assigned, leave BigCommerce alone."""
+        value = _lookup(self.order_status, erp_status)
+        return None if value is None else int(value)
+
+
+def _lookup(table: Mapping[str, Any], key: str) -> Any:
+    """Exact match first, then case- and space-insensitive (merchants retype labels)."""
+    if key in table:
+        return table[key]
+    folded = key.strip().casefold()
+    for name, value in table.items():
+        if name.strip().casefold() == folded:
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class StoreRules:
+    """Everything a flow may ask about the merchant's choices, defaults filled in."""
+
+    general: General
+    flows: Mapping[str, bool]
+    catalog: CatalogRules
+    stock: StockRules
+    orders: OrderRules
+    mappings: Mappings
+    shipment_source: str
+    schedules: Mapping[str, int]
+
+    def enabled(self, flow: str) -> bool:
+        """Whether the merchant switched ``flow`` on (unknown flows are off)."""
+        return bool(self.flows.get(flow, False))
+
+    def schedule_minutes(self, flow: str) -> int:
+        """Minutes between scheduled runs of ``flow``; 0 = on demand / webhooks only."""
+        return int(self.schedules.get(flow, 0))
+
+
+def rules_for(store_or_settings: Any) -> StoreRules:
+    """Typed rules of a :class:`~bcapp.models.Store` (or of a raw settings dict)."""
+    raw = getattr(store_or_settings, "settings", store_or_settings)
+    s = merged(raw)
+    o, c, st, m = s["orders"], s["catalog"], s["stock"], s["mappings"]
+    return StoreRules(
+        general=General(**s["general"]),
+        flows=dict(s["flows"]),
+        catalog=CatalogRules(
+            direction=c["direction"],
+            mode=c["mode"],
+            excluded_fields=frozenset(c["excluded_fields"]),
+            price_includes_vat=bool(c["price_includes_vat"]),
+            custom_fields=tuple(c["custom_fields"]),
+            on_deleted_in_bc=c["on_deleted_in_bc"],
+        ),
+        stock=StockRules(
+            st["calculation"], tuple(st["warehouses"]), int(st["buffer"]), bool(st["manage_stock"])
+        ),
+        orders=OrderRules(**{**o, "export_statuses": frozenset(o["export_statuses"])}),
+        mappings=Mappings(
+            dict(m.get("payment", {})),
+            dict(m.get("tax", {})),
+            dict(m.get("shipping", {})),
+            dict(m.get("order_status", {})),
+        ),
+        shipment_source=s["fulfilment"]["shipment_source"],
+        schedules=dict(s["schedules"]),
+    )
+
+
+# --- validation -------------------------------------------------------------------------------
+#
+# Values arrive from HTML forms (strings, "on" checkboxes, comma lists) or from
+# code (typed). Each validator returns the clean value or raises ValueError with
+# the sentence shown under the field.
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _text(value: Any, *, limit: int = 255) -> str:
+    text = "" if value is None else str(value).strip()
+    if len(text) > limit:
+        raise ValueError(f"Keep this under {limit} characters.")
+    return text
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "on", "yes")
+    return bool(value)
+
+
+def _int(value: Any, low: int, high: int, message: str) -> int:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if not low <= number <= high:
+        raise ValueError(message)
+    return number
+
+
+def _list(value: Any) -> list[str]:
+    """A list from a list, or from a comma- or newline-separated string; blanks dropped."""
+    items = re.split(r"[,\n]", value) if isinstance(value, str) else list(value or [])
+    seen: list[str] = []
+    for item in (str(i).strip() for i in items):
+        if item and item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _status_id(value: Any, *, optional: bool) -> int | None:
+    if optional and (value is None or str(value).strip() == ""):
+        return None
+    number = _int(value, 0, 999, "Choose a BigCommerce order status.")
+    return number
+
+
+def _email(value: Any) -> str:
+    text = _text(value, limit=254)
+    if text and not _EMAIL.match(text):
+        raise ValueError("Enter an e-mail address like name@example.com.")
+    return text
+
+
+def _url(value: Any) -> str:
+    text = _text(value, limit=2000)
+    if text and not re.match(r"^https?://[^\s/]+", text):
+        raise ValueError("Enter a web address starting with https://.")
+    return text
+
+
+def _choice(section: str, key: str) -> Callable[[Any], str]:
+    options = CHOICES[section][key]
+
+    def check(value: Any) -> str:
+        text = _text(value)
+        if text not in options:
+            raise ValueError("Choose one of: " + ", ".join(options) + ".")
+        return text
+
+    return check
+
+
+def _mapping(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise ValueError("Expected pairs of names.")
+    return {_text(k): _text(v) for k, v in value.items() if _text(k) and _text(v)}
+
+
+def _status_mapping(value: Any) -> dict[str, int | None]:
+    if not isinstance(value, Mapping):
+        raise ValueError("Expected ERP statuses with a BigCommerce status each.")
+    return {_text(k): _status_id(v, optional=True) for k, v in value.items() if _text(k)}
+
+
+def _status_list(value: Any) -> list[int]:
+    ids = sorted({_int(v, 0, 999, "Choose BigCommerce order statuses.") for v in _list(value)})
+    if not ids:
+        raise ValueError("Choose at least one status, or switch the orders flow off.")
+    return ids
+
+
+def _excluded(value: Any) -> list[str]:
+    fields = _list(value)
+    unknown = [f for f in fields if f not in CATALOG_FIELDS]
+    if unknown:
+        raise ValueError("Unknown product field: " + ", ".join(unknown) + ".")
+    return fields
+
+
+_FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "general": {
+        "alert_email": _email,
+        "alert_webhook_url": _url,
+        "log_retention_days": lambda v: _int(v, 1, 365, "Keep logs between 1 and 365 days."),
+    },
+    "flows": {name: _bool for name in FLOW_NAMES},
+    "catalog": {
+        "direction": _choice("catalog", "direction"),
+        "mode": _choice("catalog", "mode"),
+        "excluded_fields": _excluded,
+        "price_includes_vat": _bool,
+        "custom_fields": _list,
+        "on_deleted_in_bc": _choice("catalog", "on_deleted_in_bc"),
+    },
+    "stock": {
+        "calculation": _choice("stock", "calculation"),
+        "warehouses": _list,
+        "buffer": lambda v: _int(v or 0, 0, 100000, "Enter a whole number of 0 or more."),
+        "manage_stock": _bool,
+    },
+    "orders": {
+        "export_statuses": _status_list,
+        "success_status_id": lambda v: _status_id(v, optional=True),
+        "error_status_id": lambda v: _status_id(v, optional=True),
+        "customer_mode": _choice("orders", "customer_mode"),
+        "default_debtor": _text,
+        "company_as_organisation": _bool,
+        "shipping_cost_article": _text,
+        "subscriptions_for_digital": _bool,
+    },
+    "mappings": {
+        "payment": _mapping,
+        "tax": _mapping,
+        "shipping": _mapping,
+        "order_status": _status_mapping,
+    },
+    "fulfilment": {"shipment_source": _choice("fulfilment", "shipment_source")},
+    "schedules": {
+        name: (lambda v: _int(v or 0, 0, 1440, "Enter minutes between 0 and 1440."))
+        for name in FLOW_NAMES
+    },
+}
+
+#: Checkbox fields: absent from a submitted form means False, not "keep".
+BOOL_FIELDS: dict[str, frozenset[str]] = {
+    section: frozenset(k for k, f in fields.items() if f is _bool)
+    for section, fields in _FIELDS.items()
+}
+
+
+def validate_section(
+    section: str, raw: Mapping[str, Any], *, current: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean ``raw`` values for ``section``; returns (values, errors by field name).
+
+    Keys missing from ``raw`` keep their ``current`` (or default) value, so a
+    page may post only the fields it shows. Cross-field rules run last.
+    """
+    validators = _FIELDS[section]
+    base = merged({section: dict(current or {})})[section]
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, check in validators.items():
+        if key not in raw:
+            values[key] = base.get(key)
+            continue
+        try:
+            values[key] = check(raw[key])
+        except ValueError as exc:
+            errors[key] = str(exc)
+            values[key] = raw[key]
+    errors.update(_cross_checks(section, values, errors))
+    return values, errors
+
+
+def _cross_checks(section: str, values: Mapping[str, Any], errors: Mapping[str, str]) -> dict:
+    if (
+        section == "orders"
+        and "customer_mode" not in errors
+        and values["customer_mode"] == "default_debtor"
+        and not values.get("default_debtor")
+    ):
+        return {"default_debtor": "Enter the ERP debtor number that receives every order."}
+    return {}
+
