@@ -37,7 +37,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bcapp.cli import register_cli
 
     register_cli(app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return app
 
 
@@ -56,7 +58,9 @@ def _configure_database(app: Flask) -> None:
 
 def _check_production_secrets(app: Flask) -> None:
     if config_module.is_production(app.config):
-        missing = [k for k in ("SECRET_KEY", "BC_CLIENT_ID", "BC_CLIENT_SECRET") if not app.config.get(k)]
+        missing = [
+            k for k in ("SECRET_KEY", "BC_CLIENT_ID", "BC_CLIENT_SECRET") if not app.config.get(k)
+        ]
         if missing:
             raise RuntimeError(f"Refusing to start in production without {', '.join(missing)}.")
     elif not app.config.get("SECRET_KEY"):

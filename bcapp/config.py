@@ -12,16 +12,28 @@ from typing import Any
 
 #: name → (default, description). The README table is generated from this.
 SETTINGS: dict[str, tuple[Any, str]] = {
-    "BCAPP_ENV": ("production", "production, development, demo or test; production refuses unsafe defaults"),
+    "BCAPP_ENV": (
+        "production",
+        "production, development, demo or test; production refuses unsafe defaults",
+    ),
     "BC_CLIENT_ID": ("", "The app's client id from the BigCommerce developer portal"),
     "BC_CLIENT_SECRET": ("", "The app's client secret (signs load JWTs and webhooks)"),
     "APP_URL": ("http://localhost:5000", "Public base URL of the app (https in production)"),
-    "BC_LOGIN_URL": ("https://login.bigcommerce.com", "BigCommerce login service (OAuth token exchange)"),
+    "BC_LOGIN_URL": (
+        "https://login.bigcommerce.com",
+        "BigCommerce login service (OAuth token exchange)",
+    ),
     "BC_API_URL": ("https://api.bigcommerce.com", "BigCommerce API base"),
-    "BC_ADMIN_URL": ("", "Control-panel base for admin links; default https://store-{hash}.mybigcommerce.com/manage"),
+    "BC_ADMIN_URL": (
+        "",
+        "Control-panel base for admin links; default https://store-{hash}.mybigcommerce.com/manage",
+    ),
     "SECRET_KEY": ("", "Signs in-app session tokens; required in production"),
     "DATABASE_URL": ("", "SQLAlchemy URL; default a SQLite file in the instance folder"),
-    "REDIS_URL": ("", "Redis for queues, locks and rate budgets; demo falls back to an embedded Redis"),
+    "REDIS_URL": (
+        "",
+        "Redis for queues, locks and rate budgets; demo falls back to an embedded Redis",
+    ),
     "ENCRYPTION_KEYS": ("", "Comma-separated Fernet keys; the first encrypts, all decrypt"),
     "SESSION_TOKEN_MAX_AGE": (3600, "Seconds an in-app session token stays valid"),
     "JWT_LEEWAY": (60, "Seconds of clock skew allowed on signed_payload_jwt"),
@@ -41,7 +53,9 @@ def _coerce(key: str, value: Any) -> Any:
     return value
 
 
-def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Merge defaults, the environment and ``overrides`` (highest wins)."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}

@@ -3,7 +3,7 @@
 ::
 
     BcappError
-    ├── ConfigError            shown to the merchant, never retried (bad credentials, missing mapping)
+    ├── ConfigError            shown to the merchant, never retried (bad credentials, mapping)
     │   └── ReauthorizationRequired   BigCommerce refused our token: the store must reopen the app
     └── SyncError              something went wrong while moving a record
         ├── RetryableSyncError 429, 5xx, timeouts, lock contention; carries ``retry_after``

@@ -23,7 +23,7 @@ from bcapp.extensions import db as _db
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CLIENT_ID = "test-client-id"
-CLIENT_SECRET = "test-client-secret"
+CLIENT_SECRET = "test-client-secret-0123456789abcdef"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

@@ -74,9 +74,13 @@ def exchange_code(
         with httpx.Client(timeout=timeout, transport=transport) as client:
             response = client.post(f"{login_url.rstrip('/')}/oauth2/token", json=body)
     except httpx.TimeoutException as exc:
-        raise InstallError("BigCommerce did not answer in time while confirming the install.") from exc
+        raise InstallError(
+            "BigCommerce did not answer in time while confirming the install."
+        ) from exc
     except httpx.HTTPError as exc:
-        raise InstallError("BigCommerce could not be reached while confirming the install.") from exc
+        raise InstallError(
+            "BigCommerce could not be reached while confirming the install."
+        ) from exc
     return _grant_from(response, store_hash)
 
 

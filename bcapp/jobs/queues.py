@@ -1,7 +1,8 @@
 """Queues and job bookkeeping shared by every job module.
 
-Job ids are deterministic (``store-{id}-{flow}``; RQ allows only letters, digits, - and _) so one flow is never queued
-twice for a store, and a store's jobs can be found and cancelled at uninstall.
+Job ids are deterministic (``store-{id}-{flow}``; RQ allows only letters, digits, - and _)
+so one flow is never queued twice for a store, and a store's jobs can be found and
+cancelled at uninstall.
 """
 
 from __future__ import annotations

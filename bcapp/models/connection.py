@@ -20,9 +20,7 @@ class Connection(Timestamps, db.Model):
     __tablename__ = "connections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(
-        ForeignKey("stores.id", ondelete="CASCADE"), unique=True
-    )
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     secrets: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON())

@@ -35,6 +35,10 @@ def auth() -> Any:
         store_hash_from(context)
         if not code:
             raise InstallError("The install request carried no authorisation code.")
+    except InstallError as exc:
+        current_app.logger.warning("malformed install request for %r: %s", context, exc)
+        return render_template("install_failed.html", message=exc.message), 400
+    try:
         grant = exchange_code(
             login_url=current_app.config["BC_LOGIN_URL"],
             client_id=current_app.config["BC_CLIENT_ID"],
