@@ -22,7 +22,8 @@ def test_third_party_cookies_really_are_blocked(page, standin_panel):
     app_frame(page)
     inner = next(f for f in page.frames if "localhost" in f.url)
     stored = inner.evaluate(
-        "() => { document.cookie = 'probe=1; SameSite=None; Secure; path=/'; return document.cookie; }"
+        "() => { document.cookie = 'probe=1; SameSite=None; Secure; path=/';"
+        " return document.cookie; }"
     )
     assert "probe=1" not in stored
 
