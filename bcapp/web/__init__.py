@@ -8,9 +8,10 @@ from bcapp.web.session import FIELD, HEADER, app_url
 
 
 def register_blueprints(app: Flask) -> None:
-    from bcapp.web import home, lifecycle
+    from bcapp.web import home, lifecycle, webhooks
 
     app.register_blueprint(lifecycle.bp)
+    app.register_blueprint(webhooks.bp)
     app.register_blueprint(home.bp)
     app.jinja_env.globals.update(app_url=app_url, session_field=FIELD, session_header=HEADER)
     app.after_request(_security_headers)
