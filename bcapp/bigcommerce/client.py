@@ -1,0 +1,344 @@
+"""The BigCommerce REST client for one store: requests, budget, retries, paging, batches.
+
+Every request goes through :meth:`BigCommerceClient.request`, which
+
+1. takes a permit from the store's shared :mod:`~bcapp.bigcommerce.ratelimit` budget,
+2. sends it with ``X-Auth-Token`` and a timeout on the worker's shared
+   ``httpx.Client`` (one connection pool per process),
+3. folds the answer's ``X-Rate-Limit-*`` headers back into the budget, and
+4. turns a refusal into bcapp's error tree (:mod:`~bcapp.bigcommerce.errors`).
+
+A 429 waits ``X-Rate-Limit-Time-Reset-Ms`` and retries (at most ``max_retries``
+times) when that is short; a long reset raises ``RateLimited(retry_after=...)``
+so the job is rescheduled. Reads are retried after 5xx and timeouts with a
+short backoff; writes are not (BigCommerce asks for longer waits before retrying
+writes, which the job queue's backoff gives).
+
+Resources (``client.products``, ``client.orders``, ...) live in
+:mod:`bcapp.bigcommerce.resources`; they speak in BigCommerce's JSON and leave
+canonical mapping to ``bigcommerce/mapping.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+
+from bcapp.bigcommerce.errors import ApiError, transport_error
+from bcapp.bigcommerce.ratelimit import Budget, LocalBudget, RateLimitHeaders
+from bcapp.bigcommerce.resources import attach_resources
+
+API_URL = "https://api.bigcommerce.com"
+#: Largest page v3 and v2 list endpoints return.
+MAX_PAGE = 250
+#: 429s without rate-limit headers mean the platform is under load: back off like this.
+LOAD_BACKOFF = (1.0, 2.0, 4.0)
+#: Backoff between retries of a read after a 5xx or timeout.
+READ_BACKOFF = (0.5, 1.0, 2.0)
+IDEMPOTENT = frozenset({"GET", "HEAD"})
+
+T = TypeVar("T")
+
+_shared_lock = threading.Lock()
+_shared: dict[int, httpx.Client] = {}
+
+
+def shared_http(timeout: float = 20.0) -> httpx.Client:
+    """The worker process's one ``httpx.Client`` (re-created after a fork)."""
+    pid = os.getpid()
+    with _shared_lock:
+        client = _shared.get(pid)
+        if client is None or client.is_closed:
+            client = httpx.Client(
+                timeout=timeout, limits=httpx.Limits(max_keepalive_connections=20)
+            )
+            _shared.clear()  # a forked child must not reuse its parent's sockets
+            _shared[pid] = client
+        return client
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Cut ``items`` into lists of at most ``size`` (BigCommerce's per-request maxima)."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def query(params: Mapping[str, Any] | None) -> dict[str, str | int]:
+    """Query parameters as BigCommerce spells them: lists comma-joined, booleans lowercase."""
+    out: dict[str, str | int] = {}
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            out[key] = ",".join(str(item) for item in value)
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass
+class BatchResult:
+    """What a batched write returned: records that succeeded and BigCommerce's per-item errors.
+
+    A batch may partly succeed (HTTP 207); ``errors`` then keeps BigCommerce's own
+    entries so a flow can log them against the records.
+    """
+
+    data: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[Any] = field(default_factory=list)
+    calls: int = 0
+
+    def add(self, body: Any) -> None:
+        self.calls += 1
+        if isinstance(body, dict):
+            data = body.get("data")
+            if isinstance(data, list):
+                self.data.extend(data)
+            elif isinstance(data, dict):
+                self.data.append(data)
+            errors = body.get("errors")
+            if isinstance(errors, list):
+                self.errors.extend(errors)
+            elif isinstance(errors, dict) and errors:
+                self.errors.append(errors)
+        elif isinstance(body, list):
+            self.data.extend(body)
+
+
+class BigCommerceClient:
+    """An API client for one store.
+
+    Args:
+        store_hash: the store's hash (``stores/{hash}``).
+        access_token: the store's OAuth token.
+        api_url: API base (``BC_API_URL``); the sandbox serves the same paths.
+        transport: an httpx transport (tests mount the sandbox with ``httpx.WSGITransport``).
+        budget: the store's shared rate budget; default an in-process one.
+        timeout: seconds for connect/read/write/pool.
+        http: an ``httpx.Client`` to share; default the process's shared one.
+        max_retries: retries after a 429 (or a failed read) before giving up.
+    """
+
+    def __init__(
+        self,
+        store_hash: str,
+        access_token: str,
+        *,
+        api_url: str = API_URL,
+        transport: httpx.BaseTransport | None = None,
+        budget: Budget | None = None,
+        timeout: float = 20.0,
+        http: httpx.Client | None = None,
+        max_retries: int = 3,
+    ) -> None:
+        self.store_hash = store_hash
+        self.store_url = f"{api_url.rstrip('/')}/stores/{store_hash}"
+        self.timeout = httpx.Timeout(timeout)
+        self._owns_http = http is None and transport is not None
+        if http is None:
+            http = (
+                httpx.Client(transport=transport, timeout=timeout)
+                if transport
+                else shared_http(timeout)
+            )
+        self.http = http
+        self.budget: Budget = budget if budget is not None else LocalBudget(store_hash)
+        self.max_retries = max_retries
+        self.headers = {"X-Auth-Token": access_token, "Accept": "application/json"}
+        self.calls = 0
+        attach_resources(self)
+
+    def __repr__(self) -> str:
+        return f"<BigCommerceClient {self.store_hash}>"
+
+    def __enter__(self) -> BigCommerceClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP client if this client made it (never the shared one)."""
+        if self._owns_http:
+            self.http.close()
+
+    # -- one request -------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        version: str = "v3",
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Send one request under the budget; return the 2xx answer or raise from the tree."""
+        method = method.upper()
+        url = f"{self.store_url}/{version}{path}"
+        attempt = 0
+        while True:
+            response = self._send(method, url, path, params, json, attempt)
+            if response is None:  # a read that timed out and will be retried
+                attempt += 1
+                continue
+            if response.status_code < 400:
+                return response
+            wait = self._retry_wait(method, response, attempt)
+            if wait is None:
+                raise ApiError.from_response(response, retry_after=self._retry_after(response))
+            self.budget.sleep(wait)
+            attempt += 1
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        attempt: int,
+    ) -> httpx.Response | None:
+        self.budget.acquire()
+        try:
+            response = self.http.request(
+                method,
+                url,
+                params=query(params),
+                json=json,
+                headers=self.headers,
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as exc:
+            if method in IDEMPOTENT and attempt < self.max_retries:
+                self.budget.sleep(READ_BACKOFF[min(attempt, len(READ_BACKOFF) - 1)])
+                return None
+            raise transport_error(exc, method, path) from exc
+        finally:
+            self.calls += 1
+        limits = RateLimitHeaders.parse(response.headers)
+        if limits is not None:
+            self.budget.observe(limits)
+        return response
+
+    def _retry_wait(self, method: str, response: httpx.Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying ``response``, or None to raise now."""
+        if attempt >= self.max_retries:
+            if response.status_code == 429:
+                self.budget.exhaust(RateLimitHeaders.parse(response.headers))
+            return None
+        if response.status_code == 429:
+            limits = RateLimitHeaders.parse(response.headers)
+            self.budget.exhaust(limits)
+            wait = self._throttle_wait(limits, attempt)
+            return wait if wait <= self.budget.max_wait else None
+        if response.status_code >= 500 and method in IDEMPOTENT:
+            return READ_BACKOFF[min(attempt, len(READ_BACKOFF) - 1)]
+        return None
+
+    @staticmethod
+    def _throttle_wait(limits: RateLimitHeaders | None, attempt: int) -> float:
+        if limits is not None and limits.reset_ms is not None:
+            # Later 429s in a row back off further, as BigCommerce asks.
+            return limits.reset_ms / 1000 * (1 + attempt * 0.5)
+        return LOAD_BACKOFF[min(attempt, len(LOAD_BACKOFF) - 1)]
+
+    def _retry_after(self, response: httpx.Response) -> float | None:
+        if response.status_code == 429:
+            limits = RateLimitHeaders.parse(response.headers)
+            return self._throttle_wait(limits, 0)
+        for name in ("x-retry-after", "retry-after"):
+            value = response.headers.get(name)
+            if value:
+                try:
+                    return float(value)
+                except ValueError:
+                    return None
+        return None
+
+    # -- JSON helpers --------------------------------------------------------
+
+    def v3(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
+    ) -> Any:
+        """A v3 call; the parsed body (``{"data": ..., "meta": ...}``) or None for 204."""
+        return _body(self.request(method, path, version="v3", params=params, json=json))
+
+    def v2(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
+    ) -> Any:
+        """A v2 call; the parsed body, or None for 204 / an empty answer."""
+        return _body(self.request(method, path, version="v2", params=params, json=json))
+
+    def data(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A v3 call's ``data`` member."""
+        body = self.v3(method, path, **kwargs)
+        return body.get("data") if isinstance(body, dict) else body
+
+    def iter_v3(
+        self, path: str, params: Mapping[str, Any] | None = None, *, limit: int = MAX_PAGE
+    ) -> Iterator[dict]:
+        """Every record of a v3 list, page by page (``meta.pagination``)."""
+        params = dict(params or {})
+        page = int(params.pop("page", 1))
+        params["limit"] = min(int(params.get("limit", limit)), MAX_PAGE)
+        while True:
+            body = self.v3("GET", path, params={**params, "page": page}) or {}
+            records = body.get("data") or []
+            yield from records
+            pagination = (body.get("meta") or {}).get("pagination") or {}
+            total_pages = pagination.get("total_pages")
+            if not records or total_pages is None or page >= int(total_pages):
+                return
+            page += 1
+
+    def iter_v2(
+        self, path: str, params: Mapping[str, Any] | None = None, *, limit: int = MAX_PAGE
+    ) -> Iterator[dict]:
+        """Every record of a v2 list: pages until an empty page, a short page or a 204."""
+        params = dict(params or {})
+        page = int(params.pop("page", 1))
+        params["limit"] = min(int(params.get("limit", limit)), MAX_PAGE)
+        while True:
+            records = self.v2("GET", path, params={**params, "page": page}) or []
+            yield from records
+            if len(records) < params["limit"]:
+                return
+            page += 1
+
+    def batches(
+        self,
+        method: str,
+        path: str,
+        items: Sequence[Any],
+        size: int,
+        *,
+        params: Mapping[str, Any] | None = None,
+    ) -> BatchResult:
+        """Send ``items`` in requests of at most ``size``; collect data and per-item errors."""
+        result = BatchResult()
+        for batch in chunked(items, size):
+            result.add(self.v3(method, path, json=batch, params=params))
+        return result
+
+
+def _body(response: httpx.Response) -> Any:
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None

@@ -1,0 +1,406 @@
+"""A per-store request budget that every worker of a store shares.
+
+BigCommerce gives each store one quota per window (150 per 30 s on Standard and
+Plus, 450 on Pro) and every app the merchant installed draws from it. So we do
+not count against an assumed quota: each answer's ``X-Rate-Limit-*`` headers
+say how many requests are left and when the window resets, and the budget
+keeps that in Redis under the store hash. Before a request a worker *takes a
+permit*; when none is left it waits for the reset if that is short
+(``max_wait``, 5 s by default) and otherwise raises
+:class:`~bcapp.bigcommerce.errors.RateLimited` with ``retry_after`` so the job
+is rescheduled instead of a worker sleeping.
+
+State per store: ``quota``, ``left``, ``window_ms``, ``reset_at`` (ms on the
+budget's clock), ``updated_at``. Rules, shared by both implementations:
+
+* no state yet → grant (the first answer teaches us the quota);
+* the clock passed ``reset_at`` → a new window: ``left = quota``;
+* headers from the current window can only lower ``left`` (answers to requests
+  sent earlier arrive late and carry older, larger counts); headers naming a
+  later reset start a new window; headers from an earlier window are ignored;
+* a 429 sets ``left = 0`` until the reset it names.
+
+:class:`RedisBudget` does this atomically in Lua; :class:`LocalBudget` does the
+same in-process, for the sandbox, the demo and the benchmark.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from bcapp.bigcommerce.errors import RateLimited
+
+DEFAULT_WINDOW_MS = 30_000
+DEFAULT_MAX_WAIT = 5.0
+HEADER_LEFT = "x-rate-limit-requests-left"
+HEADER_RESET = "x-rate-limit-time-reset-ms"
+HEADER_QUOTA = "x-rate-limit-requests-quota"
+HEADER_WINDOW = "x-rate-limit-time-window-ms"
+
+
+@dataclass(frozen=True)
+class RateLimitHeaders:
+    """The ``X-Rate-Limit-*`` headers of one answer (``None`` where absent)."""
+
+    left: int | None
+    reset_ms: int | None
+    quota: int | None
+    window_ms: int | None
+
+    @classmethod
+    def parse(cls, headers: Mapping[str, str]) -> RateLimitHeaders | None:
+        """Read the headers case-insensitively; ``None`` when the answer carried none."""
+        lowered = {key.lower(): value for key, value in headers.items()}
+        values = [
+            _int(lowered.get(name))
+            for name in (HEADER_LEFT, HEADER_RESET, HEADER_QUOTA, HEADER_WINDOW)
+        ]
+        if all(value is None for value in values):
+            return None
+        return cls(*values)
+
+    @property
+    def usable(self) -> bool:
+        """True when the answer says both how many are left and when the window resets."""
+        return self.left is not None and self.reset_ms is not None
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return max(0, int(float(value)))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class BudgetSnapshot:
+    """What the dashboard shows about a store's quota."""
+
+    store_hash: str
+    quota: int | None
+    left: int | None
+    reset_ms: int | None
+    window_ms: int | None
+    updated_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (``updated_at`` as ISO 8601)."""
+        data = self.__dict__.copy()
+        data["updated_at"] = self.updated_at.isoformat() if self.updated_at else None
+        return data
+
+
+class Budget(Protocol):
+    """What the client needs from a budget; both implementations below provide it."""
+
+    store_hash: str
+    max_wait: float
+
+    def acquire(self) -> None: ...
+    def observe(self, limits: RateLimitHeaders) -> None: ...
+    def exhaust(self, limits: RateLimitHeaders | None) -> None: ...
+    def snapshot(self) -> BudgetSnapshot: ...
+    def sleep(self, seconds: float) -> None: ...
+
+
+class _BudgetBase:
+    """The waiting policy shared by both budgets; subclasses keep the state."""
+
+    def __init__(
+        self,
+        store_hash: str,
+        *,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        reserve: int = 0,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        max_rounds: int = 20,
+    ) -> None:
+        self.store_hash = store_hash
+        self.max_wait = max_wait
+        self.reserve = reserve
+        self.clock = clock
+        self._sleep = sleep
+        self.max_rounds = max_rounds
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    def sleep(self, seconds: float) -> None:
+        """Wait on the budget's clock (the sandbox bench passes a simulated one)."""
+        if seconds > 0:
+            self._sleep(seconds)
+
+    def acquire(self) -> None:
+        """Take one permit, waiting for the window to reset when that is short.
+
+        Raises:
+            RateLimited: the wait would exceed ``max_wait``; ``retry_after`` says how long.
+        """
+        for _ in range(self.max_rounds):
+            wait_ms = self._take(self.now_ms())
+            if wait_ms <= 0:
+                return
+            if wait_ms / 1000 > self.max_wait:
+                raise self._limited(wait_ms)
+            self.sleep(wait_ms / 1000)
+        raise self._limited(wait_ms)
+
+    def observe(self, limits: RateLimitHeaders) -> None:
+        """Fold an answer's headers into the shared state."""
+        if limits.usable:
+            self._observe(self.now_ms(), limits)
+
+    def exhaust(self, limits: RateLimitHeaders | None) -> None:
+        """A 429: nothing is left until the reset the answer names."""
+        reset_ms = limits.reset_ms if limits and limits.reset_ms is not None else None
+        if reset_ms is not None:
+            self._exhaust(self.now_ms(), reset_ms, limits)
+
+    def _limited(self, wait_ms: int) -> RateLimited:
+        seconds = round(wait_ms / 1000, 3)
+        return RateLimited(
+            f"BigCommerce's request quota for store {self.store_hash} is spent; "
+            f"it refreshes in {seconds} s.",
+            retry_after=seconds,
+            status=429,
+            remote="bigcommerce",
+            details={"store_hash": self.store_hash},
+        )
+
+    def _take(self, now: int) -> int:
+        raise NotImplementedError
+
+    def _observe(self, now: int, limits: RateLimitHeaders) -> None:
+        raise NotImplementedError
+
+    def _exhaust(self, now: int, reset_ms: int, limits: RateLimitHeaders | None) -> None:
+        raise NotImplementedError
+
+
+def _snapshot(store_hash: str, state: Mapping[str, Any] | None, now: int) -> BudgetSnapshot:
+    if not state:
+        return BudgetSnapshot(store_hash, None, None, None, None, None)
+    quota = int(state["quota"]) if int(state["quota"]) >= 0 else None
+    updated = (
+        datetime.fromtimestamp(int(state["updated_at"]) / 1000, UTC)
+        if "updated_at" in state
+        else None
+    )
+    return BudgetSnapshot(
+        store_hash=store_hash,
+        quota=quota,
+        left=int(state["left"]),
+        reset_ms=max(0, int(state["reset_at"]) - now),
+        window_ms=int(state["window_ms"]),
+        updated_at=updated,
+    )
+
+
+class LocalBudget(_BudgetBase):
+    """The budget kept in this process (sandbox, demo, bench); same rules as Redis."""
+
+    def __init__(self, store_hash: str, **kwargs: Any) -> None:
+        super().__init__(store_hash, **kwargs)
+        self._lock = threading.Lock()
+        self._state: dict[str, int] | None = None
+
+    def _take(self, now: int) -> int:
+        with self._lock:
+            state = self._state
+            if state is None:
+                return 0
+            if now >= state["reset_at"]:
+                if state["quota"] < 0:
+                    self._state = None
+                    return 0
+                _roll_window(state, now)
+            if state["left"] > self.reserve:
+                state["left"] -= 1
+                return 0
+            return state["reset_at"] - now
+
+    def _observe(self, now: int, limits: RateLimitHeaders) -> None:
+        with self._lock:
+            self._state = merge_headers(self._state, limits, now)
+
+    def _exhaust(self, now: int, reset_ms: int, limits: RateLimitHeaders | None) -> None:
+        with self._lock:
+            state = self._state or {"quota": -1, "window_ms": DEFAULT_WINDOW_MS}
+            quota = limits.quota if limits and limits.quota is not None else state["quota"]
+            window = limits.window_ms if limits and limits.window_ms else state["window_ms"]
+            self._state = {
+                "quota": quota,
+                "left": 0,
+                "window_ms": window,
+                "reset_at": now + reset_ms,
+                "updated_at": now,
+            }
+
+    def snapshot(self) -> BudgetSnapshot:
+        with self._lock:
+            state = dict(self._state) if self._state else None
+        return _snapshot(self.store_hash, state, self.now_ms())
+
+
+def _roll_window(state: dict[str, int], now: int) -> None:
+    window = state["window_ms"] or DEFAULT_WINDOW_MS
+    state["reset_at"] += window * ((now - state["reset_at"]) // window + 1)
+    state["left"] = state["quota"]
+
+
+def merge_headers(
+    state: dict[str, int] | None, limits: RateLimitHeaders, now: int
+) -> dict[str, int]:
+    """The state after an answer's headers (the rules in the module docstring)."""
+    assert limits.left is not None and limits.reset_ms is not None
+    window = limits.window_ms or (state or {}).get("window_ms") or DEFAULT_WINDOW_MS
+    quota = limits.quota if limits.quota is not None else (state or {}).get("quota", limits.left)
+    new_reset = now + limits.reset_ms
+    fresh = {
+        "quota": quota,
+        "left": limits.left,
+        "window_ms": window,
+        "reset_at": new_reset,
+        "updated_at": now,
+    }
+    if state is None or now >= state["reset_at"] or new_reset > state["reset_at"] + window // 2:
+        return fresh
+    if new_reset < state["reset_at"] - window // 2:
+        return state  # an answer from an earlier window, arriving late
+    return {
+        **state,
+        "quota": quota,
+        "window_ms": window,
+        "left": min(state["left"], limits.left),
+        "updated_at": now,
+    }
+
+
+_TAKE = """
+local s = redis.call('HMGET', KEYS[1], 'quota', 'left', 'window_ms', 'reset_at')
+if not s[2] then return 0 end
+local now = tonumber(ARGV[1])
+local reserve = tonumber(ARGV[2])
+local quota, left = tonumber(s[1]), tonumber(s[2])
+local window, reset_at = tonumber(s[3]), tonumber(s[4])
+if window <= 0 then window = 30000 end
+if now >= reset_at then
+  if quota < 0 then redis.call('DEL', KEYS[1]) return 0 end
+  reset_at = reset_at + window * (math.floor((now - reset_at) / window) + 1)
+  left = quota
+end
+if left > reserve then
+  redis.call('HSET', KEYS[1], 'left', left - 1, 'reset_at', reset_at)
+  return 0
+end
+redis.call('HSET', KEYS[1], 'left', left, 'reset_at', reset_at)
+return reset_at - now
+"""
+
+_OBSERVE = """
+local s = redis.call('HMGET', KEYS[1], 'quota', 'left', 'window_ms', 'reset_at')
+local now, left, reset_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local quota, window, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+if window <= 0 then window = tonumber(s[3]) or 30000 end
+if quota < 0 then quota = tonumber(s[1]) or left end
+local new_reset = now + reset_ms
+local half = math.floor(window / 2)
+if (not s[2]) or now >= tonumber(s[4]) or new_reset > tonumber(s[4]) + half then
+  redis.call('HSET', KEYS[1], 'quota', quota, 'left', left, 'window_ms', window,
+             'reset_at', new_reset, 'updated_at', now)
+elseif new_reset >= tonumber(s[4]) - half then
+  redis.call('HSET', KEYS[1], 'quota', quota, 'window_ms', window,
+             'left', math.min(tonumber(s[2]), left), 'updated_at', now)
+end
+redis.call('PEXPIRE', KEYS[1], ttl)
+return 1
+"""
+
+_EXHAUST = """
+local s = redis.call('HMGET', KEYS[1], 'quota', 'window_ms')
+local now, reset_ms = tonumber(ARGV[1]), tonumber(ARGV[2])
+local quota, window, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+if quota < 0 then quota = tonumber(s[1]) or -1 end
+if window <= 0 then window = tonumber(s[2]) or 30000 end
+redis.call('HSET', KEYS[1], 'quota', quota, 'left', 0, 'window_ms', window,
+           'reset_at', now + reset_ms, 'updated_at', now)
+redis.call('PEXPIRE', KEYS[1], ttl)
+return 1
+"""
+
+
+class RedisBudget(_BudgetBase):
+    """The budget in Redis, so all workers of one store stay inside its quota together.
+
+    Args:
+        redis: a ``redis.Redis`` client (the app's, or one per worker).
+        store_hash: the store whose quota this is.
+        prefix: key prefix; the key is ``{prefix}{store_hash}``.
+        max_wait: longest wait (seconds) for a permit before raising ``RateLimited``.
+        reserve: permits per window to leave for the merchant's other apps.
+    """
+
+    def __init__(
+        self, redis: Any, store_hash: str, *, prefix: str = "bcapp:bc:budget:", **kwargs: Any
+    ) -> None:
+        super().__init__(store_hash, **kwargs)
+        self.redis = redis
+        self.key = f"{prefix}{store_hash}"
+        self._take_script = redis.register_script(_TAKE)
+        self._observe_script = redis.register_script(_OBSERVE)
+        self._exhaust_script = redis.register_script(_EXHAUST)
+
+    def _ttl(self, window_ms: int | None) -> int:
+        # Stale state is worse than none: forget it after a few idle windows.
+        return 4 * (window_ms or DEFAULT_WINDOW_MS)
+
+    def _take(self, now: int) -> int:
+        return int(self._take_script(keys=[self.key], args=[now, self.reserve]))
+
+    def _observe(self, now: int, limits: RateLimitHeaders) -> None:
+        self._observe_script(
+            keys=[self.key],
+            args=[
+                now,
+                limits.left,
+                limits.reset_ms,
+                _or_minus(limits.quota),
+                _or_minus(limits.window_ms),
+                self._ttl(limits.window_ms),
+            ],
+        )
+
+    def _exhaust(self, now: int, reset_ms: int, limits: RateLimitHeaders | None) -> None:
+        quota = limits.quota if limits else None
+        window = limits.window_ms if limits else None
+        self._exhaust_script(
+            keys=[self.key],
+            args=[now, reset_ms, _or_minus(quota), _or_minus(window), self._ttl(window) + reset_ms],
+        )
+
+    def snapshot(self) -> BudgetSnapshot:
+        raw = self.redis.hgetall(self.key)
+        state = {
+            key.decode() if isinstance(key, bytes) else key: int(float(value))
+            for key, value in raw.items()
+        }
+        return _snapshot(self.store_hash, state or None, self.now_ms())
+
+
+def _or_minus(value: int | None) -> int:
+    return -1 if value is None else value
+
+
+def budget_for(store_hash: str, redis: Any | None = None, **kwargs: Any) -> _BudgetBase:
+    """A Redis budget when a Redis client is given, else an in-process one."""
+    if redis is not None:
+        return RedisBudget(redis, store_hash, **kwargs)
+    return LocalBudget(store_hash, **kwargs)
