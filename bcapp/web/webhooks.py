@@ -84,7 +84,9 @@ def _store_for(payload: dict[str, Any]) -> Store:
     """The payload's store, if the per-store header names it with the right secret."""
     store_hash = payload["producer"].removeprefix("stores/")
     named, _, secret = request.headers.get(HOOK_HEADER, "").partition(".")
-    store = db.session.execute(db.select(Store).filter_by(store_hash=store_hash)).scalar_one_or_none()
+    store = db.session.execute(
+        db.select(Store).filter_by(store_hash=store_hash)
+    ).scalar_one_or_none()
     expected = (store.webhook_secret or "") if store is not None else ""
     ok = hmac.compare_digest(secret.encode(), expected.encode()) and bool(expected)
     if not (ok and hmac.compare_digest(named.encode(), store_hash.encode())):

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
-import psycopg
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
@@ -30,16 +26,6 @@ def test_upgrade_on_empty_sqlite_matches_models(tmp_path):
     assert _diff(app) == []
 
 
-@pytest.fixture
-def empty_pg(pg_url):
-    name = f"bcapp_migr_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield pg_url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def test_upgrade_on_empty_postgres_matches_models(tmp_path, empty_pg):
-    app = create_app(base_config(tmp_path, DATABASE_URL=empty_pg))
+def test_upgrade_on_empty_postgres_matches_models(tmp_path, fresh_pg_url):
+    app = create_app(base_config(tmp_path, DATABASE_URL=fresh_pg_url))
     assert _diff(app) == []
