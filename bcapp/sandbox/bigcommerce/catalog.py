@@ -1,0 +1,410 @@
+"""Catalog v3 products: create one per request (with variants), list, get, update, delete.
+
+The batch update takes at most 10 products and refuses ``variants`` (BigCommerce
+dropped that in 2025); names and SKUs are unique per store (409 otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bcapp.sandbox.bigcommerce import stock
+from bcapp.sandbox.bigcommerce.clock import iso, parse_date
+from bcapp.sandbox.bigcommerce.errors import ApiError, conflict, not_found, unprocessable
+from bcapp.sandbox.bigcommerce.router import Call, Reply, Route, one, v3_page
+from bcapp.sandbox.bigcommerce.state import SandboxStore
+
+PRODUCT_BATCH_MAX = 10
+NAME_MAX = 250
+PRODUCT_TYPES = ("physical", "digital")
+PRODUCT_DEFAULTS: dict[str, Any] = {
+    "sku": "",
+    "description": "",
+    "width": 0,
+    "depth": 0,
+    "height": 0,
+    "cost_price": 0,
+    "retail_price": 0,
+    "sale_price": 0,
+    "map_price": 0,
+    "tax_class_id": 0,
+    "product_tax_code": "",
+    "categories": [],
+    "brand_id": 0,
+    "option_set_id": None,
+    "option_set_display": "right",
+    "inventory_warning_level": 0,
+    "inventory_tracking": "none",
+    "reviews_rating_sum": 0,
+    "reviews_count": 0,
+    "total_sold": 0,
+    "fixed_cost_shipping_price": 0,
+    "is_free_shipping": False,
+    "is_visible": True,
+    "is_featured": False,
+    "related_products": [],
+    "warranty": "",
+    "bin_picking_number": "",
+    "layout_file": "",
+    "upc": "",
+    "mpn": "",
+    "gtin": "",
+    "search_keywords": "",
+    "availability": "available",
+    "availability_description": "",
+    "gift_wrapping_options_type": "any",
+    "gift_wrapping_options_list": [],
+    "sort_order": 0,
+    "condition": "New",
+    "is_condition_shown": False,
+    "order_quantity_minimum": 0,
+    "order_quantity_maximum": 0,
+    "page_title": "",
+    "meta_keywords": [],
+    "meta_description": "",
+    "view_count": 0,
+    "preorder_release_date": None,
+    "preorder_message": "",
+    "is_preorder_only": False,
+    "is_price_hidden": False,
+    "price_hidden_label": "",
+    "open_graph_type": "product",
+    "open_graph_title": "",
+    "open_graph_description": "",
+    "open_graph_use_meta_description": True,
+    "open_graph_use_product_name": True,
+    "open_graph_use_image": True,
+    "date_last_imported": None,
+}
+READ_ONLY = {
+    "id",
+    "date_created",
+    "date_modified",
+    "calculated_price",
+    "base_variant_id",
+    "total_sold",
+    "view_count",
+    "reviews_count",
+    "reviews_rating_sum",
+}
+NUMBERS = (
+    "price",
+    "weight",
+    "cost_price",
+    "retail_price",
+    "sale_price",
+    "map_price",
+    "width",
+    "depth",
+    "height",
+    "fixed_cost_shipping_price",
+)
+
+
+# -- rendering ------------------------------------------------------------------
+def render_product(store: SandboxStore, product: dict[str, Any], includes: set[str]) -> dict:
+    """A product as the API shows it, with the requested sub-resources."""
+    from bcapp.sandbox.bigcommerce.media import product_custom_fields, product_images
+    from bcapp.sandbox.bigcommerce.options import product_options, product_variants
+
+    data = {k: v for k, v in product.items() if not k.startswith("_")}
+    data["inventory_level"] = stock.product_level(store, product["id"])
+    data["calculated_price"] = product.get("sale_price") or product["price"]
+    if "variants" in includes:
+        data["variants"] = product_variants(store, product["id"])
+    if "images" in includes or "primary_image" in includes:
+        images = product_images(store, product["id"])
+        if "images" in includes:
+            data["images"] = images
+        if "primary_image" in includes:
+            data["primary_image"] = next((i for i in images if i["is_thumbnail"]), None)
+    if "custom_fields" in includes:
+        data["custom_fields"] = product_custom_fields(store, product["id"])
+    if "options" in includes:
+        data["options"] = product_options(store, product["id"])
+    if "channels" in includes:
+        data["channels"] = sorted(c for p, c in store.channel_assignments if p == product["id"])
+    return data
+
+
+def select_fields(data: dict[str, Any], call: Call) -> dict[str, Any]:
+    """Apply ``include_fields`` / ``exclude_fields`` (``id`` is always kept)."""
+    wanted = [f for f in call.query.get("include_fields", "").split(",") if f]
+    unwanted = {f for f in call.query.get("exclude_fields", "").split(",") if f} - {"id"}
+    if wanted:
+        keep = set(wanted) | {"id"} | (call.includes() & set(data))
+        data = {k: v for k, v in data.items() if k in keep}
+    return {k: v for k, v in data.items() if k not in unwanted}
+
+
+def find_product(store: SandboxStore, product_id: int) -> dict[str, Any]:
+    """The stored product, or BigCommerce's 404."""
+    product = store.products.get(product_id)
+    if product is None:
+        raise not_found("product")
+    return product
+
+
+# -- validation -------------------------------------------------------------------
+def sku_taken(store: SandboxStore, sku: str, *, product_id: int = 0, variant_id: int = 0) -> bool:
+    """True when ``sku`` belongs to another product or variant of the store."""
+    if not sku:
+        return False
+    for product in store.products.values():
+        if product["sku"].lower() == sku.lower() and product["id"] != product_id:
+            return True
+    for variant in store.variants.values():
+        if (
+            variant["sku"].lower() == sku.lower()
+            and variant["id"] != variant_id
+            and (variant["product_id"] != product_id or not variant.get("_base"))
+        ):
+            return True
+    return False
+
+
+def check_product(store: SandboxStore, body: dict[str, Any], product_id: int = 0) -> None:
+    """422 for invalid values, 409 for duplicate name/SKU or unknown brand/category."""
+    if "name" in body:
+        name = body["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise unprocessable("The product name is required.", name="name is required")
+        if len(name) > NAME_MAX:
+            raise unprocessable(
+                f"The product name must be at most {NAME_MAX} characters.",
+                name=f"must be at most {NAME_MAX} characters",
+            )
+        if any(p["name"] == name and p["id"] != product_id for p in store.products.values()):
+            raise conflict(
+                "The product name is a duplicate", name="The product name is a duplicate"
+            )
+    if body.get("type", "physical") not in PRODUCT_TYPES:
+        raise unprocessable("The product type is invalid.", type="must be physical or digital")
+    for field in NUMBERS:
+        value = body.get(field)
+        if field in body and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+        ):
+            raise unprocessable(
+                f"The field {field} must be a number of 0 or more.", **{field: "invalid"}
+            )
+    if sku_taken(store, body.get("sku", ""), product_id=product_id):
+        raise conflict("The product sku is a duplicate", sku="The product sku is a duplicate")
+    _check_links(store, body)
+
+
+def _check_links(store: SandboxStore, body: dict[str, Any]) -> None:
+    brand_id = body.get("brand_id") or 0
+    if brand_id and brand_id not in store.brands:
+        raise conflict(f"Brand {brand_id} does not exist.", brand_id="does not exist")
+    for category_id in body.get("categories") or []:
+        if category_id not in store.categories:
+            raise conflict(f"Category {category_id} does not exist.", categories="does not exist")
+
+
+# -- writes -------------------------------------------------------------------------
+def create_product(store: SandboxStore, body: dict[str, Any]) -> dict[str, Any]:
+    """Create a product (and its variants, images, custom fields) as POST does."""
+    from bcapp.sandbox.bigcommerce.media import add_custom_field, add_image
+    from bcapp.sandbox.bigcommerce.options import add_base_variant, add_variant, check_variant_skus
+
+    missing = [f for f in ("name", "type", "weight", "price") if f not in body]
+    if missing:
+        raise unprocessable(
+            "The request is missing required fields.", **{f: f"{f} is required" for f in missing}
+        )
+    check_product(store, body)
+    check_variant_skus(store, body.get("variants") or [], body.get("sku", ""))
+    product = _new_product(store, body)
+    store.products[product["id"]] = product
+    variants = body.get("variants") or []
+    if variants:
+        product["base_variant_id"] = None
+        for variant in variants:
+            add_variant(store, product, variant, emit=False)
+    else:
+        add_base_variant(store, product)
+    _initial_stock(store, product, body)
+    for image in body.get("images") or []:
+        add_image(store, product["id"], image)
+    for field in body.get("custom_fields") or []:
+        add_custom_field(store, product["id"], field)
+    store.channel_assignments.add((product["id"], 1))
+    store.emit("store/product/created", {"type": "product", "id": product["id"]})
+    return product
+
+
+def _new_product(store: SandboxStore, body: dict[str, Any]) -> dict[str, Any]:
+    now = store.now()
+    product_id = store.next_id("product")
+    fields = {
+        k: v
+        for k, v in body.items()
+        if k not in READ_ONLY | {"variants", "images", "custom_fields", "inventory_level"}
+    }
+    product = {**PRODUCT_DEFAULTS, "id": product_id, **fields}
+    product["custom_url"] = body.get("custom_url") or {
+        "url": f"/product-{product_id}/",
+        "is_customized": False,
+    }
+    product.update(date_created=iso(now), date_modified=iso(now), _mtime=now)
+    return product
+
+
+def _initial_stock(store: SandboxStore, product: dict[str, Any], body: dict[str, Any]) -> None:
+    if "inventory_level" in body:
+        quantity = min(int(body["inventory_level"]), stock.MAX_QUANTITY)  # catalog clamps
+        stock.set_level(store, ("product", product["id"]), quantity, stock.DEFAULT_LOCATION)
+
+
+def update_product(store: SandboxStore, product: dict[str, Any], body: dict[str, Any]) -> None:
+    """Apply a PUT body to a stored product."""
+    check_product(store, body, product_id=product["id"])
+    for key, value in body.items():
+        if key not in READ_ONLY | {"variants", "images", "custom_fields", "inventory_level"}:
+            product[key] = value
+    if "sku" in body:
+        for variant in store.variants.values():
+            if variant["product_id"] == product["id"] and variant.get("_base"):
+                variant["sku"] = body["sku"]
+    if "inventory_level" in body:
+        _initial_stock(store, product, body)
+    touch(store, product)
+    store.emit("store/product/updated", {"type": "product", "id": product["id"]})
+
+
+def touch(store: SandboxStore, product: dict[str, Any]) -> None:
+    """Bump ``date_modified`` (feeds ``date_modified:min`` polling)."""
+    now = store.now()
+    product["date_modified"], product["_mtime"] = iso(now), now
+
+
+def delete_product(store: SandboxStore, product_id: int) -> None:
+    """Remove a product with its variants, options, images, fields and stock."""
+    find_product(store, product_id)
+    del store.products[product_id]
+    for variant_id in [k for k, v in store.variants.items() if v["product_id"] == product_id]:
+        stock.clear(store, ("variant", variant_id))
+    for table in (store.variants, store.options, store.images, store.custom_fields):
+        for key in [k for k, v in table.items() if v.get("product_id") == product_id]:
+            del table[key]
+    stock.clear(store, ("product", product_id))
+    store.channel_assignments = {a for a in store.channel_assignments if a[0] != product_id}
+    store.emit("store/product/deleted", {"type": "product", "id": product_id})
+
+
+# -- handlers -------------------------------------------------------------------------
+def _matches(store: SandboxStore, product: dict[str, Any], call: Call) -> bool:
+    ids = call.ids("id")
+    skus = call.strings("sku")
+    if ids is not None and product["id"] not in ids:
+        return False
+    if skus is not None and product["sku"] not in skus:
+        return False
+    if "name" in call.query and product["name"] != call.query["name"]:
+        return False
+    if (
+        "is_visible" in call.query
+        and str(product["is_visible"]).lower() != call.query["is_visible"]
+    ):
+        return False
+    categories = call.ids("categories")
+    if categories is not None and not set(categories) & set(product["categories"]):
+        return False
+    channels = call.ids("channel_id")
+    if channels is not None and not any(
+        (product["id"], c) in store.channel_assignments for c in channels
+    ):
+        return False
+    return _dates_match(product, call) and _keyword_match(product, call)
+
+
+def _dates_match(product: dict[str, Any], call: Call) -> bool:
+    low = parse_date(call.query.get("date_modified:min", ""))
+    high = parse_date(call.query.get("date_modified:max", ""))
+    return (low is None or product["_mtime"] >= low) and (high is None or product["_mtime"] <= high)
+
+
+def _keyword_match(product: dict[str, Any], call: Call) -> bool:
+    keyword = call.query.get("keyword", "").lower()
+    return not keyword or keyword in product["name"].lower() or keyword in product["sku"].lower()
+
+
+def list_products(call: Call) -> Reply:
+    store, includes = call.store, call.includes()
+    items = [p for p in store.products.values() if _matches(store, p, call)]
+    sort = call.query.get("sort", "id")
+    if sort in ("id", "name", "sku", "price", "date_modified", "date_last_imported"):
+        items.sort(key=lambda p: (p.get(sort) is None, p.get(sort) or 0))
+    if call.query.get("direction") == "desc":
+        items.reverse()
+    rendered = [select_fields(render_product(store, p, includes), call) for p in items]
+    return v3_page(call, rendered, "/catalog/products")
+
+
+def post_product(call: Call) -> Reply:
+    body = call.json_object()
+    product = create_product(call.store, body)
+    return one(render_product(call.store, product, {"variants", "images", "custom_fields"}))
+
+
+def get_product(call: Call) -> Reply:
+    product = find_product(call.store, call.params["product_id"])
+    return one(select_fields(render_product(call.store, product, call.includes()), call))
+
+
+def put_product(call: Call) -> Reply:
+    product = find_product(call.store, call.params["product_id"])
+    body = call.json_object()
+    if "variants" in body:
+        from bcapp.sandbox.bigcommerce.options import update_variant_body
+
+        for variant in body["variants"]:
+            update_variant_body(call.store, variant, product["id"])
+    update_product(call.store, product, body)
+    return one(render_product(call.store, product, call.includes()))
+
+
+def batch_update_products(call: Call) -> Reply:
+    items = call.json_list(PRODUCT_BATCH_MAX, "products")
+    store = call.store
+    for index, item in enumerate(items):
+        if "variants" in item:
+            raise unprocessable(
+                "Variants cannot be updated through the products batch; use /catalog/variants.",
+                **{f"[{index}].variants": "not allowed in batch update"},
+            )
+        if not isinstance(item.get("id"), int):
+            raise unprocessable("Each product needs an id.", **{f"[{index}].id": "id is required"})
+        find_product(store, item["id"])
+        check_product(store, item, product_id=item["id"])
+    for item in items:
+        update_product(store, store.products[item["id"]], item)
+    data = [render_product(store, store.products[i["id"]], set()) for i in items]
+    return Reply(200, {"data": data, "meta": {}})
+
+
+def delete_one(call: Call) -> Reply:
+    delete_product(call.store, call.params["product_id"])
+    return Reply(204)
+
+
+def delete_many(call: Call) -> Reply:
+    ids = call.ids("id")
+    if not ids:
+        raise ApiError(422, "Deleting products needs an id:in filter.", {"id:in": "required"})
+    for product_id in ids:
+        if product_id in call.store.products:
+            delete_product(call.store, product_id)
+    return Reply(204)
+
+
+ROUTES = [
+    Route("GET", "/v3/catalog/products", list_products),
+    Route("POST", "/v3/catalog/products", post_product),
+    Route("PUT", "/v3/catalog/products", batch_update_products),
+    Route("DELETE", "/v3/catalog/products", delete_many),
+    Route("GET", "/v3/catalog/products/{product_id}", get_product),
+    Route("PUT", "/v3/catalog/products/{product_id}", put_product),
+    Route("DELETE", "/v3/catalog/products/{product_id}", delete_one),
+]
