@@ -12,7 +12,9 @@ from typing import Any
 from bcapp.connectors.base import Capability, Connector
 
 #: kind → "module:ClassName"; each ERP package adds its line here.
-CONNECTOR_PATHS: dict[str, str] = {}
+CONNECTOR_PATHS: dict[str, str] = {
+    "afas": "bcapp.connectors.afas:AfasConnector",
+}
 
 CONNECTORS: dict[str, type[Connector]] = {}
 
