@@ -1,0 +1,359 @@
+"""AfasConnector: AFAS Profit behind the canonical Connector interface.
+
+Reads come from GetConnectors named in the settings (change polling with a
+(modified, key) cursor, see :mod:`.changes`); writes go through the standard
+UpdateConnectors (KnSalesRelationPer/Org, FbSales, FbSubscription,
+FbDeliveryNote).
+
+Decisions a flow should know:
+
+* ``create_order`` is idempotent by reference: it looks the order up first
+  (``RfCs`` holds our reference) and returns the existing number.
+* A line whose SKU is neither an article code nor an article dimension raises
+  :class:`~bcapp.errors.SkipRecord` naming the SKU(s): the merchant creates the
+  article (or fixes the SKU) and re-exports that one order; other orders go on.
+  Nothing is sent to AFAS in that case, so no half order exists.
+* Digital lines are not on the FbSales order; the flow calls
+  ``create_subscription`` for each.
+* Stock is a full snapshot per run: its batches carry no cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from bcapp.connectors.afas import mapping
+from bcapp.connectors.afas.changes import ChangeQuery, read_changes
+from bcapp.connectors.afas.client import AfasClient, Filter, Op, base_url
+from bcapp.connectors.afas.settings import SETTINGS_SCHEMA, AfasSettings, EntityConfig
+from bcapp.connectors.base import (
+    Batch,
+    Capability,
+    Category,
+    CreditNote,
+    Customer,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    Product,
+    Shipment,
+    StockLevel,
+)
+from bcapp.errors import BcappError, ConfigError, FatalSyncError, SkipRecord
+
+#: OR-ed filter sets per lookup request (keeps URLs short).
+LOOKUP_CHUNK = 40
+
+
+class AfasConnector:
+    """AFAS Profit over its REST API (GetConnectors in, UpdateConnectors out)."""
+
+    kind: ClassVar[str] = "afas"
+    label: ClassVar[str] = "AFAS Profit"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.CATEGORIES, Capability.PRODUCTS, Capability.STOCK, Capability.CUSTOMERS,
+        Capability.ORDERS, Capability.SUBSCRIPTIONS, Capability.SHIPMENTS_FROM_ERP,
+        Capability.SHIPMENTS_TO_ERP, Capability.CREDIT_NOTES, Capability.ORDER_STATUS,
+    })
+    settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
+
+    def __init__(
+        self,
+        settings: Mapping[str, Any],
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        record: bool = False,
+        page_size: int | None = None,
+    ) -> None:
+        self.settings = AfasSettings.parse(settings)
+        url = base_url(
+            self.settings.environment, self.settings.environment_type, self.settings.base_url
+        )
+        self.client = AfasClient.connect(
+            url, self.settings.token, transport=transport, timeout=timeout, record=record
+        )
+        self.page_size = page_size or 100
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    @property
+    def last_exchange(self) -> Any:
+        """What we last sent and what AFAS said (secrets removed), for the activity log."""
+        return self.client.last_exchange
+
+    def entity(self, name: str) -> EntityConfig:
+        return self.settings.entities[name]
+
+    @property
+    def orders_cfg(self) -> Mapping[str, Any]:
+        return self.settings.orders
+
+    @property
+    def separator(self) -> str:
+        return str(self.orders_cfg["dimension_separator"])
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- check ----------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Verify the token and every configured GetConnector and field through metainfo."""
+        self.client.metainfo()  # 401/403 → ConfigError with AFAS's words
+        for name, cfg in self.settings.entities.items():
+            fields = self._metainfo_fields(name, cfg)
+            missing = sorted({f for f in cfg.fields.values() if f} - fields)
+            if missing:
+                raise ConfigError(
+                    f"AFAS GetConnector {cfg.connector} ({name.replace('_', ' ')}) has no "
+                    f"field(s) {', '.join(missing)}: add them to the connector or change the "
+                    "field names in the settings."
+                )
+
+    def _metainfo_fields(self, name: str, cfg: EntityConfig) -> set[str]:
+        try:
+            info = self.client.metainfo(cfg.connector)
+        except ConfigError:
+            raise
+        except BcappError as exc:
+            raise ConfigError(
+                f"AFAS GetConnector {cfg.connector} ({name.replace('_', ' ')}) is not "
+                f"available. AFAS says: {exc.message}"
+            ) from exc
+        return {str(f.get("id")) for f in info.get("fields", []) if isinstance(f, Mapping)}
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def fetch_categories(self, cursor: str | None) -> Iterator[Batch[Category]]:
+        """Every article group (a small table: a full read each run, no cursor)."""
+        cfg = self.entity("article_groups")
+        for rows in self.client.iter_rows(cfg.connector, order_by=[cfg["id"]],
+                                          take=self.page_size):
+            yield Batch(tuple(mapping.category_from_row(r, cfg) for r in rows), None)
+
+    def fetch_products(self, cursor: str | None) -> Iterator[Batch[Product]]:
+        """Articles changed after ``cursor`` (blocked ones too), with their dimensions."""
+        cfg = self.entity("articles")
+        query = ChangeQuery(cfg.connector, cfg["modified"], cfg["code"], take=self.page_size)
+        for groups, next_cursor in read_changes(self.client, query, cursor):
+            rows = [g[-1] for g in groups]
+            dims = self._dimensions([mapping.text(r.get(cfg["code"])) for r in rows
+                                     if self._has_dimensions(r, cfg)])
+            products = tuple(
+                mapping.product_from_rows(
+                    r, dims.get(mapping.text(r.get(cfg["code"])), []), cfg,
+                    self.entity("dimensions"), self.orders_cfg,
+                )
+                for r in rows
+            )
+            yield Batch(products, next_cursor)
+
+    def _has_dimensions(self, row: Mapping[str, Any], cfg: EntityConfig) -> bool:
+        if not self.entity("dimensions").connector:
+            return False
+        roles = [cfg["dimension_1"], cfg["dimension_2"]]
+        if not any(roles):
+            return True
+        return any(mapping.text(row.get(f)) for f in roles if f)
+
+    def _dimensions(self, codes: list[str]) -> dict[str, list[dict[str, Any]]]:
+        cfg = self.entity("dimensions")
+        out: dict[str, list[dict[str, Any]]] = {}
+        for rows in self._lookup(cfg.connector, cfg["code"], codes,
+                                 order_by=[cfg["code"], cfg["dim1"], cfg["dim2"]]):
+            for row in rows:
+                out.setdefault(mapping.text(row.get(cfg["code"])), []).append(row)
+        return out
+
+    def _lookup(
+        self, connector: str, field: str, values: Iterable[str], order_by: list[str] = ()
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Rows whose ``field`` equals any of ``values`` (OR-ed filter sets, chunked)."""
+        unique = sorted(set(v for v in values if v))
+        order = [f for f in order_by if f]
+        for i in range(0, len(unique), LOOKUP_CHUNK):
+            sets = [[Filter(field, Op.EQ, v)] for v in unique[i:i + LOOKUP_CHUNK]]
+            yield from self.client.iter_rows(connector, filters=sets, order_by=order,
+                                             take=self.page_size)
+
+    def fetch_stock(self, cursor: str | None) -> Iterator[Batch[StockLevel]]:
+        """Stock per SKU over all warehouses (a full snapshot: batches carry no cursor)."""
+        cfg = self.entity("stock")
+        order = [f for f in (cfg["code"], cfg["dim1"], cfg["dim2"], cfg["warehouse"]) if f]
+        pending: dict[str, list[dict[str, Any]]] = {}
+        for rows in self.client.iter_rows(cfg.connector, order_by=order, take=self.page_size):
+            for row in rows:
+                pending.setdefault(mapping._line_sku(row, cfg, self.separator), []).append(row)
+            done = list(pending)[:-1]  # the last SKU may continue on the next page
+            yield Batch(tuple(self._stock(s, pending.pop(s), cfg) for s in done), None)
+        if pending:
+            yield Batch(tuple(self._stock(s, r, cfg) for s, r in pending.items()), None)
+
+    def _stock(self, sku: str, rows: list[dict[str, Any]], cfg: EntityConfig) -> StockLevel:
+        return mapping.stock_from_rows(sku, rows, cfg)
+
+    def fetch_shipments(self, cursor: str | None) -> Iterator[Batch[Shipment]]:
+        """Packing slips reported ready, changed after ``cursor``, with lines and tracking."""
+        cfg = self.entity("packing_slips")
+        base = [Filter(cfg["ready"], Op.EQ, True)] if cfg["ready"] else []
+        query = ChangeQuery(cfg.connector, cfg["modified"], cfg["number"], tuple(base),
+                            order_extra=self._line_order(cfg), take=self.page_size,
+                            grouped=True)
+        for groups, next_cursor in read_changes(self.client, query, cursor):
+            yield Batch(tuple(mapping.shipment_from_rows(g, cfg, self.separator)
+                              for g in groups), next_cursor)
+
+    @staticmethod
+    def _line_order(cfg: EntityConfig) -> tuple[str, ...]:
+        return tuple(f for f in (cfg["code"], cfg["dim1"], cfg["dim2"]) if f)
+
+    def fetch_credit_notes(self, cursor: str | None) -> Iterator[Batch[CreditNote]]:
+        """Credit invoices referencing a store order, changed after ``cursor``."""
+        cfg = self.entity("credit_invoices")
+        base = (Filter(cfg["reference"], Op.NOT_EMPTY, ""),)
+        query = ChangeQuery(cfg.connector, cfg["modified"], cfg["number"], base,
+                            order_extra=self._line_order(cfg), take=self.page_size,
+                            grouped=True)
+        ship = str(self.orders_cfg.get("shipping_item_code") or "")
+        for groups, next_cursor in read_changes(self.client, query, cursor):
+            yield Batch(tuple(mapping.credit_note_from_rows(g, cfg, self.separator, ship)
+                              for g in groups), next_cursor)
+
+    def fetch_order_statuses(self, cursor: str | None) -> Iterator[Batch[OrderStatusChange]]:
+        """Status of store orders in AFAS, changed after ``cursor``."""
+        cfg = self.entity("order_status")
+        base = (Filter(cfg["reference"], Op.NOT_EMPTY, ""),)
+        query = ChangeQuery(cfg.connector, cfg["modified"], cfg["number"], base,
+                            take=self.page_size)
+        for groups, next_cursor in read_changes(self.client, query, cursor):
+            yield Batch(tuple(mapping.status_from_row(g[-1], cfg) for g in groups), next_cursor)
+
+    # -- customers ------------------------------------------------------------------------
+
+    def find_customer(self, email: str) -> str | None:
+        """The debtor number of the sales relation with this e-mail, if any."""
+        cfg = self.entity("debtors")
+        if not email.strip():
+            return None
+        rows = self.client.get_rows(
+            cfg.connector, filters=[[Filter(cfg["email"], Op.EQ, email.strip())]],
+            order_by=[cfg["id"]], take=1,
+        )
+        return mapping.text(rows[0].get(cfg["id"])) if rows else None
+
+    def upsert_customer(self, customer: Customer, erp_id: str | None = None) -> str:
+        """Create (or update) the sales relation for ``customer``; matched by e-mail."""
+        erp_id = erp_id or customer.erp_id or self.find_customer(customer.email)
+        currency = str(self.orders_cfg.get("currency") or "EUR")
+        name, body = mapping.relation_envelope(customer, currency, _today(), erp_id)
+        if erp_id:
+            self.client.put(name, body)
+            return erp_id
+        result = self.client.post(name, body)
+        debtor = mapping.text(result.get("DbId")) or self.find_customer(customer.email)
+        if not debtor:
+            raise FatalSyncError(
+                f"AFAS created the sales relation for {customer.email} but returned no "
+                "debtor number.", remote="afas",
+            )
+        return debtor
+
+    # -- orders ---------------------------------------------------------------------------
+
+    def find_order(self, reference: str) -> str | None:
+        """The AFAS sales order number whose reference is ``reference``, if any."""
+        row = self._order_row(reference)
+        return mapping.text(row.get(self.entity("sales_orders")["number"])) if row else None
+
+    def _order_row(self, reference: str) -> dict[str, Any] | None:
+        cfg = self.entity("sales_orders")
+        rows = self.client.get_rows(
+            cfg.connector, filters=[[Filter(cfg["reference"], Op.EQ, reference)]],
+            order_by=[cfg["number"]], take=1,
+        )
+        return rows[0] if rows else None
+
+    def create_order(self, order: Order, customer_erp_id: str) -> str:
+        """Create the FbSales order (or return the one already there for this reference)."""
+        existing = self.find_order(order.reference)
+        if existing:
+            return existing
+        items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
+        body = mapping.sales_order_envelope(order, customer_erp_id, items, self.orders_cfg)
+        number = mapping.text(self.client.post("FbSales", body).get("OrNu"))
+        return number or self.find_order(order.reference) or ""
+
+    def create_subscription(self, order: Order, line: OrderLine, customer_erp_id: str) -> str:
+        """An FbSubscription for one digital line; the number derives from order and line."""
+        items = self.resolve_items([line.sku])
+        position = order.lines.index(line) + 1 if line in order.lines else 1
+        number = order.bc_id * 100 + position
+        body = mapping.subscription_envelope(
+            order, line, number, customer_erp_id, items[line.sku][0], self.orders_cfg
+        )
+        result = self.client.post("FbSubscription", body)
+        return mapping.text(result.get("SuNr")) or str(number)
+
+    def create_shipment(self, shipment: Shipment) -> str:
+        """A packing slip (FbDeliveryNote, reported ready) for a store shipment."""
+        row = self._order_row(shipment.order_reference)
+        if row is None:
+            raise SkipRecord(
+                f"AFAS has no sales order with reference {shipment.order_reference}: "
+                "export the order first.", remote="afas",
+            )
+        cfg = self.entity("sales_orders")
+        erp_order = mapping.text(row.get(cfg["number"]))
+        debtor = mapping.text(row.get(cfg["debtor"]))
+        from dataclasses import replace
+
+        shipment = replace(shipment, erp_order_id=shipment.erp_order_id or erp_order)
+        items = self.resolve_items(line.sku for line in shipment.lines)
+        body = mapping.delivery_note_envelope(shipment, debtor, items, self.orders_cfg)
+        return mapping.text(self.client.post("FbDeliveryNote", body).get("OrNu"))
+
+    # -- SKU resolution -------------------------------------------------------------------
+
+    def resolve_items(self, skus: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        """SKU → (item code, dimension 1, dimension 2); SkipRecord naming unknown SKUs."""
+        wanted = sorted(set(skus))
+        art = self.entity("articles")
+        found: dict[str, tuple[str, str, str]] = {}
+        for rows in self._lookup(art.connector, art["code"], wanted, order_by=[art["code"]]):
+            for row in rows:
+                code = mapping.text(row.get(art["code"]))
+                found[code] = (code, "", "")
+        rest = [s for s in wanted if s not in found]
+        if rest and self.entity("dimensions").connector and self.separator:
+            found.update(self._resolve_variants(rest))
+        unknown = [s for s in wanted if s not in found]
+        if unknown:
+            raise SkipRecord(
+                f"AFAS has no article for SKU {', '.join(unknown)}: create the article "
+                "(or fix the SKU in the store) and export the order again.",
+                remote="afas", details={"skus": unknown},
+            )
+        return found
+
+    def _resolve_variants(self, skus: list[str]) -> dict[str, tuple[str, str, str]]:
+        sep = self.separator
+        candidates = {sku.split(sep, i)[0] if i else sku for sku in skus for i in (1, 2)}
+        candidates |= {sku.rsplit(sep, n)[0] for sku in skus for n in (1, 2) if sep in sku}
+        out: dict[str, tuple[str, str, str]] = {}
+        cfg = self.entity("dimensions")
+        for code, rows in self._dimensions(sorted(candidates)).items():
+            for row in rows:
+                d1, d2 = mapping.text(row.get(cfg["dim1"])), mapping.text(row.get(cfg["dim2"]))
+                sku = mapping.variant_sku(code, d1, d2, sep)
+                if sku in skus:
+                    out[sku] = (code, d1, d2)
+        return out
+
+
+def _today() -> Any:
+    return datetime.now(UTC).date()

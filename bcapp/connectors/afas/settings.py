@@ -1,0 +1,203 @@
+"""AFAS settings: the JSON Schema the settings page renders, and its parsed form.
+
+AFAS exposes data only through GetConnectors the merchant has in their
+environment. The defaults below name the connectors and fields of the
+``BCApp_*`` GetConnector definitions the merchant imports (their fields are
+named like AFAS's standard connectors, e.g. ``Profit_Article``), plus standard
+connectors where those are enough (``Profit_ArticleGroups``, ``Profit_Debtor``,
+``Profit_Salesorders``). A merchant with their own connectors changes the id and
+field names here; ``check()`` verifies every one through metainfo.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bcapp.errors import ConfigError
+
+#: entity → (GetConnector id, {role: field name}); an empty field name means "not used".
+ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
+    "articles": ("BCApp_Articles", {
+        "code": "ItemCode", "name": "Description", "description": "ExtraDescription",
+        "group": "ArtGroup", "blocked": "Blocked", "ean": "Barcode", "price": "SalesPrice",
+        "vat_rate": "VatPercentage", "weight": "Weight", "image_url": "ImageUrl",
+        "brand": "", "publish": "", "dimension_1": "StockDimId1",
+        "dimension_2": "StockDimId2", "modified": "ModifiedDate",
+    }),
+    "dimensions": ("BCApp_ArticleDimensions", {
+        "code": "ItemCode", "dim1": "StockDimCode1", "dim2": "StockDimCode2",
+        "ean": "Barcode", "price": "SalesPrice", "blocked": "Blocked", "image_url": "",
+    }),
+    "article_groups": ("Profit_ArticleGroups", {
+        "id": "Artikelgroep", "name": "Omschrijving", "parent": "",
+    }),
+    "stock": ("BCApp_Stock", {
+        "code": "ItemCode", "dim1": "StockDimCode1", "dim2": "StockDimCode2",
+        "warehouse": "Warehouse", "on_hand": "InStock", "reserved": "Reserved",
+    }),
+    "debtors": ("Profit_Debtor", {"id": "DebtorId", "email": "Email"}),
+    "sales_orders": ("Profit_Salesorders", {
+        "number": "OrderNumber", "reference": "CustomerReference", "debtor": "DebtorId",
+    }),
+    "order_status": ("BCApp_OrderStatus", {
+        "number": "OrderNumber", "reference": "CustomerReference", "status": "Status",
+        "modified": "ModifiedDate",
+    }),
+    "packing_slips": ("BCApp_PackingSlips", {
+        "number": "DeliveryNoteNumber", "order": "OrderNumber", "reference": "CustomerReference",
+        "code": "ItemCode", "dim1": "StockDimCode1", "dim2": "StockDimCode2",
+        "quantity": "Quantity", "tracking": "TrackTrace", "carrier": "Transporter",
+        "ready": "ReportedReady", "date": "DeliveryDate", "modified": "ModifiedDate",
+    }),
+    "credit_invoices": ("BCApp_CreditInvoices", {
+        "number": "InvoiceNumber", "reference": "CustomerReference", "code": "ItemCode",
+        "dim1": "StockDimCode1", "dim2": "StockDimCode2", "quantity": "Quantity",
+        "amount": "AmountInclVat", "date": "InvoiceDate", "modified": "ModifiedDate",
+    }),
+}
+
+#: Order settings FbSales needs (plain values, merchant-editable).
+ORDER_DEFAULTS: dict[str, Any] = {
+    "administration": 1,
+    "warehouse": "",
+    "unit": "STK",
+    "order_type": "",
+    "prices_include_vat": True,
+    "vat_duty": "",
+    "shipping_item_code": "",
+    "shipping_item_type": "6",
+    "shipping_unit": "*****",
+    "subscription_item_type": "2",
+    "sales_channel": "1",
+    "currency": "EUR",
+    "dimension_separator": "-",
+    "dimension_1_label": "Size",
+    "dimension_2_label": "Colour",
+    "custom_fields": [],
+}
+
+
+def _entity_schema(entity: str) -> dict[str, Any]:
+    connector, fields = ENTITY_DEFAULTS[entity]
+    return {
+        "type": "object",
+        "title": entity.replace("_", " ").capitalize(),
+        "properties": {
+            "connector": {"type": "string", "title": "GetConnector id", "default": connector},
+            "fields": {
+                "type": "object",
+                "properties": {
+                    role: {"type": "string", "default": name} for role, name in fields.items()
+                },
+            },
+        },
+    }
+
+
+SETTINGS_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "AFAS Profit",
+    "type": "object",
+    "required": ["environment", "token"],
+    "properties": {
+        "environment": {
+            "type": "string", "title": "Environment number", "pattern": "^[0-9]{4,8}$",
+            "description": "The digits in your AFAS Online address, e.g. 12345.",
+        },
+        "environment_type": {
+            "type": "string", "title": "Environment type",
+            "enum": ["production", "test", "acceptance"], "default": "production",
+        },
+        "token": {
+            "type": "string", "title": "App connector token", "writeOnly": True,
+            "description": "The token (the <data> part) of the app connector's user.",
+        },
+        "base_url": {
+            "type": "string", "title": "Base URL override", "default": "",
+            "description": "Only for a sandbox or demo environment.",
+        },
+        "connectors": {
+            "type": "object", "title": "GetConnectors",
+            "properties": {entity: _entity_schema(entity) for entity in ENTITY_DEFAULTS},
+        },
+        "orders": {
+            "type": "object", "title": "Sales orders",
+            "properties": {
+                "administration": {"type": "integer", "default": 1},
+                "warehouse": {"type": "string", "default": ""},
+                "unit": {"type": "string", "default": "STK", "title": "Unit (BiUn)"},
+                "order_type": {"type": "string", "default": "", "title": "Order type (ETOr)"},
+                "prices_include_vat": {"type": "boolean", "default": True},
+                "vat_duty": {"type": "string", "default": "", "title": "VAT duty (VaDu)"},
+                "shipping_item_code": {"type": "string", "default": ""},
+                "shipping_item_type": {"type": "string", "default": "6"},
+                "shipping_unit": {"type": "string", "default": "*****"},
+                "subscription_item_type": {"type": "string", "default": "2"},
+                "sales_channel": {"type": "string", "default": "1"},
+                "currency": {"type": "string", "default": "EUR"},
+                "dimension_separator": {"type": "string", "default": "-"},
+                "dimension_1_label": {"type": "string", "default": "Size"},
+                "dimension_2_label": {"type": "string", "default": "Colour"},
+                "custom_fields": {"type": "array", "items": {"type": "string"}, "default": []},
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class EntityConfig:
+    """One GetConnector and the field names we read from it."""
+
+    connector: str
+    fields: Mapping[str, str]
+
+    def __getitem__(self, role: str) -> str:
+        return self.fields.get(role, "")
+
+
+@dataclass(frozen=True)
+class AfasSettings:
+    """Parsed settings with defaults filled in."""
+
+    environment: str
+    environment_type: str
+    token: str
+    base_url: str
+    entities: Mapping[str, EntityConfig]
+    orders: Mapping[str, Any]
+
+    @classmethod
+    def parse(cls, values: Mapping[str, Any]) -> AfasSettings:
+        """Merge submitted values over the defaults; ConfigError when essentials are missing."""
+        token = str(values.get("token") or "").strip()
+        environment = str(values.get("environment") or "").strip()
+        base = str(values.get("base_url") or "").strip()
+        if not token:
+            raise ConfigError("Enter the AFAS app connector token.")
+        if not environment and not base:
+            raise ConfigError("Enter the AFAS environment number (e.g. 12345).")
+        given = values.get("connectors") or {}
+        entities = {
+            name: _entity(name, given.get(name) or {}) for name in ENTITY_DEFAULTS
+        }
+        orders = copy.deepcopy(ORDER_DEFAULTS)
+        orders.update({k: v for k, v in (values.get("orders") or {}).items() if v is not None})
+        return cls(
+            environment=environment,
+            environment_type=str(values.get("environment_type") or "production"),
+            token=token,
+            base_url=base,
+            entities=entities,
+            orders=orders,
+        )
+
+
+def _entity(name: str, given: Mapping[str, Any]) -> EntityConfig:
+    connector, fields = ENTITY_DEFAULTS[name]
+    merged = dict(fields)
+    merged.update({k: str(v) for k, v in (given.get("fields") or {}).items() if v is not None})
+    return EntityConfig(connector=str(given.get("connector") or connector), fields=merged)

@@ -1,0 +1,300 @@
+"""The shared HTTP layer for REST ERPs: one client factory, one status table, one log record.
+
+Every REST connector talks through :class:`HttpApi`. It gives the three things a
+connector must never get wrong on its own:
+
+* **Errors from one table.** Transport failures (timeouts, refused connections)
+  and 5xx become :class:`~bcapp.errors.RetryableSyncError`; validation errors
+  become :class:`~bcapp.errors.FatalSyncError` carrying the ERP's own message
+  verbatim; 401/403 become :class:`~bcapp.errors.ConfigError` with a sentence a
+  merchant understands. Subclasses refine the table (AFAS sends validation
+  errors as HTTP 500) with ``status_overrides`` and :meth:`HttpApi.classify`.
+* **What we sent and what the ERP said.** Each request leaves an
+  :class:`Exchange` in ``last_exchange`` (and in ``exchanges`` while recording),
+  with secrets removed, so flows can write it to the activity log.
+* **Tests without sockets.** ``transport`` is injectable: tests and the demo
+  mount a sandbox's WSGI app with :class:`httpx.WSGITransport`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import httpx
+
+from bcapp.errors import (
+    BcappError,
+    ConfigError,
+    FatalSyncError,
+    RetryableSyncError,
+    SyncError,
+    error_for_status,
+)
+
+#: Connect fast, read patiently: ERPs build big GetConnector pages slowly.
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+#: Header names whose values never reach a log.
+SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-auth-token", "x-api-key"})
+#: Body keys (any depth, case-insensitive) whose values never reach a log.
+SECRET_KEYS = frozenset({"token", "password", "secret", "api_key", "apikey", "access_token"})
+REDACTED = "***"
+#: Bodies longer than this are cut in the log record (the activity log is not a dump).
+MAX_LOGGED_BODY = 20_000
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request/response pair with secrets removed: what the activity log stores."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: Any
+    status: int | None = None
+    response_body: Any = None
+    elapsed_ms: float = 0.0
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict for the activity log."""
+        return {
+            "method": self.method,
+            "url": self.url,
+            "request_headers": self.request_headers,
+            "request_body": self.request_body,
+            "status": self.status,
+            "response_body": self.response_body,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            "error": self.error,
+        }
+
+
+def make_client(
+    base_url: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Client:
+    """An httpx client for one ERP: base URL, timeouts, optional sandbox transport."""
+    return httpx.Client(
+        base_url=base_url,
+        transport=transport,
+        timeout=timeout,
+        headers=dict(headers or {}),
+        follow_redirects=False,
+    )
+
+
+def redact(value: Any, secrets: Iterable[str] = (), keys: frozenset[str] = SECRET_KEYS) -> Any:
+    """Copy ``value`` with secret keys masked and every known secret string replaced.
+
+    Args:
+        value: a JSON-like structure, or a string.
+        secrets: literal secret values (tokens) to scrub wherever they appear.
+        keys: dict keys whose values are masked whole.
+    """
+    literals = [s for s in secrets if s and len(s) >= 4]
+    return _redact(value, literals, keys)
+
+
+def _redact(value: Any, literals: list[str], keys: frozenset[str]) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED if str(k).lower() in keys else _redact(v, literals, keys)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_redact(v, literals, keys) for v in value]
+    if isinstance(value, str):
+        for secret in literals:
+            value = value.replace(secret, REDACTED)
+        return value
+    return value
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers with authentication values masked."""
+    return {k: REDACTED if k.lower() in SECRET_HEADERS else v for k, v in headers.items()}
+
+
+def parse_retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds form only), or None."""
+    raw = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def response_payload(response: httpx.Response) -> Any:
+    """The body as JSON when it is JSON, else as (possibly cut) text."""
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return response.text[:MAX_LOGGED_BODY]
+
+
+@dataclass
+class HttpApi:
+    """Base of a REST ERP client: sends requests, records exchanges, raises from the table.
+
+    Subclasses set ``remote`` and the merchant sentences, and may override
+    :meth:`error_message` (where the ERP puts its words) and :meth:`classify`.
+
+    Attributes:
+        client: the httpx client (see :func:`make_client`).
+        secrets: literal secret values scrubbed from every logged exchange.
+        record: keep every exchange in ``exchanges`` (tests, conformance checks).
+    """
+
+    client: httpx.Client
+    secrets: tuple[str, ...] = ()
+    record: bool = False
+    last_exchange: Exchange | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    remote: ClassVar[str] = "erp"
+    remote_label: ClassVar[str] = "The ERP"
+    auth_message: ClassVar[str] = "{label} refused our credentials: check them in the settings."
+    forbidden_message: ClassVar[str] = "{label} denied access: check the user's permissions."
+    status_overrides: ClassVar[dict[int, type[BcappError]]] = {}
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.client.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> httpx.Response:
+        """Send one request; return the 2xx response or raise from the status table."""
+        started = time.perf_counter()
+        try:
+            response = self.client.request(method, path, params=params, json=json_body)
+        except httpx.TimeoutException as exc:
+            self._log(method, path, params, json_body, started, error=f"timeout: {exc}")
+            raise RetryableSyncError(
+                f"{self.remote_label} did not answer in time.", remote=self.remote
+            ) from exc
+        except httpx.TransportError as exc:
+            self._log(method, path, params, json_body, started, error=f"transport: {exc}")
+            raise RetryableSyncError(
+                f"{self.remote_label} could not be reached ({type(exc).__name__}).",
+                remote=self.remote,
+            ) from exc
+        self._log(method, path, params, json_body, started, response=response)
+        if response.is_success:
+            return response
+        raise self.error_from(response)
+
+    def error_from(self, response: httpx.Response) -> BcappError:
+        """Build the error for a non-2xx response (the status table plus the ERP's words)."""
+        cls = self.classify(response)
+        message = self.error_message(response)
+        details = {"status": response.status_code, "body": self.last_body()}
+        if cls is ConfigError or issubclass(cls, ConfigError):
+            template = self.auth_message if response.status_code == 401 else self.forbidden_message
+            text = template.format(label=self.remote_label)
+            if message:
+                text = f"{text} ({self.remote_label} says: {message})"
+            return cls(text, details=details)
+        if issubclass(cls, RetryableSyncError):
+            return cls(
+                message or f"{self.remote_label} answered HTTP {response.status_code}.",
+                retry_after=self.retry_after(response),
+                status=response.status_code,
+                remote=self.remote,
+                details=details,
+            )
+        if issubclass(cls, SyncError):
+            return cls(
+                message
+                or f"{self.remote_label} refused the request (HTTP {response.status_code}).",
+                status=response.status_code,
+                remote=self.remote,
+                details=details,
+            )
+        return cls(message or f"HTTP {response.status_code}", details=details)
+
+    def classify(self, response: httpx.Response) -> type[BcappError]:
+        """The error class for a response; override when the status alone is ambiguous."""
+        return error_for_status(response.status_code, self.status_overrides)
+
+    def error_message(self, response: httpx.Response) -> str:
+        """The remote's own error text, verbatim (override per ERP)."""
+        body = response_payload(response)
+        if isinstance(body, Mapping):
+            for key in ("message", "error", "title", "detail"):
+                if isinstance(body.get(key), str) and body[key]:
+                    return body[key]
+        return body.strip()[:500] if isinstance(body, str) else ""
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        """How long the remote asked us to wait (override when it says so in the body)."""
+        return parse_retry_after(response)
+
+    def last_body(self) -> Any:
+        """The (redacted) response body of the last exchange."""
+        return self.last_exchange.response_body if self.last_exchange else None
+
+    def _log(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        started: float,
+        *,
+        response: httpx.Response | None = None,
+        error: str = "",
+    ) -> None:
+        url = str(self.client.build_request(method, path, params=params).url)
+        headers = dict(self.client.headers)
+        exchange = Exchange(
+            method=method,
+            url=redact(url, self.secrets),
+            request_headers=redact_headers(headers),
+            request_body=redact(body, self.secrets),
+            status=response.status_code if response is not None else None,
+            response_body=(
+                redact(_cut(response_payload(response)), self.secrets)
+                if response is not None
+                else None
+            ),
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            error=error,
+        )
+        self.last_exchange = exchange
+        if self.record:
+            self.exchanges.append(exchange)
+
+
+def _cut(payload: Any) -> Any:
+    """Keep logged bodies bounded: cut long text, summarise huge JSON."""
+    if isinstance(payload, str):
+        return payload[:MAX_LOGGED_BODY]
+    text = json.dumps(payload, default=str)
+    if len(text) <= MAX_LOGGED_BODY:
+        return payload
+    return text[:MAX_LOGGED_BODY] + "…"
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Exchange",
+    "FatalSyncError",
+    "HttpApi",
+    "make_client",
+    "parse_retry_after",
+    "redact",
+    "redact_headers",
+]

@@ -1,0 +1,123 @@
+"""The sandbox's tables and the GetConnectors that read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bcapp.sandbox.afas.query import FieldDef, GetConnectorDef
+
+START = datetime(2026, 1, 1, 8, 0, 0)
+
+
+def F(name: str, data_type: str = "string", label: str = "") -> FieldDef:
+    return FieldDef(name, data_type, label)
+
+
+@dataclass
+class Tables:
+    """Everything one AFAS environment knows, as plain dict rows."""
+
+    articles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dimensions: list[dict[str, Any]] = field(default_factory=list)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stock: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
+    relations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    packing_slips: dict[str, dict[str, Any]] = field(default_factory=dict)
+    credit_invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class Clock:
+    """Profit's modification stamps: whole seconds, advancing as the sandbox mutates."""
+
+    def __init__(self, start: datetime = START, step: float = 1.0) -> None:
+        self.now = start
+        self.step = step
+
+    def stamp(self) -> str:
+        """The current time as AFAS writes it, then advance by ``step`` seconds."""
+        value = self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.now += timedelta(seconds=self.step)
+        return value
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def num(value: Any) -> float | None:
+    """JSON numbers like AFAS sends them."""
+    return None if value is None else float(Decimal(str(value)))
+
+
+def standard_connectors(t: Tables) -> list[GetConnectorDef]:
+    """The standard Profit_* and the BCApp_* GetConnectors the sandbox offers."""
+    return [
+        GetConnectorDef("BCApp_Articles", [
+            F("ItemCode"), F("Description"), F("ExtraDescription"), F("ArtGroup"),
+            F("Blocked", "boolean"), F("Barcode"), F("SalesPrice", "decimal"),
+            F("VatPercentage", "decimal"), F("Weight", "decimal"), F("ImageUrl"),
+            F("StockDimId1"), F("StockDimId2"), F("Webshop", "boolean"),
+            F("Brand"), F("CountryOfOrigin"), F("CreateDate", "date"), F("ModifiedDate", "date"),
+        ], lambda: list(t.articles.values())),
+        GetConnectorDef("Profit_Article", [
+            F("ItemCode"), F("Description"), F("ExtraDescription"), F("UnitId"),
+            F("ArtGroup"), F("Blocked", "boolean"), F("Barcode"), F("VATGroup"),
+            F("StockDimId1"), F("StockDimId2"), F("CreateDate", "date"), F("ModifiedDate", "date"),
+        ], lambda: list(t.articles.values())),
+        GetConnectorDef("BCApp_ArticleDimensions", [
+            F("ItemCode"), F("StockDimCode1"), F("StockDimCode2"), F("Barcode"),
+            F("SalesPrice", "decimal"), F("Blocked", "boolean"),
+        ], lambda: list(t.dimensions)),
+        GetConnectorDef("Profit_ArticleGroups", [F("Artikelgroep"), F("Omschrijving")],
+                        lambda: list(t.groups.values())),
+        GetConnectorDef("BCApp_Stock", [
+            F("ItemCode"), F("StockDimCode1"), F("StockDimCode2"), F("Warehouse"),
+            F("InStock", "decimal"), F("Reserved", "decimal"),
+        ], lambda: list(t.stock.values())),
+        GetConnectorDef("Profit_Debtor", [
+            F("DebtorId"), F("DebtorName"), F("BcCo"), F("Email"), F("TelNr"), F("VatNr"),
+            F("Blocked", "boolean"), F("CreateDate", "date"), F("ModifiedDate", "date"),
+        ], lambda: list(t.relations.values())),
+        GetConnectorDef("Profit_Salesorders", [
+            F("OrderNumber"), F("Status"), F("OrderDate", "date"), F("DebtorId"),
+            F("CurrencyId"), F("CustomerReference"), F("TotalAmount", "decimal"),
+        ], lambda: list(t.orders.values())),
+        GetConnectorDef("BCApp_OrderStatus", [
+            F("OrderNumber"), F("CustomerReference"), F("Status"), F("DebtorId"),
+            F("ModifiedDate", "date"),
+        ], lambda: list(t.orders.values())),
+        GetConnectorDef("BCApp_PackingSlips", [
+            F("DeliveryNoteNumber"), F("OrderNumber"), F("CustomerReference"), F("DebtorId"),
+            F("LineNumber", "int"), F("ItemCode"), F("StockDimCode1"), F("StockDimCode2"),
+            F("Quantity", "decimal"), F("TrackTrace"), F("Transporter"),
+            F("ReportedReady", "boolean"), F("DeliveryDate", "date"), F("ModifiedDate", "date"),
+        ], lambda: _line_rows(t.packing_slips)),
+        GetConnectorDef("BCApp_CreditInvoices", [
+            F("InvoiceNumber"), F("CustomerReference"), F("DebtorId"), F("LineNumber", "int"),
+            F("ItemCode"), F("StockDimCode1"), F("StockDimCode2"), F("Quantity", "decimal"),
+            F("AmountInclVat", "decimal"), F("InvoiceDate", "date"), F("ModifiedDate", "date"),
+        ], lambda: _line_rows(t.credit_invoices)),
+    ]
+
+
+def _line_rows(docs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Header fields repeated on every line, as AFAS GetConnectors on lines answer."""
+    rows = []
+    for doc in docs.values():
+        head = {k: v for k, v in doc.items() if k != "lines"}
+        for i, line in enumerate(doc["lines"], start=1):
+            rows.append({**head, "LineNumber": i, **line})
+    return rows
+
+
+UPDATE_CONNECTORS = [
+    ("KnSalesRelationPer", "Verkooprelatie persoon"),
+    ("KnSalesRelationOrg", "Verkooprelatie organisatie"),
+    ("FbSales", "Verkooporder"),
+    ("FbSubscription", "Abonnement"),
+    ("FbDeliveryNote", "Pakbon"),
+]

@@ -1,0 +1,221 @@
+"""UpdateConnector validation driven by AFAS's own OpenAPI files (read at runtime).
+
+The files live in ``../shared/erp-specs/afas`` beside the checkout (or where
+``BCAPP_SHARED_DIR`` points); they are reference data and never ship. When they
+are absent the sandbox falls back to :data:`BUILTIN_RULES`, a minimal rule set
+for the connectors bcapp uses.
+
+AFAS's ``required`` lists are stricter than AFAS itself: its own worked examples
+omit fields the schema marks required (``CdDa``, ``BcId``, ``DbId`` given as
+``@DbId`` ...). We treat a field as required only when *every* example of that
+connector and method that has that element also has the field — the spec's own
+examples are valid requests by definition.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+SPEC_FILES = (
+    "profit-en-artikelen.json", "profit-en-inrichting.json", "profit-en-magazijn.json",
+    "profit-en-mutaties.json", "profit-en-organisaties-en-personen.json",
+    "profit-en-verkoop-en-orders.json",
+)
+
+#: connector → required Fields per element path, when the spec files are absent.
+BUILTIN_RULES: dict[str, dict[str, set[str]]] = {
+    "FbSales": {"FbSales": {"DbId"}, "FbSales/FbSalesLines": {"VaIt", "ItCd", "QuUn"}},
+    "FbDeliveryNote": {
+        "FbDeliveryNote": {"DbId"}, "FbDeliveryNote/FbDeliveryNoteLines": {"VaIt", "ItCd", "QuUn"},
+    },
+    "FbSubscription": {"FbSubscription": {"SuNr"},
+                       "FbSubscription/FbSubscriptionLines": {"VaIt", "ItCd", "InFr"}},
+    "KnSalesRelationPer": {"KnSalesRelationPer": {"CuId"}, "KnSalesRelationPer/KnPerson": set()},
+    "KnSalesRelationOrg": {"KnSalesRelationOrg": {"CuId"},
+                           "KnSalesRelationOrg/KnOrganisation": {"Nm"}},
+}
+
+
+def shared_dir() -> Path | None:
+    """``../shared`` beside the checkout (or ``BCAPP_SHARED_DIR``), when it exists."""
+    env = os.environ.get("BCAPP_SHARED_DIR")
+    candidates = [Path(env)] if env else []
+    candidates.append(Path(__file__).resolve().parents[3] / ".." / "shared")
+    for path in candidates:
+        if (path / "erp-specs" / "afas").is_dir():
+            return path.resolve()
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def load_specs(root: str | None = None) -> dict[str, Any] | None:
+    """Every AFAS spec file merged: paths and schemas (None when absent)."""
+    base = Path(root) if root else shared_dir()
+    if base is None:
+        return None
+    folder = base / "erp-specs" / "afas"
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for name in SPEC_FILES:
+        file = folder / name
+        if not file.exists():
+            continue
+        data = json.loads(file.read_text(encoding="utf-8"))
+        paths.update(data.get("paths", {}))
+        schemas.update(data.get("components", {}).get("schemas", {}))
+    return {"paths": paths, "schemas": schemas} if paths else None
+
+
+def request_schema(specs: Mapping[str, Any], connector: str, method: str) -> dict | None:
+    """The request JSON schema of ``METHOD /connectors/{connector}`` (refs resolved)."""
+    op = specs["paths"].get(f"/connectors/{connector}", {}).get(method.lower())
+    if not op:
+        return None
+    schema = op["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in schema:
+        schema = specs["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def examples(specs: Mapping[str, Any], connector: str, method: str) -> list[dict]:
+    op = specs["paths"].get(f"/connectors/{connector}", {}).get(method.lower()) or {}
+    content = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+    return [e["value"] for e in content.get("examples", {}).values() if "value" in e]
+
+
+def elements(body: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, dict]]:
+    """(element path, element) for every element of an envelope, at any depth."""
+    for name, obj in body.items():
+        if not isinstance(obj, Mapping):
+            continue
+        path = f"{prefix}/{name}" if prefix else name
+        items = obj.get("Element")
+        for item in items if isinstance(items, list) else [items]:
+            if not isinstance(item, Mapping):
+                continue
+            yield path, item
+            objects = item.get("Objects") or []
+            for sub in objects if isinstance(objects, list) else [objects]:
+                if isinstance(sub, Mapping):
+                    yield from elements(sub, path)
+
+
+def schema_fields(schema: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, dict]]:
+    """(element path, Fields schema) for every element the request schema describes."""
+    for name, obj in schema.get("properties", {}).items():
+        path = f"{prefix}/{name}" if prefix else name
+        element = obj.get("properties", {}).get("Element", {})
+        element = element.get("items", element)
+        props = element.get("properties", {})
+        if "Fields" in props:
+            yield path, props["Fields"]
+        objects = props.get("Objects", {})
+        objects = objects.get("items", objects)
+        yield from schema_fields(objects, path)
+
+
+def effective_required(specs: Mapping[str, Any], connector: str, method: str) -> dict[str, set]:
+    """Required fields per element path, relaxed by the spec's own examples."""
+    schema = request_schema(specs, connector, method)
+    if schema is None:
+        return {}
+    required = {path: set(f.get("required") or []) for path, f in schema_fields(schema)}
+    for example in examples(specs, connector, method):
+        for path, element in elements(example):
+            if path in required:
+                given = set((element.get("Fields") or {}).keys())
+                given |= {k[1:] for k in element if k.startswith("@")}
+                required[path] &= given
+    return required
+
+
+def strict_schema(specs: Mapping[str, Any], connector: str, method: str) -> dict | None:
+    """The request schema with ``required`` lists relaxed as above (for jsonschema)."""
+    schema = request_schema(specs, connector, method)
+    if schema is None:
+        return None
+    schema = copy.deepcopy(schema)
+    required = effective_required(specs, connector, method)
+    for path, fields in schema_fields(schema):
+        fields["required"] = sorted(required.get(path, set()))
+        fields["additionalProperties"] = False
+    return schema
+
+
+def validate_update(connector: str, method: str, body: Any) -> list[str]:
+    """AFAS-style messages for an invalid UpdateConnector body (empty list: valid)."""
+    if not isinstance(body, Mapping) or connector not in body:
+        return [f"The request does not contain the object '{connector}'."]
+    specs = load_specs()
+    if specs is None:
+        return _validate_builtin(connector, body)
+    schema = request_schema(specs, connector, method)
+    if schema is None:
+        return [f"UpdateConnector '{connector}' does not support {method.upper()}."]
+    fields_by_path = dict(schema_fields(schema))
+    required = effective_required(specs, connector, method)
+    errors: list[str] = []
+    for path, element in elements({connector: body[connector]}):
+        spec = fields_by_path.get(path)
+        if spec is None:
+            errors.append(f"Object '{path.rsplit('/', 1)[-1]}' is unknown in '{connector}'.")
+            continue
+        errors.extend(_check_fields(path, element.get("Fields") or {}, spec,
+                                    required.get(path, set()), element))
+    return errors
+
+
+def _check_fields(path: str, fields: Mapping[str, Any], spec: Mapping[str, Any],
+                  required: set[str], element: Mapping[str, Any]) -> list[str]:
+    props = spec.get("properties", {})
+    errors = []
+    attrs = {k[1:] for k in element if k.startswith("@")}
+    for name in sorted(required - set(fields) - attrs):
+        label = props.get(name, {}).get("description", name).split("\n")[0]
+        errors.append(f"Required field '{label}' ({name}) is not filled in ({path}).")
+    for name, value in fields.items():
+        if name not in props:
+            errors.append(f"Field '{name}' does not exist in {path.rsplit('/', 1)[-1]}.")
+        elif not _value_ok(value, props[name]):
+            label = props[name].get("description", name).split("\n")[0]
+            errors.append(f"Field '{label}' ({name}) has an invalid value: '{value}'.")
+    return errors
+
+
+def _value_ok(value: Any, prop: Mapping[str, Any]) -> bool:
+    """Lenient like AFAS: numbers and booleans may come as strings ("1", "true")."""
+    if value is None:
+        return True
+    kind = prop.get("type")
+    text = str(value)
+    if kind == "boolean":
+        return isinstance(value, bool) or text.lower() in {"0", "1", "true", "false"}
+    if kind in {"integer", "number"}:
+        try:
+            number = float(text)
+        except ValueError:
+            return False
+        return kind == "number" or number == int(number)
+    if prop.get("enum") and text not in prop["enum"]:
+        return False
+    max_length = prop.get("maxLength")
+    return not (max_length and len(text) > max_length)
+
+
+def _validate_builtin(connector: str, body: Mapping[str, Any]) -> list[str]:
+    rules = BUILTIN_RULES.get(connector)
+    if rules is None:
+        return [f"UpdateConnector '{connector}' is not available in this environment."]
+    errors = []
+    for path, element in elements({connector: body[connector]}):
+        given = set((element.get("Fields") or {}).keys())
+        given |= {k[1:] for k in element if k.startswith("@")}
+        for name in sorted(rules.get(path, set()) - given):
+            errors.append(f"Required field '{name}' is not filled in ({path}).")
+    return errors

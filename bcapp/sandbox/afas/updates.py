@@ -1,0 +1,163 @@
+"""What the sandbox's UpdateConnectors do to its tables (after spec validation passed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bcapp.sandbox.afas.data import Clock, Tables, num
+from bcapp.sandbox.afas.spec import elements
+
+
+class ProfitError(Exception):
+    """Profit refused the data: HTTP 500 with ``externalMessage``."""
+
+
+def _first(element: Mapping[str, Any], path: str, connector: str) -> list[Mapping[str, Any]]:
+    return [el for p, el in elements({connector: {"Element": element}}) if p == path]
+
+
+def _fields(element: Mapping[str, Any]) -> Mapping[str, Any]:
+    return element.get("Fields") or {}
+
+
+class Updates:
+    """UpdateConnector handlers: each returns the ``results`` dict AFAS answers with."""
+
+    def __init__(self, tables: Tables, clock: Clock) -> None:
+        self.t = tables
+        self.clock = clock
+        self.next_debtor = 10001
+        self.next_order = 60000001
+        self.next_packing_slip = 70000001
+
+    def handler(self, connector: str, method: str) -> Callable[[Mapping], dict] | None:
+        return {
+            ("KnSalesRelationPer", "POST"): lambda b: self.relation(b, "KnSalesRelationPer"),
+            ("KnSalesRelationOrg", "POST"): lambda b: self.relation(b, "KnSalesRelationOrg"),
+            ("KnSalesRelationPer", "PUT"): lambda b: self.relation(b, "KnSalesRelationPer"),
+            ("KnSalesRelationOrg", "PUT"): lambda b: self.relation(b, "KnSalesRelationOrg"),
+            ("FbSales", "POST"): self.sales_order,
+            ("FbSubscription", "POST"): self.subscription,
+            ("FbDeliveryNote", "POST"): self.delivery_note,
+        }.get((connector, method))
+
+    # -- relations ------------------------------------------------------------------------
+
+    def relation(self, body: Mapping[str, Any], name: str) -> dict[str, Any]:
+        element = body[name]["Element"]
+        debtor = element.get("@DbId") or _fields(element).get("DbId")
+        person = name == "KnSalesRelationPer"
+        inner = "KnPerson" if person else "KnOrganisation"
+        sub = _first(element, f"{name}/{inner}", name)
+        data = dict(_fields(sub[0])) if sub else {}
+        if debtor and str(debtor) in self.t.relations:
+            return self._update_relation(str(debtor), data, person)
+        if debtor:
+            raise ProfitError(f"Sales relation '{debtor}' does not exist.")
+        number = str(self.next_debtor)
+        self.next_debtor += 1
+        name_text = " ".join(p for p in (data.get("FiNm"), data.get("LaNm")) if p) if person \
+            else str(data.get("Nm") or "")
+        stamp = self.clock.stamp()
+        self.t.relations[number] = {
+            "DebtorId": number, "DebtorName": name_text, "BcCo": f"P{number}",
+            "Email": data.get("EmAd") or "", "TelNr": data.get("TeNr") or "",
+            "VatNr": _fields(element).get("VaId") or "", "Blocked": False,
+            "CreateDate": stamp, "ModifiedDate": stamp,
+            "kind": "person" if person else "organisation",
+        }
+        return {"DbId": number}
+
+    def _update_relation(self, debtor: str, data: Mapping[str, Any], person: bool) -> dict:
+        row = self.t.relations[debtor]
+        if data.get("EmAd"):
+            row["Email"] = data["EmAd"]
+        if person and (data.get("FiNm") or data.get("LaNm")):
+            row["DebtorName"] = " ".join(p for p in (data.get("FiNm"), data.get("LaNm")) if p)
+        if not person and data.get("Nm"):
+            row["DebtorName"] = data["Nm"]
+        row["ModifiedDate"] = self.clock.stamp()
+        return {"DbId": debtor}
+
+    # -- orders ---------------------------------------------------------------------------
+
+    def _debtor(self, fields: Mapping[str, Any]) -> str:
+        debtor = str(fields.get("DbId") or "")
+        if debtor not in self.t.relations:
+            raise ProfitError(f"Sales relation '{debtor}' does not exist.")
+        return debtor
+
+    def _check_item(self, line: Mapping[str, Any]) -> None:
+        if str(line.get("VaIt")) != "2":
+            return  # costs, text, work types: not checked against articles
+        code = str(line.get("ItCd"))
+        if code not in self.t.articles:
+            raise ProfitError(f"Item '{code}' does not exist.")
+        dims = (line.get("StL1") or "", line.get("StL2") or "")
+        if any(dims) and not any(
+            d["ItemCode"] == code and (d["StockDimCode1"], d["StockDimCode2"] or "") == dims
+            for d in self.t.dimensions
+        ):
+            raise ProfitError(f"Item '{code}' has no article dimension {'/'.join(dims)}.")
+
+    def sales_order(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        element = body["FbSales"]["Element"]
+        fields = _fields(element)
+        debtor = self._debtor(fields)
+        lines = [dict(_fields(el)) for el in _first(element, "FbSales/FbSalesLines", "FbSales")]
+        for line in lines:
+            self._check_item(line)
+        number = str(fields.get("OrNu") or self.next_order)
+        if number in self.t.orders:
+            raise ProfitError(f"Sales order '{number}' already exists.")
+        self.next_order += 1
+        total = sum(num(line.get("Upri") or 0) * num(line.get("QuUn") or 0) for line in lines)
+        stamp = self.clock.stamp()
+        self.t.orders[number] = {
+            "OrderNumber": number, "Status": "Open", "OrderDate": fields.get("OrDa"),
+            "DebtorId": debtor, "CurrencyId": fields.get("CuId") or "EUR",
+            "CustomerReference": fields.get("RfCs") or "", "TotalAmount": round(total, 2),
+            "ModifiedDate": stamp, "fields": dict(fields), "lines": lines,
+        }
+        return {"OrNu": number}
+
+    def subscription(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        element = body["FbSubscription"]["Element"]
+        fields = _fields(element)
+        number = str(fields.get("SuNr"))
+        if number in self.t.subscriptions:
+            raise ProfitError(f"Subscription '{number}' already exists.")
+        self._debtor(fields)
+        lines = [dict(_fields(el)) for el in
+                 _first(element, "FbSubscription/FbSubscriptionLines", "FbSubscription")]
+        for line in lines:
+            self._check_item(line)
+        self.t.subscriptions[number] = {**fields, "lines": lines}
+        return {"SuNr": number}
+
+    def delivery_note(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        element = body["FbDeliveryNote"]["Element"]
+        fields = _fields(element)
+        debtor = self._debtor(fields)
+        lines = [dict(_fields(el)) for el in
+                 _first(element, "FbDeliveryNote/FbDeliveryNoteLines", "FbDeliveryNote")]
+        for line in lines:
+            self._check_item(line)
+        order = str(fields.get("SoOr") or "")
+        if order and order not in self.t.orders:
+            raise ProfitError(f"Sales order '{order}' does not exist.")
+        number = str(self.next_packing_slip)
+        self.next_packing_slip += 1
+        stamp = self.clock.stamp()
+        self.t.packing_slips[number] = {
+            "DeliveryNoteNumber": number, "OrderNumber": order,
+            "CustomerReference": fields.get("RfCs") or "", "DebtorId": debtor,
+            "TrackTrace": fields.get("TrTr") or "", "Transporter": "",
+            "ReportedReady": bool(fields.get("RdDe")), "DeliveryDate": fields.get("OrDa"),
+            "ModifiedDate": stamp, "source": "api",
+            "lines": [{"ItemCode": ln.get("ItCd"), "StockDimCode1": ln.get("StL1") or "",
+                       "StockDimCode2": ln.get("StL2") or "", "Quantity": num(ln.get("QuUn"))}
+                      for ln in lines],
+        }
+        return {"OrNu": number}
