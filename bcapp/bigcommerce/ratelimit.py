@@ -16,8 +16,9 @@ budget's clock), ``updated_at``. Rules, shared by both implementations:
 * no state yet → grant (the first answer teaches us the quota);
 * the clock passed ``reset_at`` → a new window: ``left = quota``;
 * headers from the current window can only lower ``left`` (answers to requests
-  sent earlier arrive late and carry older, larger counts); headers naming a
-  later reset start a new window; headers from an earlier window are ignored;
+  sent earlier arrive late and carry older, larger counts) and correct
+  ``reset_at``; headers naming a later reset start a new window; headers from
+  an earlier window are ignored;
 * a 429 sets ``left = 0`` until the reset it names.
 
 :class:`RedisBudget` does this atomically in Lua; :class:`LocalBudget` does the
@@ -280,6 +281,7 @@ def merge_headers(
         "quota": quota,
         "window_ms": window,
         "left": min(state["left"], limits.left),
+        "reset_at": new_reset,  # the server's clock beats our estimate of the window
         "updated_at": now,
     }
 
@@ -317,7 +319,7 @@ if (not s[2]) or now >= tonumber(s[4]) or new_reset > tonumber(s[4]) + half then
   redis.call('HSET', KEYS[1], 'quota', quota, 'left', left, 'window_ms', window,
              'reset_at', new_reset, 'updated_at', now)
 elseif new_reset >= tonumber(s[4]) - half then
-  redis.call('HSET', KEYS[1], 'quota', quota, 'window_ms', window,
+  redis.call('HSET', KEYS[1], 'quota', quota, 'window_ms', window, 'reset_at', new_reset,
              'left', math.min(tonumber(s[2]), left), 'updated_at', now)
 end
 redis.call('PEXPIRE', KEYS[1], ttl)
