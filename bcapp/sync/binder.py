@@ -1,0 +1,215 @@
+"""Which BigCommerce record is which ERP record, for one connection (after OCA's Binder).
+
+A flow asks the binder before it writes (``by_erp``/``by_bc``), binds after a
+create (``bind``), skips writes that change nothing (``unchanged`` with
+:func:`payload_hash`) and records the new hash after an update (``touch``)::
+
+    binding = ctx.binder.by_erp("product", product.erp_id)
+    digest = payload_hash(payload)
+    if binding and ctx.binder.unchanged(binding, digest):
+        ctx.record(Outcome.UNCHANGED, "product", binding.bc_id, product.erp_id)
+        return
+    ...
+    ctx.binder.bind("product", bc_id, product.erp_id, sync_hash=digest)
+
+Ids are stored as strings (BigCommerce ids are ints, ERP ids often are not).
+The table is unique on (entity, bc_id) and (entity, erp_id) per connection, so
+two workers binding the same record can never create a duplicate: the loser's
+insert fails inside a SAVEPOINT, and ``bind`` either finds the same pair
+("already bound", returned as is) or raises :class:`RetryableSyncError` so the
+job retries against the now-committed state. In a dry run the binder reads but
+never writes (it returns unsaved bindings), so flows need no extra branches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from bcapp.errors import RetryableSyncError
+from bcapp.extensions import db
+from bcapp.models import Binding
+from bcapp.models.base import utcnow
+from bcapp.sync.records import payload_hash, to_jsonable
+
+__all__ = ["Binder", "payload_hash"]
+
+
+def _id(value: Any) -> str:
+    return str(value)
+
+
+def savepoint() -> Any:
+    """``db.session.begin_nested()`` that is a real SAVEPOINT on SQLite too.
+
+    The stdlib sqlite3 driver opens a transaction only before a write, so a
+    SAVEPOINT issued first would run in autocommit mode and its RELEASE would
+    commit for good; a later rollback could then not undo it. Beginning the
+    transaction explicitly first keeps the savepoint nested.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN")
+    return db.session.begin_nested()
+
+
+class Binder:
+    """Bindings of one connection; every method is scoped to it."""
+
+    def __init__(self, connection_id: int, *, dry_run: bool = False) -> None:
+        self.connection_id = connection_id
+        self.dry_run = dry_run
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _query(self, entity: str, **filters: Any) -> Binding | None:
+        stmt = db.select(Binding).filter_by(
+            connection_id=self.connection_id, entity=entity, **filters
+        )
+        return db.session.execute(stmt).scalar_one_or_none()
+
+    def by_bc(self, entity: str, bc_id: Any) -> Binding | None:
+        """The binding of a BigCommerce record, or None."""
+        return self._query(entity, bc_id=_id(bc_id))
+
+    def by_erp(self, entity: str, erp_id: Any) -> Binding | None:
+        """The binding of an ERP record, or None."""
+        return self._query(entity, erp_id=_id(erp_id))
+
+    def get(self, entity: str, *, bc_id: Any = None, erp_id: Any = None) -> Binding | None:
+        """By whichever id is given (bc_id first)."""
+        if bc_id is not None:
+            return self.by_bc(entity, bc_id)
+        if erp_id is not None:
+            return self.by_erp(entity, erp_id)
+        raise ValueError("get() needs bc_id or erp_id")
+
+    def erp_id_for(self, entity: str, bc_id: Any) -> str | None:
+        binding = self.by_bc(entity, bc_id)
+        return binding.erp_id if binding else None
+
+    def bc_id_for(self, entity: str, erp_id: Any) -> str | None:
+        binding = self.by_erp(entity, erp_id)
+        return binding.bc_id if binding else None
+
+    def all(self, entity: str) -> dict[str, Binding]:
+        """Every binding of ``entity`` keyed by erp_id: one query instead of one per record."""
+        stmt = db.select(Binding).filter_by(connection_id=self.connection_id, entity=entity)
+        return {b.erp_id: b for b in db.session.execute(stmt).scalars()}
+
+    @staticmethod
+    def unchanged(binding: Binding | None, sync_hash: str) -> bool:
+        """True when the last payload written for ``binding`` hashed to ``sync_hash``."""
+        return binding is not None and binding.sync_hash == sync_hash
+
+    payload_hash = staticmethod(payload_hash)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def bind(
+        self,
+        entity: str,
+        bc_id: Any,
+        erp_id: Any,
+        *,
+        sync_hash: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Binding:
+        """Bind a BigCommerce record to an ERP record; idempotent for the same pair.
+
+        Raises:
+            RetryableSyncError: either id is already bound to a different record
+                (a concurrent worker won, or the data needs a ``rebind``).
+        """
+        bc, erp = _id(bc_id), _id(erp_id)
+        data = to_jsonable(data) if data is not None else None
+        existing = self.by_bc(entity, bc) or self.by_erp(entity, erp)
+        if existing is not None:
+            return self._already_bound(existing, entity, bc, erp, sync_hash, data)
+        binding = Binding(
+            connection_id=self.connection_id, entity=entity, bc_id=bc, erp_id=erp,
+            sync_hash=sync_hash, data=data, synced_at=utcnow(),
+        )  # fmt: skip
+        if self.dry_run:
+            return binding
+        try:
+            with savepoint():
+                db.session.add(binding)
+        except IntegrityError:
+            winner = self.by_bc(entity, bc) or self.by_erp(entity, erp)
+            if winner is not None and (winner.bc_id, winner.erp_id) == (bc, erp):
+                return self.touch(winner, sync_hash, data)
+            raise self._conflict(entity, bc, erp, winner) from None
+        return binding
+
+    def _already_bound(
+        self, existing: Binding, entity: str, bc: str, erp: str, sync_hash: str | None,
+        data: dict[str, Any] | None,
+    ) -> Binding:  # fmt: skip
+        if (existing.bc_id, existing.erp_id) != (bc, erp):
+            raise self._conflict(entity, bc, erp, existing)
+        return self.touch(existing, sync_hash, data)
+
+    @staticmethod
+    def _conflict(entity: str, bc: str, erp: str, other: Binding | None) -> RetryableSyncError:
+        held = f" (held by BigCommerce {other.bc_id} ↔ ERP {other.erp_id})" if other else ""
+        return RetryableSyncError(
+            f"{entity} BigCommerce {bc} ↔ ERP {erp} collides with an existing binding{held}.",
+            retry_after=5,
+            details={"entity": entity, "bc_id": bc, "erp_id": erp},
+        )
+
+    def rebind(
+        self,
+        entity: str,
+        bc_id: Any,
+        erp_id: Any,
+        *,
+        sync_hash: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Binding:
+        """Point ``erp_id`` at a new ``bc_id`` (or the reverse), dropping the stale pair.
+
+        For a record re-created on one side (a product deleted in BigCommerce and
+        created again gets a new id): the old bindings of both ids go, one new stays.
+        """
+        bc, erp = _id(bc_id), _id(erp_id)
+        keep = self.by_erp(entity, erp) or self.by_bc(entity, bc)
+        other = self.by_bc(entity, bc)
+        if self.dry_run:
+            return Binding(connection_id=self.connection_id, entity=entity, bc_id=bc, erp_id=erp,
+                           sync_hash=sync_hash, data=data)  # fmt: skip
+        if other is not None and other is not keep:
+            db.session.delete(other)
+            db.session.flush()
+        if keep is None:
+            return self.bind(entity, bc, erp, sync_hash=sync_hash, data=data)
+        keep.bc_id, keep.erp_id = bc, erp
+        return self.touch(keep, sync_hash, data)
+
+    def touch(
+        self, binding: Binding, sync_hash: str | None = None, data: dict[str, Any] | None = None
+    ) -> Binding:
+        """Record a successful write: new hash (when given), merged data, synced now."""
+        if self.dry_run:
+            return binding
+        if sync_hash is not None:
+            binding.sync_hash = sync_hash
+        if data is not None:
+            binding.data = {**(binding.data or {}), **to_jsonable(data)}
+        binding.synced_at = utcnow()
+        db.session.flush()
+        return binding
+
+    def unbind(self, entity: str, *, bc_id: Any = None, erp_id: Any = None) -> bool:
+        """Forget a binding (the record was deleted on one side); True if there was one."""
+        binding = self.get(entity, bc_id=bc_id, erp_id=erp_id)
+        if binding is None:
+            return False
+        if not self.dry_run:
+            db.session.delete(binding)
+            db.session.flush()
+        return True

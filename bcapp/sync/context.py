@@ -1,0 +1,255 @@
+"""Everything one flow run needs, handed to the flow as ``ctx``.
+
+A flow is ``def flow(ctx: SyncContext, **options)``. Through ``ctx`` it reaches:
+
+* ``ctx.store``, ``ctx.connection``, ``ctx.settings`` (``store.settings``), ``ctx.options``;
+* ``ctx.connector`` — the ERP connector, built on first use from the
+  connection (transport from ``app.extensions[ERP_TRANSPORT]`` when set:
+  tests and the demo route it to a sandbox);
+* ``ctx.bc`` — the store's :class:`~bcapp.bigcommerce.client.BigCommerceClient`
+  (transport from ``app.extensions[BC_TRANSPORT]``, rate budget from
+  ``app.extensions[BC_BUDGET]`` or a per-store Redis budget);
+* ``ctx.binder`` — the :class:`~bcapp.sync.binder.Binder` of this connection;
+* ``ctx.dry_run`` — True: write nothing remote, record what *would* change
+  with :meth:`preview`; ``ctx.full`` — True: ignore the saved cursor;
+* cursors: ``ctx.load_cursor()`` and ``ctx.commit(cursor=batch.cursor)`` — the
+  cursor is written in the same transaction as the batch (bindings, log
+  entries), so it never runs ahead of committed work; a dry run never moves it;
+* recording: ``ctx.record(outcome, entity, bc_id, erp_id, message, request,
+  response, details)``, ``ctx.set_total(n)``, ``ctx.heartbeat()``, ``ctx.note(msg)``.
+
+A batch loop over the connector looks like::
+
+    for batch in ctx.connector.fetch_products(ctx.load_cursor()):
+        ctx.add_total(len(batch.records))
+        for_each(ctx, batch.records, lambda p: sync_product(ctx, p), entity="product")
+        ctx.commit(cursor=batch.cursor)
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import Any
+
+from flask import current_app
+
+from bcapp.errors import RetryableSyncError
+from bcapp.extensions import db, redis_ext
+from bcapp.models import Connection, Cursor, LogEntry, Store, SyncRun
+from bcapp.sync.binder import Binder
+from bcapp.sync.recorder import RunRecorder
+from bcapp.sync.records import Direction, Outcome, field_changes
+
+log = logging.getLogger(__name__)
+
+#: ``app.extensions`` keys through which tests and the demo inject transports.
+ERP_TRANSPORT = "bcapp.erp_transport"
+BC_TRANSPORT = "bcapp.bc_transport"
+#: Optional shared budget object for every BigCommerce client (else one per store in Redis).
+BC_BUDGET = "bcapp.bc_budget"
+
+
+class SyncContext:
+    """One run of one flow for one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        connection: Connection | None,
+        run: SyncRun,
+        *,
+        flow: str,
+        dry_run: bool = False,
+        full: bool = False,
+        direction: str = Direction.ERP_TO_BC,
+        options: dict[str, Any] | None = None,
+        lock: Any = None,
+    ) -> None:
+        self.store = store
+        self.connection = connection
+        self.run = run
+        self.flow = flow
+        self.dry_run = dry_run
+        self.full = full
+        self.options = dict(options or {})
+        self.recorder = RunRecorder(run, direction=direction)
+        self.binder = Binder(connection.id if connection else 0, dry_run=dry_run)
+        self._lock = lock
+        self._closers: list[Any] = []
+
+    # -- what the flow talks to ---------------------------------------------------------------
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The store's merchant settings (see ``bcapp.mapping.rules`` for the typed view)."""
+        return self.store.settings or {}
+
+    @cached_property
+    def connector(self) -> Any:
+        """The ERP connector, built on first use."""
+        from bcapp.connectors import make_connector
+
+        if self.connection is None:
+            from bcapp.errors import ConfigError
+
+            raise ConfigError("Connect your ERP in the app's settings first.")
+        connector = make_connector(
+            self.connection.kind,
+            self.connection.connector_settings(),
+            transport=current_app.extensions.get(ERP_TRANSPORT),
+        )
+        self._closers.append(connector)
+        return connector
+
+    @cached_property
+    def bc(self) -> Any:
+        """The store's BigCommerce client, built on first use."""
+        from bcapp.bigcommerce.client import BigCommerceClient
+
+        client = BigCommerceClient(
+            self.store.store_hash,
+            self.store.access_token,
+            api_url=current_app.config.get("BC_API_URL", "https://api.bigcommerce.com"),
+            transport=current_app.extensions.get(BC_TRANSPORT),
+            budget=self._budget(),
+            timeout=current_app.config.get("HTTP_TIMEOUT", 20.0),
+        )
+        self._closers.append(client)
+        return client
+
+    def _budget(self) -> Any:
+        shared = current_app.extensions.get(BC_BUDGET)
+        if shared is not None:
+            return shared
+        try:
+            from bcapp.bigcommerce import ratelimit
+        except ImportError:
+            return None
+        factory = getattr(ratelimit, "RedisBudget", None)
+        if factory is None:
+            return None
+        try:
+            return factory(redis_ext.client, self.store.store_hash)
+        except TypeError:  # a different constructor: let the client use its default
+            log.warning("bcapp.bigcommerce.ratelimit.RedisBudget has an unexpected signature")
+            return None
+
+    @property
+    def redis(self) -> Any:
+        return redis_ext.client
+
+    # -- cursors ------------------------------------------------------------------------------
+
+    def _cursor_key(self, name: str | None) -> str:
+        return name or self.flow
+
+    def _cursor_row(self, name: str | None) -> Cursor | None:
+        if self.connection is None:
+            return None
+        stmt = db.select(Cursor).filter_by(
+            connection_id=self.connection.id, flow=self._cursor_key(name)
+        )
+        return db.session.execute(stmt).scalar_one_or_none()
+
+    def load_cursor(self, name: str | None = None) -> str | None:
+        """The saved position (None on a full run or the first run)."""
+        if self.full:
+            return None
+        row = self._cursor_row(name)
+        return row.value if row else None
+
+    def _stage_cursor(self, value: str | None, name: str | None) -> None:
+        if self.dry_run or self.connection is None:
+            return
+        row = self._cursor_row(name)
+        if row is None:
+            row = Cursor(connection_id=self.connection.id, flow=self._cursor_key(name))
+            db.session.add(row)
+        row.value = value
+
+    def commit(self, *, cursor: Any = ..., cursor_name: str | None = None) -> None:
+        """Make the batch durable; with ``cursor=`` also move the cursor, in the same transaction.
+
+        Pass ``cursor=batch.cursor`` after a batch's records are done. A flow
+        that raises before this call keeps the previous cursor.
+        """
+        self.check_lock()
+        if cursor is not ...:
+            self._stage_cursor(cursor, cursor_name)
+        self.recorder.heartbeat()
+        db.session.commit()
+
+    # -- recording ----------------------------------------------------------------------------
+
+    def record(
+        self,
+        outcome: Outcome | str,
+        entity: str,
+        bc_id: Any = None,
+        erp_id: Any = None,
+        message: str = "",
+        request: Any = None,
+        response: Any = None,
+        details: dict[str, Any] | None = None,
+        *,
+        direction: str | None = None,
+    ) -> LogEntry:
+        """Count and log one record's outcome (see :class:`RunRecorder.record`)."""
+        return self.recorder.record(
+            outcome, entity, bc_id, erp_id, message, request, response, details, direction=direction
+        )
+
+    def preview(
+        self,
+        entity: str,
+        before: Any,
+        after: Any,
+        *,
+        bc_id: Any = None,
+        erp_id: Any = None,
+        message: str = "",
+    ) -> Outcome:
+        """Record what a write would do: created (no ``before``), updated or unchanged.
+
+        ``details["changes"]`` lists the field differences. Used in dry runs, and
+        handy in real runs to log what an update changed.
+        """
+        changes = field_changes(before, after)
+        if before is None:
+            outcome = Outcome.CREATED
+        else:
+            outcome = Outcome.UPDATED if changes else Outcome.UNCHANGED
+        self.record(outcome, entity, bc_id, erp_id, message, request=after,
+                    details={"changes": changes})  # fmt: skip
+        return outcome
+
+    def note(self, message: str, **kwargs: Any) -> LogEntry:
+        """An uncounted log line about the run."""
+        return self.recorder.note(message, **kwargs)
+
+    def set_total(self, total: int | None) -> None:
+        self.recorder.set_total(total)
+
+    def add_total(self, count: int) -> None:
+        self.recorder.add_total(count)
+
+    def heartbeat(self) -> None:
+        """Show the run is alive; raises when the run's lock was lost to another worker."""
+        self.check_lock()
+        self.recorder.heartbeat()
+
+    def check_lock(self) -> None:
+        if self._lock is not None and self._lock.lost:
+            raise RetryableSyncError(
+                "The run lost its lock (the worker stalled); it will run again.", retry_after=30
+            )
+
+    def close(self) -> None:
+        """Close whatever the run opened (connector, BigCommerce client)."""
+        for thing in reversed(self._closers):
+            try:
+                thing.close()
+            except Exception:  # closing must never mask the run's own outcome
+                log.exception("closing %r failed", thing)
+        self._closers.clear()
