@@ -39,10 +39,21 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "JWT_LEEWAY": (60, "Seconds of clock skew allowed on signed_payload_jwt"),
     "HTTP_TIMEOUT": (20.0, "Seconds before an outbound HTTP request times out"),
     "LOG_RETENTION_DAYS": (30, "Default days activity-log entries are kept"),
+    "SMTP_HOST": ("", "SMTP server for failure alert e-mails; empty disables e-mail alerts"),
+    "SMTP_PORT": (587, "SMTP port (587 with STARTTLS, 465 with SSL, 25 plain)"),
+    "SMTP_USER": ("", "SMTP login user; empty sends without logging in"),
+    "SMTP_PASSWORD": ("", "SMTP login password"),
+    "SMTP_FROM": ("bcapp@localhost", "Sender address of alert e-mails"),
+    "SMTP_TLS": ("starttls", "starttls, ssl or none: how the SMTP connection is secured"),
+    "ALERT_DIGEST_MINUTES": (15, "At most one failure digest per store per this many minutes"),
+    "ERP_CHECK_TIMEOUT": (15.0, "Seconds the settings page waits for an ERP connection test"),
 }
 
-_INT_KEYS = {"SESSION_TOKEN_MAX_AGE", "JWT_LEEWAY", "LOG_RETENTION_DAYS"}
-_FLOAT_KEYS = {"HTTP_TIMEOUT"}
+_INT_KEYS = {
+    "SESSION_TOKEN_MAX_AGE", "JWT_LEEWAY", "LOG_RETENTION_DAYS", "SMTP_PORT",
+    "ALERT_DIGEST_MINUTES",
+}  # fmt: skip
+_FLOAT_KEYS = {"HTTP_TIMEOUT", "ERP_CHECK_TIMEOUT"}
 
 
 def _coerce(key: str, value: Any) -> Any:
