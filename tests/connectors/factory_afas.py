@@ -1,0 +1,73 @@
+"""Contract-suite factory for AFAS Profit: AfasConnector on an AfasSandbox."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bcapp.connectors import make_connector
+from bcapp.connectors.base import Address, Customer, Order, OrderLine
+from bcapp.sandbox.afas import AfasSandbox
+
+KIND = "afas"
+PAGE_SIZE = 4
+
+
+class AfasHandle:
+    """Drives the sandbox for the contract suite."""
+
+    page_size = PAGE_SIZE
+
+    def __init__(self, sandbox: AfasSandbox) -> None:
+        self.sandbox = sandbox
+        self._seeded: list[str] = []
+
+    def seed_products(self, n: int) -> list[str]:
+        """``n`` articles; returns their erp_ids in the order the ERP lists changes."""
+        start = len(self._seeded)
+        codes = []
+        for i in range(start + 1, start + n + 1):
+            code = f"P{i:04d}"
+            self.sandbox.add_article(code, price=Decimal(10) + i, ean=f"87{i:011d}")
+            codes.append(code)
+        self._seeded += codes
+        return codes
+
+    def touch_product(self, erp_id: str) -> None:
+        row = self.sandbox.tables.articles[erp_id]
+        self.sandbox.touch_article(erp_id, Description=row["Description"] + " (changed)")
+
+    def fail_next(self, status: int | str) -> None:
+        self.sandbox.fail_next(status)
+
+    def reject_next_write(self, message: str) -> None:
+        self.sandbox.reject_next_write(message)
+
+    def make_order(self, reference: str, customer: Customer) -> Order:
+        skus = self._seeded[:2] or self.seed_products(2)
+        lines = tuple(
+            OrderLine(sku=sku, name=f"Product {sku}", quantity=Decimal(i + 1),
+                      price_ex_tax=Decimal("10.00"), price_inc_tax=Decimal("12.10"),
+                      tax_rate=Decimal(21))
+            for i, sku in enumerate(skus)
+        )
+        address = customer.addresses[0] if customer.addresses else Address()
+        return Order(bc_id=int(reference), reference=reference, customer=customer,
+                     billing_address=address, lines=lines, shipping_addresses=(address,))
+
+    def order_count(self, reference: str) -> int:
+        return len(self.sandbox.orders_with_reference(reference))
+
+    def customer_count(self, email: str) -> int:
+        return len(self.sandbox.debtors_with_email(email))
+
+
+def make(connector_ok: bool = True) -> tuple[Any, AfasHandle]:
+    sandbox = AfasSandbox()
+    settings = sandbox.settings()
+    if not connector_ok:
+        settings["token"] = "not-the-token"
+    connector = make_connector(
+        "afas", settings, transport=sandbox.transport(), page_size=PAGE_SIZE, record=True
+    )
+    return connector, AfasHandle(sandbox)
