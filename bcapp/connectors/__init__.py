@@ -14,6 +14,7 @@ from bcapp.connectors.base import Capability, Connector
 #: kind → "module:ClassName"; each ERP package adds its line here.
 CONNECTOR_PATHS: dict[str, str] = {
     "afas": "bcapp.connectors.afas:AfasConnector",
+    "mplus": "bcapp.connectors.mplus:MplusConnector",
 }
 
 CONNECTORS: dict[str, type[Connector]] = {}
