@@ -1,0 +1,13 @@
+"""MplusKASSA (MplusQapi SOAP) connector.
+
+Modules: :mod:`.wsdl` (the shipped WSDL, indexed), :mod:`.soap` (dict ⇄ envelope
+codec), :mod:`.client` (one installation, errors from one table), :mod:`.units`
+(cents, quantities, date structs), :mod:`.mapping` (canonical ⇄ Mplus),
+:mod:`.numbers` (numeric article numbers for letter SKUs), :mod:`.settings`,
+:mod:`.connector`.
+"""
+
+from bcapp.connectors.mplus.connector import MplusConnector
+from bcapp.connectors.mplus.numbers import allocate_article_number
+
+__all__ = ["MplusConnector", "allocate_article_number"]

@@ -1,0 +1,432 @@
+"""MplusKASSA as a bcapp connector: reads with syncMarker paging, idempotent writes.
+
+Cursors are Mplus's own markers, as text: the ``syncMarker`` of the last
+product/order/invoice in a batch, or the ``stockId`` of the last stock change.
+Mplus returns records with a marker greater than the one asked for, so a
+saved cursor resumes exactly after the last committed batch.
+
+Writes are safe to repeat: ``create_order`` sends the store order as
+``extOrderId`` and treats ``EXT-ORDER-ID-ALREADY-EXISTS`` as "already
+exported" (returning the order Mplus has); ``upsert_product`` treats
+``ARTICLE-NUMBER-ALREADY-TAKEN`` as "exists" and updates instead; customers
+are matched only on an exact e-mail (Mplus matches partially by default).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import httpx
+
+from bcapp.connectors.base import (
+    Batch,
+    Capability,
+    Category,
+    CreditNote,
+    Customer,
+    Order,
+    OrderStatusChange,
+    Product,
+    Shipment,
+    StockLevel,
+)
+from bcapp.connectors.mplus import mapping, units
+from bcapp.connectors.mplus.client import DEFAULT_TIMEOUT, MplusClient, base_url, check_result
+from bcapp.connectors.mplus.numbers import numeric_sku
+from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA, MplusSettings
+from bcapp.errors import ConfigError, FatalSyncError, SkipRecord
+
+log = logging.getLogger(__name__)
+
+
+def _marker(cursor: str | None) -> int:
+    try:
+        return int(cursor or 0)
+    except ValueError:
+        raise FatalSyncError(f"Not an Mplus sync marker: {cursor!r}") from None
+
+
+class MplusConnector:
+    """The MplusKASSA connector (see the module docstring)."""
+
+    kind: ClassVar[str] = "mplus"
+    label: ClassVar[str] = "MplusKASSA"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.CATEGORIES,
+            Capability.PRODUCTS,
+            Capability.STOCK,
+            Capability.CUSTOMERS,
+            Capability.ORDERS,
+            Capability.ORDER_STATUS,
+            Capability.CREDIT_NOTES,
+            Capability.CATALOG_TO_ERP,
+            Capability.STOCK_TO_ERP,
+        }
+    )
+    settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
+
+    def __init__(
+        self,
+        settings: Mapping[str, Any],
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.settings = MplusSettings.from_mapping(settings)
+        s = self.settings
+        self.client = MplusClient(
+            base_url(s.port, s.host, s.base_url),
+            s.ident,
+            s.secret,
+            transport=transport,
+            timeout=timeout,
+        )
+
+    def close(self) -> None:
+        """Release connections."""
+        self.client.close()
+
+    # -- configuration -------------------------------------------------------
+
+    def check(self) -> None:
+        """Credentials, branch, workplace and employee exist; else ConfigError in words."""
+        self.client.call("getApiVersion")
+        s = self.settings
+        branches = self.client.call("getBranches").get("branches", {}).get("branch", [])
+        branch = next((b for b in branches if b["branchNumber"] == s.branch_number), None)
+        if branch is None:
+            raise ConfigError(
+                f"Mplus has no branch {s.branch_number}; choose one of "
+                f"{sorted(b['branchNumber'] for b in branches)}."
+            )
+        places = [w["workplaceNumber"] for w in branch.get("workplaces", {}).get("workplace", [])]
+        if places and s.workplace_number not in places:
+            raise ConfigError(f"Branch {s.branch_number} has no workplace {s.workplace_number}.")
+        answer = self.client.call(
+            "getEmployees", {"request": {"employeeNumbers": [s.employee_number]}}
+        )
+        employees = answer.get("employeeList", {}).get("employee", [])
+        if not any(e.get("employeeNumber") == s.employee_number for e in employees):
+            raise ConfigError(
+                f"Mplus has no employee {s.employee_number}; Mplus refuses orders "
+                "without a known employee (999999 is the usual web employee)."
+            )
+
+    # -- reads -----------------------------------------------------------------
+
+    def _paged(
+        self, operation: str, list_key: str, item_key: str, cursor: str | None, **extra: Any
+    ) -> Iterator[tuple[list[dict[str, Any]], str]]:
+        """syncMarker paging: yields (records, marker of the last record) until caught up."""
+        marker, size = _marker(cursor), self.settings.page_size
+        while True:
+            request = {"syncMarker": marker, "syncMarkerLimit": size, **extra}
+            rows = (
+                self.client.call(operation, {"request": request})
+                .get(list_key, {})
+                .get(item_key, [])
+            )
+            newest = max((r.get("syncMarker", 0) for r in rows), default=marker)
+            if not rows or newest <= marker:
+                return
+            yield rows, str(newest)
+            marker = newest
+            if len(rows) < size:
+                return
+
+    def fetch_products(self, cursor: str | None) -> Iterator[Batch[Product]]:
+        """Products changed after ``cursor`` (a product syncMarker), a page per batch."""
+        zone = self.settings.timezone
+        for rows, marker in self._paged("getProducts", "productList", "product", cursor):
+            records = tuple(
+                mapping.product_from_mplus(p, zone) for p in rows if mapping.articles_of(p)
+            )
+            yield Batch(records, marker)
+
+    def fetch_categories(self, cursor: str | None) -> Iterator[Batch[Category]]:
+        """The whole article-group tree, once, when any group changed after ``cursor``."""
+        tree = self.client.call("getArticleGroups", {"request": {}})
+        groups = tree.get("articleGroupList", {}).get("articleGroups", [])
+        newest = max(_group_markers(groups), default=0)
+        if newest > _marker(cursor):
+            yield Batch(tuple(mapping.categories_from_groups(groups)), str(newest))
+
+    def fetch_stock(self, cursor: str | None) -> Iterator[Batch[StockLevel]]:
+        """Stock of articles changed after ``cursor`` (a stockId), all branches per article.
+
+        Articles are ordered by their latest change, so the cursor saved after a
+        batch never skips an article of a later batch.
+        """
+        since = _marker(cursor)
+        changed: dict[int, int] = {}
+        for row in self._stock(stock_id=since):
+            changed[row["articleNumber"]] = max(
+                changed.get(row["articleNumber"], 0), row["stockId"]
+            )
+        ordered = sorted(changed, key=changed.__getitem__)
+        size = self.settings.page_size
+        for start in range(0, len(ordered), size):
+            chunk = ordered[start : start + size]
+            rows = self._stock(articles=chunk)
+            levels = mapping.stock_levels(rows, self._skus(chunk))
+            yield Batch(tuple(levels), str(changed[chunk[-1]]))
+
+    def _stock(
+        self, *, stock_id: int | None = None, articles: list[int] | None = None
+    ) -> list[dict[str, Any]]:
+        s = self.settings
+        request: dict[str, Any] = {
+            "branchNumber": s.branches[0],
+            "articleNumbers": {"articleNumbers": articles or []},
+            "branchNumbers": {"branchNumber": list(s.branches)},
+        }
+        if stock_id is not None:
+            request["stockId"] = stock_id
+        return self.client.call("getStock", {"request": request}).get("articleStocks", [])
+
+    def _skus(self, articles: list[int]) -> dict[int, str]:
+        """Store SKUs of article numbers (extArticleId carries letter SKUs)."""
+        if not articles:
+            return {}
+        answer = self.client.call(
+            "getProducts", {"request": {"articleNumbers": sorted(set(articles))}}
+        )
+        return {
+            a["articleNumber"]: mapping.article_sku(a)
+            for p in answer.get("productList", {}).get("product", [])
+            for a in mapping.articles_of(p)
+        }
+
+    def fetch_order_statuses(self, cursor: str | None) -> Iterator[Batch[OrderStatusChange]]:
+        """States of exported orders (those with an extOrderId) changed after ``cursor``."""
+        zone = self.settings.timezone
+        for rows, marker in self._paged("getOrders", "orderList", "order", cursor):
+            changes = (mapping.status_of(o, zone) for o in rows)
+            yield Batch(tuple(c for c in changes if c), marker)
+
+    def fetch_credit_notes(self, cursor: str | None) -> Iterator[Batch[CreditNote]]:
+        """Credit invoices for exported orders created after ``cursor``."""
+        zone = self.settings.timezone
+        for rows, marker in self._paged(
+            "getInvoices", "invoiceList", "invoice", cursor, includeLineList=True
+        ):
+            articles = [
+                ln["articleNumber"] for i in rows for ln in i.get("lineList", {}).get("line", [])
+            ]
+            skus = self._skus(articles)
+            notes = (mapping.credit_note_of(i, skus, zone) for i in rows)
+            yield Batch(tuple(n for n in notes if n), marker)
+
+    def fetch_shipments(self, cursor: str | None) -> Iterator[Batch[Shipment]]:
+        raise NotImplementedError("Mplus packing slips are not synced yet.")
+
+    # -- customers and orders ------------------------------------------------
+
+    def find_customer(self, email: str) -> str | None:
+        """The relation with exactly this e-mail (never a partial match)."""
+        if not email.strip():
+            return None
+        request = {"relation": {"email": email.strip()}, "exactMatch": True}
+        answer = self.client.call("findRelationV2", {"request": request})
+        relation = answer.get("relation") or {}
+        found = answer.get("result") == "FIND-RELATION-RESULT-OK"
+        if found and str(relation.get("email", "")).strip().lower() == email.strip().lower():
+            return str(relation["relationNumber"])
+        return None
+
+    def upsert_customer(self, customer: Customer, erp_id: str | None = None) -> str:
+        """Update relation ``erp_id`` or create one; returns the relation number."""
+        relation = mapping.relation_from_customer(customer)
+        if erp_id:
+            answer = self.client.call(
+                "updateRelation", {"relation": {"relationNumber": int(erp_id), **relation}}
+            )
+            if check_result(
+                "updateRelation", answer, ("UPDATE-RELATION-RESULT-NOT-FOUND",)
+            ).endswith("-OK"):
+                return erp_id
+        answer = self.client.call("createRelation", {"relation": relation})
+        check_result("createRelation", answer)
+        return str(answer["relationNumber"])
+
+    def find_order(self, reference: str) -> str | None:
+        """The Mplus orderId of the order exported with this reference (extOrderId)."""
+        answer = self.client.call("findOrder", {"extOrderId": reference})
+        if answer.get("result") == "GET-ORDER-RESULT-OK":
+            return answer["order"]["orderId"]
+        return None
+
+    def find_orders(self, references: list[str]) -> dict[str, str]:
+        """Bulk :meth:`find_order`: reference → orderId for those that exist."""
+        request = {"extOrderIds": {"id": list(references)}}
+        orders = self.client.call("getOrdersByExtOrderIds", {"request": request})
+        return {o["extOrderId"]: o["orderId"] for o in orders.get("orderList", {}).get("order", [])}
+
+    def create_order(self, order: Order, customer_erp_id: str) -> str:
+        """Create the order once; a repeat returns the order Mplus already has."""
+        s = self.settings
+        payload = mapping.order_to_mplus(
+            order,
+            int(customer_erp_id) if customer_erp_id else None,
+            employee=s.employee_number,
+            branch=s.branch_number,
+            workplace=s.workplace_number,
+            article_number=lambda sku: self._article_number(order, sku),
+            shipping_article=s.shipping_article_number,
+            zone=s.timezone,
+        )
+        answer = self.client.call("createOrder", {"order": payload})
+        result = answer.get("result", "")
+        order_id = (answer.get("info") or {}).get("orderId", "")
+        if result == "CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS":
+            existing = self.find_order(order.reference)
+            if existing is None:
+                raise FatalSyncError(
+                    f"Mplus says order {order.reference} exists but cannot find it."
+                )
+            return existing
+        if result == "CREATE-ORDER-RESULT-PAYMENT-FAILED" and order_id:
+            log.warning(
+                "mplus order %s created, payment not booked: %s",
+                order.reference,
+                answer.get("errorMessage"),
+            )
+            return order_id
+        check_result("createOrder", answer)
+        return order_id
+
+    @staticmethod
+    def _article_number(order: Order, sku: str) -> int:
+        number = numeric_sku(sku)
+        if number is not None:
+            return number
+        mapped = order.mapped.get(f"article:{sku}")
+        if mapped and mapped.isdigit():
+            return int(mapped)
+        raise SkipRecord(
+            f"SKU {sku!r} has no Mplus article number (Mplus article numbers are digits only); "
+            "sync the product to Mplus first."
+        )
+
+    def create_subscription(self, order: Order, line: Any, customer_erp_id: str) -> str:
+        raise NotImplementedError("Mplus has no subscriptions.")
+
+    def create_shipment(self, shipment: Shipment) -> str:
+        raise NotImplementedError("Shipments are not sent to Mplus.")
+
+    # -- store-led catalog and stock ---------------------------------------------
+
+    def upsert_category(self, category: Category) -> str:
+        """Create or update an article group; returns its group number."""
+        parent = int(category.parent_erp_id) if category.parent_erp_id else 0
+        if category.erp_id:
+            request = {
+                "groupNumber": int(category.erp_id),
+                "name": category.name,
+                "text": category.description,
+                "sortOrder": category.sort_order,
+                "parentGroupNumber": parent,
+            }
+            answer = self.client.call("updateArticleGroup", {"request": request})
+            if answer.get("result") != "SAVE-ARTICLE-GROUP-RESULT-NOT-FOUND":
+                check_result("updateArticleGroup", answer)
+                return category.erp_id
+        request = {
+            "parentGroupNumber": parent,
+            "name": category.name,
+            "text": category.description,
+            "sortOrder": category.sort_order,
+        }
+        answer = self.client.call("newArticleGroup", {"request": request})
+        check_result("newArticleGroup", answer)
+        return str(answer["groupNumber"])
+
+    def upsert_product(self, product: Product, article_number: int | Mapping[str, int]) -> str:
+        """Create the product in Mplus, or update it; returns the Mplus product number.
+
+        Args:
+            product: the store product (variants become articles of one product).
+            article_number: the article number of a simple product, or SKU →
+                number for a product with variants (see :mod:`.numbers`).
+        """
+        numbers = (
+            {product.sku: article_number}
+            if isinstance(article_number, int)
+            else dict(article_number)
+        )
+        if product.erp_id:
+            return self._update_product(product, numbers, int(product.erp_id))
+        answer = self.client.call(
+            "createProduct", {"product": mapping.product_to_mplus(product, numbers)}
+        )
+        if answer.get("result") == "CREATE-PRODUCT-RESULT-FAILED-ARTICLE-NUMBER-ALREADY-TAKEN":
+            existing = self._product_of(next(iter(numbers.values())))
+            return self._update_product(product, numbers, existing)
+        check_result("createProduct", answer)
+        return str(answer["productNumber"])
+
+    def _product_of(self, article: int) -> int:
+        answer = self.client.call("getProducts", {"request": {"articleNumbers": [article]}})
+        products = answer.get("productList", {}).get("product", [])
+        if not products:
+            raise FatalSyncError(f"Mplus says article {article} is taken but does not return it.")
+        return products[0]["productNumber"]
+
+    def _update_product(self, product: Product, numbers: dict[str, int], number: int) -> str:
+        """Update all fields, or (setting off) only add articles Mplus lacks."""
+        if not self.settings.update_existing_articles:
+            current = self.client.call("getProducts", {"request": {"productNumbers": [number]}})
+            rows = current.get("productList", {}).get("product", [])
+            have = {a["articleNumber"] for p in rows for a in mapping.articles_of(p)}
+            missing = {sku: n for sku, n in numbers.items() if n not in have}
+            if not missing:
+                return str(number)
+            product = _only_skus(product, set(missing))
+            numbers = missing
+        payload = mapping.product_to_mplus(
+            product, numbers, product_number=number, texts=self.settings.update_existing_articles
+        )
+        answer = self.client.call("updateProduct", {"product": payload})
+        check_result("updateProduct", answer)
+        return str(number)
+
+    def set_stock(self, sku: str, quantity: Decimal, erp_id: str = "") -> None:
+        """Set an article's stock in the order branch (store leads stock)."""
+        number = int(erp_id) if erp_id.isdigit() else numeric_sku(sku)
+        if number is None:
+            raise SkipRecord(f"SKU {sku!r} has no Mplus article number; sync the product first.")
+        value, places = units.to_quantity(quantity)
+        s = self.settings
+        request = {
+            "branchNumber": s.branch_number,
+            "articleNumber": number,
+            "amount": value,
+            "decimalPlaces": places,
+            "employeeNumber": s.employee_number,
+            "reference": "BigCommerce",
+        }
+        answer = self.client.call("setStock", {"request": request})
+        result = answer.get("result", "")
+        if result == "SET-STOCK-RESULT-BRANCH-NOT-FOUND":
+            raise ConfigError(f"Mplus has no branch {s.branch_number}; check the Mplus settings.")
+        if result in ("SET-STOCK-RESULT-ARTICLE-NOT-FOUND", "SET-STOCK-RESULT-NO-STOCK-ARTICLE"):
+            raise SkipRecord(f"Mplus did not take stock for article {number}: {result}.")
+        check_result("setStock", answer)
+
+
+def _only_skus(product: Product, skus: set[str]) -> Product:
+    from dataclasses import replace
+
+    if product.variants:
+        return replace(product, variants=tuple(v for v in product.variants if v.sku in skus))
+    return product
+
+
+def _group_markers(groups: list[dict[str, Any]]) -> Iterator[int]:
+    for group in groups:
+        yield group.get("syncMarker", 0)
+        yield from _group_markers(group.get("subGroupList", {}).get("articleGroups", []))

@@ -1,0 +1,433 @@
+"""Canonical records ⇄ Mplus payload dicts (pure functions; no I/O).
+
+Mplus groups *articles* (the sellable unit, numeric ``articleNumber``) under a
+*product*. A product whose articles differ in ``colour``/``size`` (or that has
+more than one article) is one canonical :class:`Product` with a
+:class:`Variant` per article; a product with one plain article is a simple
+product. An article's SKU is its ``extArticleId`` when we put one there (a
+store SKU with letters, see :mod:`.numbers`), else its article number.
+
+Order status: Mplus keeps three states per order (delivery, cancel,
+complete); the most telling one is the status, as Mplus names it
+(``ORDER-CANCEL-STATE-COMPLETE`` beats ``ORDER-COMPLETE-STATE-COMPLETE``
+beats the delivery state), and the merchant maps it to a store status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from bcapp.connectors.base import (
+    Address,
+    Category,
+    CreditNote,
+    CreditNoteLine,
+    Customer,
+    Order,
+    OrderStatusChange,
+    Product,
+    StockLevel,
+    Variant,
+    WarehouseStock,
+)
+from bcapp.connectors.mplus import units
+
+CREDIT_INVOICE = "INVOICE-TYPE-CREDIT-INVOICE"
+PRODUCT_SKU_PREFIX = "P"
+
+
+def articles_of(product: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The articles of an Mplus product."""
+    return list(product.get("articleList", {}).get("article", []))
+
+
+def article_sku(article: Mapping[str, Any]) -> str:
+    """The store SKU of an article: extArticleId when set, else the article number."""
+    return str(article.get("extArticleId") or article["articleNumber"])
+
+
+def _options(article: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (label, str(article[key]).strip())
+        for key, label in (("colour", "Colour"), ("size", "Size"))
+        if str(article.get(key) or "").strip()
+    )
+
+
+def _price(article: Mapping[str, Any]) -> Decimal:
+    return units.from_cents(article.get("priceIncl", 0))
+
+
+def product_from_mplus(product: Mapping[str, Any], zone: str = "Europe/Amsterdam") -> Product:
+    """One Mplus product (with its articles) as a canonical Product."""
+    articles = articles_of(product)
+    first = articles[0]
+    with_variants = len(articles) > 1 or bool(_options(first))
+    changed = [units.from_mplus_datetime(a.get("changeTimestamp"), zone) for a in articles]
+    return Product(
+        erp_id=str(product["productNumber"]),
+        sku=f"{PRODUCT_SKU_PREFIX}{product['productNumber']}"
+        if with_variants
+        else article_sku(first),
+        name=product.get("description") or first.get("description", ""),
+        price=min(_price(a) for a in articles),
+        price_includes_vat=True,
+        vat_rate=units.from_percentage(first.get("vatPercentage")),
+        description=product.get("extraText") or first.get("extraText", ""),
+        ean="" if with_variants else first.get("barcode", ""),
+        brand=first.get("brandName", ""),
+        category_erp_ids=tuple(str(g) for g in product.get("groupNumbers", ())),
+        variants=tuple(_variant(a) for a in articles) if with_variants else (),
+        visible=any(a.get("webshop", True) for a in articles),
+        blocked=not any(a.get("active", True) for a in articles),
+        modified_at=max((c for c in changed if c), default=None),
+    )
+
+
+def _variant(article: Mapping[str, Any]) -> Variant:
+    options = _options(article) or (
+        ("Article", article.get("description") or article_sku(article)),
+    )
+    return Variant(
+        sku=article_sku(article),
+        options=options,
+        erp_id=str(article["articleNumber"]),
+        price=_price(article),
+        ean=article.get("barcode", ""),
+        blocked=not article.get("active", True),
+    )
+
+
+def categories_from_groups(
+    groups: Iterable[Mapping[str, Any]], parent: str | None = None
+) -> list[Category]:
+    """Flatten an article-group tree into categories, parents before children."""
+    out: list[Category] = []
+    for group in groups:
+        if group.get("isDeleted"):
+            continue
+        number = str(group["groupNumber"])
+        out.append(
+            Category(
+                erp_id=number,
+                name=group.get("name", ""),
+                parent_erp_id=parent,
+                sort_order=group.get("sortOrder", 0),
+                description=group.get("text", ""),
+            )
+        )
+        out.extend(
+            categories_from_groups(group.get("subGroupList", {}).get("articleGroups", []), number)
+        )
+    return out
+
+
+def stock_levels(rows: Iterable[Mapping[str, Any]], skus: Mapping[int, str]) -> list[StockLevel]:
+    """Group getStock rows (one per branch and article) into one StockLevel per article.
+
+    ``on_hand`` is free plus reserved, so the flow's ``on_hand - reserved`` is
+    Mplus's free stock.
+    """
+    by_article: dict[int, list[WarehouseStock]] = {}
+    for row in rows:
+        free = units.from_quantity(row.get("amountFree"), row.get("decimalPlacesFree"))
+        reserved = units.from_quantity(row.get("amountReserved"), row.get("decimalPlacesReserved"))
+        by_article.setdefault(row["articleNumber"], []).append(
+            WarehouseStock(
+                warehouse=str(row.get("branchNumber", "")),
+                on_hand=free + reserved,
+                reserved=reserved,
+            )
+        )
+    return [
+        StockLevel(
+            sku=skus.get(article, str(article)), warehouses=tuple(stocks), erp_id=str(article)
+        )
+        for article, stocks in by_article.items()
+    ]
+
+
+def _full_name(first: str, last: str) -> str:
+    return " ".join(p for p in (first.strip(), last.strip()) if p)
+
+
+def relation_from_customer(customer: Customer) -> dict[str, Any]:
+    """A Relation dict for createRelation/updateRelation (company or person)."""
+    person = _full_name(customer.first_name, customer.last_name)
+    billing = customer.addresses[0] if customer.addresses else Address()
+    delivery = customer.addresses[1] if len(customer.addresses) > 1 else None
+    relation: dict[str, Any] = {
+        "name": customer.company.strip() or person or customer.email,
+        "contact": person if customer.company.strip() else "",
+        "address": _street(billing),
+        "zipcode": billing.postal_code,
+        "city": billing.city,
+        "country": billing.country_code,
+        "telephone": customer.phone or billing.phone,
+        "email": customer.email,
+        "vatNumber": customer.vat_number,
+        "companyName": customer.company.strip(),
+    }
+    if customer.bc_id:
+        relation["extRelationId"] = str(customer.bc_id)
+    if delivery is not None:
+        relation.update(
+            {
+                "deliveryAddress": _street(delivery),
+                "deliveryZipcode": delivery.postal_code,
+                "deliveryCity": delivery.city,
+                "deliveryCountry": delivery.country_code,
+            }
+        )
+    return {k: v for k, v in relation.items() if v not in ("", None)}
+
+
+def _street(address: Address) -> str:
+    return " ".join(p for p in (address.street.strip(), address.street2.strip()) if p)
+
+
+def address_to_mplus(address: Address) -> dict[str, Any]:
+    """An order Address dict."""
+    person = _full_name(address.first_name, address.last_name)
+    out = {
+        "name": address.company or person,
+        "contact": person if address.company else "",
+        "address": _street(address),
+        "zipcode": address.postal_code,
+        "city": address.city,
+        "country": address.country_code,
+        "companyName": address.company,
+    }
+    return {k: v for k, v in out.items() if v}
+
+
+def order_line(
+    article_number: int,
+    text: str,
+    quantity: Decimal,
+    price_inc: Decimal,
+    price_ex: Decimal,
+    tax_rate: Decimal,
+    discount: Decimal = Decimal("0"),
+) -> dict[str, Any]:
+    """One order Line: quantities exact, money in cents, VAT in hundredths."""
+    value, places = units.to_quantity(quantity)
+    data: dict[str, Any] = {
+        "quantity": value,
+        "decimalPlaces": places,
+        "price": units.to_cents(price_inc),
+        "priceExcl": units.to_cents(price_ex),
+        "vatPercentage": units.to_percentage(tax_rate),
+    }
+    if discount:
+        data["discountAmount"] = units.to_cents(discount)
+    return {"articleNumber": article_number, "text": text[:250], "data": data}
+
+
+def order_to_mplus(
+    order: Order,
+    relation_number: int | None,
+    *,
+    employee: int,
+    branch: int,
+    workplace: int,
+    article_number: Callable[[str], int],
+    shipping_article: int | None = None,
+    zone: str = "Europe/Amsterdam",
+) -> dict[str, Any]:
+    """An Mplus Order dict for createOrder (``extOrderId`` is the order reference)."""
+    lines = [
+        order_line(
+            article_number(ln.sku),
+            ln.name,
+            ln.quantity,
+            ln.price_inc_tax,
+            ln.price_ex_tax,
+            ln.tax_rate,
+            ln.discount,
+        )
+        for ln in order.lines
+    ]
+    if shipping_article and order.shipping_cost_inc_tax:
+        rate = _rate(order.shipping_cost_ex_tax, order.shipping_cost_inc_tax)
+        lines.append(
+            order_line(
+                shipping_article,
+                order.mapped.get("shipping_text") or order.shipping_method or "Shipping",
+                Decimal(1),
+                order.shipping_cost_inc_tax,
+                order.shipping_cost_ex_tax,
+                rate,
+            )
+        )
+    created = order.created_at or datetime.now(UTC)
+    out: dict[str, Any] = {
+        "orderId": "",
+        "extOrderId": order.reference,
+        "orderType": "ORDER-TYPE-SALES-ORDER",
+        "entryBranchNumber": branch,
+        "employeeNumber": employee,
+        "entryTimestamp": units.to_mplus_datetime(created, zone),
+        "relationNumber": relation_number,
+        "deliveryAddress": address_to_mplus(order.shipping_addresses[0])
+        if order.shipping_addresses
+        else None,
+        "invoiceAddress": address_to_mplus(order.billing_address),
+        "financialDate": units.to_mplus_date(created.astimezone(UTC).date()),
+        "financialBranchNumber": branch,
+        "workplaceNumber": workplace,
+        "reference": (order.customer_message or "")[:250] or None,
+        "totalInclAmount": units.to_cents(order.total_inc_tax),
+        "totalExclAmount": units.to_cents(order.total_ex_tax),
+        "vatMethod": "VAT-METHOD-INCLUSIVE",
+        "deliveryMethod": order.mapped.get("delivery_method") or order.shipping_method or None,
+        "lineList": {"line": lines},
+    }
+    method = order.mapped.get("payment_method") or order.payment_method
+    if method and order.total_inc_tax:
+        out["paymentMethod"] = method
+        out["paymentList"] = {
+            "payment": [{"method": method, "amount": units.to_cents(order.total_inc_tax)}]
+        }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _rate(ex: Decimal, inc: Decimal) -> Decimal:
+    return ((inc - ex) / ex * 100).quantize(Decimal("0.01")) if ex else Decimal("0")
+
+
+ORDER_STATE_PRIORITY = (
+    ("cancelState", "ORDER-CANCEL-STATE-COMPLETE"),
+    ("completeState", "ORDER-COMPLETE-STATE-COMPLETE"),
+    ("deliveryState", "ORDER-DELIVERY-STATE-COMPLETE"),
+    ("cancelState", "ORDER-CANCEL-STATE-PARTIAL"),
+    ("deliveryState", "ORDER-DELIVERY-STATE-PARTIAL"),
+)
+
+
+def status_of(order: Mapping[str, Any], zone: str = "Europe/Amsterdam") -> OrderStatusChange | None:
+    """The status of an order we exported (None for orders without extOrderId)."""
+    if not order.get("extOrderId"):
+        return None
+    status = next(
+        (value for key, value in ORDER_STATE_PRIORITY if order.get(key) == value),
+        "ORDER-DELIVERY-STATE-NOTHING",
+    )
+    return OrderStatusChange(
+        order_reference=order["extOrderId"],
+        erp_order_id=order["orderId"],
+        status=status,
+        changed_at=units.from_mplus_datetime(order.get("entryTimestamp"), zone),
+    )
+
+
+def credit_note_of(
+    invoice: Mapping[str, Any], skus: Mapping[int, str], zone: str = "Europe/Amsterdam"
+) -> CreditNote | None:
+    """A credit invoice for one of our orders as a CreditNote (amounts positive)."""
+    references = invoice.get("extOrderIds", {}).get("id", [])
+    if invoice.get("invoiceType") != CREDIT_INVOICE or not references:
+        return None
+    lines = []
+    for line in invoice.get("lineList", {}).get("line", []):
+        data = line.get("data", {})
+        lines.append(
+            CreditNoteLine(
+                sku=skus.get(line["articleNumber"], str(line["articleNumber"])),
+                quantity=abs(units.from_quantity(data.get("quantity"), data.get("decimalPlaces"))),
+                amount=abs(units.from_cents(data.get("totalInclAmount"))),
+            )
+        )
+    return CreditNote(
+        erp_id=invoice["invoiceId"],
+        order_reference=references[0],
+        lines=tuple(lines),
+        total=abs(units.from_cents(invoice.get("totalInclAmount"))),
+        created_at=units.from_mplus_datetime(invoice.get("entryTimestamp"), zone),
+    )
+
+
+def article_to_mplus(
+    sku: str,
+    number: int,
+    name: str,
+    price: Decimal,
+    vat_rate: Decimal,
+    ean: str,
+    options: Iterable[tuple[str, str]] = (),
+    *,
+    texts: bool = True,
+    includes_vat: bool = True,
+) -> dict[str, Any]:
+    """An Article dict for createProduct/updateProduct (the SKU rides in extArticleId)."""
+    price_key = "priceIncl" if includes_vat else "priceExcl"
+    article: dict[str, Any] = {"articleNumber": number, price_key: units.to_cents(price)}
+    if str(number) != sku:
+        article["extArticleId"] = sku
+    if texts:
+        article["description"] = name[:250]
+        if ean:
+            article["barcode"] = ean
+        if vat_rate:
+            article["vatPercentage"] = units.to_percentage(vat_rate)
+    for label, value in options:
+        key = {"colour": "colour", "color": "colour", "size": "size"}.get(label.strip().lower())
+        if key:
+            article[key] = value
+    return article
+
+
+def product_to_mplus(
+    product: Product,
+    numbers: Mapping[str, int],
+    *,
+    product_number: int | None = None,
+    texts: bool = True,
+) -> dict[str, Any]:
+    """A Product dict for createProduct/updateProduct; ``numbers`` maps SKU → article number.
+
+    ``texts`` False leaves descriptions, barcodes and VAT out (Mplus keeps
+    what the merchant enriched there); prices and numbers always go.
+    """
+    if product.variants:
+        articles = [
+            article_to_mplus(
+                v.sku,
+                numbers[v.sku],
+                f"{product.name} {' '.join(o for _, o in v.options)}",
+                v.price if v.price is not None else product.price,
+                product.vat_rate,
+                v.ean,
+                v.options,
+                texts=texts,
+                includes_vat=product.price_includes_vat,
+            )
+            for v in product.variants
+        ]
+    else:
+        articles = [
+            article_to_mplus(
+                product.sku,
+                numbers[product.sku],
+                product.name,
+                product.price,
+                product.vat_rate,
+                product.ean,
+                texts=texts,
+                includes_vat=product.price_includes_vat,
+            )
+        ]
+    out: dict[str, Any] = {"articleList": {"article": articles}}
+    if product_number:
+        out["productNumber"] = product_number
+    if texts:
+        out["description"] = product.name[:250]
+        if product.description:
+            out["extraText"] = product.description
+    groups = [int(c) for c in product.category_erp_ids if c.isdigit()]
+    if groups:
+        out["groupNumbers"] = groups
+    return out
