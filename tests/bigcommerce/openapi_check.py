@@ -66,7 +66,19 @@ def _variant_create_without_ids(spec: dict[str, Any]) -> None:
         full["required"] = [name for name in full["required"] if name not in ("id", "product_id")]
 
 
-SPEC_PATCHES: list[Callable[[dict[str, Any]], None]] = [_writable_ids, _variant_create_without_ids]
+def _sort_with_direction(spec: dict[str, Any]) -> None:
+    """v2 ``sort`` says "add ``:asc`` or ``:desc``" in its description but its enum forbids it."""
+    param = spec.get("components", {}).get("parameters", {}).get("sort")
+    if param and "direction" in param.get("description", ""):
+        enum = param["schema"].pop("enum", [])
+        param["schema"]["pattern"] = "^(" + "|".join(enum) + ")(:(asc|desc))?$"
+
+
+SPEC_PATCHES: list[Callable[[dict[str, Any]], None]] = [
+    _writable_ids,
+    _variant_create_without_ids,
+    _sort_with_direction,
+]
 
 
 class _Request:
@@ -143,17 +155,23 @@ class SpecViolation(AssertionError):
 class ValidatingTransport(httpx.BaseTransport):
     """Validate each request (and answer) against the spec, then pass it on.
 
+    Args:
+        check_responses: ``"raise"`` fails on a non-conforming 2xx answer, ``"record"``
+            keeps the problem in ``response_issues`` (for reporting a simulator's
+            deviations without failing the client's tests), ``False`` skips answers.
+
     Attributes:
         seen: ``(method, path, spec file)`` of every request, for assertions.
     """
 
     def __init__(
-        self, inner: httpx.BaseTransport, index: SpecIndex, *, check_responses: bool = True
-    ):
+        self, inner: httpx.BaseTransport, index: SpecIndex, *, check_responses: str | bool = "raise"
+    ) -> None:
         self.inner = inner
         self.index = index
         self.check_responses = check_responses
         self.seen: list[tuple[str, str, str]] = []
+        self.response_issues: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         found = self.index.find(request.url)
@@ -172,15 +190,22 @@ class ValidatingTransport(httpx.BaseTransport):
         self.seen.append((request.method, request.url.path, name))
         response = self.inner.handle_request(request)
         if self.check_responses and response.status_code < 300:
-            response.read()
-            try:
-                app.validate_response(_Request(request), _Response(response))
-            except Exception as exc:
-                raise SpecViolation(
-                    f"answer {response.status_code} to {request.method} {request.url.path} "
-                    f"against {name}: {_why(exc)}"
-                ) from exc
+            self._check_response(app, name, request, response)
         return response
+
+    def _check_response(
+        self, app: OpenAPI, name: str, request: httpx.Request, response: httpx.Response
+    ) -> None:
+        response.read()
+        try:
+            app.validate_response(_Request(request), _Response(response))
+        except Exception as exc:
+            where = f"{request.method} {request.url.path} ({name})"
+            problem = f"answer {response.status_code} to {where}: {_why(exc)}"
+            if self.check_responses == "record":
+                self.response_issues.append(problem)
+            else:
+                raise SpecViolation(problem) from exc
 
 
 def _why(exc: BaseException) -> str:
@@ -189,8 +214,12 @@ def _why(exc: BaseException) -> str:
     while cause is not None:
         errors = getattr(cause, "schema_errors", None)
         if errors:
-            parts.extend(str(error.message) for error in errors)
+            parts = [type(cause).__name__]
+            parts.extend(
+                f"{'/'.join(map(str, error.absolute_path))}: {error.message[:200]}"
+                for error in errors
+            )
         else:
             parts.append(str(cause))
         cause = cause.__cause__
-    return " | ".join(parts)[:2000]
+    return " | ".join(parts)[:1500]

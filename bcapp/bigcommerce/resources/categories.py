@@ -29,7 +29,10 @@ class CategoryTrees(Resource):
         return self.api.iter_v3("/catalog/trees/categories", params)
 
     def create_categories(self, categories: Sequence[Mapping[str, Any]]) -> BatchResult:
-        """Create categories (each needs ``name`` and ``tree_id`` or ``parent_id``)."""
+        """Create categories: ``name``, ``tree_id`` and ``parent_id`` (0 at the top of a tree).
+
+        The prose asks for ``tree_id`` *or* ``parent_id``, the schema for both; both always works.
+        """
         return self.api.batches(
             "POST", "/catalog/trees/categories", [dict(c) for c in categories], CATEGORY_BATCH
         )
