@@ -8,11 +8,15 @@ from bcapp.web.session import FIELD, HEADER, app_url
 
 
 def register_blueprints(app: Flask) -> None:
-    from bcapp.web import home, lifecycle, webhooks
+    from bcapp.web import activity, dashboard, home, lifecycle, settings, setup, webhooks
+    from bcapp.web.ui import init_ui
 
     app.register_blueprint(lifecycle.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(home.bp)
+    for blueprint in (settings.bp, setup.bp, activity.bp, dashboard.bp):
+        app.register_blueprint(blueprint)
+    init_ui(app)
     app.jinja_env.globals.update(app_url=app_url, session_field=FIELD, session_header=HEADER)
     app.after_request(_security_headers)
 
