@@ -1,32 +1,43 @@
-"""The app's landing page and the store's general settings."""
+"""The app's landing page: the setup wizard's first step until an ERP is connected,
+then the dashboard; the general settings (alerts, log retention) sit below both."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, render_template
 
-from bcapp.extensions import db
+from bcapp.mapping.rules import merged
+from bcapp.web import erp
 from bcapp.web.session import store_required
 
 bp = Blueprint("home", __name__)
 
-GENERAL_DEFAULTS: dict[str, Any] = {"alert_email": "", "log_retention_days": 30}
 
+def render_home(status: int = 200) -> Any:
+    """What ``/app`` and the load callback show for ``g.store``."""
+    from bcapp.web.settings import connection_context
+    from bcapp.web.setup import STEPS, setup_completed
 
-def general_settings() -> dict[str, Any]:
-    """The store's general settings with defaults filled in."""
-    return {**GENERAL_DEFAULTS, **(g.store.settings or {}).get("general", {})}
+    connection = erp.connection_of(g.store)
+    context: dict[str, Any] = {}
+    if connection is None:
+        context = connection_context()
+    else:
+        from bcapp.web.dashboard import dashboard_context
 
-
-def render_home(errors: dict[str, str] | None = None, status: int = 200) -> Any:
+        context = dashboard_context()
     return (
         render_template(
             "home.html",
             store=g.store,
             user=g.user,
-            general=general_settings(),
-            errors=errors or {},
+            steps=STEPS,
+            setup_done=setup_completed(g.store),
+            general=merged(g.store.settings)["general"],
+            general_errors={},
+            active_section="dashboard",
+            **context,
         ),
         status,
     )
@@ -36,32 +47,3 @@ def render_home(errors: dict[str, str] | None = None, status: int = 200) -> Any:
 @store_required
 def index() -> Any:
     return render_home()
-
-
-def _validate_general(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    errors: dict[str, str] = {}
-    email = form.get("alert_email", "").strip()
-    if email and ("@" not in email or " " in email or len(email) > 254):
-        errors["alert_email"] = "Enter an e-mail address like name@example.com."
-    try:
-        days = int(form.get("log_retention_days", "30"))
-        if not 1 <= days <= 365:
-            raise ValueError
-    except ValueError:
-        errors["log_retention_days"] = "Keep logs between 1 and 365 days."
-        days = 30
-    return {"alert_email": email, "log_retention_days": days}, errors
-
-
-@bp.post("/app/settings/general")
-@store_required
-def save_general() -> Any:
-    values, errors = _validate_general(request.form)
-    if errors:
-        return render_home(errors, 422)
-    g.store.settings = {**(g.store.settings or {}), "general": values}
-    db.session.commit()
-    g.saved = True
-    return render_home()
-
-

@@ -1,0 +1,67 @@
+"""Settings sections as HTML forms: titles, form → raw values, and the page context.
+
+The settings page and the setup wizard draw the same section partials
+(``templates/settings/_<section>.html``) and read them back here, so a field
+behaves the same in both places. Validation itself lives in
+:mod:`bcapp.mapping.rules`; this module only knows how HTML encodes values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from bcapp.mapping.rules import BOOL_FIELDS, DEFAULTS
+
+SECTION_TITLES: dict[str, str] = {
+    "connection": "ERP connection",
+    "flows": "Flows",
+    "orders": "Orders",
+    "catalog": "Catalog",
+    "stock": "Stock",
+    "fulfilment": "Shipments",
+    "mappings": "Mappings",
+    "schedules": "Schedules",
+    "general": "General settings",
+}
+
+#: Fields drawn as a group of checkboxes (a list of the checked values).
+MULTI_FIELDS = {("catalog", "excluded_fields"), ("orders", "export_statuses")}
+MAPPING_TABLES = ("payment", "tax", "shipping", "order_status")
+BLANK_ROWS = 3
+
+
+def raw_section(section: str, form: MultiDict) -> dict[str, Any]:
+    """The values of ``section`` as the form encodes them, ready for ``validate_section``.
+
+    A whole section is always posted, so an unchecked checkbox means False and
+    an empty checkbox group means an empty list.
+    """
+    if section == "mappings":
+        return {table: _pairs(form, table) for table in MAPPING_TABLES}
+    raw: dict[str, Any] = {}
+    for key in DEFAULTS[section]:
+        if key in BOOL_FIELDS.get(section, ()):
+            raw[key] = key in form
+        elif (section, key) in MULTI_FIELDS:
+            raw[key] = form.getlist(key)
+        elif key in form:
+            raw[key] = form.get(key, "")
+    return raw
+
+
+def _pairs(form: MultiDict, table: str) -> dict[str, Any]:
+    """Rows of a mapping table: ``{table}__bc`` and ``{table}__erp`` lists, zipped."""
+    lefts, rights = form.getlist(f"{table}__from"), form.getlist(f"{table}__to")
+    pairs: dict[str, Any] = {}
+    for left, right in zip(lefts, rights, strict=False):
+        if left.strip() and (right.strip() or table == "order_status"):
+            pairs[left.strip()] = right.strip()
+    return pairs
+
+
+def mapping_rows(values: dict[str, Any], table: str) -> list[tuple[str, Any]]:
+    """Saved rows of a mapping table plus a few blank ones to add more."""
+    rows = [(k, "" if v is None else v) for k, v in (values.get(table) or {}).items()]
+    return rows + [("", "")] * BLANK_ROWS

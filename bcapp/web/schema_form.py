@@ -1,0 +1,173 @@
+"""Render a connector's ``settings_schema`` (JSON Schema) as a form, and read it back.
+
+Each ERP describes its settings once, as JSON Schema; this module turns that
+into form fields (enum → select, boolean → checkbox, integer → number, secrets
+→ password inputs that are never filled) and turns a submitted form back into
+typed values with per-field messages. Secrets (``writeOnly``) are never sent to
+the browser: a saved one renders empty, and an empty submission keeps it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SECRET_PLACEHOLDER = "•••• saved — leave empty to keep"
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input as the template draws it."""
+
+    name: str
+    label: str
+    widget: str  # text | password | number | checkbox | select | url | email | textarea
+    value: Any
+    description: str = ""
+    required: bool = False
+    options: tuple[tuple[str, str], ...] = ()
+    secret: bool = False
+    saved: bool = False  # a secret already stored
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def placeholder(self) -> str:
+        return SECRET_PLACEHOLDER if self.saved else ""
+
+
+def _widget(spec: Mapping[str, Any]) -> str:
+    if spec.get("writeOnly"):
+        return "password"
+    if "enum" in spec or "oneOf" in spec:
+        return "select"
+    kind = spec.get("type", "string")
+    if kind == "boolean":
+        return "checkbox"
+    if kind in ("integer", "number"):
+        return "number"
+    fmt = spec.get("format", "")
+    if fmt in ("uri", "url"):
+        return "url"
+    if fmt == "email":
+        return "email"
+    if fmt == "textarea" or spec.get("maxLength", 0) > 500:
+        return "textarea"
+    return "text"
+
+
+def _options(spec: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    if "oneOf" in spec:
+        return tuple(
+            (str(o.get("const")), str(o.get("title", o.get("const"))))
+            for o in spec["oneOf"]
+        )
+    titles = spec.get("enumNames") or spec.get("x-enumNames") or spec.get("enum", [])
+    return tuple((str(v), str(t)) for v, t in zip(spec.get("enum", []), titles, strict=False))
+
+
+def _label(name: str, spec: Mapping[str, Any]) -> str:
+    return spec.get("title") or name.replace("_", " ").capitalize()
+
+
+def form_fields(
+    schema: Mapping[str, Any],
+    values: Mapping[str, Any] | None = None,
+    saved_secrets: frozenset[str] | set[str] = frozenset(),
+) -> list[FormField]:
+    """Fields for ``schema`` filled from ``values`` (or defaults); secrets always empty."""
+    values = values or {}
+    required = set(schema.get("required", []))
+    fields = []
+    for name, spec in schema.get("properties", {}).items():
+        secret = bool(spec.get("writeOnly"))
+        value = "" if secret else values.get(name, spec.get("default", ""))
+        fields.append(
+            FormField(
+                name=name,
+                label=_label(name, spec),
+                widget=_widget(spec),
+                value=value,
+                description=spec.get("description", ""),
+                required=name in required and not (secret and name in saved_secrets),
+                options=_options(spec),
+                secret=secret,
+                saved=secret and name in saved_secrets,
+                minimum=spec.get("minimum"),
+                maximum=spec.get("maximum"),
+            )
+        )
+    return fields
+
+
+def _coerce(spec: Mapping[str, Any], raw: str) -> Any:
+    """Typed value of one submitted string, or ValueError with the sentence to show."""
+    kind = spec.get("type", "string")
+    if kind == "integer":
+        try:
+            value: Any = int(raw)
+        except ValueError:
+            raise ValueError("Enter a whole number.") from None
+    elif kind == "number":
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError("Enter a number.") from None
+    else:
+        value = raw
+    _check_bounds(spec, value)
+    return value
+
+
+def _check_bounds(spec: Mapping[str, Any], value: Any) -> None:
+    allowed = spec.get("enum") or [o.get("const") for o in spec.get("oneOf", [])]
+    if allowed and value not in allowed and str(value) not in map(str, allowed):
+        raise ValueError("Choose one of the listed options.")
+    if "minimum" in spec and value < spec["minimum"]:
+        raise ValueError(f"Enter {spec['minimum']} or more.")
+    if "maximum" in spec and value > spec["maximum"]:
+        raise ValueError(f"Enter {spec['maximum']} or less.")
+    if isinstance(value, str):
+        if "minLength" in spec and len(value) < spec["minLength"]:
+            raise ValueError(f"Enter at least {spec['minLength']} characters.")
+        if "maxLength" in spec and len(value) > spec["maxLength"]:
+            raise ValueError(f"Keep this under {spec['maxLength']} characters.")
+        if "pattern" in spec and not re.search(spec["pattern"], value):
+            raise ValueError(spec.get("x-patternMessage") or "This does not look right.")
+        if spec.get("format") in ("uri", "url") and not re.match(r"^https?://\S+$", value):
+            raise ValueError("Enter a web address starting with https://.")
+
+
+def read_form(
+    schema: Mapping[str, Any],
+    form: Mapping[str, Any],
+    saved_secrets: frozenset[str] | set[str] = frozenset(),
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Typed values from a submitted form and messages by field.
+
+    An empty secret whose value is already saved is left out of the result, so
+    merging the result over the stored secrets keeps it.
+    """
+    required = set(schema.get("required", []))
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, spec in schema.get("properties", {}).items():
+        if spec.get("type") == "boolean":
+            values[name] = form.get(name) in ("on", "true", "1", "yes")
+            continue
+        raw = str(form.get(name, "")).strip()
+        if not raw:
+            if spec.get("writeOnly") and name in saved_secrets:
+                continue
+            if name in required:
+                errors[name] = "This is required."
+            elif "default" in spec:
+                values[name] = spec["default"]
+            continue
+        try:
+            values[name] = _coerce(spec, raw)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    return values, errors
