@@ -66,9 +66,14 @@ def test_transport_failures_are_retryable_and_secret_free(exc: Exception) -> Non
 
 
 def test_html_502_from_a_proxy_is_retryable() -> None:
-    c = MplusClient(URL, "i", "s", transport=httpx.MockTransport(
-        lambda r: httpx.Response(502, text="<html>Bad gateway</html>")
-    ))
+    c = MplusClient(
+        URL,
+        "i",
+        "s",
+        transport=httpx.MockTransport(
+            lambda r: httpx.Response(502, text="<html>Bad gateway</html>")
+        ),
+    )
     with pytest.raises(RetryableSyncError):
         c.call("getApiVersion")
 
@@ -85,7 +90,9 @@ def test_unknown_request_field_raises_before_sending(client: MplusClient) -> Non
         client.call("getProducts", {"request": {"articleNumbr": [1]}})
 
 
-def test_secret_never_reaches_the_log(client: MplusClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_secret_never_reaches_the_log(
+    client: MplusClient, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     client.call("getApiVersion")
     client.call("getBranches")
