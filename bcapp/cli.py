@@ -14,6 +14,9 @@ from flask.cli import FlaskGroup, with_appcontext
 def register_cli(app: Flask) -> None:
     app.cli.add_command(rotate_keys)
     app.cli.add_command(demo)
+    from bcapp.jobs.cli import register as register_sync_commands
+
+    register_sync_commands(app)  # sync, resync, worker, tick
 
 
 @click.command("rotate-keys")
