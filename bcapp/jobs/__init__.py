@@ -1,1 +1,19 @@
-"""RQ jobs: thin wrappers around one flow each, with deterministic ids per store."""
+"""RQ jobs: thin wrappers around one flow each, with deterministic ids per store.
+
+* :mod:`bcapp.jobs.queues` — the three queues ("orders" latency-sensitive,
+  "default", "catalog" long), ``job_id(store_id, flow, key)`` =
+  ``store-{id}:{flow}[:{key}]``, ``cancel_store_jobs``.
+* :mod:`bcapp.jobs.sync` — ``enqueue_flow(store_id, flow, ...)`` (returns the
+  existing job when one is queued, started or scheduled), ``enqueue_retry``,
+  ``enqueue_replay`` and the job ``run_flow_job``: RQ ``Retry`` with backoff for
+  RetryableSyncError, never sleeping for a long ``retry_after``.
+* :mod:`bcapp.jobs.schedule` — ``tick_job`` enqueues what is due per store
+  (``store.settings["schedules"]`` over the flows' ``PERIODIC`` defaults).
+* :mod:`bcapp.jobs.locks` — per-store run locks (the runner takes them).
+* :mod:`bcapp.jobs.runtime` — ``app_context()``: the Flask app inside a job.
+* :mod:`bcapp.jobs.worker` — the worker and clock processes (``bcapp worker``, ``bcapp tick``).
+"""
+
+from bcapp.jobs.runtime import app_context, get_app, set_app
+
+__all__ = ["app_context", "get_app", "set_app"]

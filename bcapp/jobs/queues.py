@@ -51,4 +51,23 @@ def cancel_store_jobs(store_id: int) -> int:
                     cancelled += 1
     except Exception:  # Redis down must not block an uninstall; jobs re-check the store
         current_app.logger.exception("could not cancel the jobs of store %s", store_id)
+    _cancel_queued_runs(store_id)
     return cancelled
+
+
+def _cancel_queued_runs(store_id: int) -> None:
+    """Runs still waiting for a worker will not get one: say so on the dashboard."""
+    from bcapp.extensions import db
+    from bcapp.models import RunStatus, SyncRun
+    from bcapp.models.base import utcnow
+
+    db.session.execute(
+        db.update(SyncRun)
+        .where(SyncRun.store_id == store_id, SyncRun.status == RunStatus.QUEUED)
+        .values(
+            status=RunStatus.CANCELLED,
+            finished_at=utcnow(),
+            message="Cancelled: syncing is paused for this store.",
+        )
+    )
+    db.session.commit()

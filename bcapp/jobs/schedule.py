@@ -1,0 +1,148 @@
+"""The periodic schedule: one tick a minute enqueues, per store, the flows that are due.
+
+A flow is due for a store when
+
+* the store is active (not uninstalled, not waiting for re-authorisation) and
+  has an enabled connection whose connector has the flow's capabilities;
+* its switch ``store.settings["flows"][group]`` is not False;
+* its interval — ``store.settings["schedules"][flow]`` (or ``[group]``), else
+  the flow's default in ``PERIODIC`` — is a positive number of minutes; and
+* the store's last (non-dry) run of the flow was created that long ago or more.
+
+Enqueueing goes through :func:`bcapp.jobs.sync.enqueue_flow`, whose job ids
+make a second tick (or a second clock process) harmless. The tick also fails
+runs whose worker vanished (no heartbeat for ``STALE_AFTER`` and no lock held).
+
+Run it with ``bcapp tick`` (a loop, the Procfile's ``clock``), as the RQ job
+``tick_job``, or from ``rq cron`` with :mod:`bcapp.jobs.cron`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bcapp.connectors import registry as connector_registry
+from bcapp.extensions import db, redis_ext
+from bcapp.jobs.locks import lock_key
+from bcapp.jobs.runtime import app_context
+from bcapp.models import Connection, RunStatus, Store, StoreStatus, SyncRun
+from bcapp.models.base import utcnow
+from bcapp.sync.registry import FLOWS, PERIODIC, Flow, load_flows
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=15)
+
+
+def interval_minutes(store: Store, flow: Flow) -> int:
+    """Minutes between scheduled runs of ``flow`` for ``store`` (0: not scheduled)."""
+    settings = store.settings or {}
+    if (settings.get("flows") or {}).get(flow.group_name, True) is False:
+        return 0
+    schedules = settings.get("schedules") or {}
+    value = schedules.get(flow.name, schedules.get(flow.group_name, PERIODIC.get(flow.name, 0)))
+    try:
+        return max(int(value or 0), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def last_run(store_id: int, flow: str) -> SyncRun | None:
+    stmt = (
+        db.select(SyncRun)
+        .filter_by(store_id=store_id, flow=flow, dry_run=False)
+        .order_by(SyncRun.created_at.desc(), SyncRun.id.desc())
+        .limit(1)
+    )
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def due_flows(store: Store, connection: Connection, now: datetime) -> list[str]:
+    """Names of the flows due for ``store`` at ``now``."""
+    cls = connector_registry().get(connection.kind)
+    capabilities = frozenset(cls.capabilities) if cls else frozenset()
+    due = []
+    for flow in list(FLOWS.values()):
+        minutes = interval_minutes(store, flow)
+        if not minutes or not flow.requires <= capabilities:
+            continue
+        if _is_due(last_run(store.id, flow.name), minutes, now):
+            due.append(flow.name)
+    return due
+
+
+def _is_due(last: SyncRun | None, minutes: int, now: datetime) -> bool:
+    if last is None:
+        return True
+    if last.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+        return False
+    return _aware(last.created_at) <= now - timedelta(minutes=minutes)
+
+
+def tick(now: datetime | None = None) -> list[Any]:
+    """Enqueue every due flow of every active store; returns the jobs."""
+    from bcapp.jobs.sync import enqueue_flow
+
+    now = now or utcnow()
+    load_flows()
+    reap_stale_runs(now)
+    stmt = (
+        db.select(Store, Connection)
+        .join(Connection, Connection.store_id == Store.id)
+        .where(Store.status == StoreStatus.ACTIVE, Connection.enabled.is_(True))
+    )
+    jobs = []
+    for store, connection in db.session.execute(stmt).all():
+        if not store.is_installed:
+            continue
+        for name in due_flows(store, connection, now):
+            try:
+                jobs.append(enqueue_flow(store.id, name, trigger="schedule"))
+            except Exception:  # one store's trouble must not stop the others' schedule
+                log.exception("could not enqueue %s for store %s", name, store.id)
+    return jobs
+
+
+def reap_stale_runs(now: datetime) -> int:
+    """Fail runs whose worker died: no heartbeat for STALE_AFTER and their lock is free."""
+    stmt = db.select(SyncRun).where(
+        SyncRun.status == RunStatus.RUNNING, SyncRun.heartbeat_at < now - STALE_AFTER
+    )
+    reaped = 0
+    for run in db.session.execute(stmt).scalars():
+        flow = FLOWS.get(run.flow)
+        lock = flow.lock_name if flow else run.flow
+        if redis_ext.client.exists(lock_key(run.store_id, lock)):
+            continue  # still held: a long request, not a dead worker
+        run.status, run.finished_at = RunStatus.FAILED, now
+        run.message = "The worker running this sync stopped responding; it will run again."
+        reaped += 1
+    db.session.commit()
+    return reaped
+
+
+def tick_job() -> int:
+    """RQ job (or cron target): one tick; returns how many jobs it enqueued or found."""
+    with app_context():
+        return len(tick())
+
+
+def tick_loop(*, every: float = 60.0, iterations: int | None = None) -> None:
+    """Tick on every ``every`` seconds boundary until interrupted (the clock process)."""
+    done = 0
+    while iterations is None or done < iterations:
+        try:
+            count = tick_job()
+            log.info("tick: %s job(s) due", count)
+        except Exception:  # a bad tick (database restarting) must not end the clock
+            log.exception("tick failed")
+        done += 1
+        if iterations is None or done < iterations:
+            time.sleep(every - (time.time() % every))

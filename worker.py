@@ -1,0 +1,11 @@
+"""Start an RQ worker for bcapp on the orders, default and catalog queues.
+
+``python worker.py`` is the same as ``bcapp worker``: the app is built from the
+environment (REDIS_URL, DATABASE_URL, ...) once, and every job runs inside it.
+"""
+
+from bcapp import create_app
+from bcapp.jobs.worker import run_worker
+
+if __name__ == "__main__":
+    run_worker(create_app())
