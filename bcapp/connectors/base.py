@@ -298,6 +298,27 @@ class Connector(Protocol):
     def create_shipment(self, shipment: Shipment) -> str: ...
 
 
+@runtime_checkable
+class StoreLedConnector(Connector, Protocol):
+    """The optional methods of a connector whose ERP takes the catalog or stock from the store.
+
+    Only connectors with ``Capability.CATALOG_TO_ERP`` (``upsert_category``,
+    ``upsert_product``) or ``Capability.STOCK_TO_ERP`` (``set_stock``) have
+    them; they are a separate protocol so that :class:`Connector` stays
+    satisfiable by connectors without these capabilities.
+    """
+
+    def upsert_category(self, category: Category) -> str:
+        """Create or update the ERP group for ``category`` (``erp_id`` "" = new); its ERP id."""
+
+    def upsert_product(self, product: Product, article_number: int | Mapping[str, int]) -> str:
+        """Create or update the ERP product; ``article_number``: one, or SKU → number for
+        variants (from the flow's allocation, e.g. Mplus's numeric article numbers)."""
+
+    def set_stock(self, sku: str, quantity: Decimal, erp_id: str = "") -> None:
+        """Set the ERP's stock of one SKU (``erp_id``: the ERP article id, when bound)."""
+
+
 def secret_fields(schema: Mapping[str, Any]) -> frozenset[str]:
     """Names of the settings a schema marks ``writeOnly`` (never echoed to the browser)."""
     props = schema.get("properties", {})
