@@ -239,8 +239,13 @@ class MplusConnector:
         return None
 
     def upsert_customer(self, customer: Customer, erp_id: str | None = None) -> str:
-        """Update relation ``erp_id`` or create one; returns the relation number."""
+        """Update relation ``erp_id`` (else the one with this exact e-mail) or create one.
+
+        Returns the relation number; calling it twice for one customer never
+        makes two relations.
+        """
         relation = mapping.relation_from_customer(customer)
+        erp_id = erp_id or self.find_customer(customer.email)
         if erp_id:
             answer = self.client.call(
                 "updateRelation", {"relation": {"relationNumber": int(erp_id), **relation}}

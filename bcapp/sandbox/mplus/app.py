@@ -12,7 +12,10 @@ test can assert there were none — and every answer is validated too, so the
 simulator cannot drift from the WSDL unnoticed.
 
 Fault injection (``state.inject``): the next N calls get a ``Server`` fault,
-an HTTP 503 with ``Retry-After``, or extra latency.
+an HTTP 503 with ``Retry-After``, extra latency, or (through
+:meth:`MplusSandbox.transport`) a client-side read timeout.
+``state.reject_next_write(message)`` makes the next write answer its
+``…-FAILED`` result with Mplus's ``errorMessage``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
+import httpx
 from lxml import etree
 
 from bcapp.connectors.mplus import soap
@@ -31,6 +35,18 @@ from bcapp.sandbox.mplus.catalog import HANDLERS
 from bcapp.sandbox.mplus.state import MplusState
 
 AUTH_FAULT = ("SOAP-ENV:Client.Authentication", "Invalid ident and/or secret.")
+
+#: What each write answers when refused (``state.reject_next_write``), besides errorMessage.
+REFUSED: dict[str, dict[str, Any]] = {
+    "createOrder": {
+        "result": "CREATE-ORDER-RESULT-FAILED",
+        "info": {"orderId": "", "orderString": ""},
+    },
+    "createRelation": {"result": "CREATE-RELATION-RESULT-FAILED", "relationNumber": 0},
+    "updateRelation": {"result": "UPDATE-RELATION-RESULT-FAILED"},
+    "createProduct": {"result": "CREATE-PRODUCT-RESULT-FAILED", "productNumber": 0},
+    "updateProduct": {"result": "UPDATE-PRODUCT-RESULT-FAILED"},
+}
 
 StartResponse = Callable[..., Any]
 
@@ -134,7 +150,10 @@ class MplusSandbox:
             request = soap.parse(payload, idx.elements[operation], idx)
         except (ValueError, ArithmeticError) as exc:
             raise SoapFault("SOAP-ENV:Client", f"Validation constraint violation: {exc}") from None
-        result = handler(self.state, request)
+        if operation in REFUSED and self.state.rejections:
+            result = {**REFUSED[operation], "errorMessage": self.state.rejections.pop(0)}
+        else:
+            result = handler(self.state, request)
         answer = soap.envelope(idx.operation(operation).output, result, idx)
         if self.validate:
             self._check(soap.body_element(answer), request=False)
@@ -152,6 +171,10 @@ class MplusSandbox:
         self.invalid_requests.append(message)
         raise SoapFault("SOAP-ENV:Client", f"Validation constraint violation: {message}")
 
+    def transport(self) -> httpx.BaseTransport:
+        """A WSGI transport that also honours "timeout" injections (raises ReadTimeout)."""
+        return _SandboxTransport(self)
+
     @staticmethod
     def _reply(
         start_response: StartResponse,
@@ -162,6 +185,17 @@ class MplusSandbox:
         headers = headers or [("Content-Type", "text/xml; charset=utf-8")]
         start_response(status, [*headers, ("Content-Length", str(len(body)))])
         return [body]
+
+
+class _SandboxTransport(httpx.WSGITransport):
+    def __init__(self, sandbox: MplusSandbox) -> None:
+        super().__init__(app=sandbox)
+        self.sandbox = sandbox
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.sandbox.state.take_injection(None, ("timeout",)):
+            raise httpx.ReadTimeout("injected timeout", request=request)
+        return super().handle_request(request)
 
 
 def create_mplus_sandbox(state: MplusState | None = None, **kwargs: Any) -> MplusSandbox:

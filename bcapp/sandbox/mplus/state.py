@@ -23,7 +23,11 @@ WEB_EMPLOYEE = 999999
 
 @dataclass
 class Injection:
-    """A pending fault: ``kind`` is "server_fault", "http_503" or "latency"."""
+    """A pending fault: "server_fault", "http_503", "latency" or "timeout".
+
+    "timeout" needs the transport from :meth:`MplusSandbox.transport` (it raises
+    httpx.ReadTimeout client-side, as a stalled connection would).
+    """
 
     kind: str
     remaining: int
@@ -48,6 +52,7 @@ class MplusState:
     employees: dict[int, str] = field(default_factory=lambda: {WEB_EMPLOYEE: "Webshop"})
     branches: dict[int, dict[str, Any]] = field(default_factory=dict)
     injections: list[Injection] = field(default_factory=list)
+    rejections: list[str] = field(default_factory=list)  # errorMessages for the next writes
     calls: list[str] = field(default_factory=list)  # operation names, in order
     stock_id: int = 0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -215,13 +220,27 @@ class MplusState:
         self, kind: str, times: int = 1, *, seconds: float = 0.0, operation: str | None = None
     ) -> None:
         """Make the next ``times`` calls (of ``operation``, or any) fail or stall."""
-        if kind not in ("server_fault", "http_503", "latency"):
+        if kind not in ("server_fault", "http_503", "latency", "timeout"):
             raise ValueError(f"unknown injection {kind!r}")
         self.injections.append(Injection(kind, times, seconds, operation))
 
-    def take_injection(self, operation: str) -> Injection | None:
-        """The injection that applies to this call, consuming one use."""
+    def reject_next_write(self, message: str) -> None:
+        """The next write answers its ``…-FAILED`` result with this ``errorMessage``."""
+        self.rejections.append(message)
+
+    def take_injection(
+        self,
+        operation: str | None,
+        kinds: tuple[str, ...] = (
+            "server_fault",
+            "http_503",
+            "latency",
+        ),
+    ) -> Injection | None:
+        """The injection of one of ``kinds`` that applies to this call, consuming one use."""
         for injection in self.injections:
+            if injection.kind not in kinds:
+                continue
             if injection.operation in (None, operation) and injection.remaining > 0:
                 injection.remaining -= 1
                 if injection.remaining == 0:

@@ -1,0 +1,102 @@
+"""Contract-suite factory for MplusKASSA: MplusConnector on an MplusSandbox (SOAP)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bcapp.connectors import make_connector
+from bcapp.connectors.base import Address, Customer, Order, OrderLine
+from bcapp.sandbox.mplus import MplusSandbox, MplusState
+
+KIND = "mplus"
+PAGE_SIZE = 4
+FAULTS = {500: "server_fault", 503: "http_503", "timeout": "timeout"}
+
+
+class MplusHandle:
+    """Drives the Mplus sandbox for the contract suite."""
+
+    page_size = PAGE_SIZE
+
+    def __init__(self, sandbox: MplusSandbox) -> None:
+        self.sandbox = sandbox
+        self.state: MplusState = sandbox.state
+        self._articles: list[int] = []
+
+    def seed_products(self, n: int) -> list[str]:
+        """``n`` single-article products; their product numbers in syncMarker order."""
+        numbers = []
+        for _ in range(n):
+            article = 1000 + len(self._articles) + 1
+            self._articles.append(article)
+            numbers.append(
+                str(
+                    self.state.add_product(
+                        [
+                            {
+                                "articleNumber": article,
+                                "description": f"Article {article}",
+                                "priceIncl": 1000 + article,
+                            }
+                        ],
+                    )
+                )
+            )
+        return numbers
+
+    def touch_product(self, erp_id: str) -> None:
+        product = self.state.products[int(erp_id)]
+        product["description"] += " (changed)"
+        self.state.touch_product(int(erp_id))
+
+    def fail_next(self, fault: int | str) -> None:
+        self.state.inject(FAULTS[fault], 1)
+
+    def reject_next_write(self, message: str) -> None:
+        self.state.reject_next_write(message)
+
+    def make_order(self, reference: str, customer: Customer) -> Order:
+        if len(self._articles) < 2:
+            self.seed_products(2)
+        lines = tuple(
+            OrderLine(
+                sku=str(article),
+                name=f"Article {article}",
+                quantity=Decimal(i + 1),
+                price_ex_tax=Decimal("10.00"),
+                price_inc_tax=Decimal("12.10"),
+                tax_rate=Decimal(21),
+            )
+            for i, article in enumerate(self._articles[:2])
+        )
+        address = customer.addresses[0] if customer.addresses else Address()
+        return Order(
+            bc_id=int(reference),
+            reference=reference,
+            customer=customer,
+            billing_address=address,
+            lines=lines,
+            shipping_addresses=(address,),
+        )
+
+    def order_count(self, reference: str) -> int:
+        return sum(1 for o in self.state.orders.values() if o.get("extOrderId") == reference)
+
+    def customer_count(self, email: str) -> int:
+        wanted = email.strip().lower()
+        return sum(
+            1 for r in self.state.relations.values() if str(r.get("email", "")).lower() == wanted
+        )
+
+
+def make(connector_ok: bool = True) -> tuple[Any, MplusHandle]:
+    sandbox = MplusSandbox(MplusState(ident="contract-ident", secret="contract-secret"))
+    settings = {
+        "port": 34567,
+        "ident": "contract-ident",
+        "page_size": PAGE_SIZE,
+        "secret": "contract-secret" if connector_ok else "not-the-secret",
+    }
+    connector = make_connector("mplus", settings, transport=sandbox.transport())
+    return connector, MplusHandle(sandbox)
