@@ -11,8 +11,8 @@ Facts this module encodes (AFAS Profit REST, ``/ProfitRestServices``):
   comma-separated and AND-ed; sets are separated by ``;`` and OR-ed. So
   ``a > c OR (a == c AND id > x)`` is one request: ``a;a,id`` / ``c;c,x`` / ``4;1,4``.
   Values cannot contain ``,`` or ``;`` (AFAS has no escape), so we refuse them.
-* Answers ``{"skip": .., "take": .., "rows": [...]}``; ``GET /metainfo/get/{id}``
-  describes a GetConnector's fields; ``GET /metainfo`` lists connectors.
+* Answers ``{"skip": .., "take": .., "rows": [...]}``; ``GET /Metainfo/get/{id}``
+  describes a GetConnector's fields; ``GET /MetaInfo`` lists connectors.
 * ``POST``/``PUT /connectors/{UpdateConnector}`` with ``{"Name": {"Element": {...}}}``;
   success answers ``{"results": {"Name": {"Key": "value"}}}``.
 * Errors: 401 for a bad token; validation (and other Profit) errors are HTTP 500
@@ -235,7 +235,7 @@ class AfasClient(HttpApi):
 
     def metainfo(self, connector: str | None = None) -> dict[str, Any]:
         """The environment's connector list, or one GetConnector's field descriptions."""
-        path = f"metainfo/get/{connector}" if connector else "metainfo"
+        path = f"Metainfo/get/{connector}" if connector else "MetaInfo"  # the spec's casing
         return self.request("GET", path).json()
 
     # -- writes ---------------------------------------------------------------------------

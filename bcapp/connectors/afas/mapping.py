@@ -290,6 +290,8 @@ def relation_envelope(
     addr_objs = (
         [child("KnBasicAddressAdr", [(address_fields(address, today), [])])] if address else []
     )
+    if new:
+        addr_objs += delivery_contacts(customer, today)
     rel_fields: dict[str, Any] = {"CuId": currency} if new else {}
     if new:
         rel_fields["IsDb"] = True
@@ -309,6 +311,18 @@ def relation_envelope(
         return "KnSalesRelationOrg", envelope("KnSalesRelationOrg", rel_fields, objects, key=key)
     objects = [child("KnPerson", [(person_fields(customer, new=new), addr_objs)])]
     return "KnSalesRelationPer", envelope("KnSalesRelationPer", rel_fields, objects, key=key)
+
+
+def delivery_contacts(customer: Customer, today: date) -> list[dict[str, Any]]:
+    """Extra addresses as delivery-address contacts (KnContact kind ``AFL``), AFAS's way."""
+    extra = [a for a in customer.addresses[1:] if a.street and a != customer.addresses[0]]
+    if not extra:
+        return []
+    return [child("KnContact", [(
+        {"PadAdr": True, "ViKc": "AFL",
+         "ExAd": (" ".join(p for p in (a.first_name, a.last_name) if p) or "Delivery")[:60]},
+        [child("KnBasicAddressAdr", [(address_fields(a, today), [])])],
+    ) for a in extra])]
 
 
 def format_address(address: Address) -> str:

@@ -121,18 +121,47 @@ def schema_fields(schema: Mapping[str, Any], prefix: str = "") -> Iterator[tuple
 
 
 def effective_required(specs: Mapping[str, Any], connector: str, method: str) -> dict[str, set]:
-    """Required fields per element path, relaxed by the spec's own examples."""
+    """Required fields per element path, relaxed by the spec's own examples.
+
+    An element's examples are those of this connector at the same path or, when it
+    has none there, every example of an element with the same name (e.g. a
+    ``KnPerson`` inside a ``KnContact``) anywhere in the spec, for the same method.
+    """
     schema = request_schema(specs, connector, method)
     if schema is None:
         return {}
     required = {path: set(f.get("required") or []) for path, f in schema_fields(schema)}
+    own: dict[str, list[set[str]]] = {}
     for example in examples(specs, connector, method):
         for path, element in elements(example):
-            if path in required:
-                given = set((element.get("Fields") or {}).keys())
-                given |= {k[1:] for k in element if k.startswith("@")}
-                required[path] &= given
+            own.setdefault(path, []).append(_given(element))
+    by_name = _examples_by_element(id(specs), method.lower())
+    for path in required:
+        for given in own.get(path) or by_name.get(path.rsplit("/", 1)[-1], []):
+            required[path] &= given
     return required
+
+
+def _given(element: Mapping[str, Any]) -> set[str]:
+    fields = element.get("Fields")
+    given = set(fields.keys()) if isinstance(fields, Mapping) else set()
+    return given | {k[1:] for k in element if k.startswith("@")}
+
+
+@functools.lru_cache(maxsize=8)
+def _examples_by_element(specs_id: int, method: str) -> dict[str, list[set[str]]]:
+    """Element name → the field sets its examples give, over the whole spec."""
+    specs = load_specs()
+    out: dict[str, list[set[str]]] = {}
+    if specs is None or id(specs) != specs_id:
+        return out
+    for item in specs["paths"].values():
+        op = item.get(method) if isinstance(item, Mapping) else None
+        content = (op or {}).get("requestBody", {}).get("content", {}).get("application/json", {})
+        for example in content.get("examples", {}).values():
+            for path, element in elements(example.get("value") or {}):
+                out.setdefault(path.rsplit("/", 1)[-1], []).append(_given(element))
+    return out
 
 
 def strict_schema(specs: Mapping[str, Any], connector: str, method: str) -> dict | None:
@@ -142,8 +171,12 @@ def strict_schema(specs: Mapping[str, Any], connector: str, method: str) -> dict
         return None
     schema = copy.deepcopy(schema)
     required = effective_required(specs, connector, method)
+    as_attributes = {  # e.g. DbId given as "@DbId" on the element, as AFAS's examples do
+        k[1:] for example in examples(specs, connector, method)
+        for _, element in elements(example) for k in element if k.startswith("@")
+    }
     for path, fields in schema_fields(schema):
-        fields["required"] = sorted(required.get(path, set()))
+        fields["required"] = sorted(required.get(path, set()) - as_attributes)
         fields["additionalProperties"] = False
     return schema
 
