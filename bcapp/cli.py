@@ -17,6 +17,30 @@ def register_cli(app: Flask) -> None:
     from bcapp.jobs.cli import register as register_sync_commands
 
     register_sync_commands(app)  # sync, resync, worker, tick
+    app.cli.add_command(purge_logs)
+    app.cli.add_command(send_alerts)
+
+
+@click.command("purge-logs")
+@with_appcontext
+def purge_logs() -> None:
+    """Delete activity-log entries (and their payloads) past each store's retention."""
+    from bcapp.retention import purge_all
+
+    results = purge_all()
+    entries, runs = sum(r.entries for r in results), sum(r.runs for r in results)
+    click.echo(f"purged {entries} log entries and {runs} runs from {len(results)} stores")
+
+
+@click.command("send-alerts")
+@click.option("--force", is_flag=True, help="Send now, ignoring ALERT_DIGEST_MINUTES.")
+@with_appcontext
+def send_alerts(force: bool) -> None:
+    """Send each store's pending failure digest (e-mail and/or webhook)."""
+    from bcapp.alerts import flush_all
+
+    counts = flush_all(force=force)
+    click.echo(f"sent {counts['sent']} digests, {counts['errors']} could not be sent")
 
 
 @click.command("rotate-keys")
