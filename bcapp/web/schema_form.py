@@ -32,6 +32,7 @@ class FormField:
     saved: bool = False  # a secret already stored
     minimum: float | None = None
     maximum: float | None = None
+    group: str = ""  # title path of a nested object ("" = top level)
 
     @property
     def placeholder(self) -> str:
@@ -48,6 +49,8 @@ def _widget(spec: Mapping[str, Any]) -> str:
         return "checkbox"
     if kind in ("integer", "number"):
         return "number"
+    if kind == "array":
+        return "list"
     fmt = spec.get("format", "")
     if fmt in ("uri", "url"):
         return "url"
@@ -72,31 +75,70 @@ def _label(name: str, spec: Mapping[str, Any]) -> str:
     return spec.get("title") or name.replace("_", " ").capitalize()
 
 
+def _walk(
+    schema: Mapping[str, Any], prefix: str = "", group: str = ""
+) -> list[tuple[str, Mapping[str, Any], str, bool]]:
+    """(dotted name, spec, group title, required) for every leaf of ``schema``, in order."""
+    required = set(schema.get("required", []))
+    leaves = []
+    for name, spec in schema.get("properties", {}).items():
+        path = f"{prefix}{name}"
+        if spec.get("type") == "object" and "properties" in spec:
+            title = spec.get("title") or name.replace("_", " ").capitalize()
+            leaves += _walk(spec, f"{path}.", f"{group} › {title}" if group else title)
+        else:
+            leaves.append((path, spec, group, name in required))
+    return leaves
+
+
+def _get(values: Mapping[str, Any], path: str) -> Any:
+    current: Any = values
+    for part in path.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return None
+        current = current[part]
+    return current
+
+
+def _put(values: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    for part in parents:
+        values = values.setdefault(part, {})
+    values[leaf] = value
+
+
 def form_fields(
     schema: Mapping[str, Any],
     values: Mapping[str, Any] | None = None,
     saved_secrets: frozenset[str] | set[str] = frozenset(),
 ) -> list[FormField]:
-    """Fields for ``schema`` filled from ``values`` (or defaults); secrets always empty."""
+    """Fields for ``schema`` filled from ``values`` (or defaults); secrets always empty.
+
+    Nested objects become groups of fields with dotted names (``orders.unit``).
+    """
     values = values or {}
-    required = set(schema.get("required", []))
     fields = []
-    for name, spec in schema.get("properties", {}).items():
+    for path, spec, group, required in _walk(schema):
         secret = bool(spec.get("writeOnly"))
-        value = "" if secret else values.get(name, spec.get("default", ""))
+        value = _get(values, path)
+        if value is None:
+            value = spec.get("default", "")
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
         fields.append(
             FormField(
-                name=name,
-                label=_label(name, spec),
+                name=path,
+                label=_label(path.rsplit(".", 1)[-1], spec),
                 widget=_widget(spec),
-                value=value,
+                value="" if secret else value,
                 description=spec.get("description", ""),
-                required=name in required and not (secret and name in saved_secrets),
+                required=required and not (secret and path in saved_secrets),
                 options=_options(spec),
                 secret=secret,
-                saved=secret and name in saved_secrets,
+                saved=secret and path in saved_secrets,
                 minimum=spec.get("minimum"),
                 maximum=spec.get("maximum"),
+                group=group,
             )
         )
     return fields
@@ -145,29 +187,31 @@ def read_form(
     form: Mapping[str, Any],
     saved_secrets: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Typed values from a submitted form and messages by field.
+    """Typed (nested) values from a submitted form, and messages by dotted field name.
 
     An empty secret whose value is already saved is left out of the result, so
     merging the result over the stored secrets keeps it.
     """
-    required = set(schema.get("required", []))
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for name, spec in schema.get("properties", {}).items():
+    for path, spec, _, required in _walk(schema):
         if spec.get("type") == "boolean":
-            values[name] = form.get(name) in ("on", "true", "1", "yes")
+            _put(values, path, form.get(path) in ("on", "true", "1", "yes"))
             continue
-        raw = str(form.get(name, "")).strip()
+        raw = str(form.get(path, "")).strip()
+        if spec.get("type") == "array":
+            _put(values, path, [item.strip() for item in raw.split(",") if item.strip()])
+            continue
         if not raw:
-            if spec.get("writeOnly") and name in saved_secrets:
+            if spec.get("writeOnly") and path in saved_secrets:
                 continue
-            if name in required:
-                errors[name] = "This is required."
+            if required:
+                errors[path] = "This is required."
             elif "default" in spec:
-                values[name] = spec["default"]
+                _put(values, path, spec["default"])
             continue
         try:
-            values[name] = _coerce(spec, raw)
+            _put(values, path, _coerce(spec, raw))
         except ValueError as exc:
-            errors[name] = str(exc)
+            errors[path] = str(exc)
     return values, errors
