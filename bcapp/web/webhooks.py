@@ -28,6 +28,15 @@ from bcapp.models import Store, WebhookEvent
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
 
+
+@bp.record_once
+def _connect_install_signal(state: Any) -> None:
+    """Queue webhook registration after each install (the receiver only enqueues)."""
+    from bcapp.signals import store_installed
+    from bcapp.sync.webhooks import enqueue_registration
+
+    store_installed.connect(enqueue_registration)
+
 HOOK_HEADER = "X-Bcapp-Hook"
 MAX_BODY = 256 * 1024
 #: The job that acts on a stored event (the orders/customers flows register handlers there).

@@ -1,0 +1,185 @@
+"""Customers BigCommerce → ERP: the debtor an order is booked on, and customer upserts.
+
+Matching. BigCommerce makes an e-mail unique per *channel*, not per store, and
+guests have no customer id at all, so a customer's key in the binding table is
+``"{channel_id}:{email}"`` (or ``"order:{id}"`` for an order without e-mail).
+The ERP is asked by e-mail (``find_customer``) before anything is created, so a
+worker that died between creating a relation and binding it finds that relation
+again instead of creating a second one.
+
+Person or organisation: a company name makes an organisation with a contact
+person, unless the merchant switched ``company_as_organisation`` off. With
+``customer_mode = default_debtor`` every order goes to one debtor and no
+relation is ever created.
+
+Updates (``store/customer/updated``) follow per-field rules: the name and e-mail
+always go; the fields in :data:`DEFAULT_UPDATE_FIELDS` (overridable in
+``store.settings["customers"]["update_fields"]``) go too; the rest is written
+only when the relation is created, because the ERP's copy may have been
+corrected by hand. A write that would change nothing is skipped by hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bcapp.bigcommerce.mapping import customer_from_bc
+from bcapp.connectors.base import Capability, Customer
+from bcapp.errors import ConfigError, SkipRecord
+from bcapp.mapping.rules import StoreRules, rules_for
+from bcapp.sync.records import Direction, Outcome, payload_hash
+from bcapp.sync.registry import register_flow, register_retry
+
+CUSTOMER = "customer"
+#: Fields an update may overwrite in the ERP (besides name and e-mail).
+UPDATABLE_FIELDS = ("phone", "addresses", "vat_number")
+DEFAULT_UPDATE_FIELDS = ("phone", "addresses")
+
+
+def customer_key(customer: Customer, order_id: int | None = None) -> str:
+    """The binding key: channel and e-mail (a guest has no BigCommerce id)."""
+    email = customer.email.strip().lower()
+    if email:
+        return f"{customer.channel_id}:{email}"
+    if order_id is None:
+        raise SkipRecord("The customer has no e-mail address, so the ERP cannot match them.")
+    return f"order:{order_id}"
+
+
+def as_erp_customer(customer: Customer, rules: StoreRules) -> Customer:
+    """The customer as the merchant wants the ERP to see them (organisation or person)."""
+    if customer.company and not rules.orders.company_as_organisation:
+        return replace(customer, company="")
+    return customer
+
+
+def update_fields(settings: dict[str, Any]) -> frozenset[str]:
+    """The merchant's per-field update rule (unknown names are ignored)."""
+    chosen = (settings.get("customers") or {}).get("update_fields", DEFAULT_UPDATE_FIELDS)
+    return frozenset(f for f in chosen if f in UPDATABLE_FIELDS)
+
+
+def for_update(customer: Customer, fields: frozenset[str]) -> Customer:
+    """Blank what must not be overwritten (connectors leave blank fields untouched)."""
+    changes: dict[str, Any] = {}
+    if "phone" not in fields:
+        changes["phone"] = ""
+    if "vat_number" not in fields:
+        changes["vat_number"] = ""
+    if "addresses" not in fields:
+        changes["addresses"] = ()
+    return replace(customer, **changes)
+
+
+# -- the order's debtor -------------------------------------------------------------------------
+
+
+def debtor_for_order(ctx: Any, customer: Customer, order_id: int) -> str:
+    """The ERP debtor an order is booked on: default debtor, bound, found, or created now.
+
+    Commits the customer binding at once, so it survives a later failure of the order.
+    """
+    rules = rules_for(ctx.store)
+    if rules.orders.uses_default_debtor:
+        if not rules.orders.default_debtor:
+            raise ConfigError("Orders go to one default debtor, but none is set in the settings.")
+        return rules.orders.default_debtor
+    customer = as_erp_customer(customer, rules)
+    key = customer_key(customer, order_id)
+    binding = ctx.binder.by_bc(CUSTOMER, key)
+    if binding is not None:
+        return binding.erp_id
+    erp_id = ctx.connector.find_customer(customer.email) if customer.email else None
+    outcome = Outcome.UNCHANGED
+    if erp_id is None:
+        erp_id = ctx.connector.upsert_customer(customer)
+        outcome = Outcome.CREATED
+    _bind(ctx, key, erp_id, customer)
+    message = ("Created" if outcome == Outcome.CREATED else "Matched") + (
+        f" {customer.kind.value} {erp_id} for {customer.email or 'order ' + str(order_id)}"
+    )
+    ctx.record(outcome, CUSTOMER, key, erp_id, message, direction=Direction.BC_TO_ERP)
+    ctx.commit()
+    return erp_id
+
+
+def _bind(ctx: Any, key: str, erp_id: str, customer: Customer, digest: str | None = None) -> None:
+    """Bind unless the ERP relation is already bound to another key (same e-mail, other channel)."""
+    other = ctx.binder.by_erp(CUSTOMER, erp_id)
+    if other is not None and other.bc_id != key:
+        return  # one ERP relation serves both channels; the first key keeps the binding
+    ctx.binder.bind(CUSTOMER, key, erp_id, sync_hash=digest, data={"bc_id": customer.bc_id})
+
+
+# -- customer created/updated in BigCommerce -----------------------------------------------------
+
+
+def upsert_customer(ctx: Any, customer: Customer) -> Outcome:
+    """Create or update the ERP relation of a BigCommerce customer (per-field update rules)."""
+    rules = rules_for(ctx.store)
+    if rules.orders.uses_default_debtor:
+        ctx.note(f"Customer {customer.email} not sent: every order goes to the default debtor.")
+        return Outcome.SKIPPED
+    customer = as_erp_customer(customer, rules)
+    key = customer_key(customer)
+    binding = ctx.binder.by_bc(CUSTOMER, key)
+    erp_id = binding.erp_id if binding else ctx.connector.find_customer(customer.email)
+    if erp_id is None:
+        return _create(ctx, key, customer)
+    update = for_update(customer, update_fields(ctx.settings))
+    digest = payload_hash(update)
+    if binding is not None and binding.sync_hash == digest:
+        ctx.record(Outcome.UNCHANGED, CUSTOMER, key, erp_id, "No change for the ERP.")
+        return Outcome.UNCHANGED
+    if not ctx.dry_run:
+        ctx.connector.upsert_customer(update, erp_id)
+    if binding is None:
+        _bind(ctx, key, erp_id, customer, digest)
+    else:
+        ctx.binder.touch(binding, digest)
+    ctx.record(Outcome.UPDATED, CUSTOMER, key, erp_id, f"Updated {customer.email}.", request=update)
+    return Outcome.UPDATED
+
+
+def _create(ctx: Any, key: str, customer: Customer) -> Outcome:
+    if ctx.dry_run:
+        ctx.preview(CUSTOMER, None, customer, bc_id=key)
+        return Outcome.CREATED
+    erp_id = ctx.connector.upsert_customer(customer)
+    digest = payload_hash(for_update(customer, update_fields(ctx.settings)))
+    _bind(ctx, key, erp_id, customer, digest)
+    message = f"Created {customer.kind.value} {erp_id} for {customer.email}."
+    ctx.record(Outcome.CREATED, CUSTOMER, key, erp_id, message, request=customer)
+    return Outcome.CREATED
+
+
+def fetch_customer(ctx: Any, customer_id: int) -> Customer:
+    """The BigCommerce customer with addresses, as a canonical record."""
+    found = ctx.bc.customers.by_ids([int(customer_id)])
+    if not found:
+        raise SkipRecord(f"BigCommerce has no customer {customer_id} (deleted?).")
+    return customer_from_bc(found[0])
+
+
+@register_flow("customer_export", requires={Capability.CUSTOMERS}, queue="orders",
+               group="customers", direction=Direction.BC_TO_ERP)  # fmt: skip
+def export_customer_flow(ctx: Any, *, customer_id: int) -> str:
+    """One customer created or updated in BigCommerce → the ERP (webhook-driven)."""
+    if not rules_for(ctx.store).enabled("customers"):
+        return "Customer sync is switched off."
+    outcome = upsert_customer(ctx, fetch_customer(ctx, customer_id))
+    return f"Customer {customer_id}: {outcome.value}."
+
+
+@register_retry(CUSTOMER, requires={Capability.CUSTOMERS}, queue="orders",
+                direction=Direction.BC_TO_ERP)  # fmt: skip
+def retry_customer(ctx: Any, *, bc_id: Any = None, erp_id: Any = None, payload: Any = None) -> str:
+    """The log's Retry on a customer: re-read them from BigCommerce and upsert again."""
+    binding = ctx.binder.by_bc(CUSTOMER, bc_id) if bc_id is not None else None
+    customer_id = (binding.data or {}).get("bc_id") if binding else None
+    if customer_id is None and str(bc_id or "").isdigit():
+        customer_id = int(bc_id)
+    if customer_id is None:
+        raise ConfigError("This customer came from a guest order: retry the order instead.")
+    return export_customer_flow(ctx, customer_id=int(customer_id))

@@ -1,0 +1,427 @@
+"""Orders BigCommerce → ERP, exactly once.
+
+The exporter recipe (DESIGN.md), for one order under a per-order Redis lock:
+
+1. **binding exists?** — the order is in the ERP; only unfinished follow-up
+   steps (subscriptions, status write-back) run again;
+2. **find_order(reference)** in the ERP — recovers a worker that died between
+   the ERP's create and our binding: the order is bound, not created again;
+3. **customer** — the debtor (default debtor, bound, found by e-mail, or created;
+   see :mod:`bcapp.sync.customers`);
+4. **create** → **bind** → **commit**, then subscriptions for digital lines and
+   the status write-back (:mod:`bcapp.sync.order_status`).
+
+What makes it exactly-once is the database and the ERP, not timing: the
+binding table is unique on (connection, entity, bc_id) and (connection, entity,
+erp_id), so a second writer's bind fails and becomes a retry; the ERP lookup
+by reference covers the crash window between create and bind; the lock keeps
+two workers from both passing step 2 before either creates.
+
+Export decides by the order's *current* status (``store/order/created`` also
+fires for incomplete and failed-payment orders), never by the event. An order
+the ERP cannot take (an unknown SKU, an unmapped payment method) is an import
+error: logged with the value to fix, moved to the merchant's error status, and
+re-queued from the log's Retry button or by putting it back in an export status.
+
+Flows registered here: ``order_export`` (one order, from a webhook),
+``orders`` (the periodic reconciliation: every order modified since the cursor
+that should be in the ERP and is not) and the ``order`` retry handler.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+
+from bcapp.bigcommerce.mapping import order_from_bc, v2_date
+from bcapp.connectors.base import Capability, Order
+from bcapp.errors import FatalSyncError, RetryableSyncError, SkipRecord
+from bcapp.extensions import db, redis_ext
+from bcapp.jobs.locks import RunLock
+from bcapp.mapping.rules import StoreRules, rules_for
+from bcapp.models import Binding
+from bcapp.sync import order_status
+from bcapp.sync.customers import debtor_for_order
+from bcapp.sync.records import Direction, Outcome
+from bcapp.sync.registry import FLOWS, register_flow, register_retry
+from bcapp.sync.runner import for_each
+
+log = logging.getLogger(__name__)
+
+ORDER = "order"
+SUBSCRIPTION = "subscription"
+#: Test hook: comma-separated checkpoint names at which a worker stops and waits to be killed.
+PAUSE_ENV = "BCAPP_PAUSE_AT"
+#: Reconciliation re-reads this much before its cursor (v2 dates have whole seconds).
+OVERLAP = timedelta(minutes=2)
+#: ERP total vs BigCommerce total: differences up to this are rounding.
+ROUNDING = Decimal("0.05")
+
+
+def checkpoint(name: str) -> None:
+    """Stop here for good when ``BCAPP_PAUSE_AT`` names this point (crash tests kill us here).
+
+    Announces the pause in Redis (``bcapp:paused:{name}`` = pid) so the test knows
+    when to send SIGKILL. Costs one environment lookup otherwise.
+    """
+    wanted = os.environ.get(PAUSE_ENV)
+    if not wanted or name not in wanted.split(","):
+        return
+    redis_ext.client.set(f"bcapp:paused:{name}", os.getpid(), ex=600)
+    log.warning("paused at %s (pid %s) until killed", name, os.getpid())
+    while True:
+        time.sleep(1)
+
+
+# -- reading the order ---------------------------------------------------------------------------
+
+
+def fetch_order(ctx: Any, bc_id: int) -> Order:
+    """The BigCommerce order with its lines, shipping addresses and coupons."""
+    raw = ctx.bc.orders.get(bc_id)
+    if not raw or raw.get("is_deleted"):
+        raise SkipRecord(f"BigCommerce order {bc_id} no longer exists.")
+    products = ctx.bc.orders.products(bc_id)
+    shipping = ctx.bc.orders.shipping_addresses(bc_id) if raw.get("shipping_address_count") else []
+    coupons: list[Any] = []
+    if Decimal(str(raw.get("coupon_discount") or 0)):
+        coupons = ctx.bc.v2("GET", f"/orders/{bc_id}/coupons") or []
+    return order_from_bc(raw, products, shipping, coupons)
+
+
+def mapped_values(order: Order, rules: StoreRules) -> dict[str, str]:
+    """The merchant's mapping tables applied to one order (ERP codes the connector sends).
+
+    A table the merchant filled in is a promise that every value is in it: an
+    order with a value missing from a non-empty table is an import error naming
+    the value. An empty table means the ERP's defaults apply.
+    """
+    tables = rules.mappings
+    mapped: dict[str, str] = {}
+    if tables.payment:
+        mapped["payment_method"] = _required(
+            tables.payment_code(order.payment_method), "Payment method", order.payment_method,
+            "payment")  # fmt: skip
+    if tables.shipping and order.shipping_method:
+        mapped["delivery_method"] = _required(
+            tables.shipping_code(order.shipping_method), "Shipping method", order.shipping_method,
+            "shipping")  # fmt: skip
+    if tables.tax:
+        for tax_class in sorted({line.tax_class for line in order.lines if line.tax_class}):
+            mapped[f"tax:{tax_class}"] = _required(
+                tables.tax_code(tax_class), "Tax class", tax_class, "tax")
+    if rules.orders.shipping_cost_article:
+        mapped["shipping_item_code"] = rules.orders.shipping_cost_article
+    if order.coupon_codes:
+        mapped["coupon_codes"] = ",".join(order.coupon_codes)
+    return mapped
+
+
+def _required(code: str | None, what: str, value: str, table: str) -> str:
+    if code is None or str(code).strip() == "":
+        raise FatalSyncError(
+            f'{what} "{value}" has no ERP code: add it to the {table} mapping in the '
+            "settings, then retry the order.", details={"unmapped": {table: value}},
+        )  # fmt: skip
+    return str(code)
+
+
+def prepared(order: Order, rules: StoreRules, subscriptions: bool) -> Order:
+    """The order as the ERP gets it: mappings resolved, checked lines, digital lines placed."""
+    blank = [line.name or str(line.bc_line_id) for line in order.lines if not line.sku]
+    if blank:
+        raise FatalSyncError(
+            f"Order line(s) without SKU: {', '.join(blank)}. Give the product a SKU the ERP "
+            "knows, then retry the order.", details={"lines": blank})  # fmt: skip
+    lines = order.lines
+    if not subscriptions:  # no subscription in the ERP: digital products are ordinary lines
+        lines = tuple(replace(line, is_digital=False) for line in lines)
+    return replace(order, lines=lines, mapped=mapped_values(order, rules))
+
+
+def total_check(order: Order) -> dict[str, Any]:
+    """What the ERP order adds up to beside BigCommerce's total (digital lines excluded)."""
+    booked = sum((line.price_inc_tax * line.quantity - line.discount
+                  for line in order.lines if not line.is_digital), Decimal("0"))  # fmt: skip
+    digital = sum((line.price_inc_tax * line.quantity - line.discount
+                   for line in order.lines if line.is_digital), Decimal("0"))  # fmt: skip
+    erp_total = booked + order.shipping_cost_inc_tax
+    expected = order.total_inc_tax - digital
+    difference = (erp_total - expected).quantize(Decimal("0.01"))
+    return {"bigcommerce": str(expected), "erp": str(erp_total), "difference": str(difference),
+            "ok": abs(difference) <= ROUNDING}  # fmt: skip
+
+
+# -- one order -----------------------------------------------------------------------------------
+
+
+def is_done(binding: Binding | None) -> bool:
+    """Bound and every follow-up step finished (subscriptions, status write-back)."""
+    return binding is not None and bool((binding.data or {}).get("done", True))
+
+
+def export_order(ctx: Any, bc_id: int, *, force: bool = False, quiet: bool = False) -> str:
+    """Export BigCommerce order ``bc_id`` if its status says so; idempotent, crash-safe.
+
+    Args:
+        force: also export an order sitting in the merchant's error status (the
+            log's Retry button on a failed order).
+        quiet: don't log orders that need nothing (webhook echoes of our own
+            status write-back would otherwise fill the log).
+
+    Returns:
+        A sentence for the run's message.
+    """
+    bc_id = int(bc_id)
+    binding = ctx.binder.by_bc(ORDER, bc_id)
+    if is_done(binding):
+        if not quiet:
+            ctx.record(Outcome.UNCHANGED, ORDER, bc_id, binding.erp_id,
+                       f"Already in the ERP as {binding.erp_id}.")  # fmt: skip
+        return f"Order {bc_id} is already in the ERP."
+    rules = rules_for(ctx.store)
+    order = fetch_order(ctx, bc_id)
+    if binding is None and not _wanted(order, rules, force):
+        return f"Order {bc_id} is in status {order.status_id}: not exported."
+    with OrderLock(ctx, bc_id):
+        return _export_locked(ctx, order, rules)
+
+
+def _wanted(order: Order, rules: StoreRules, force: bool) -> bool:
+    if rules.orders.exports(order.status_id):
+        return True
+    return force and order.status_id == rules.orders.error_status_id
+
+
+def _export_locked(ctx: Any, order: Order, rules: StoreRules) -> str:
+    binding = ctx.binder.by_bc(ORDER, order.bc_id)  # again: another worker may just have bound it
+    if binding is None:
+        checkpoint("before_find")
+        erp_id = ctx.connector.find_order(order.reference)
+        if erp_id is not None:
+            binding = _bind(ctx, order, erp_id, rules, recovered=True)
+        else:
+            binding = _create(ctx, order, rules)
+            if binding is None:
+                return f"Order {order.bc_id} could not be exported (see the log)."
+    _finish(ctx, order, rules, binding)
+    return f"Order {order.bc_id} is in the ERP as {binding.erp_id}."
+
+
+def _create(ctx: Any, order: Order, rules: StoreRules) -> Binding | None:
+    """Customer, then the ERP order, then the binding (committed); None after an import error."""
+    subscriptions = rules.orders.subscriptions_for_digital and _can(ctx, Capability.SUBSCRIPTIONS)
+    try:
+        ready = prepared(order, rules, subscriptions)
+        if ctx.dry_run:
+            ctx.preview(ORDER, None, ready, bc_id=order.bc_id)
+            return None
+        debtor = debtor_for_order(ctx, ready.customer, order.bc_id)
+        checkpoint("before_create")
+        erp_id = ctx.connector.create_order(ready, debtor)
+    except (SkipRecord, FatalSyncError) as exc:
+        _import_error(ctx, order, rules, exc)
+        return None
+    if not erp_id:
+        erp_id = ctx.connector.find_order(order.reference)
+        if not erp_id:
+            raise RetryableSyncError(f"The ERP did not return a number for order {order.bc_id}.")
+    checkpoint("after_create")
+    return _bind(ctx, ready, erp_id, rules, debtor=debtor, subscriptions=subscriptions)
+
+
+def _bind(
+    ctx: Any,
+    order: Order,
+    erp_id: str,
+    rules: StoreRules,
+    *,
+    debtor: str | None = None,
+    subscriptions: bool | None = None,
+    recovered: bool = False,
+) -> Binding:
+    if subscriptions is None:
+        subscriptions = rules.orders.subscriptions_for_digital and _can(
+            ctx, Capability.SUBSCRIPTIONS
+        )
+    digital = [line.bc_line_id for line in order.lines if line.is_digital] if subscriptions else []
+    check = total_check(order)
+    data = {"done": False, "debtor": debtor, "pending_subscriptions": digital, "total": check}
+    binding = ctx.binder.bind(ORDER, order.bc_id, erp_id, data=data)
+    if recovered:
+        message = f"Found in the ERP as {erp_id} (exported before the app could record it); bound."
+        ctx.record(Outcome.UNCHANGED, ORDER, order.bc_id, erp_id, message, details={"total": check})
+    else:
+        message = f"Exported as ERP order {erp_id}."
+        if not check["ok"]:
+            message += (f" Totals differ: ERP {check['erp']} vs BigCommerce {check['bigcommerce']}"
+                        f" ({check['difference']}).")  # fmt: skip
+        ctx.record(Outcome.CREATED, ORDER, order.bc_id, erp_id, message, request=order,
+                   details={"total": check})  # fmt: skip
+    checkpoint("before_commit")
+    ctx.commit()
+    checkpoint("after_commit")
+    return binding
+
+
+def _finish(ctx: Any, order: Order, rules: StoreRules, binding: Binding) -> None:
+    """Subscriptions still pending, then the success status; marks the binding done."""
+    data = dict(binding.data or {})
+    pending = list(data.get("pending_subscriptions") or [])
+    if pending:
+        debtor = data.get("debtor") or debtor_for_order(ctx, order.customer, order.bc_id)
+        for line in order.lines:
+            if line.bc_line_id in pending:
+                _subscription(ctx, order, line, debtor)
+                pending.remove(line.bc_line_id)
+                ctx.binder.touch(binding, data={"pending_subscriptions": pending})
+                ctx.commit()
+    order_status.mark_exported(ctx, rules.orders, order.bc_id, order.status_id)
+    ctx.binder.touch(binding, data={"done": True, "pending_subscriptions": []})
+    ctx.commit()
+
+
+def _subscription(ctx: Any, order: Order, line: Any, debtor: str) -> None:
+    key = f"{order.bc_id}:{line.bc_line_id}"
+    if ctx.binder.by_bc(SUBSCRIPTION, key) is not None:
+        return
+    number = ctx.connector.create_subscription(order, line, debtor)
+    ctx.binder.bind(SUBSCRIPTION, key, number)
+    ctx.record(Outcome.CREATED, SUBSCRIPTION, key, number,
+               f"Subscription {number} for {line.sku} (order {order.bc_id}).")  # fmt: skip
+
+
+def _import_error(ctx: Any, order: Order, rules: StoreRules, exc: Exception) -> None:
+    """Log the reason against the order and move it to the error status (committed)."""
+    from bcapp.errors import SyncError
+
+    db.session.rollback()
+    details = dict(getattr(exc, "details", {}) or {})
+    if isinstance(exc, SyncError) and exc.remote:
+        details["remote"] = exc.remote
+    ctx.record(Outcome.FAILED, ORDER, order.bc_id, None, f"Not exported: {exc}",
+               response=details.pop("response", None), details=details or None)  # fmt: skip
+    ctx.commit()
+    order_status.mark_failed(ctx, rules.orders, order.bc_id, order.status_id)
+
+
+def _can(ctx: Any, capability: Capability) -> bool:
+    return capability in getattr(ctx.connector, "capabilities", frozenset())
+
+
+class OrderLock:
+    """The per-order Redis lock: waits up to ``ORDER_LOCK_WAIT`` s, then a retry.
+
+    TTL ``ORDER_LOCK_TTL`` (renewed while held), so a killed worker frees it.
+    """
+
+    def __init__(self, ctx: Any, bc_id: int) -> None:
+        config = current_app.config
+        self.ttl = float(config.get("ORDER_LOCK_TTL", 120))
+        self.wait = float(config.get("ORDER_LOCK_WAIT", 10))
+        self.ctx, self.bc_id = ctx, bc_id
+        self.lock: RunLock | None = None
+
+    def __enter__(self) -> RunLock:
+        deadline = time.monotonic() + self.wait
+        while True:
+            lock = RunLock(redis_ext.client, self.ctx.store.id, f"order-{self.bc_id}", ttl=self.ttl)
+            try:
+                self.lock = lock.acquire()
+                return self.lock
+            except RetryableSyncError:
+                if time.monotonic() >= deadline:
+                    raise RetryableSyncError(
+                        f"Order {self.bc_id} is being exported by another worker.", retry_after=5
+                    ) from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.lock is not None:
+            self.lock.release()
+
+
+# -- flows ---------------------------------------------------------------------------------------
+
+
+@register_flow("order_export", requires={Capability.ORDERS, Capability.CUSTOMERS},
+               queue="orders", group="orders", direction=Direction.BC_TO_ERP)  # fmt: skip
+def export_order_flow(ctx: Any, *, order_id: int, quiet: bool = True) -> str:
+    """One order, from a webhook event."""
+    return export_order(ctx, order_id, quiet=quiet)
+
+
+def _unique_run_lock(flow: Any, options: Any) -> Any:
+    # Single-order runs must not queue behind each other on one store-wide run lock:
+    # the per-order lock inside export_order is what keeps them apart.
+    return replace(flow, lock=f"order-export-{uuid.uuid4().hex[:12]}", resolver=None)
+
+
+FLOWS["order_export"] = replace(FLOWS["order_export"], resolver=_unique_run_lock)
+
+
+@register_retry(ORDER, requires={Capability.ORDERS, Capability.CUSTOMERS}, queue="orders",
+                direction=Direction.BC_TO_ERP)  # fmt: skip
+def retry_order(ctx: Any, *, bc_id: Any = None, erp_id: Any = None, payload: Any = None) -> str:
+    """The log's Retry (and Replay) on an order: export it again from its current state."""
+    if bc_id is None and erp_id is not None:
+        bc_id = ctx.binder.bc_id_for(ORDER, erp_id)
+    if bc_id is None:
+        raise SkipRecord("This log entry names no BigCommerce order.")
+    return export_order(ctx, int(bc_id), force=True)
+
+
+@register_flow("orders", requires={Capability.ORDERS, Capability.CUSTOMERS}, queue="orders",
+               lock="orders-reconcile", group="orders", direction=Direction.BC_TO_ERP,
+               every=5)  # fmt: skip
+def reconcile_orders(ctx: Any, **_: Any) -> str:
+    """Every order modified since the cursor that should be in the ERP and is not: export it.
+
+    Catches what webhooks missed (dropped, delayed, a deactivated hook). The cursor
+    is BigCommerce's own ``date_modified`` (no clock skew), re-read with an overlap.
+    """
+    rules = rules_for(ctx.store)
+    since = _since(ctx)
+    newest, todo = since, []
+    for raw in ctx.bc.orders.iterate(min_date_modified=(since - OVERLAP).isoformat()):
+        modified = v2_date(raw.get("date_modified")) or since
+        newest = max(newest, modified)
+        if rules.orders.exports(int(raw.get("status_id") or 0)):
+            todo.append(int(raw["id"]))
+    open_ids = _not_done(ctx, todo)
+    ctx.add_total(len(open_ids))
+    for_each(ctx, open_ids, lambda oid: export_order(ctx, oid), entity=ORDER,
+             ids=lambda oid: (oid, None))  # fmt: skip
+    ctx.commit(cursor=newest.isoformat())
+    return f"{len(todo)} order(s) in an export status, {len(open_ids)} needed export."
+
+
+def _since(ctx: Any) -> datetime:
+    saved = ctx.load_cursor()
+    if saved:
+        return datetime.fromisoformat(saved)
+    installed = ctx.store.installed_at or datetime.now(UTC)
+    installed = installed if installed.tzinfo else installed.replace(tzinfo=UTC)
+    return installed - timedelta(hours=1)
+
+
+def _not_done(ctx: Any, bc_ids: list[int]) -> list[int]:
+    if not bc_ids:
+        return []
+    rows = db.session.execute(
+        db.select(Binding).filter(
+            Binding.connection_id == ctx.binder.connection_id,
+            Binding.entity == ORDER,
+            Binding.bc_id.in_([str(i) for i in bc_ids]),
+        )
+    ).scalars()
+    done = {int(b.bc_id) for b in rows if is_done(b)}
+    return [i for i in dict.fromkeys(bc_ids) if i not in done]
