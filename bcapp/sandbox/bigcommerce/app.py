@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 
 from bcapp.sandbox.bigcommerce.clock import SandboxClock
 from bcapp.sandbox.bigcommerce.errors import ApiError
+from bcapp.sandbox.bigcommerce.login import DEFAULT_SCOPE
 from bcapp.sandbox.bigcommerce.router import Call, Reply, Router
 from bcapp.sandbox.bigcommerce.state import SandboxStore
 
@@ -32,6 +33,7 @@ def _all_routes() -> list[Any]:
         customers,
         hooks,
         inventory,
+        media,
         options,
         orders,
         refunds,
@@ -39,7 +41,8 @@ def _all_routes() -> list[Any]:
         taxonomy,
     )
 
-    modules = (catalog, options, taxonomy, inventory, customers, orders, shipments, refunds, hooks)
+    modules = (catalog, options, media, taxonomy, inventory, customers, orders, shipments)
+    modules += (refunds, hooks)
     return [route for module in modules for route in module.ROUTES]
 
 
@@ -56,7 +59,19 @@ class BigCommerceSandbox:
         webhook_timeout: float = 5.0,
         timeout_delay: float = 0.0,
         allow_http_hooks: bool = False,
+        app_transport: httpx.BaseTransport | None = None,
+        scope: str = "",
     ) -> None:
+        """Args:
+        client_id, client_secret: the app's credentials (sign JWTs and webhooks).
+        clock: simulated time; ``SandboxClock(speed=0)`` freezes it for tests.
+        app_url: the app's base URL (install/load targets, uninstall callbacks).
+        webhook_timeout: seconds after which a delivery counts as failed.
+        timeout_delay: real seconds a simulated timeout stalls (demo over HTTP).
+        allow_http_hooks: accept ``http://`` hook destinations (the demo).
+        app_transport: httpx transport for server-side calls to the app.
+        scope: the scopes granted at install.
+        """
         self.client_id = client_id
         self.client_secret = client_secret
         self.clients: dict[str, str] = {client_id: client_secret}
@@ -65,6 +80,8 @@ class BigCommerceSandbox:
         self.webhook_timeout = webhook_timeout
         self.timeout_delay = timeout_delay
         self.allow_http_hooks = allow_http_hooks
+        self.app_transport = app_transport
+        self.scope = scope or DEFAULT_SCOPE
         self.lock = threading.RLock()
         self.stores: dict[str, SandboxStore] = {}
         self.codes: dict[str, dict[str, Any]] = {}

@@ -14,15 +14,14 @@ from bcapp.sandbox.bigcommerce.errors import unprocessable
 from bcapp.sandbox.bigcommerce.orders import money
 from bcapp.sandbox.bigcommerce.state import SandboxStore
 
-#: Payment methods settled outside a gateway: BigCommerce cannot refund them to the shopper.
+#: Payment methods settled outside a gateway (method → BigCommerce gateway id): the
+#: shopper cannot be refunded through a provider.
 OFFLINE_METHODS = {
-    "Cash on Delivery",
-    "Bank Deposit",
-    "Check",
-    "Money Order",
-    "Pay in Store",
-    "Cash",
-    "Test Payment Gateway (offline)",
+    "Cash on Delivery": "cod",
+    "Bank Deposit": "bankdeposit",
+    "Check": "cheque",
+    "Money Order": "moneyorder",
+    "Pay in Store": "instore",
 }
 ADDRESS_KEYS = (
     "first_name",
@@ -338,7 +337,8 @@ def _take_stock(store: SandboxStore, order_id: int) -> None:
 
 
 def _payment(store: SandboxStore, order: dict[str, Any], spec: dict[str, Any]) -> None:
-    offline = order["payment_method"] in OFFLINE_METHODS
+    method = order["payment_method"]
+    offline = method in OFFLINE_METHODS
     transaction_id = store.next_id("transaction")
     store.transactions[transaction_id] = {
         "id": transaction_id,
@@ -347,13 +347,13 @@ def _payment(store: SandboxStore, order: dict[str, Any], spec: dict[str, Any]) -
         "method": "offline" if offline else "credit_card",
         "amount": float(order["total_inc_tax"]),
         "currency": order["currency_code"],
-        "gateway": "custom" if offline else "stripe",
+        "gateway": OFFLINE_METHODS.get(method, "stripe"),
         "gateway_transaction_id": "" if offline else order["payment_provider_id"],
         "date_created": order["_created"],
         "test": True,
-        "status": "pending" if offline else "ok",
+        "status": "ok",
         "fraud_review": False,
-        "reference_transaction_id": None,
-        "offline": {"display_name": order["payment_method"]} if offline else None,
+        "offline": {"display_name": method} if offline else None,
         "custom": None,
+        "payment_method_id": OFFLINE_METHODS.get(method, "stripe.card"),
     }
