@@ -2,7 +2,7 @@
 
 * :mod:`bcapp.jobs.queues` — the three queues ("orders" latency-sensitive,
   "default", "catalog" long), ``job_id(store_id, flow, key)`` =
-  ``store-{id}:{flow}[:{key}]``, ``cancel_store_jobs``.
+  ``store-{id}-{flow}[-{key}]``, ``cancel_store_jobs``.
 * :mod:`bcapp.jobs.sync` — ``enqueue_flow(store_id, flow, ...)`` (returns the
   existing job when one is queued, started or scheduled), ``enqueue_retry``,
   ``enqueue_replay`` and the job ``run_flow_job``: RQ ``Retry`` with backoff for

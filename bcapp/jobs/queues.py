@@ -8,6 +8,7 @@ cancelled at uninstall.
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import current_app
 from rq import Queue
@@ -19,16 +20,30 @@ from bcapp.extensions import redis_ext
 log = logging.getLogger(__name__)
 
 QUEUE_NAMES = ("orders", "default", "catalog")
+_JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def queue_name(name: str) -> str:
+    """The Redis name of a queue: ``RQ_QUEUE_PREFIX`` (app config, default none) + name.
+
+    The prefix keeps test runs (or several deployments sharing one Redis) apart.
+    """
+    return f"{current_app.config.get('RQ_QUEUE_PREFIX', '')}{name}"
 
 
 def queue(name: str = "default") -> Queue:
     """The named queue on the app's Redis."""
-    return Queue(name, connection=redis_ext.client, default_timeout=3600)
+    return Queue(queue_name(name), connection=redis_ext.client, default_timeout=3600)
 
 
-def job_id(store_id: int, flow: str) -> str:
-    """Deterministic id of a store's flow job."""
-    return f"store-{store_id}-{flow}"
+def job_id(store_id: int, flow: str, key: str | None = None) -> str:
+    """Deterministic id of a store's flow job; ``key`` tells apart per-record and dry-run jobs.
+
+    RQ accepts only letters, digits, ``-`` and ``_`` in ids, so anything else in
+    ``key`` becomes ``_``.
+    """
+    base = f"store-{store_id}-{flow}"
+    return f"{base}-{_JOB_ID_UNSAFE.sub('_', str(key))}" if key else base
 
 
 def store_job_prefix(store_id: int) -> str:

@@ -2,8 +2,8 @@
 
 ``enqueue_flow(store_id, flow, *, key=None, trigger="manual", dry_run=False, full=False,
 delay=None, **options) -> Job`` is what the web layer, webhooks, the tick and
-the CLI call. The job id is ``store-{id}:{flow}`` (plus ``:key`` for per-record
-jobs, ``:dry`` for dry runs and ``:full`` for full runs), so asking twice while
+the CLI call. The job id is ``store-{id}-{flow}`` (plus ``-key`` for per-record
+jobs, ``-dry`` for dry runs and ``-full`` for full runs), so asking twice while
 the job is queued, running or waiting for a retry returns the same job. A new
 job opens its :class:`SyncRun` at once (status queued), so the dashboard shows it.
 

@@ -118,7 +118,7 @@ def rds(redis_url: str, app: Any) -> Iterator[redis.Redis]:
     db.session.rollback()
     patterns = [f"*{app.config['RQ_QUEUE_PREFIX']}*"]
     for store_id in db.session.execute(db.select(Store.id)).scalars():
-        patterns += [f"bcapp:lock:store-{store_id}:*", f"rq:*store-{store_id}:*"]
+        patterns += [f"bcapp:lock:store-{store_id}:*", f"rq:*store-{store_id}-*"]
     for pattern in patterns:
         for key in client.scan_iter(pattern):
             client.delete(key)
