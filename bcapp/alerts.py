@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 from flask import current_app
+from sqlalchemy import func
 
 from bcapp.extensions import db
 from bcapp.mapping.rules import rules_for
@@ -95,14 +96,15 @@ def _state(store: Store) -> dict[str, Any]:
     return dict((store.settings or {}).get(STATE_KEY) or {})
 
 
-def _pending_queries(store: Store) -> tuple[Any, Any]:
+def _pending(store: Store) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """WHERE clauses of the pending failed entries and failed runs (past the watermark)."""
     state = _state(store)
-    entries = db.select(LogEntry).where(
+    entries = (
         LogEntry.store_id == store.id,
         LogEntry.outcome == "failed",
         LogEntry.id > int(state.get("entry_id", 0)),
     )
-    runs = db.select(SyncRun).where(
+    runs = (
         SyncRun.store_id == store.id,
         SyncRun.status == RunStatus.FAILED,
         SyncRun.id > int(state.get("run_id", 0)),
@@ -110,31 +112,32 @@ def _pending_queries(store: Store) -> tuple[Any, Any]:
     return entries, runs
 
 
+def _scalar(query: Any) -> int:
+    return int(db.session.execute(query).scalar() or 0)
+
+
 def pending_count(store: Store) -> int:
     """Failures not yet covered by a digest (shown on the dashboard)."""
-    entries, runs = _pending_queries(store)
-    count = db.func.count()
-    return sum(
-        db.session.execute(db.select(count).select_from(q.subquery())).scalar() or 0
-        for q in (entries, runs)
+    entries, runs = _pending(store)
+    return _scalar(db.select(func.count(LogEntry.id)).where(*entries)) + _scalar(
+        db.select(func.count(SyncRun.id)).where(*runs)
     )
 
 
 def collect(store: Store) -> Digest:
     """The pending failures of ``store`` as a digest (first DIGEST_LINES records in full)."""
-    entries_q, runs_q = _pending_queries(store)
+    entries, runs = _pending(store)
     digest = Digest(store.store_hash)
     digest.entries = list(
-        db.session.execute(entries_q.order_by(LogEntry.id).limit(DIGEST_LINES)).scalars()
+        db.session.execute(
+            db.select(LogEntry).where(*entries).order_by(LogEntry.id).limit(DIGEST_LINES)
+        ).scalars()
     )
-    digest.runs = list(db.session.execute(runs_q.order_by(SyncRun.id)).scalars())
-    digest.entry_count = (
-        db.session.execute(db.select(db.func.count()).select_from(entries_q.subquery())).scalar()
-        or 0
+    digest.runs = list(
+        db.session.execute(db.select(SyncRun).where(*runs).order_by(SyncRun.id)).scalars()
     )
-    digest.last_entry_id = db.session.execute(
-        db.select(db.func.max(LogEntry.id)).select_from(entries_q.subquery())
-    ).scalar() or 0
+    digest.entry_count = _scalar(db.select(func.count(LogEntry.id)).where(*entries))
+    digest.last_entry_id = _scalar(db.select(func.max(LogEntry.id)).where(*entries))
     digest.last_run_id = max((r.id for r in digest.runs), default=0)
     return digest
 

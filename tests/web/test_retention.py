@@ -1,4 +1,4 @@
-"""Retention: entries and payloads older than the store's setting go; recent ones and last runs stay."""
+"""Retention: entries older than the store's setting go; recent ones and last runs stay."""
 
 from __future__ import annotations
 

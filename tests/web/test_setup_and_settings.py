@@ -90,7 +90,12 @@ def test_last_step_finishes_setup_and_lands_on_the_dashboard(afas, session):
     session.post("/app/setup/erp", erp_form(afas))
     r = session.post(
         "/app/setup/general",
-        {"orders": "5", "stock": "15", "alert_email": "ops@example.com", "log_retention_days": "10"},
+        {
+            "orders": "5",
+            "stock": "15",
+            "alert_email": "ops@example.com",
+            "log_retention_days": "10",
+        },
     )
     assert r.status_code == 303 and r.headers["Location"].startswith("/app?")
     store = connection().store
