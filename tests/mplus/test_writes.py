@@ -243,3 +243,28 @@ def test_set_stock_then_read_it_back(connector: MplusConnector, state: MplusStat
         connector.set_stock("1002", Decimal(1))
     with pytest.raises(SkipRecord):
         connector.set_stock("MUG-RED", Decimal(1))
+
+
+def test_order_rules_pick_the_shipping_article_and_vat_code(
+    connector: MplusConnector, stocked: MplusState
+) -> None:
+    line = replace(make_order().lines[0], tax_class="Hoog")
+    order = make_order(lines=(line,), mapped={"shipping_item_code": "9999", "tax:Hoog": "2"})
+    stored = stocked.orders[connector.create_order(order, "")]
+    mug, shipping = stored["lineList"]["line"]
+    assert mug["data"]["vatCode"] == 2 and shipping["articleNumber"] == 9999
+    with pytest.raises(FatalSyncError, match="not an Mplus article number"):
+        connector.create_order(
+            make_order(reference="101", mapped={"shipping_item_code": "SHIP"}), ""
+        )
+
+
+def test_sandbox_matches_relations_partially_unless_exact(
+    connector: MplusConnector, state: MplusState
+) -> None:
+    number = state.add_relation(name="Marjan", email="marjan@example.nl")
+    request = {"relation": {"email": "jan@example.nl"}}
+    partial = connector.client.call("findRelationV2", {"request": request})
+    assert partial["relation"]["relationNumber"] == number  # what Mplus does by default
+    exact = connector.client.call("findRelationV2", {"request": {**request, "exactMatch": True}})
+    assert exact["result"] == "FIND-RELATION-RESULT-NOT-FOUND"

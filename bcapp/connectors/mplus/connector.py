@@ -281,7 +281,7 @@ class MplusConnector:
             branch=s.branch_number,
             workplace=s.workplace_number,
             article_number=lambda sku: self._article_number(order, sku),
-            shipping_article=s.shipping_article_number,
+            shipping_article=self._shipping_article(order),
             zone=s.timezone,
         )
         answer = self.client.call("createOrder", {"order": payload})
@@ -303,6 +303,18 @@ class MplusConnector:
             return order_id
         check_result("createOrder", answer)
         return order_id
+
+    def _shipping_article(self, order: Order) -> int | None:
+        """The shipping-cost article: the order rules' cost article, else the setting."""
+        code = order.mapped.get("shipping_item_code", "").strip()
+        if not code:
+            return self.settings.shipping_article_number
+        if numeric_sku(code) is None:
+            raise FatalSyncError(
+                f"The shipping cost article {code!r} is not an Mplus article number (digits "
+                "only): change it in the order settings, then retry the order."
+            )
+        return int(code)
 
     @staticmethod
     def _article_number(order: Order, sku: str) -> int:

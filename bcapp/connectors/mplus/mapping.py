@@ -212,8 +212,10 @@ def order_line(
     price_ex: Decimal,
     tax_rate: Decimal,
     discount: Decimal = Decimal("0"),
+    vat_code: str = "",
 ) -> dict[str, Any]:
-    """One order Line: quantities exact, money in cents, VAT in hundredths."""
+    """One order Line: quantities exact, money in cents, VAT in hundredths (and the
+    merchant's Mplus VAT code, when the tax mapping gives one)."""
     value, places = units.to_quantity(quantity)
     data: dict[str, Any] = {
         "quantity": value,
@@ -222,6 +224,8 @@ def order_line(
         "priceExcl": units.to_cents(price_ex),
         "vatPercentage": units.to_percentage(tax_rate),
     }
+    if vat_code.isdigit():
+        data["vatCode"] = int(vat_code)
     if discount:
         data["discountAmount"] = units.to_cents(discount)
     return {"articleNumber": article_number, "text": text[:250], "data": data}
@@ -248,6 +252,7 @@ def order_to_mplus(
             ln.price_ex_tax,
             ln.tax_rate,
             ln.discount,
+            order.mapped.get(f"tax:{ln.tax_class}", "") if ln.tax_class else "",
         )
         for ln in order.lines
     ]
