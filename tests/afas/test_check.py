@@ -76,3 +76,9 @@ def test_capabilities_cover_the_afas_app() -> None:
         Capability.CATEGORIES, Capability.PRODUCTS, Capability.STOCK, Capability.CUSTOMERS,
         Capability.ORDERS, Capability.SUBSCRIPTIONS, Capability.SHIPMENTS_FROM_ERP,
         Capability.SHIPMENTS_TO_ERP, Capability.CREDIT_NOTES, Capability.ORDER_STATUS}
+
+
+def test_custom_fields_must_exist_on_the_article_connector(sandbox: AfasSandbox) -> None:
+    build(sandbox, catalog={"custom_fields": ["CountryOfOrigin"]}).check()
+    with pytest.raises(ConfigError, match="has no field\\(s\\) Material"):
+        build(sandbox, catalog={"custom_fields": ["Material"]}).check()

@@ -20,7 +20,8 @@ def test_article_with_dimensions_becomes_product_with_variants(
                         dimensions=[("S", "RED"), ("M", "RED")], image_url="https://img/ts.jpg",
                         CountryOfOrigin="PT")
     sandbox.add_article("CAP", "Cap", price="5", blocked=True)
-    afas = connect(sandbox, orders={"custom_fields": ["CountryOfOrigin"]})
+    afas = connect(sandbox, catalog={"custom_fields": ["CountryOfOrigin"],
+                                      "article_prices_include_vat": True})
     shirt, cap = all_records(afas.fetch_products(None))
     assert (shirt.sku, shirt.name, shirt.price, shirt.ean) == ("TS", "T-shirt",
                                                                 Decimal("19.95"), "871000")

@@ -126,8 +126,8 @@ def test_digital_line_becomes_subscription(shop: AfasSandbox, afas: AfasConnecto
     assert number == "100103"
     sub = shop.tables.subscriptions[number]
     assert (sub["DbId"], sub["RfCs"], sub["lines"][0]["ItCd"]) == (debtor, "1001", "EBOOK")
-    with pytest.raises(FatalSyncError, match="already exists"):
-        afas.create_subscription(the_order, the_order.lines[2], debtor)
+    assert afas.create_subscription(the_order, the_order.lines[2], debtor) == number
+    assert len(posted(shop, "FbSubscription")) == 1
 
 
 def test_store_shipment_becomes_ready_packing_slip(shop: AfasSandbox, afas: AfasConnector) -> None:

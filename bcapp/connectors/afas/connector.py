@@ -91,7 +91,8 @@ class AfasConnector:
 
     @property
     def orders_cfg(self) -> Mapping[str, Any]:
-        return self.settings.orders
+        """Catalog and order options (defaults filled in)."""
+        return self.settings.options
 
     @property
     def separator(self) -> str:
@@ -107,7 +108,10 @@ class AfasConnector:
         self.client.metainfo()  # 401/403 → ConfigError with AFAS's words
         for name, cfg in self.settings.entities.items():
             fields = self._metainfo_fields(name, cfg)
-            missing = sorted({f for f in cfg.fields.values() if f} - fields)
+            wanted = {f for f in cfg.fields.values() if f}
+            if name == "articles":
+                wanted |= set(self.settings.catalog.get("custom_fields") or [])
+            missing = sorted(wanted - fields)
             if missing:
                 raise ConfigError(
                     f"AFAS GetConnector {cfg.connector} ({name.replace('_', ' ')}) has no "
@@ -289,10 +293,20 @@ class AfasConnector:
         return number or self.find_order(order.reference) or ""
 
     def create_subscription(self, order: Order, line: OrderLine, customer_erp_id: str) -> str:
-        """An FbSubscription for one digital line; the number derives from order and line."""
-        items = self.resolve_items([line.sku])
+        """An FbSubscription for one digital line (idempotent).
+
+        FbSubscription requires the number (SuNr) from the caller, so we derive it
+        from the order and line position (``bc_id * 100 + position``); a second call
+        finds it through the subscriptions GetConnector and creates nothing.
+        """
         position = order.lines.index(line) + 1 if line in order.lines else 1
         number = order.bc_id * 100 + position
+        cfg = self.entity("subscriptions")
+        if cfg.connector and self.client.get_rows(
+            cfg.connector, filters=[[Filter(cfg["number"], Op.EQ, number)]], take=1
+        ):
+            return str(number)  # created before a crash: the number is ours, so it is this one
+        items = self.resolve_items([line.sku])
         body = mapping.subscription_envelope(
             order, line, number, customer_erp_id, items[line.sku][0], self.orders_cfg
         )

@@ -113,7 +113,7 @@ def product_from_rows(
         sku=code,
         name=text(row.get(cfg["name"])) or code,
         price=price,
-        price_includes_vat=bool(orders.get("prices_include_vat", True)),
+        price_includes_vat=bool(orders.get("article_prices_include_vat", False)),
         vat_rate=dec(row.get(cfg["vat_rate"])) if cfg["vat_rate"] else Decimal("0"),
         description=text(row.get(cfg["description"])) if cfg["description"] else "",
         ean=text(row.get(cfg["ean"])) if cfg["ean"] else "",

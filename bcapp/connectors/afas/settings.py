@@ -46,6 +46,7 @@ ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
         "number": "OrderNumber", "reference": "CustomerReference", "status": "Status",
         "modified": "ModifiedDate",
     }),
+    "subscriptions": ("Profit_Subscriptions", {"number": "SubscriptionNr"}),
     "packing_slips": ("BCApp_PackingSlips", {
         "number": "DeliveryNoteNumber", "order": "OrderNumber", "reference": "CustomerReference",
         "code": "ItemCode", "dim1": "StockDimCode1", "dim2": "StockDimCode2",
@@ -59,25 +60,39 @@ ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
     }),
 }
 
-#: Order settings FbSales needs (plain values, merchant-editable).
-ORDER_DEFAULTS: dict[str, Any] = {
-    "administration": 1,
-    "warehouse": "",
-    "unit": "STK",
-    "order_type": "",
-    "prices_include_vat": True,
-    "vat_duty": "",
-    "shipping_item_code": "",
-    "shipping_item_type": "6",
-    "shipping_unit": "*****",
-    "subscription_item_type": "2",
-    "sales_channel": "1",
-    "currency": "EUR",
-    "dimension_separator": "-",
-    "dimension_1_label": "Size",
-    "dimension_2_label": "Colour",
-    "custom_fields": [],
+#: option → (default, JSON Schema type, title). Order options are what FbSales needs.
+ORDER_OPTIONS: dict[str, tuple[Any, str, str]] = {
+    "administration": (1, "integer", "Administration (Unit)"),
+    "warehouse": ("", "string", "Warehouse (War)"),
+    "unit": ("STK", "string", "Unit of sale (BiUn)"),
+    "order_type": ("", "string", "Order type (ETOr)"),
+    "prices_include_vat": (True, "boolean", "Order prices include VAT (InVa)"),
+    "vat_duty": ("", "string", "VAT duty (VaDu)"),
+    "shipping_item_code": ("", "string", "Shipping costs item code"),
+    "shipping_item_type": ("6", "string", "Shipping costs item type (VaIt)"),
+    "shipping_unit": ("*****", "string", "Shipping costs unit (BiUn)"),
+    "subscription_item_type": ("2", "string", "Subscription item type (VaIt)"),
+    "sales_channel": ("1", "string", "Sales channel (SaCh)"),
+    "currency": ("EUR", "string", "Currency of new sales relations"),
 }
+CATALOG_OPTIONS: dict[str, tuple[Any, str, str]] = {
+    "article_prices_include_vat": (False, "boolean", "Article prices include VAT"),
+    "dimension_separator": ("-", "string", "Separator in variant SKUs (code-dim1-dim2)"),
+    "dimension_1_label": ("Size", "string", "Option name of article dimension 1"),
+    "dimension_2_label": ("Colour", "string", "Option name of article dimension 2"),
+    "custom_fields": ([], "array", "Article fields to copy as custom fields"),
+}
+ORDER_DEFAULTS: dict[str, Any] = {k: v[0] for k, v in ORDER_OPTIONS.items()}
+CATALOG_DEFAULTS: dict[str, Any] = {k: v[0] for k, v in CATALOG_OPTIONS.items()}
+
+
+def _options_schema(title: str, options: Mapping[str, tuple[Any, str, str]]) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for name, (default, kind, label) in options.items():
+        props[name] = {"type": kind, "title": label, "default": default}
+        if kind == "array":
+            props[name]["items"] = {"type": "string"}
+    return {"type": "object", "title": title, "properties": props}
 
 
 def _entity_schema(entity: str) -> dict[str, Any]:
@@ -123,27 +138,8 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "type": "object", "title": "GetConnectors",
             "properties": {entity: _entity_schema(entity) for entity in ENTITY_DEFAULTS},
         },
-        "orders": {
-            "type": "object", "title": "Sales orders",
-            "properties": {
-                "administration": {"type": "integer", "default": 1},
-                "warehouse": {"type": "string", "default": ""},
-                "unit": {"type": "string", "default": "STK", "title": "Unit (BiUn)"},
-                "order_type": {"type": "string", "default": "", "title": "Order type (ETOr)"},
-                "prices_include_vat": {"type": "boolean", "default": True},
-                "vat_duty": {"type": "string", "default": "", "title": "VAT duty (VaDu)"},
-                "shipping_item_code": {"type": "string", "default": ""},
-                "shipping_item_type": {"type": "string", "default": "6"},
-                "shipping_unit": {"type": "string", "default": "*****"},
-                "subscription_item_type": {"type": "string", "default": "2"},
-                "sales_channel": {"type": "string", "default": "1"},
-                "currency": {"type": "string", "default": "EUR"},
-                "dimension_separator": {"type": "string", "default": "-"},
-                "dimension_1_label": {"type": "string", "default": "Size"},
-                "dimension_2_label": {"type": "string", "default": "Colour"},
-                "custom_fields": {"type": "array", "items": {"type": "string"}, "default": []},
-            },
-        },
+        "catalog": _options_schema("Products", CATALOG_OPTIONS),
+        "orders": _options_schema("Sales orders", ORDER_OPTIONS),
     },
 }
 
@@ -169,6 +165,12 @@ class AfasSettings:
     base_url: str
     entities: Mapping[str, EntityConfig]
     orders: Mapping[str, Any]
+    catalog: Mapping[str, Any]
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Catalog and order options in one mapping (their names do not overlap)."""
+        return {**self.catalog, **self.orders}
 
     @classmethod
     def parse(cls, values: Mapping[str, Any]) -> AfasSettings:
@@ -184,8 +186,8 @@ class AfasSettings:
         entities = {
             name: _entity(name, given.get(name) or {}) for name in ENTITY_DEFAULTS
         }
-        orders = copy.deepcopy(ORDER_DEFAULTS)
-        orders.update({k: v for k, v in (values.get("orders") or {}).items() if v is not None})
+        orders = _options(ORDER_DEFAULTS, values.get("orders"))
+        catalog = _options(CATALOG_DEFAULTS, values.get("catalog"))
         return cls(
             environment=environment,
             environment_type=str(values.get("environment_type") or "production"),
@@ -193,7 +195,14 @@ class AfasSettings:
             base_url=base,
             entities=entities,
             orders=orders,
+            catalog=catalog,
         )
+
+
+def _options(defaults: Mapping[str, Any], given: Mapping[str, Any] | None) -> dict[str, Any]:
+    merged = copy.deepcopy(dict(defaults))
+    merged.update({k: v for k, v in (given or {}).items() if k in defaults and v is not None})
+    return merged
 
 
 def _entity(name: str, given: Mapping[str, Any]) -> EntityConfig:

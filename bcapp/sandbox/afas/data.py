@@ -90,6 +90,10 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
             F("OrderNumber"), F("CustomerReference"), F("Status"), F("DebtorId"),
             F("ModifiedDate", "date"),
         ], lambda: list(t.orders.values())),
+        GetConnectorDef("Profit_Subscriptions", [
+            F("SubscriptionNr", "int"), F("DebtorId"), F("DateStartSub", "date"),
+            F("Itemcode"), F("Quantity", "decimal"),
+        ], lambda: _subscription_rows(t.subscriptions)),
         GetConnectorDef("BCApp_PackingSlips", [
             F("DeliveryNoteNumber"), F("OrderNumber"), F("CustomerReference"), F("DebtorId"),
             F("LineNumber", "int"), F("ItemCode"), F("StockDimCode1"), F("StockDimCode2"),
@@ -101,6 +105,15 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
             F("ItemCode"), F("StockDimCode1"), F("StockDimCode2"), F("Quantity", "decimal"),
             F("AmountInclVat", "decimal"), F("InvoiceDate", "date"), F("ModifiedDate", "date"),
         ], lambda: _line_rows(t.credit_invoices)),
+    ]
+
+
+def _subscription_rows(subs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"SubscriptionNr": int(number), "DebtorId": sub.get("DbId"),
+         "DateStartSub": sub.get("SuSt"), "Itemcode": (sub["lines"] or [{}])[0].get("ItCd"),
+         "Quantity": (sub["lines"] or [{}])[0].get("Qu")}
+        for number, sub in subs.items()
     ]
 
 
