@@ -1,0 +1,430 @@
+"""Canonical catalog records → BigCommerce catalog payloads, and the hashes that make diffs cheap.
+
+The catalog flow never builds JSON itself: it asks this module for a
+:class:`ProductParts` (what BigCommerce should hold for one ERP article, split
+the way BigCommerce's API splits it — product fields, variants, images, custom
+fields) and for the difference between those parts and what the binding says
+was written last time (:func:`plan_update`).
+
+Why per-field hashes: the products batch update takes at most 10 products and
+no variants, images or custom fields, so an update must know *which* parts
+changed to send the fewest requests. The binding keeps a short hash per
+product field, per variant, per custom field and the image URLs
+(:func:`binding_data`); an article whose whole-record hash is unchanged costs
+nothing at all, and a changed one sends only its changed fields.
+
+Money: ERP prices come with ``price_includes_vat``/``vat_rate``; the store's
+setting says whether BigCommerce prices are entered including VAT, and
+:func:`store_price` converts between the two (4 decimals, half up).
+
+Blocked articles are hidden and made unavailable (``is_visible`` false,
+``availability`` "disabled"), never deleted; a blocked variant gets
+``purchasing_disabled``. Unblocking restores both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from bcapp.connectors.base import Category, Product, Variant
+from bcapp.sync.records import to_jsonable
+
+NAME_MAX = 250
+CUSTOM_FIELD_MAX = 250
+PRICE_PLACES = Decimal("0.0001")
+BLOCKED_MESSAGE = "This article is blocked in the ERP."
+
+#: Merchant-facing field (``CatalogRules.excluded_fields``) → BigCommerce product fields.
+FIELD_GROUPS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "description": ("description",),
+    "price": ("price",),
+    "weight": ("weight",),
+    "brand": ("brand_id",),
+    "categories": ("categories",),
+    "ean": ("upc", "gtin"),
+    "visibility": ("is_visible",),
+}
+#: Product fields that always follow the ERP (identity, blocking, stock tracking).
+ALWAYS = ("sku", "type", "availability", "inventory_tracking")
+
+
+@dataclass(frozen=True)
+class MappingOptions:
+    """The store's choices and the ids resolved for this run."""
+
+    price_includes_vat: bool = False
+    manage_stock: bool = True
+    custom_fields: tuple[str, ...] = ()  # chosen ERP field names; empty = all the connector gives
+    excluded: frozenset[str] = frozenset()
+    category_ids: Callable[[Iterable[str]], list[int]] = lambda erp_ids: []
+    brand_id: Callable[[str], int] = lambda name: 0
+
+    def writes(self, bc_field: str) -> bool:
+        """Whether an update may overwrite ``bc_field`` (creates always write everything)."""
+        for group, fields in FIELD_GROUPS.items():
+            if bc_field in fields:
+                return group not in self.excluded
+        return True
+
+
+@dataclass(frozen=True)
+class ProductParts:
+    """What BigCommerce should hold for one article, split like the API splits it."""
+
+    fields: dict[str, Any]
+    variants: dict[str, dict[str, Any]]  # sku → variant fields (with option_values)
+    images: tuple[str, ...]
+    custom_fields: dict[str, str]
+    blocked: bool
+
+    def create_payload(self) -> dict[str, Any]:
+        """One POST /catalog/products body: variants, images and custom fields ride along."""
+        body = dict(self.fields)
+        if self.variants:
+            body["variants"] = list(self.variants.values())
+        if self.images:
+            body["images"] = [
+                {"image_url": url, "is_thumbnail": i == 0} for i, url in enumerate(self.images)
+            ]
+        if self.custom_fields:
+            body["custom_fields"] = [{"name": k, "value": v} for k, v in self.custom_fields.items()]
+        return body
+
+    def digest(self, excluded: Iterable[str] = ()) -> str:
+        """The whole-record hash kept as ``Binding.sync_hash`` (exclusions count too)."""
+        return short_hash({"p": self.create_payload(), "x": sorted(excluded)}, length=64)
+
+
+# -- small conversions -------------------------------------------------------------------
+
+
+def short_hash(value: Any, *, length: int = 10) -> str:
+    """A stable hex digest of a JSON-able value (Decimals normalised)."""
+    text = json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def money(value: Decimal) -> float:
+    """BigCommerce takes prices as JSON numbers."""
+    return float(value.quantize(PRICE_PLACES, rounding=ROUND_HALF_UP))
+
+
+def store_price(
+    price: Decimal, *, includes_vat: bool, vat_rate: Decimal, store_includes_vat: bool
+) -> Decimal:
+    """``price`` as the store enters prices (including or excluding VAT)."""
+    factor = 1 + vat_rate / 100
+    if includes_vat and not store_includes_vat:
+        price = price / factor
+    elif store_includes_vat and not includes_vat:
+        price = price * factor
+    return price.quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def ean_fields(ean: str) -> dict[str, str]:
+    """EAN/UPC/GTIN: BigCommerce feeds read ``gtin``; ``upc`` is what its list filter matches."""
+    code = ean.strip()
+    return {"upc": code, "gtin": code}
+
+
+# -- product → parts ---------------------------------------------------------------------
+
+
+def product_parts(product: Product, options: MappingOptions) -> ProductParts:
+    """Everything BigCommerce should hold for ``product`` under the store's settings."""
+    price = store_price(
+        product.price, includes_vat=product.price_includes_vat, vat_rate=product.vat_rate,
+        store_includes_vat=options.price_includes_vat,
+    )  # fmt: skip
+    fields: dict[str, Any] = {
+        "name": product.name.strip(),
+        "type": "physical",
+        "sku": product.sku,
+        "price": money(price),
+        "weight": float(product.weight or 0),
+        "description": product.description,
+        **ean_fields(product.ean),
+        "is_visible": product.visible and not product.blocked,
+        "availability": "disabled" if product.blocked else "available",
+        "brand_id": options.brand_id(product.brand) if product.brand else 0,
+        "categories": sorted(options.category_ids(product.category_erp_ids)),
+        "inventory_tracking": _tracking(product, options),
+    }
+    variants = {v.sku: variant_fields(v, product, options) for v in product.variants if v.sku}
+    return ProductParts(
+        fields=fields,
+        variants=variants,
+        images=tuple(dict.fromkeys(u for u in product.images if u)),
+        custom_fields=_custom_fields(product, options),
+        blocked=product.blocked,
+    )
+
+
+def _tracking(product: Product, options: MappingOptions) -> str:
+    if not options.manage_stock:
+        return "none"
+    return "variant" if product.variants else "product"
+
+
+def variant_fields(variant: Variant, product: Product, options: MappingOptions) -> dict[str, Any]:
+    """A variant as POST /catalog/products (variants[]) and PUT /catalog/variants take it."""
+    body: dict[str, Any] = {
+        "sku": variant.sku,
+        "option_values": [
+            {"option_display_name": name, "label": value} for name, value in variant.options
+        ],
+        "purchasing_disabled": variant.blocked or product.blocked,
+        **ean_fields(variant.ean),
+    }
+    if variant.price is not None:
+        price = store_price(
+            variant.price, includes_vat=product.price_includes_vat, vat_rate=product.vat_rate,
+            store_includes_vat=options.price_includes_vat,
+        )  # fmt: skip
+        body["price"] = money(price)
+    if variant.weight is not None:
+        body["weight"] = float(variant.weight)
+    if variant.image_url:
+        body["image_url"] = variant.image_url
+    return body
+
+
+def _custom_fields(product: Product, options: MappingOptions) -> dict[str, str]:
+    chosen = set(options.custom_fields)
+    out: dict[str, str] = {}
+    for name, value in product.custom_fields:
+        if (chosen and name not in chosen) or not str(value).strip():
+            continue  # BigCommerce refuses an empty custom field value
+        out[name[:CUSTOM_FIELD_MAX]] = str(value)[:CUSTOM_FIELD_MAX]
+    return out
+
+
+# -- what the binding remembers ------------------------------------------------------------
+
+
+def field_hashes(fields: Mapping[str, Any]) -> dict[str, str]:
+    return {name: short_hash(value) for name, value in fields.items()}
+
+
+def binding_data(
+    parts: ProductParts,
+    *,
+    variant_ids: Mapping[str, int],
+    image_ids: Mapping[str, int],
+    field_ids: Mapping[str, int],
+    previous: Mapping[str, Any] | None = None,
+    skip_fields: Iterable[str] = (),
+) -> dict[str, Any]:
+    """``Binding.data`` after a successful write of ``parts``.
+
+    ``skip_fields`` are product fields that were *not* written (excluded):
+    their old hashes stay, so un-excluding a field later writes it.
+    """
+    old = dict((previous or {}).get("f") or {})
+    new = field_hashes(parts.fields)
+    for name in skip_fields:
+        if name in old:
+            new[name] = old[name]
+        else:
+            new.pop(name, None)
+    return {
+        "f": new,
+        "v": {sku: [variant_ids[sku], short_hash(body)] for sku, body in parts.variants.items()
+              if sku in variant_ids},
+        "i": {url: image_ids[url] for url in parts.images if url in image_ids},
+        "c": {name: [field_ids[name], short_hash(value)]
+              for name, value in parts.custom_fields.items() if name in field_ids},
+        "blocked": parts.blocked,
+    }  # fmt: skip
+
+
+# -- diff for an update --------------------------------------------------------------------
+
+
+@dataclass
+class UpdatePlan:
+    """The writes that bring a bound product from its last written state to ``parts``."""
+
+    product: dict[str, Any] = field(default_factory=dict)  # changed fields (no id)
+    skipped_fields: list[str] = field(default_factory=list)  # changed but excluded
+    variant_updates: dict[str, dict[str, Any]] = field(default_factory=dict)  # sku → fields+id
+    variant_creates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    variant_disables: dict[str, int] = field(default_factory=dict)  # gone from the ERP
+    image_creates: list[str] = field(default_factory=list)
+    image_deletes: dict[str, int] = field(default_factory=dict)
+    field_creates: dict[str, str] = field(default_factory=dict)
+    field_updates: dict[str, tuple[int, str]] = field(default_factory=dict)
+    field_deletes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not any((
+            self.product, self.variant_updates, self.variant_creates, self.variant_disables,
+            self.image_creates, self.image_deletes, self.field_creates, self.field_updates,
+            self.field_deletes,
+        ))  # fmt: skip
+
+    def changed(self) -> dict[str, Any]:
+        """A short, readable summary for the activity log."""
+        out: dict[str, Any] = {}
+        if self.product:
+            out["fields"] = sorted(self.product)
+        for name in ("variant_updates", "variant_creates", "variant_disables"):
+            if getattr(self, name):
+                out[name] = sorted(getattr(self, name))
+        for name in ("image_creates", "image_deletes"):
+            if getattr(self, name):
+                out[name] = len(getattr(self, name))
+        for name in ("field_creates", "field_updates", "field_deletes"):
+            if getattr(self, name):
+                out[name] = sorted(getattr(self, name))
+        if self.skipped_fields:
+            out["not_overwritten"] = sorted(self.skipped_fields)
+        return out
+
+
+def plan_update(
+    parts: ProductParts, data: Mapping[str, Any] | None, options: MappingOptions
+) -> UpdatePlan:
+    """What to send for a bound product whose last written state is ``data``."""
+    data = data or {}
+    plan = UpdatePlan()
+    _plan_fields(plan, parts, data, options)
+    _plan_variants(plan, parts, data, options)
+    if "images" not in options.excluded:
+        _plan_images(plan, parts, data)
+    if "custom_fields" not in options.excluded:
+        _plan_custom_fields(plan, parts, data)
+    return plan
+
+
+def _plan_fields(
+    plan: UpdatePlan, parts: ProductParts, data: Mapping[str, Any], options: MappingOptions
+) -> None:
+    old = data.get("f") or {}
+    unblocking = bool(data.get("blocked")) and not parts.blocked
+    for name, value in parts.fields.items():
+        if old.get(name) == short_hash(value):
+            continue
+        if name in ALWAYS or options.writes(name) or _blocking_field(name, parts, unblocking):
+            plan.product[name] = value
+        else:
+            plan.skipped_fields.append(name)
+
+
+def _blocking_field(name: str, parts: ProductParts, unblocking: bool) -> bool:
+    """Hiding a blocked article (and showing it again) wins over "don't overwrite"."""
+    return name == "is_visible" and (parts.blocked or unblocking)
+
+
+def _plan_variants(
+    plan: UpdatePlan, parts: ProductParts, data: Mapping[str, Any], options: MappingOptions
+) -> None:
+    known: Mapping[str, list[Any]] = data.get("v") or {}
+    for sku, body in parts.variants.items():
+        if sku not in known:
+            plan.variant_creates[sku] = body
+        elif known[sku][1] != short_hash(body):
+            update = {
+                k: v
+                for k, v in body.items()
+                if k != "option_values" and _variant_writes(k, options)
+            }
+            plan.variant_updates[sku] = {"id": int(known[sku][0]), **update}
+    for sku, (variant_id, _digest) in known.items():
+        if sku not in parts.variants:
+            plan.variant_disables[sku] = int(variant_id)
+
+
+def _variant_writes(name: str, options: MappingOptions) -> bool:
+    if name in ("price",):
+        return options.writes("price")
+    if name in ("weight",):
+        return options.writes("weight")
+    if name in ("upc", "gtin"):
+        return options.writes("upc")
+    if name == "image_url":
+        return "images" not in options.excluded
+    return True
+
+
+def _plan_images(plan: UpdatePlan, parts: ProductParts, data: Mapping[str, Any]) -> None:
+    known: Mapping[str, int] = data.get("i") or {}
+    plan.image_creates = [url for url in parts.images if url not in known]
+    plan.image_deletes = {url: int(i) for url, i in known.items() if url not in parts.images}
+
+
+def _plan_custom_fields(plan: UpdatePlan, parts: ProductParts, data: Mapping[str, Any]) -> None:
+    known: Mapping[str, list[Any]] = data.get("c") or {}
+    for name, value in parts.custom_fields.items():
+        if name not in known:
+            plan.field_creates[name] = value
+        elif known[name][1] != short_hash(value):
+            plan.field_updates[name] = (int(known[name][0]), value)
+    plan.field_deletes = {n: int(v[0]) for n, v in known.items() if n not in parts.custom_fields}
+
+
+# -- BigCommerce → comparable projection (dry-run diffs, adopting existing products) -------------
+
+
+def project_bc_product(bc: Mapping[str, Any], parts: ProductParts) -> dict[str, Any]:
+    """BigCommerce's current values, shaped like ``parts.create_payload()`` for a field diff."""
+    out: dict[str, Any] = {k: bc.get(k) for k in parts.fields}
+    variants = {v.get("sku"): v for v in bc.get("variants") or []}
+    if parts.variants:
+        out["variants"] = [
+            {k: variants.get(sku, {}).get(k) for k in body if k != "option_values"}
+            for sku, body in parts.variants.items()
+        ]
+    images = bc.get("images")
+    if images is not None and parts.images:
+        out["images"] = [{"image_url": i.get("url_standard") or i.get("image_url")} for i in images]
+    fields = bc.get("custom_fields")
+    if fields is not None and parts.custom_fields:
+        out["custom_fields"] = [{"name": f.get("name"), "value": f.get("value")} for f in fields]
+    return out
+
+
+def comparable_payload(parts: ProductParts) -> dict[str, Any]:
+    """``parts`` without option_values in variants (BigCommerce echoes them differently)."""
+    body = parts.create_payload()
+    if "variants" in body:
+        body["variants"] = [
+            {k: v for k, v in variant.items() if k != "option_values"}
+            for variant in body["variants"]
+        ]
+    return body
+
+
+# -- categories ---------------------------------------------------------------------------
+
+
+def category_payload(category: Category, parent_bc_id: int | None, tree_id: int) -> dict:
+    """One item of POST/PUT /catalog/trees/categories."""
+    body: dict[str, Any] = {
+        "name": category.name.strip()[:50] or category.erp_id,
+        "sort_order": category.sort_order,
+        "is_visible": True,
+    }
+    if category.description:
+        body["description"] = category.description
+    if parent_bc_id:
+        body["parent_id"] = parent_bc_id
+    else:
+        body["tree_id"] = tree_id
+        body["parent_id"] = 0
+    return body
+
+
+def category_hash(category: Category) -> str:
+    """What a rename, move or re-sort changes (the parent by ERP id, so it is stable)."""
+    return short_hash(
+        [category.name.strip(), category.parent_erp_id, category.sort_order, category.description],
+        length=64,
+    )

@@ -1,0 +1,138 @@
+"""The catalog flows: ERP categories, products and stock → BigCommerce (issue 6).
+
+``catalog`` (group "catalog", queue "catalog", lock "catalog", every 60 min):
+
+1. categories (:mod:`bcapp.sync.categories`) when the connector has them;
+2. products (:mod:`bcapp.sync.products`): delta from the ERP cursor, or
+   everything with ``full=True`` (the UI's resync button and ``bcapp resync``),
+   which also re-verifies every binding;
+3. stock (:mod:`bcapp.sync.stock`) when the connector has it, the stock flow is
+   on and the merchant manages stock — after the catalog writes, never beside them.
+
+``stock`` (group "stock", every 15 min): the stock phase alone, under the same
+lock, so it never runs beside a catalog run of the same store.
+
+``dry_run=True`` plans everything and records what would change (create /
+update / unchanged, with field differences) without writing to BigCommerce,
+moving a cursor or binding anything.
+
+Direction: the store's ``catalog.direction`` picks the implementation from
+:data:`DIRECTIONS`. ``erp_to_store`` is this module; ``store_to_erp`` (issue
+10, MplusKASSA keeps the catalog in the store) plugs in there, reusing the
+same flow, lock, run and bindings rather than a second copy of the flow.
+
+To enqueue from the web layer: ``enqueue_flow(store_id, "catalog", full=True)``
+(:mod:`bcapp.jobs.sync`); :func:`resync` does exactly that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bcapp.bigcommerce import catalog_mapping as cm
+from bcapp.connectors.base import Capability
+from bcapp.errors import ConfigError
+from bcapp.mapping.rules import StoreRules, rules_for
+from bcapp.sync.categories import CategoryIndex, sync_categories
+from bcapp.sync.context import SyncContext
+from bcapp.sync.products import ProductSync
+from bcapp.sync.registry import register_flow
+from bcapp.sync.stock import StockSync
+
+Direction = Callable[[SyncContext, StoreRules], Any]
+
+
+class BrandIndex:
+    """Brand name → BigCommerce brand id; read once per run, missing brands created."""
+
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+        self._ids: dict[str, int] | None = None
+
+    def __call__(self, name: str) -> int:
+        name = name.strip()
+        if not name:
+            return 0
+        if self._ids is None:
+            self._ids = {str(b["name"]).casefold(): int(b["id"])
+                         for b in self.ctx.bc.brands.iterate()}  # fmt: skip
+        key = name.casefold()
+        if key not in self._ids:
+            if self.ctx.dry_run:
+                return 0  # would be created on a real run
+            self._ids[key] = int(self.ctx.bc.brands.create({"name": name[:255]})["id"])
+        return self._ids[key]
+
+
+def mapping_options(ctx: SyncContext, rules: StoreRules, categories: CategoryIndex) -> Any:
+    """The mapping's view of the merchant's settings for this run."""
+    return cm.MappingOptions(
+        price_includes_vat=rules.catalog.price_includes_vat,
+        manage_stock=rules.stock.manage_stock,
+        custom_fields=rules.catalog.custom_fields,
+        excluded=rules.catalog.excluded_fields,
+        category_ids=categories,
+        brand_id=BrandIndex(ctx),
+    )
+
+
+def erp_to_store(ctx: SyncContext, rules: StoreRules) -> None:
+    """Categories, then products, then stock: the ERP leads."""
+    capabilities = frozenset(getattr(ctx.connector, "capabilities", ()))
+    if Capability.CATEGORIES in capabilities:
+        categories = sync_categories(ctx)
+    else:
+        categories = CategoryIndex.from_bindings(ctx)
+    ProductSync(
+        ctx, mapping_options(ctx, rules, categories),
+        creates=rules.catalog.creates, on_deleted=rules.catalog.on_deleted_in_bc,
+    ).run()  # fmt: skip
+    if wants_stock(rules, capabilities):
+        StockSync(ctx, rules.stock).run()
+
+
+def store_to_erp(ctx: SyncContext, rules: StoreRules) -> None:
+    """The store leads (issue 10): not built yet; refuse with a sentence the merchant can act on."""
+    raise ConfigError(
+        "Sending the store's catalog to the ERP is not available yet. Set the catalog direction "
+        "to 'ERP to store' in the catalog settings."
+    )
+
+
+#: catalog.direction → implementation; issue 10 replaces ``store_to_erp``.
+DIRECTIONS: dict[str, Direction] = {"erp_to_store": erp_to_store, "store_to_erp": store_to_erp}
+
+
+def wants_stock(rules: StoreRules, capabilities: frozenset[Capability]) -> bool:
+    return Capability.STOCK in capabilities and rules.enabled("stock") and rules.stock.manage_stock
+
+
+@register_flow("catalog", requires={Capability.PRODUCTS}, queue="catalog", lock="catalog",
+               group="catalog", every=60)  # fmt: skip
+def sync_catalog(ctx: SyncContext, **_options: Any) -> None:
+    """Categories, products and stock in one run (see the module docstring)."""
+    rules = rules_for(ctx.store)
+    try:
+        direction = DIRECTIONS[rules.catalog.direction]
+    except KeyError:
+        raise ConfigError(f"Unknown catalog direction {rules.catalog.direction!r}.") from None
+    direction(ctx, rules)
+
+
+@register_flow("stock", requires={Capability.STOCK}, queue="catalog", lock="catalog",
+               group="stock", every=15)  # fmt: skip
+def sync_stock(ctx: SyncContext, **_options: Any) -> str | None:
+    """Stock levels only (the catalog run does this too, after its products)."""
+    rules = rules_for(ctx.store)
+    if not rules.stock.manage_stock:
+        return "Stock is not managed in BigCommerce (catalog settings): nothing to do."
+    StockSync(ctx, rules.stock).run()
+    return None
+
+
+def resync(store_id: int, *, dry_run: bool = False) -> Any:
+    """Queue a full catalog run (the UI's resync button; ``bcapp resync`` does the same)."""
+    from bcapp.jobs.sync import enqueue_flow
+
+    return enqueue_flow(store_id, "catalog", full=True, dry_run=dry_run)

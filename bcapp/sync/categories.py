@@ -1,0 +1,235 @@
+"""ERP article groups → the channel's BigCommerce category tree, parents first, in arrays.
+
+Article groups are a small table, so every catalog run reads all of them
+(no cursor) and writes only what changed: each category's binding keeps a hash
+of (name, parent ERP id, sort order, description), so a rename or a move
+updates that one category and an unchanged tree costs no write at all.
+
+Creates go level by level (roots, then their children, ...) because a child
+needs its parent's BigCommerce id; each level is one array request (up to 50).
+Unbound groups are first matched to categories the tree already has, by name
+under the same parent, so a first sync against a filled store never duplicates
+them. A full run re-reads the tree and re-creates bound categories that were
+deleted in BigCommerce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from bcapp.bigcommerce import catalog_mapping as cm
+from bcapp.bigcommerce.client import chunked
+from bcapp.bigcommerce.resources.categories import CATEGORY_BATCH
+from bcapp.connectors.base import Category
+from bcapp.errors import ConfigError, FatalSyncError
+from bcapp.extensions import db
+from bcapp.models import Binding
+from bcapp.sync.context import SyncContext
+from bcapp.sync.records import Outcome
+
+ENTITY = "category"
+DEFAULT_CHANNEL = 1
+
+
+class CategoryIndex:
+    """ERP group id → BigCommerce category id, for product payloads."""
+
+    def __init__(self, mapping: dict[str, int] | None = None) -> None:
+        self.mapping = dict(mapping or {})
+
+    def __call__(self, erp_ids: Iterable[str]) -> list[int]:
+        return [self.mapping[e] for e in erp_ids if e in self.mapping]
+
+    @classmethod
+    def from_bindings(cls, ctx: SyncContext) -> CategoryIndex:
+        return cls({erp: int(b.bc_id) for erp, b in ctx.binder.all(ENTITY).items()})
+
+
+def sync_categories(ctx: SyncContext) -> CategoryIndex:
+    """Bring the tree in line with the ERP's groups; returns the id index for products."""
+    categories = [c for batch in ctx.connector.fetch_categories(None) for c in batch.records]
+    ctx.add_total(len(categories))
+    bindings = ctx.binder.all(ENTITY)
+    index = CategoryIndex({erp: int(b.bc_id) for erp, b in bindings.items()})
+    if not categories:
+        return index
+    tree_id = _tree_id(ctx)
+    existing = _existing(ctx, tree_id) if _needs_tree(ctx, categories, bindings) else None
+    if existing is not None:
+        _drop_deleted(ctx, bindings, existing, index)
+    for level in _levels(categories):
+        _sync_level(ctx, level, bindings, index, tree_id, existing)
+        ctx.commit()
+    return index
+
+
+def _tree_id(ctx: SyncContext) -> int:
+    trees = list(ctx.bc.category_trees.trees([DEFAULT_CHANNEL]))
+    if not trees:
+        raise ConfigError("The store's default channel has no category tree in BigCommerce.")
+    return int(trees[0]["id"])
+
+
+def _needs_tree(ctx: SyncContext, categories: list[Category], bindings: dict[str, Binding]) -> bool:
+    return ctx.full or any(c.erp_id not in bindings for c in categories)
+
+
+def _existing(ctx: SyncContext, tree_id: int) -> dict[int, dict[str, Any]]:
+    return {int(c["category_id"]): c for c in ctx.bc.category_trees.categories([tree_id])}
+
+
+def _drop_deleted(ctx: SyncContext, bindings: dict[str, Binding],
+                  existing: dict[int, dict[str, Any]], index: CategoryIndex) -> None:  # fmt: skip
+    for erp_id, binding in list(bindings.items()):
+        if int(binding.bc_id) not in existing:
+            ctx.note(
+                f"Category {binding.bc_id} (ERP group {erp_id}) was deleted in BigCommerce; "
+                "re-creating it.",
+                entity=ENTITY,
+            )
+            if not ctx.dry_run:
+                db.session.delete(binding)
+                db.session.flush()
+            del bindings[erp_id]
+            index.mapping.pop(erp_id, None)
+
+
+def _levels(categories: list[Category]) -> list[list[Category]]:
+    """Parents before children; a group whose parent is unknown (or a cycle) counts as a root."""
+    by_id = {c.erp_id: c for c in categories}
+    depth: dict[str, int] = {}
+
+    def level_of(cat: Category, trail: frozenset[str] = frozenset()) -> int:
+        if cat.erp_id in depth:
+            return depth[cat.erp_id]
+        parent = by_id.get(cat.parent_erp_id or "")
+        result = (
+            0
+            if parent is None or parent.erp_id in trail
+            else level_of(parent, trail | {cat.erp_id}) + 1
+        )
+        depth[cat.erp_id] = result
+        return result
+
+    levels: dict[int, list[Category]] = {}
+    for cat in categories:
+        levels.setdefault(level_of(cat), []).append(cat)
+    return [levels[k] for k in sorted(levels)]
+
+
+def _sync_level(
+    ctx: SyncContext, level: list[Category], bindings: dict[str, Binding], index: CategoryIndex,
+    tree_id: int, existing: dict[int, dict[str, Any]] | None,
+) -> None:  # fmt: skip
+    creates: list[tuple[Category, dict[str, Any]]] = []
+    updates: list[tuple[Category, dict[str, Any]]] = []
+    for cat in level:
+        parent_bc = index.mapping.get(cat.parent_erp_id or "")
+        payload = cm.category_payload(cat, parent_bc, tree_id)
+        binding = bindings.get(cat.erp_id)
+        if binding is None and existing is not None:
+            binding = _match(ctx, cat, payload, existing, bindings, index)
+        if binding is None:
+            creates.append((cat, payload))
+        elif binding.sync_hash == cm.category_hash(cat):
+            ctx.record(Outcome.UNCHANGED, ENTITY, binding.bc_id, cat.erp_id)
+        else:
+            updates.append((cat, {"category_id": int(binding.bc_id), **payload}))
+    if ctx.dry_run:
+        for cat, payload in creates + updates:
+            before = (
+                None if "category_id" not in payload else {"category_id": payload["category_id"]}
+            )
+            ctx.preview(
+                ENTITY, before, payload, bc_id=payload.get("category_id"), erp_id=cat.erp_id
+            )
+        return
+    _create(ctx, creates, bindings, index)
+    _update(ctx, updates, bindings)
+
+
+def _match(ctx: SyncContext, cat: Category, payload: dict[str, Any],
+           existing: dict[int, dict[str, Any]], bindings: dict[str, Binding],
+           index: CategoryIndex) -> Binding | None:  # fmt: skip
+    taken = {int(b.bc_id) for b in bindings.values()}
+    for bc_id, row in existing.items():
+        if (
+            bc_id not in taken
+            and row.get("name") == payload["name"]
+            and int(row.get("parent_id") or 0) == int(payload.get("parent_id") or 0)
+        ):
+            binding = ctx.binder.bind(ENTITY, bc_id, cat.erp_id)  # no hash: gets written once
+            bindings[cat.erp_id] = binding
+            index.mapping[cat.erp_id] = bc_id
+            return binding
+    return None
+
+
+def _create(ctx: SyncContext, creates: list[tuple[Category, dict[str, Any]]],
+            bindings: dict[str, Binding], index: CategoryIndex) -> None:  # fmt: skip
+    for chunk in chunked(creates, CATEGORY_BATCH):
+        try:
+            result = ctx.bc.category_trees.create_categories([p for _c, p in chunk])
+            _bind_created(ctx, chunk, result.data, bindings, index)
+        except FatalSyncError:
+            for cat, payload in chunk:  # one refused name must not stop its siblings
+                try:
+                    one = ctx.bc.category_trees.create_categories([payload])
+                    _bind_created(ctx, [(cat, payload)], one.data, bindings, index)
+                except FatalSyncError as exc:
+                    ctx.record(
+                        Outcome.FAILED, ENTITY, None, cat.erp_id, exc.message, request=payload
+                    )
+
+
+def _bind_created(ctx: SyncContext, chunk: list[tuple[Category, dict[str, Any]]],
+                  rows: list[dict[str, Any]], bindings: dict[str, Binding],
+                  index: CategoryIndex) -> None:  # fmt: skip
+    for (cat, payload), row in zip(chunk, rows, strict=False):
+        bc_id = int(row.get("category_id") or row.get("id"))
+        bindings[cat.erp_id] = ctx.binder.bind(
+            ENTITY, bc_id, cat.erp_id, sync_hash=cm.category_hash(cat)
+        )
+        index.mapping[cat.erp_id] = bc_id
+        ctx.record(
+            Outcome.CREATED,
+            ENTITY,
+            bc_id,
+            cat.erp_id,
+            f"Created category {cat.name}.",
+            request=payload,
+        )
+
+
+def _update(ctx: SyncContext, updates: list[tuple[Category, dict[str, Any]]],
+            bindings: dict[str, Binding]) -> None:  # fmt: skip
+    for chunk in chunked(updates, CATEGORY_BATCH):
+        try:
+            ctx.bc.category_trees.update_categories([p for _c, p in chunk])
+            done = chunk
+        except FatalSyncError:
+            done = []
+            for cat, payload in chunk:
+                try:
+                    ctx.bc.category_trees.update_categories([payload])
+                    done.append((cat, payload))
+                except FatalSyncError as exc:
+                    ctx.record(
+                        Outcome.FAILED,
+                        ENTITY,
+                        payload["category_id"],
+                        cat.erp_id,
+                        exc.message,
+                        request=payload,
+                    )
+        for cat, payload in done:
+            ctx.binder.touch(bindings[cat.erp_id], cm.category_hash(cat))
+            ctx.record(
+                Outcome.UPDATED,
+                ENTITY,
+                payload["category_id"],
+                cat.erp_id,
+                f"Updated category {cat.name}.",
+                request=payload,
+            )

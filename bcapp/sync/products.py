@@ -1,0 +1,480 @@
+"""ERP articles → BigCommerce products, one connector batch at a time, at the batch maxima.
+
+For each batch the connector yields, :class:`ProductSync`:
+
+1. skips articles without a SKU (with the reason), loads the batch's bindings in
+   one query, and maps every article to :class:`~bcapp.bigcommerce.catalog_mapping.ProductParts`;
+2. on a full run re-verifies bound products (one ``id:in`` read per batch): a
+   product deleted in BigCommerce is re-created or reported (``on_deleted_in_bc``);
+3. binds unbound articles to products the store already has — by SKU (product or
+   variant), then by EAN (``upc``) — so a first sync against a filled store never
+   duplicates; this lookup is skipped while BigCommerce holds no product we did
+   not bind (counted once per run);
+4. creates what is left (one request per product: variants, images and custom
+   fields ride along; committed and bound at once, so a run killed midway never
+   creates it twice), or skips it in ``update_only`` mode;
+5. for bound articles whose hash changed sends only the changed parts: product
+   fields in batches of 10, variants in batches of 50, images and custom fields
+   one per request. A refused batch is retried item by item, so one bad product
+   fails alone with BigCommerce's message.
+
+A dry run does the same planning, reads BigCommerce's current values for the
+products it would update, and records creates/updates/unchanged with the field
+differences, writing nothing.
+
+Bindings: entity ``product`` (ERP article ↔ product id; ``data`` holds the
+per-part hashes and ids, see :func:`~bcapp.bigcommerce.catalog_mapping.binding_data`)
+and entity ``sku`` (SKU ↔ variant id) which the stock phase uses to know which
+SKUs exist in BigCommerce and what it last wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bcapp.bigcommerce import catalog_mapping as cm
+from bcapp.bigcommerce.client import chunked
+from bcapp.connectors.base import Product
+from bcapp.errors import FatalSyncError, SyncError
+from bcapp.extensions import db
+from bcapp.models import Binding
+from bcapp.sync.context import SyncContext
+from bcapp.sync.records import Outcome
+
+log = logging.getLogger(__name__)
+
+ENTITY = "product"
+SKU_ENTITY = "sku"
+CURSOR = "catalog.products"
+LOOKUP_CHUNK = 50  # SKUs per ``sku:in`` read (keeps URLs short)
+VERIFY_CHUNK = 250
+SUB_RESOURCES = "variants,images,custom_fields"
+
+
+def bindings_for(ctx: SyncContext, entity: str, erp_ids: Iterable[str]) -> dict[str, Binding]:
+    """Bindings of ``erp_ids`` in one query per 500 ids (never the whole table)."""
+    ids = sorted(set(erp_ids))
+    out: dict[str, Binding] = {}
+    for chunk in chunked(ids, 500):
+        stmt = db.select(Binding).where(
+            Binding.connection_id == ctx.binder.connection_id,
+            Binding.entity == entity,
+            Binding.erp_id.in_(chunk),
+        )
+        out.update({b.erp_id: b for b in db.session.execute(stmt).scalars()})
+    return out
+
+
+@dataclass
+class Item:
+    """One article on its way through a batch."""
+
+    product: Product
+    parts: cm.ProductParts
+    digest: str
+    binding: Binding | None = None
+    bc: dict[str, Any] | None = None  # an existing BigCommerce product to adopt
+    plan: cm.UpdatePlan | None = None
+    error: SyncError | None = None
+    new_variants: dict[str, int] = field(default_factory=dict)
+    new_images: dict[str, int] = field(default_factory=dict)
+    new_fields: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def bc_id(self) -> int | None:
+        if self.binding is not None:
+            return int(self.binding.bc_id)
+        return int(self.bc["id"]) if self.bc else None
+
+
+class ProductSync:
+    """The product phase of one catalog run."""
+
+    def __init__(self, ctx: SyncContext, options: cm.MappingOptions, *, creates: bool,
+                 on_deleted: str) -> None:  # fmt: skip
+        self.ctx = ctx
+        self.options = options
+        self.creates = creates
+        self.on_deleted = on_deleted
+        self._foreign: bool | None = None
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Every changed article (all of them on a full run), batch by batch, cursor after each."""
+        ctx = self.ctx
+        for batch in ctx.connector.fetch_products(ctx.load_cursor(CURSOR)):
+            ctx.add_total(len(batch.records))
+            self.sync_batch(batch.records)
+            ctx.commit(cursor=batch.cursor, cursor_name=CURSOR)
+
+    def sync_batch(self, records: Sequence[Product]) -> None:
+        items = self._items(records)
+        if not items:
+            return
+        bindings = bindings_for(self.ctx, ENTITY, [i.product.erp_id for i in items])
+        for item in items:
+            item.binding = bindings.get(item.product.erp_id)
+        if self.ctx.full:
+            self._verify([i for i in items if i.binding is not None])
+        self._match([i for i in items if i.binding is None])
+        creates, updates = self._sort(items)
+        if self.ctx.dry_run:
+            self._preview(creates, updates)
+            return
+        for item in creates:
+            self._create(item)
+        self._update(updates)
+
+    def _items(self, records: Sequence[Product]) -> list[Item]:
+        items, seen = [], set()
+        for product in records:
+            if not product.sku.strip():
+                self.ctx.record(
+                    Outcome.SKIPPED,
+                    ENTITY,
+                    None,
+                    product.erp_id,
+                    "The ERP article has no SKU (article code); BigCommerce needs one "
+                    "to sell it. Give the article a code and it syncs on the next run.",
+                )
+                continue
+            if product.erp_id in seen:
+                continue
+            seen.add(product.erp_id)
+            parts = cm.product_parts(product, self.options)
+            items.append(Item(product, parts, parts.digest(self.options.excluded)))
+        return items
+
+    # -- verification and matching ----------------------------------------------------------------
+
+    def _verify(self, bound: list[Item]) -> None:
+        """Full run: a bound product that BigCommerce no longer has is re-created or reported."""
+        ids = [int(i.binding.bc_id) for i in bound if i.binding is not None]
+        existing: set[int] = set()
+        for chunk in chunked(ids, VERIFY_CHUNK):
+            rows = self.ctx.bc.products.iterate({"id:in": chunk, "include_fields": "id"})
+            existing.update(int(r["id"]) for r in rows)
+        for item in bound:
+            if item.binding is not None and int(item.binding.bc_id) not in existing:
+                self._deleted_in_bc(item)
+
+    def _deleted_in_bc(self, item: Item) -> None:
+        old = item.binding.bc_id if item.binding else None
+        if self.on_deleted == "recreate":
+            self.ctx.note(
+                f"Product {old} (ERP {item.product.erp_id}) was deleted in BigCommerce; "
+                "re-creating it.",
+                entity=ENTITY,
+            )
+            if not self.ctx.dry_run and item.binding is not None:
+                db.session.delete(item.binding)
+                db.session.flush()
+            item.binding = None
+            return
+        item.error = FatalSyncError(
+            f"Product {old} was deleted in BigCommerce. It is not re-created because the "
+            "catalog setting 'when a product is deleted in BigCommerce' is 'report'.",
+            remote="bigcommerce",
+            details={"deleted_bc_id": old},
+        )
+
+    def foreign_products(self) -> bool:
+        """True when BigCommerce holds products we did not bind (unbound SKUs are then looked up)."""
+        if self._foreign is None:
+            body = (
+                self.ctx.bc.v3(
+                    "GET", "/catalog/products", params={"limit": 1, "include_fields": "id"}
+                )
+                or {}
+            )
+            total = int(((body.get("meta") or {}).get("pagination") or {}).get("total") or 0)
+            bound = db.session.scalar(
+                db.select(db.func.count(Binding.id)).where(
+                    Binding.connection_id == self.ctx.binder.connection_id,
+                    Binding.entity == ENTITY,
+                )
+            )
+            self._foreign = total > (bound or 0)
+        return self._foreign
+
+    def _match(self, unbound: list[Item]) -> None:
+        """Adopt existing BigCommerce products by SKU (product or variant), then by EAN."""
+        if not unbound or not self.foreign_products():
+            return
+        by_sku = self._lookup_skus([i.product.sku for i in unbound])
+        variant_skus = [s for i in unbound for s in i.parts.variants if i.product.sku not in by_sku]
+        by_variant = self._lookup_variant_skus(variant_skus) if variant_skus else {}
+        for item in unbound:
+            found = by_sku.get(item.product.sku.lower()) or next(
+                (by_variant[s.lower()] for s in item.parts.variants if s.lower() in by_variant),
+                None,
+            )
+            if found is None and item.product.ean:
+                found = self._lookup_ean(item.product.ean)
+            if found is not None:
+                self._adopt(item, found)
+
+    def _lookup_skus(self, skus: list[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in chunked(skus, LOOKUP_CHUNK):
+            for row in self.ctx.bc.products.iterate({"sku:in": chunk}, include=SUB_RESOURCES):
+                out[str(row.get("sku", "")).lower()] = row
+        return out
+
+    def _lookup_variant_skus(self, skus: list[str]) -> dict[str, dict[str, Any]]:
+        product_ids: dict[str, int] = {}
+        for chunk in chunked(skus, LOOKUP_CHUNK):
+            for row in self.ctx.bc.variants.iterate_all({"sku:in": chunk}):
+                product_ids[str(row.get("sku", "")).lower()] = int(row["product_id"])
+        products = self._products_by_id(set(product_ids.values()))
+        return {sku: products[pid] for sku, pid in product_ids.items() if pid in products}
+
+    def _lookup_ean(self, ean: str) -> dict[str, Any] | None:
+        body = (
+            self.ctx.bc.v3(
+                "GET",
+                "/catalog/products",
+                params={"upc": ean, "include": SUB_RESOURCES, "limit": 50},
+            )
+            or {}
+        )
+        for row in body.get("data") or []:  # filter again: the code must really match
+            if ean in (row.get("upc"), row.get("gtin")):
+                return row
+        return None
+
+    def _products_by_id(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for chunk in chunked(sorted(ids), VERIFY_CHUNK):
+            for row in self.ctx.bc.products.iterate({"id:in": chunk}, include=SUB_RESOURCES):
+                out[int(row["id"])] = row
+        return out
+
+    def _adopt(self, item: Item, bc: dict[str, Any]) -> None:
+        other = self.ctx.binder.by_bc(ENTITY, bc["id"])
+        if other is not None and other.erp_id != item.product.erp_id:
+            item.error = FatalSyncError(
+                f"BigCommerce product {bc['id']} with SKU {bc.get('sku')} is already linked to "
+                f"ERP article {other.erp_id}; two articles cannot share one product.",
+                remote="bigcommerce",
+            )
+            return
+        item.bc = bc
+        item.plan = cm.plan_update(item.parts, adopted_data(bc, item.parts), self.options)
+
+    # -- deciding -------------------------------------------------------------------------
+
+    def _sort(self, items: list[Item]) -> tuple[list[Item], list[Item]]:
+        creates, updates = [], []
+        for item in items:
+            if item.error is not None:
+                self._fail(item)
+            elif item.bc is not None:
+                updates.append(item)
+            elif item.binding is None:
+                if self.creates:
+                    creates.append(item)
+                else:
+                    self.ctx.record(
+                        Outcome.SKIPPED,
+                        ENTITY,
+                        None,
+                        item.product.erp_id,
+                        f"SKU {item.product.sku} is not in BigCommerce and the catalog "
+                        "mode is 'update existing products only'.",
+                    )
+            elif item.binding.sync_hash == item.digest:
+                self.ctx.record(Outcome.UNCHANGED, ENTITY, item.binding.bc_id, item.product.erp_id)
+            else:
+                item.plan = cm.plan_update(item.parts, item.binding.data, self.options)
+                updates.append(item)
+        return creates, updates
+
+    def _fail(self, item: Item) -> None:
+        error = item.error
+        assert error is not None
+        details = {k: v for k, v in error.details.items() if k != "body"}
+        if error.status is not None:
+            details["status"] = error.status
+        self.ctx.record(Outcome.FAILED, ENTITY, item.bc_id, item.product.erp_id, error.message,
+                        details=details or None)  # fmt: skip
+
+    # -- dry run --------------------------------------------------------------------------
+
+    def _preview(self, creates: list[Item], updates: list[Item]) -> None:
+        for item in creates:
+            self.ctx.preview(
+                ENTITY,
+                None,
+                cm.comparable_payload(item.parts),
+                erp_id=item.product.erp_id,
+                message="Would create this product.",
+            )
+        current = self._products_by_id(i.bc_id for i in updates if i.bc is None and i.bc_id)
+        for item in updates:
+            bc = item.bc or current.get(item.bc_id or 0)
+            before = cm.project_bc_product(bc, item.parts) if bc else {}
+            after = cm.comparable_payload(item.parts)
+            after = {k: v for k, v in after.items() if k in before or not before}
+            outcome = self.ctx.preview(
+                ENTITY, before, after, bc_id=item.bc_id, erp_id=item.product.erp_id
+            )
+            if outcome == Outcome.UNCHANGED and item.plan and not item.plan.empty:
+                log.debug("hash changed but BigCommerce already matches %s", item.product.erp_id)
+
+    # -- creating -------------------------------------------------------------------------
+
+    def _create(self, item: Item) -> None:
+        payload = item.parts.create_payload()
+        try:
+            created = self.ctx.bc.products.create(payload)
+        except FatalSyncError as exc:
+            if _duplicate_sku(exc) and self._recover_duplicate(item):
+                return
+            item.error = exc
+            self._fail(item)
+            self.ctx.commit()
+            return
+        variant_ids = {str(v["sku"]): int(v["id"]) for v in created.get("variants") or []}
+        data = cm.binding_data(
+            item.parts, variant_ids=variant_ids,
+            image_ids=_image_ids(item.parts.images, created.get("images") or []),
+            field_ids={f["name"]: int(f["id"]) for f in created.get("custom_fields") or []},
+        )  # fmt: skip
+        self.ctx.binder.bind(ENTITY, created["id"], item.product.erp_id, sync_hash=item.digest,
+                             data=data)  # fmt: skip
+        self._bind_skus(int(created["id"]), variant_ids)
+        self.ctx.record(
+            Outcome.CREATED,
+            ENTITY,
+            created["id"],
+            item.product.erp_id,
+            f"Created {item.product.sku}.",
+            request=_loggable(payload),
+        )
+        self.ctx.commit()  # durable before the next create: a crash never duplicates it
+
+    def _recover_duplicate(self, item: Item) -> bool:
+        """The SKU exists already (a run died after creating it, or the merchant added it)."""
+        found = self._lookup_skus([item.product.sku]).get(item.product.sku.lower())
+        if found is None:
+            return False
+        self._adopt(item, found)
+        if item.error is not None:
+            return False
+        self._update([item])
+        return True
+
+    def _bind_skus(self, product_id: int, variant_ids: dict[str, int]) -> None:
+        """SKU ↔ variant id; a SKU that moved to a new variant forgets its last stock hash."""
+        for sku, variant_id in variant_ids.items():
+            current = self.ctx.binder.by_erp(SKU_ENTITY, sku) if sku else None
+            if not sku or (current is not None and current.bc_id == str(variant_id)):
+                continue
+            binding = self.ctx.binder.rebind(SKU_ENTITY, variant_id, sku, data={"p": product_id})
+            binding.sync_hash = None
+
+    # -- updating -------------------------------------------------------------------------
+
+    def _update(self, items: list[Item]) -> None:
+        from bcapp.sync import product_writes as writes
+
+        live = [i for i in items if i.plan is not None]
+        writes.product_fields(self.ctx, live)
+        writes.variant_fields(self.ctx, [i for i in live if i.error is None])
+        for item in live:
+            if item.error is None:
+                writes.sub_resources(self.ctx, item)
+            self._finish_update(item)
+
+    def _finish_update(self, item: Item) -> None:
+        if item.error is not None:
+            self._fail(item)
+            self.ctx.commit()
+            return
+        plan = item.plan
+        assert plan is not None and item.bc_id is not None
+        previous = (item.binding.data if item.binding else None) or adopted_data(
+            item.bc or {}, item.parts
+        )
+        variant_ids = {**{s: int(v[0]) for s, v in (previous.get("v") or {}).items()},
+                       **item.new_variants}  # fmt: skip
+        image_ids = {**(previous.get("i") or {}), **item.new_images}
+        field_ids = {**{n: int(v[0]) for n, v in (previous.get("c") or {}).items()},
+                     **item.new_fields}  # fmt: skip
+        for url in plan.image_deletes:
+            image_ids.pop(url, None)
+        for name in plan.field_deletes:
+            field_ids.pop(name, None)
+        data = cm.binding_data(item.parts, variant_ids=variant_ids, image_ids=image_ids,
+                               field_ids=field_ids, previous=previous,
+                               skip_fields=plan.skipped_fields)  # fmt: skip
+        if item.binding is None:
+            item.binding = self.ctx.binder.bind(
+                ENTITY, item.bc_id, item.product.erp_id, sync_hash=item.digest, data=data
+            )
+        else:
+            item.binding.data = data  # replace, not merge: stale ids must go
+            self.ctx.binder.touch(item.binding, item.digest)
+        if item.bc is not None:  # adopted: every SKU it has, the base variant's too
+            self._bind_skus(
+                item.bc_id,
+                {
+                    str(v["sku"]): int(v["id"])
+                    for v in item.bc.get("variants") or []
+                    if v.get("sku")
+                },
+            )
+        self._bind_skus(item.bc_id, item.new_variants)
+        outcome = Outcome.UPDATED if not plan.empty else Outcome.UNCHANGED
+        message = "Linked to the existing BigCommerce product with this SKU." if item.bc else ""
+        self.ctx.record(
+            outcome,
+            ENTITY,
+            item.bc_id,
+            item.product.erp_id,
+            message,
+            details={"changed": plan.changed()} if not plan.empty else None,
+        )
+        self.ctx.commit()
+
+
+def adopted_data(bc: dict[str, Any], parts: cm.ProductParts) -> dict[str, Any]:
+    """Binding data for a product we did not create: its ids, no hashes (so all is written).
+
+    Existing images are kept and paired with the ERP's image URLs in order, so
+    adopting a product never doubles its pictures.
+    """
+    variants = {
+        str(v.get("sku")): [int(v["id"]), ""] for v in bc.get("variants") or [] if v.get("sku")
+    }
+    images = [int(i["id"]) for i in bc.get("images") or []]
+    return {
+        "f": {},
+        "v": {s: variants[s] for s in parts.variants if s in variants},
+        "i": dict(zip(parts.images, images, strict=False)),
+        "c": {str(f["name"]): [int(f["id"]), ""] for f in bc.get("custom_fields") or []},
+        "blocked": bc.get("availability") == "disabled",
+    }
+
+
+def _duplicate_sku(exc: FatalSyncError) -> bool:
+    return exc.status == 409 and "sku" in str(exc.details.get("errors") or exc.message).lower()
+
+
+def _image_ids(urls: Sequence[str], created: list[dict[str, Any]]) -> dict[str, int]:
+    """BigCommerce answers a create with its images in the order we sent them."""
+    ordered = sorted(created, key=lambda i: (i.get("sort_order", 0), i.get("id", 0)))
+    return {url: int(image["id"]) for url, image in zip(urls, ordered, strict=False)}
+
+
+def _loggable(payload: dict[str, Any]) -> dict[str, Any]:
+    """The request for the log, without a long description."""
+    out = dict(payload)
+    if len(str(out.get("description", ""))) > 500:
+        out["description"] = str(out["description"])[:500] + "…"
+    return out

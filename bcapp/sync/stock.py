@@ -1,0 +1,152 @@
+"""ERP stock → BigCommerce inventory: the merchant's formula per SKU, absolute, 2,000 per request.
+
+The connector gives stock per SKU and warehouse (a full snapshot);
+``StockRules.available`` applies the merchant's choice (on hand, or on hand
+minus what open sales orders reserve; all warehouses or a chosen set; minus a
+safety buffer). Every SKU's log entry carries that formula with its numbers in
+``details`` so a merchant can see why BigCommerce shows what it shows.
+
+Only SKUs that exist in BigCommerce (a ``sku`` binding, made by the product
+phase) are sent; the binding's hash is the last quantity written, so an
+unchanged level costs nothing. Changed levels are collected across connector
+batches and sent as absolute adjustments, up to 2,000 per request. BigCommerce
+refuses a whole adjustment for one bad item, so a refused request is split in
+halves until the bad item is alone and logged with BigCommerce's message.
+
+This runs under the catalog lock, after the product phase, never beside bulk
+catalog writes for the same store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bcapp.bigcommerce.resources.inventory import ADJUSTMENT_BATCH
+from bcapp.connectors.base import StockLevel
+from bcapp.errors import FatalSyncError
+from bcapp.mapping.rules import StockRules
+from bcapp.models import Binding
+from bcapp.sync.context import SyncContext
+from bcapp.sync.products import SKU_ENTITY, bindings_for
+from bcapp.sync.records import Outcome, payload_hash
+
+ENTITY = "stock"
+LOCATION_ID = 1
+REASON = "Stock from the ERP (bcapp)"
+
+
+def formula(level: StockLevel, rules: StockRules) -> dict[str, Any]:
+    """The calculation behind one SKU's number, for the activity log."""
+    chosen = set(rules.warehouses)
+    used = [w for w in level.warehouses if not chosen or w.warehouse in chosen]
+    on_hand = sum((w.on_hand for w in used), Decimal("0"))
+    reserved = sum((w.reserved for w in used), Decimal("0"))
+    minus_reserved = rules.calculation == "on_hand_minus_reserved"
+    available = rules.available(level)
+    text = f"on hand {_n(on_hand)}"
+    if len(used) > 1 or chosen:
+        text += " (" + " + ".join(f"{w.warehouse} {_n(w.on_hand)}" for w in used) + ")"
+    if minus_reserved:
+        text += f" − reserved {_n(reserved)}"
+    if rules.buffer:
+        text += f" − buffer {rules.buffer}"
+    text += f" = {available}"
+    if available == 0 and (on_hand - (reserved if minus_reserved else 0) - rules.buffer) < 0:
+        text += " (never below 0)"
+    return {
+        "formula": text,
+        "calculation": rules.calculation,
+        "warehouses": [w.warehouse for w in used],
+        "ignored_warehouses": [w.warehouse for w in level.warehouses if w not in used],
+        "on_hand": _n(on_hand),
+        "reserved": _n(reserved),
+        "buffer": rules.buffer,
+        "available": available,
+    }
+
+
+def _n(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+@dataclass
+class Pending:
+    sku: str
+    binding: Binding
+    quantity: int
+    digest: str
+    details: dict[str, Any]
+
+
+class StockSync:
+    """The stock phase of a run (also the whole of the ``stock`` flow)."""
+
+    def __init__(self, ctx: SyncContext, rules: StockRules) -> None:
+        self.ctx = ctx
+        self.rules = rules
+        self.pending: list[Pending] = []
+
+    def run(self) -> None:
+        ctx = self.ctx
+        for batch in ctx.connector.fetch_stock(None):  # a full snapshot each time
+            ctx.add_total(len(batch.records))
+            self.sync_batch(batch.records)
+            if len(self.pending) >= ADJUSTMENT_BATCH:
+                self.flush()
+            ctx.commit()
+        self.flush()
+        ctx.commit()
+
+    def sync_batch(self, levels: Sequence[StockLevel]) -> None:
+        bound = bindings_for(self.ctx, SKU_ENTITY, [lv.sku for lv in levels if lv.sku])
+        for level in levels:
+            details = formula(level, self.rules)
+            binding = bound.get(level.sku)
+            if binding is None:
+                self.ctx.record(Outcome.SKIPPED, ENTITY, None, level.sku,
+                                f"SKU {level.sku} is not in BigCommerce (no synced product or "
+                                "variant has it).", details=details)  # fmt: skip
+                continue
+            digest = payload_hash({"quantity": details["available"], "location": LOCATION_ID})
+            if binding.sync_hash == digest:
+                self.ctx.record(Outcome.UNCHANGED, ENTITY, binding.bc_id, level.sku,
+                                details["formula"], details=details)  # fmt: skip
+                continue
+            self.pending.append(Pending(level.sku, binding, details["available"], digest, details))
+
+    def flush(self) -> None:
+        """Send what changed, 2,000 items per request (nothing in a dry run)."""
+        while self.pending:
+            chunk, self.pending = self.pending[:ADJUSTMENT_BATCH], self.pending[ADJUSTMENT_BATCH:]
+            if self.ctx.dry_run:
+                for p in chunk:
+                    self.ctx.record(Outcome.UPDATED, ENTITY, p.binding.bc_id, p.sku,
+                                    f"Would set stock to {p.quantity}: {p.details['formula']}",
+                                    details=p.details)  # fmt: skip
+                continue
+            self._send(chunk)
+
+    def _send(self, chunk: list[Pending]) -> None:
+        items = [{"sku": p.sku, "quantity": p.quantity, "location_id": LOCATION_ID} for p in chunk]
+        try:
+            self.ctx.bc.inventory.adjust_absolute(items, reason=REASON)
+        except FatalSyncError as exc:
+            if len(chunk) == 1:
+                p = chunk[0]
+                self.ctx.record(Outcome.FAILED, ENTITY, p.binding.bc_id, p.sku, exc.message,
+                                request=items[0], details=p.details)  # fmt: skip
+                return
+            half = len(chunk) // 2
+            self._send(chunk[:half])
+            self._send(chunk[half:])
+            return
+        for p in chunk:
+            self.ctx.binder.touch(p.binding, p.digest)
+            self.ctx.record(Outcome.UPDATED, ENTITY, p.binding.bc_id, p.sku,
+                            f"Stock set to {p.quantity}: {p.details['formula']}",
+                            details=p.details)  # fmt: skip
+        self.ctx.commit()
