@@ -257,7 +257,13 @@ class OrderStatusChange:
 
 @dataclass(frozen=True)
 class Batch(Generic[T]):
-    """Records plus the cursor to save once they are committed (opaque to flows)."""
+    """Records plus the cursor to save once they are committed (opaque to flows).
+
+    ``cursor`` None means "nothing to save": the fetch is a full snapshot (stock,
+    article groups) and the next run starts from the beginning again. A change
+    poll's cursor resumes after the last delivered record with no gap and no
+    repeat; a record that changed meanwhile comes again with its new data.
+    """
 
     records: tuple[T, ...]
     cursor: str | None
@@ -336,3 +342,15 @@ def split_settings(
 
 
 TransportArg = httpx.BaseTransport | None
+
+
+def last_exchange(connector: Any) -> dict[str, Any] | None:
+    """What the connector last sent and what the ERP said (secrets removed), or None.
+
+    REST connectors built on ``bcapp.connectors.http`` keep an ``Exchange`` in
+    ``last_exchange``; flows log it with a record's outcome. Connectors that do
+    not record exchanges simply yield None.
+    """
+    exchange = getattr(connector, "last_exchange", None)
+    as_dict = getattr(exchange, "as_dict", None)
+    return as_dict() if callable(as_dict) else None
