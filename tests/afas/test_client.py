@@ -134,3 +134,16 @@ def test_forbidden_is_a_config_error_about_ip_restrictions() -> None:
                                 transport=httpx.MockTransport(forbid))
     with pytest.raises(ConfigError, match="IP restriction"):
         client.metainfo()
+
+
+def test_last_exchange_helper_gives_flows_a_loggable_dict(sandbox: AfasSandbox) -> None:
+    from bcapp.connectors.base import last_exchange
+
+    connector = connect(sandbox)
+    assert last_exchange(connector) is None
+    connector.find_customer("nobody@example.com")
+    logged = last_exchange(connector)
+    assert logged is not None and logged["status"] == 200
+    assert logged["request_headers"]["authorization"] == "***"
+    assert "filterfieldids=Email" in logged["url"]
+    assert last_exchange(object()) is None
