@@ -43,9 +43,9 @@ def mark_exported(ctx: Any, rules: OrderRules, bc_id: int, current: int | None) 
     """The success write-back: only while the order still sits in an export status.
 
     A merchant who moved the order on by hand (shipped it, cancelled it) in the
-    meantime keeps their status.
+    meantime keeps their status; an order retried out of the error status moves on.
     """
-    if current is not None and not rules.exports(current):
+    if current is not None and not (rules.exports(current) or current == rules.error_status_id):
         return False
     return write_status(ctx, bc_id, safe_target(rules, rules.success_status_id), current)
 

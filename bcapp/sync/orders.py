@@ -147,13 +147,17 @@ def prepared(order: Order, rules: StoreRules, subscriptions: bool) -> Order:
     return replace(order, lines=lines, mapped=mapped_values(order, rules))
 
 
-def total_check(order: Order) -> dict[str, Any]:
-    """What the ERP order adds up to beside BigCommerce's total (digital lines excluded)."""
+def total_check(order: Order, *, books_shipping: bool = True) -> dict[str, Any]:
+    """What the ERP order adds up to beside BigCommerce's total (digital lines excluded).
+
+    ``books_shipping`` False: no shipping-cost article is configured, so the ERP
+    order lacks the shipping cost and the check says so.
+    """
     booked = sum((line.price_inc_tax * line.quantity - line.discount
                   for line in order.lines if not line.is_digital), Decimal("0"))  # fmt: skip
     digital = sum((line.price_inc_tax * line.quantity - line.discount
                    for line in order.lines if line.is_digital), Decimal("0"))  # fmt: skip
-    erp_total = booked + order.shipping_cost_inc_tax
+    erp_total = booked + (order.shipping_cost_inc_tax if books_shipping else Decimal("0"))
     expected = order.total_inc_tax - digital
     difference = (erp_total - expected).quantize(Decimal("0.01"))
     return {"bigcommerce": str(expected), "erp": str(erp_total), "difference": str(difference),
@@ -253,7 +257,7 @@ def _bind(
             ctx, Capability.SUBSCRIPTIONS
         )
     digital = [line.bc_line_id for line in order.lines if line.is_digital] if subscriptions else []
-    check = total_check(order)
+    check = total_check(order, books_shipping=_books_shipping(ctx, order))
     data = {"done": False, "debtor": debtor, "pending_subscriptions": digital, "total": check}
     binding = ctx.binder.bind(ORDER, order.bc_id, erp_id, data=data)
     if recovered:
@@ -311,6 +315,14 @@ def _import_error(ctx: Any, order: Order, rules: StoreRules, exc: Exception) -> 
                response=details.pop("response", None), details=details or None)  # fmt: skip
     ctx.commit()
     order_status.mark_failed(ctx, rules.orders, order.bc_id, order.status_id)
+
+
+def _books_shipping(ctx: Any, order: Order) -> bool:
+    """Whether a shipping-cost article is configured (ours, or the connector's own setting)."""
+    if order.mapped.get("shipping_item_code") or rules_for(ctx.store).orders.shipping_cost_article:
+        return True
+    connector_orders = getattr(getattr(ctx.connector, "settings", None), "orders", None) or {}
+    return bool(connector_orders.get("shipping_item_code"))
 
 
 def _can(ctx: Any, capability: Capability) -> bool:
