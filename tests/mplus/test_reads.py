@@ -204,3 +204,26 @@ def test_order_statuses_and_credit_notes(connector: MplusConnector, state: Mplus
     assert [(ln.sku, ln.quantity, ln.amount) for ln in note.lines] == [
         ("CAP-BLUE", Decimal(1), Decimal("12.34"))
     ]
+
+
+def test_demo_shop_reads_end_to_end() -> None:
+    from bcapp.sandbox.mplus.demo import DEMO_SETTINGS, demo_sandbox
+
+    sandbox = demo_sandbox()
+    conn = MplusConnector(
+        {"port": 1, "stock_branches": [1, 2], **DEMO_SETTINGS},
+        transport=httpx.WSGITransport(app=sandbox),
+    )
+    conn.check()
+    products = [p for b in conn.fetch_products(None) for p in b.records]
+    by_name = {p.name: p for p in products}
+    assert by_name["Mok Delfts blauw"].sku == "1001" and by_name["Tas naturel"].sku == "TOTE-NAT"
+    shirt = by_name["T-shirt Oranje"]
+    assert shirt.sku == f"P{shirt.erp_id}" and [v.sku for v in shirt.variants] == [
+        "2001",
+        "2002",
+        "2003",
+    ]
+    levels = {lv.sku: lv for b in conn.fetch_stock(None) for lv in b.records}
+    assert sum(w.on_hand - w.reserved for w in levels["1001"].warehouses) == 122
+    assert sandbox.invalid_requests == []

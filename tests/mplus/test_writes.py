@@ -268,3 +268,12 @@ def test_sandbox_matches_relations_partially_unless_exact(
     assert partial["relation"]["relationNumber"] == number  # what Mplus does by default
     exact = connector.client.call("findRelationV2", {"request": {**request, "exactMatch": True}})
     assert exact["result"] == "FIND-RELATION-RESULT-NOT-FOUND"
+
+
+def test_set_stock_keeps_what_orders_reserve(connector: MplusConnector, state: MplusState) -> None:
+    state.add_product([{"articleNumber": 1001}])
+    state.set_stock(1001, 3, 2)  # 3 free, 2 reserved for open orders
+    connector.set_stock("1001", Decimal("10.5"))
+    [level] = [lv for b in connector.fetch_stock(None) for lv in b.records]
+    [branch] = level.warehouses
+    assert (branch.on_hand, branch.reserved) == (Decimal("10.5"), Decimal(2))

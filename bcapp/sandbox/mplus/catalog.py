@@ -286,12 +286,12 @@ def set_stock(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
     )
     if row.get("stockArticle") is False:
         return {"result": "SET-STOCK-RESULT-NO-STOCK-ARTICLE"}
-    reserved = state.stock.get((branch, article), {}).get("amountReserved", 0)
-    state.set_stock(
-        article,
-        request["amount"] - reserved,
-        reserved,
-        branch=branch,
-        decimal_places=request.get("decimalPlaces", 0),
+    # setStock sets the total; what open orders reserve stays reserved (same decimal places)
+    current = state.stock.get((branch, article), {})
+    places = max(request.get("decimalPlaces", 0), current.get("decimalPlacesReserved", 0))
+    amount = request["amount"] * 10 ** (places - request.get("decimalPlaces", 0))
+    reserved = current.get("amountReserved", 0) * 10 ** (
+        places - current.get("decimalPlacesReserved", 0)
     )
+    state.set_stock(article, amount - reserved, reserved, branch=branch, decimal_places=places)
     return {"result": "SET-STOCK-RESULT-OK", "stockId": state.stock_id}
