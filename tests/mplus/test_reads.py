@@ -225,5 +225,5 @@ def test_demo_shop_reads_end_to_end() -> None:
         "2003",
     ]
     levels = {lv.sku: lv for b in conn.fetch_stock(None) for lv in b.records}
-    assert sum(w.on_hand - w.reserved for w in levels["1001"].warehouses) == 122
+    assert sum(w.on_hand - w.reserved for w in levels["1001"].warehouses) == 124  # free 24 + 100
     assert sandbox.invalid_requests == []
