@@ -8,6 +8,7 @@ import httpx
 import pytest
 import redis as redis_lib
 
+from bcapp.bigcommerce.client import BigCommerceClient
 from bcapp.bigcommerce.errors import RateLimited
 from bcapp.bigcommerce.ratelimit import LocalBudget, RateLimitHeaders, RedisBudget
 from bcapp.errors import RetryableSyncError
@@ -220,3 +221,53 @@ def test_separate_local_budgets_do_not_share(bc, make_client, clock):
         a.store.time()
     b.store.time()
     assert bc.throttled == 1
+
+
+@pytest.mark.redis
+def test_concurrent_workers_stay_inside_the_quota(redis_url, specs):
+    """Four threads, each its own client and Redis connection, on one store with 6 per 0.5 s."""
+    import threading
+    import time
+
+    from tests.bigcommerce.conftest import FakeBigCommerce
+
+    lock = threading.Lock()
+    server = FakeBigCommerce(time.time)
+    server.quota.quota, server.quota.window_ms = 6, 500
+    per_window: dict[int, int] = {}
+    origin: list[float] = []
+
+    @server.route("GET", "/v2/time")
+    def _(request, match):
+        origin[:] = origin or [server.quota.window_start]  # windows align to the first one
+        window = int((time.time() * 1000 - origin[0]) // 500)
+        per_window[window] = per_window.get(window, 0) + 1
+        return httpx.Response(200, json={"time": 1})
+
+    def guarded(request):
+        with lock:
+            return server(request)
+
+    prefix = f"test:budget:{uuid.uuid4().hex}:"
+    errors: list[BaseException] = []
+
+    def work():
+        conn = redis_lib.Redis.from_url(redis_url)
+        budget = RedisBudget(conn, STORE, prefix=prefix)
+        transport = httpx.MockTransport(guarded)
+        with BigCommerceClient(STORE, "t", transport=transport, budget=budget) as client:
+            try:
+                for _ in range(5):
+                    client.store.time()
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert not errors
+    assert sum(per_window.values()) == 20
+    assert max(per_window.values()) <= 6
+    assert server.throttled <= 1, "the shared budget should keep workers out of 429s"
