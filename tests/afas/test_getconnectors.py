@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bcapp.connectors.afas import AfasConnector
 from bcapp.connectors.afas.client import Filter, Op
-from bcapp.errors import FatalSyncError
+from bcapp.errors import ConfigError, FatalSyncError
 from bcapp.sandbox.afas import AfasSandbox
 from tests.afas.conftest import connect
 
@@ -81,3 +82,17 @@ def test_metainfo_lists_and_describes_custom_connectors(sandbox: AfasSandbox) ->
     info = client.metainfo("Shop_Items")
     assert [(f["id"], f["dataType"]) for f in info["fields"]] == [("Code", "string"),
                                                                   ("Mod", "date")]
+
+
+def test_several_environments_are_routed_by_host() -> None:
+    from bcapp.sandbox.afas import Environments
+
+    first, second = AfasSandbox("11111"), AfasSandbox("22222", token="SECOND")
+    first.add_article("ONLY-IN-1")
+    both = Environments(first, second)
+    one = AfasConnector(first.settings(), transport=both.transport())
+    two = AfasConnector(second.settings(), transport=both.transport())
+    assert [p.sku for b in one.fetch_products(None) for p in b.records] == ["ONLY-IN-1"]
+    assert [p.sku for b in two.fetch_products(None) for p in b.records] == []
+    with pytest.raises(ConfigError):  # the first environment's token does not open the second
+        AfasConnector(second.settings(token=first.token), transport=both.transport()).check()

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from bcapp.connectors.afas import mapping
+from bcapp.connectors.afas import envelopes, mapping
 from bcapp.connectors.afas.changes import ChangeQuery, read_changes
 from bcapp.connectors.afas.client import AfasClient, Filter, Op, base_url
 from bcapp.connectors.afas.settings import SETTINGS_SCHEMA, AfasSettings, EntityConfig
@@ -192,7 +192,7 @@ class AfasConnector:
         pending: dict[str, list[dict[str, Any]]] = {}
         for rows in self.client.iter_rows(cfg.connector, order_by=order, take=self.page_size):
             for row in rows:
-                pending.setdefault(mapping._line_sku(row, cfg, self.separator), []).append(row)
+                pending.setdefault(mapping.row_sku(row, cfg, self.separator), []).append(row)
             done = list(pending)[:-1]  # the last SKU may continue on the next page
             yield Batch(tuple(self._stock(s, pending.pop(s), cfg) for s in done), None)
         if pending:
@@ -254,7 +254,7 @@ class AfasConnector:
         """Create (or update) the sales relation for ``customer``; matched by e-mail."""
         erp_id = erp_id or customer.erp_id or self.find_customer(customer.email)
         currency = str(self.orders_cfg.get("currency") or "EUR")
-        name, body = mapping.relation_envelope(customer, currency, _today(), erp_id)
+        name, body = envelopes.relation_envelope(customer, currency, _today(), erp_id)
         if erp_id:
             self.client.put(name, body)
             return erp_id
@@ -288,7 +288,7 @@ class AfasConnector:
         if existing:
             return existing
         items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
-        body = mapping.sales_order_envelope(order, customer_erp_id, items, self.orders_cfg)
+        body = envelopes.sales_order_envelope(order, customer_erp_id, items, self.orders_cfg)
         number = mapping.text(self.client.post("FbSales", body).get("OrNu"))
         return number or self.find_order(order.reference) or ""
 
@@ -307,7 +307,7 @@ class AfasConnector:
         ):
             return str(number)  # created before a crash: the number is ours, so it is this one
         items = self.resolve_items([line.sku])
-        body = mapping.subscription_envelope(
+        body = envelopes.subscription_envelope(
             order, line, number, customer_erp_id, items[line.sku][0], self.orders_cfg
         )
         result = self.client.post("FbSubscription", body)
@@ -328,7 +328,7 @@ class AfasConnector:
 
         shipment = replace(shipment, erp_order_id=shipment.erp_order_id or erp_order)
         items = self.resolve_items(line.sku for line in shipment.lines)
-        body = mapping.delivery_note_envelope(shipment, debtor, items, self.orders_cfg)
+        body = envelopes.delivery_note_envelope(shipment, debtor, items, self.orders_cfg)
         return mapping.text(self.client.post("FbDeliveryNote", body).get("OrNu"))
 
     # -- SKU resolution -------------------------------------------------------------------

@@ -1,28 +1,22 @@
-"""Canonical records ⇄ AFAS rows and UpdateConnector envelopes.
+"""AFAS GetConnector rows → canonical records (writes live in :mod:`.envelopes`).
 
-Reads turn GetConnector rows (field names from the merchant's settings) into
-canonical records. Writes build envelopes the way AFAS's own examples do:
-``{"Name": {"Element": {"Fields": {...}, "Objects": [{"Child": {"Element": [...]}}]}}}``,
-with ``@DbId`` on the element when updating an existing sales relation.
+Field names come from the merchant's settings (:class:`EntityConfig`), so a
+merchant's own GetConnectors work as well as the ``BCApp_*`` defaults.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bcapp.connectors.afas.settings import EntityConfig
 from bcapp.connectors.base import (
-    Address,
     Category,
     CreditNote,
     CreditNoteLine,
-    Customer,
-    Order,
-    OrderLine,
     OrderStatusChange,
     Product,
     Shipment,
@@ -177,7 +171,7 @@ def shipment_from_rows(rows: Sequence[Row], cfg: EntityConfig, separator: str) -
         carrier=text(head.get(cfg["carrier"])) if cfg["carrier"] else "",
         shipped_at=parse_datetime(head.get(cfg["date"])) if cfg["date"] else None,
         lines=tuple(
-            ShipmentLine(sku=_line_sku(r, cfg, separator), quantity=dec(r.get(cfg["quantity"])))
+            ShipmentLine(sku=row_sku(r, cfg, separator), quantity=dec(r.get(cfg["quantity"])))
             for r in rows
             if text(r.get(cfg["code"]))
         ),
@@ -196,7 +190,7 @@ def credit_note_from_rows(
             shipping += amount
             continue
         lines.append(CreditNoteLine(
-            sku=_line_sku(r, cfg, separator), quantity=abs(dec(r.get(cfg["quantity"]))),
+            sku=row_sku(r, cfg, separator), quantity=abs(dec(r.get(cfg["quantity"]))),
             amount=amount,
         ))
     return CreditNote(
@@ -218,221 +212,8 @@ def status_from_row(row: Row, cfg: EntityConfig) -> OrderStatusChange:
     )
 
 
-def _line_sku(row: Row, cfg: EntityConfig, separator: str) -> str:
+def row_sku(row: Row, cfg: EntityConfig, separator: str) -> str:
+    """The store SKU a stock/packing-slip/credit row is about (code plus dimensions)."""
     dim1 = text(row.get(cfg["dim1"])) if cfg["dim1"] else ""
     dim2 = text(row.get(cfg["dim2"])) if cfg["dim2"] else ""
     return variant_sku(text(row.get(cfg["code"])), dim1, dim2, separator)
-
-
-# -- writes ------------------------------------------------------------------------------
-
-
-def envelope(name: str, fields: Mapping[str, Any], objects: Sequence[Mapping[str, Any]] = (),
-             *, key: tuple[str, str] | None = None) -> dict[str, Any]:
-    """``{name: {"Element": {...}}}``; ``key`` adds an ``@Attr`` (e.g. ("DbId", "10001"))."""
-    element: dict[str, Any] = {}
-    if key:
-        element[f"@{key[0]}"] = key[1]
-    element["Fields"] = {k: v for k, v in fields.items() if v is not None}
-    if objects:
-        element["Objects"] = list(objects)
-    return {name: {"Element": element}}
-
-
-def child(name: str, elements: Sequence[tuple[Mapping[str, Any], Sequence[Any]]]) -> dict:
-    """A nested object: ``{name: {"Element": [{"Fields": .., "Objects": [..]}, ...]}}``."""
-    out = []
-    for fields, objects in elements:
-        item: dict[str, Any] = {"Fields": {k: v for k, v in fields.items() if v is not None}}
-        if objects:
-            item["Objects"] = list(objects)
-        out.append(item)
-    return {name: {"Element": out}}
-
-
-def address_fields(address: Address, today: date) -> dict[str, Any]:
-    """KnBasicAddressAdr fields for a postal address."""
-    street, number, addition = split_street(address.street)
-    return {
-        "CoId": (address.country_code or "NL").upper(),
-        "PbAd": False,
-        "Ad": street[:60],
-        "HmNr": number,
-        "HmAd": addition[:30] or None,
-        "ZpCd": address.postal_code.replace(" ", "")[:15],
-        "Rs": address.city[:50],
-        "AdAd": address.street2[:255] or None,
-        "BeginDate": today.isoformat(),
-        "ResZip": False,
-    }
-
-
-def person_fields(customer: Customer, *, new: bool) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "FiNm": customer.first_name[:50] or None,
-        "LaNm": (customer.last_name or customer.email)[:80],
-        "EmAd": customer.email,
-        "TeNr": customer.phone or None,
-    }
-    if new:
-        fields.update({"PadAdr": True, "AutoNum": True, "MatchPer": "7"})
-    else:
-        fields["MatchPer"] = "9"  # the person of this sales relation
-    return fields
-
-
-def relation_envelope(
-    customer: Customer, currency: str, today: date, erp_id: str | None = None
-) -> tuple[str, dict[str, Any]]:
-    """(connector, body) creating or updating a person or organisation sales relation."""
-    new = erp_id is None
-    address = customer.addresses[0] if customer.addresses else None
-    addr_objs = (
-        [child("KnBasicAddressAdr", [(address_fields(address, today), [])])] if address else []
-    )
-    if new:
-        addr_objs += delivery_contacts(customer, today)
-    rel_fields: dict[str, Any] = {"CuId": currency} if new else {}
-    if new:
-        rel_fields["IsDb"] = True
-    if customer.vat_number:
-        rel_fields["VaId"] = customer.vat_number[:20]
-    key = ("DbId", erp_id) if erp_id else None
-    if customer.company.strip():
-        org: dict[str, Any] = {"Nm": customer.company[:255], "EmAd": customer.email,
-                               "TeNr": customer.phone or None}
-        org.update({"PadAdr": True, "AutoNum": True, "MatchOga": "6"} if new
-                   else {"MatchOga": "9"})
-        contact = child("KnContact", [(
-            {"PadAdr": True, "EmAd": customer.email},
-            [child("KnPerson", [(person_fields(customer, new=True), [])])] if new else [],
-        )])
-        objects = [child("KnOrganisation", [(org, [*addr_objs, contact] if new else addr_objs)])]
-        return "KnSalesRelationOrg", envelope("KnSalesRelationOrg", rel_fields, objects, key=key)
-    objects = [child("KnPerson", [(person_fields(customer, new=new), addr_objs)])]
-    return "KnSalesRelationPer", envelope("KnSalesRelationPer", rel_fields, objects, key=key)
-
-
-def delivery_contacts(customer: Customer, today: date) -> list[dict[str, Any]]:
-    """Extra addresses as delivery-address contacts (KnContact kind ``AFL``), AFAS's way."""
-    extra = [a for a in customer.addresses[1:] if a.street and a != customer.addresses[0]]
-    if not extra:
-        return []
-    return [child("KnContact", [(
-        {"PadAdr": True, "ViKc": "AFL",
-         "ExAd": (" ".join(p for p in (a.first_name, a.last_name) if p) or "Delivery")[:60]},
-        [child("KnBasicAddressAdr", [(address_fields(a, today), [])])],
-    ) for a in extra])]
-
-
-def format_address(address: Address) -> str:
-    """A one-line delivery address for FbSales ``ExAd``."""
-    name = " ".join(p for p in (address.first_name, address.last_name) if p)
-    parts = [address.company, name, address.street, address.street2,
-             f"{address.postal_code} {address.city}".strip(), address.country_code]
-    return ", ".join(p for p in parts if p)
-
-
-def line_fields(
-    line: OrderLine, item: tuple[str, str, str], orders: Mapping[str, Any], incl: bool
-) -> dict[str, Any]:
-    """FbSalesLines fields; ``item`` is (item code, dimension 1, dimension 2)."""
-    code, dim1, dim2 = item
-    price = line.price_inc_tax if incl else line.price_ex_tax
-    return {
-        "VaIt": "2",
-        "ItCd": code,
-        "Ds": line.name[:255] or None,
-        "BiUn": orders["unit"],
-        "QuUn": float(line.quantity),
-        "Upri": float(price),
-        "ARDc": float(line.discount) if line.discount else None,
-        "StL1": dim1 or None,
-        "StL2": dim2 or None,
-        "War": orders["warehouse"] or None,
-    }
-
-
-def sales_order_envelope(
-    order: Order,
-    debtor: str,
-    items: Mapping[str, tuple[str, str, str]],
-    orders: Mapping[str, Any],
-) -> dict[str, Any]:
-    """FbSales for a store order; lines by article code, plus a shipping-cost line."""
-    mapped = order.mapped
-    incl = bool(orders.get("prices_include_vat", True))
-    lines = [(line_fields(line, items[line.sku], orders, incl), [])
-             for line in order.lines if not line.is_digital]
-    shipping = order.shipping_cost_inc_tax if incl else order.shipping_cost_ex_tax
-    ship_code = mapped.get("shipping_item_code") or orders.get("shipping_item_code")
-    if ship_code and shipping:
-        lines.append(({
-            "VaIt": str(orders["shipping_item_type"]), "ItCd": ship_code,
-            "Ds": (order.shipping_method or "Shipping")[:255],
-            "BiUn": orders["shipping_unit"], "QuUn": 1.0, "Upri": float(shipping),
-        }, []))
-    ship_to = order.shipping_addresses[0] if order.shipping_addresses else None
-    fields = {
-        "OrDa": (order.created_at or datetime.now(UTC)).date().isoformat(),
-        "DbId": debtor,
-        "RfCs": order.reference[:100],
-        "CuId": order.currency or orders.get("currency") or None,
-        "InVa": incl,
-        "Unit": int(orders["administration"]) if orders.get("administration") else None,
-        "War": mapped.get("warehouse") or orders.get("warehouse") or None,
-        "SaCh": str(orders["sales_channel"]) if orders.get("sales_channel") else None,
-        "VaDu": mapped.get("vat_duty") or orders.get("vat_duty") or None,
-        "PaTp": mapped.get("payment_method") or None,
-        "PaCd": mapped.get("payment_condition") or None,
-        "ETOr": mapped.get("order_type") or orders.get("order_type") or None,
-        "Re": order.customer_message or None,
-        "ExAd": format_address(ship_to)[:255] if ship_to else None,
-    }
-    return envelope("FbSales", fields, [child("FbSalesLines", lines)])
-
-
-def subscription_envelope(
-    order: Order, line: OrderLine, number: int, debtor: str, code: str,
-    orders: Mapping[str, Any],
-) -> dict[str, Any]:
-    """FbSubscription for one digital order line (number is ours: the spec requires SuNr)."""
-    start = (order.created_at or datetime.now(UTC)).date().isoformat()
-    fields = {
-        "SuNr": number, "DbId": debtor, "SuSt": start, "RfCs": order.reference[:100],
-        "CuId": order.currency or None,
-        "UnFi": int(orders["administration"]) if orders.get("administration") else None,
-    }
-    sub_line = {
-        "VaIt": str(orders["subscription_item_type"]), "ItCd": code, "DaSt": start,
-        "Qu": float(line.quantity), "InFr": start,
-    }
-    return envelope("FbSubscription", fields, [child("FbSubscriptionLines", [(sub_line, [])])])
-
-
-def delivery_note_envelope(
-    shipment: Shipment,
-    debtor: str,
-    items: Mapping[str, tuple[str, str, str]],
-    orders: Mapping[str, Any],
-) -> dict[str, Any]:
-    """FbDeliveryNote for a store shipment, tied to the AFAS sales order."""
-    lines = []
-    for line in shipment.lines:
-        code, dim1, dim2 = items[line.sku]
-        lines.append(({
-            "VaIt": "2", "ItCd": code, "BiUn": orders["unit"], "QuUn": float(line.quantity),
-            "StL1": dim1 or None, "StL2": dim2 or None, "SoOr": shipment.erp_order_id or None,
-            "War": orders["warehouse"] or None,
-        }, []))
-    track = " ".join(p for p in (shipment.carrier, shipment.tracking_number) if p)
-    fields = {
-        "OrDa": (shipment.shipped_at or datetime.now(UTC)).date().isoformat(),
-        "DbId": debtor,
-        "SoOr": shipment.erp_order_id or None,
-        "RfCs": shipment.order_reference[:100],
-        "TrTr": track[:255] or None,
-        "Unit": int(orders["administration"]) if orders.get("administration") else None,
-        "RdDe": True,
-    }
-    return envelope("FbDeliveryNote", fields, [child("FbDeliveryNoteLines", lines)])

@@ -35,9 +35,12 @@ Public API::
     sb.tables              # the data (articles, orders, relations, packing_slips, ...)
     sb.requests            # every request received (method, path, params, body)
 
+    both = Environments(sb, AfasSandbox("67890"))  # several environments, routed by host
+    both.transport(); both  # (the WSGI app)
+
 Run standalone: ``python -m bcapp.sandbox.afas [port]`` serves a seeded sandbox.
 """
 
-from bcapp.sandbox.afas.sandbox import AfasSandbox
+from bcapp.sandbox.afas.sandbox import AfasSandbox, Environments
 
-__all__ = ["AfasSandbox"]
+__all__ = ["AfasSandbox", "Environments"]

@@ -313,6 +313,41 @@ class AfasSandbox:
         return Response(json.dumps(body), status=status, content_type="application/json")
 
 
+class Environments:
+    """Several sandboxes behind one WSGI app, routed like AFAS Online by host name.
+
+    ``https://12345.resttest.afas.online/...`` reaches the sandbox of environment
+    12345; an unknown environment answers 404. ``transport()`` honours each
+    sandbox's injected timeouts.
+    """
+
+    def __init__(self, *sandboxes: AfasSandbox) -> None:
+        self.sandboxes = {sb.environment: sb for sb in sandboxes}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""
+        sandbox = self.sandboxes.get(host.split(".", 1)[0])
+        if sandbox is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"Unknown AFAS environment"]
+        return sandbox.wsgi_app(environ, start_response)
+
+    def transport(self) -> httpx.BaseTransport:
+        return _RoutingTransport(self)
+
+
+class _RoutingTransport(httpx.BaseTransport):
+    def __init__(self, environments: Environments) -> None:
+        self.environments = environments
+        self.fallback = httpx.WSGITransport(app=environments)
+
+    def handle_request(self, req: httpx.Request) -> httpx.Response:
+        sandbox = self.environments.sandboxes.get(req.url.host.split(".", 1)[0])
+        if sandbox is None:
+            return self.fallback.handle_request(req)
+        return _SandboxTransport(sandbox).handle_request(req)
+
+
 class _SandboxTransport(httpx.BaseTransport):
     """WSGITransport into the sandbox that turns a queued "timeout" into httpx.ReadTimeout."""
 
