@@ -31,7 +31,7 @@ def _run(store: Store, flow: str, *, enqueue: bool, **kwargs: Any) -> bool:
     try:
         if enqueue:
             job = enqueue_flow(store.id, flow, trigger="cli", **kwargs)
-            click.echo(f"{label}: job {job.id} ({job.get_status()})")
+            click.echo(f"{label}: job {job.id} ({job.get_status().value})")
             return True
         run = run_flow(store.id, flow, trigger="cli", **kwargs)
     except RetryableSyncError as exc:

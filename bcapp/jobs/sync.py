@@ -122,6 +122,7 @@ def run_flow_job(store_id: int, flow: str, run_id: int | None = None, **options:
     from bcapp.sync.runner import run_flow
 
     with app_context():
+        _ensure_retry_policy()
         try:
             run = run_flow(store_id, flow, run_id=run_id, **options)
         except RetryableSyncError as exc:
@@ -163,6 +164,18 @@ def defer_retry(job: Job, retry_after: float | None) -> int:
     intervals[index] = wait
     job.retry_intervals = intervals
     return wait
+
+
+def _ensure_retry_policy() -> None:
+    """Give a job enqueued without ``Retry`` (by another module) the standard policy.
+
+    The worker decides on a retry from the very job object that runs here, so
+    setting the fields now is enough; the worker saves them if it retries.
+    """
+    job = get_current_job()
+    if job is not None and job.retries_left is None:
+        policy = retry_policy()
+        job.retries_left, job.retry_intervals = policy.max, policy.intervals
 
 
 def _no_retry() -> None:

@@ -69,23 +69,21 @@ def memory_erp() -> Iterator[type[MemoryConnector]]:
 @pytest.fixture
 def flows() -> Iterator[Any]:
     """Register test flows through this fixture; they are removed afterwards."""
-    names: list[str] = []
-    entities: list[str] = []
+    saved = (dict(registry.FLOWS), dict(registry.PERIODIC), dict(registry.RETRY_HANDLERS))
 
     def add(name: str, **kwargs: Any) -> Any:
-        names.append(name)
         return registry.register_flow(name, **kwargs)
 
     def add_retry(entity: str, **kwargs: Any) -> Any:
-        entities.append(entity)
         return registry.register_retry(entity, **kwargs)
 
     add.retry = add_retry  # type: ignore[attr-defined]
     yield add
-    for name in names:
-        registry.unregister(name)
-    for entity in entities:
-        registry.RETRY_HANDLERS.pop(entity, None)
+    for live, before in zip(
+        (registry.FLOWS, registry.PERIODIC, registry.RETRY_HANDLERS), saved, strict=True
+    ):
+        live.clear()
+        live.update(before)  # type: ignore[arg-type]
 
 
 def make_store(*, connection: bool = True, **fields: Any) -> Store:

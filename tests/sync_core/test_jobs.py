@@ -220,17 +220,17 @@ def test_retry_and_replay_run_the_entitys_handler(app, rds, store, flows, work):
 
     got: list[dict[str, Any]] = []
 
-    @flows.retry("order", direction="bc_to_erp")
+    @flows.retry("test_order", direction="bc_to_erp")
     def retry_order(ctx: SyncContext, *, bc_id=None, erp_id=None, payload=None) -> None:
         got.append({"bc_id": bc_id, "erp_id": erp_id, "payload": payload})
-        ctx.record(Outcome.CREATED, "order", bc_id, "ERP-1")
+        ctx.record(Outcome.CREATED, "test_order", bc_id, "ERP-1")
 
-    entry = LogEntry(store_id=store.id, direction="bc_to_erp", entity="order", bc_id="100",
+    entry = LogEntry(store_id=store.id, direction="bc_to_erp", entity="test_order", bc_id="100",
                      outcome="failed", request={"reference": "100", "lines": [1]})  # fmt: skip
     db.session.add(entry)
     db.session.commit()
-    enqueue_retry(store.id, "order", bc_id=100)
-    enqueue_retry(store.id, "order", bc_id=100)  # a double click queues one job
+    enqueue_retry(store.id, "test_order", bc_id=100)
+    enqueue_retry(store.id, "test_order", bc_id=100)  # a double click queues one job
     enqueue_replay(entry.id, store_id=store.id)
     work()
     assert got == [
@@ -242,3 +242,19 @@ def test_retry_and_replay_run_the_entitys_handler(app, rds, store, flows, work):
     other = make_store()
     with pytest.raises(Exception, match="no longer exists"):
         enqueue_replay(entry.id, store_id=other.id)
+
+
+def test_a_job_enqueued_without_retry_gets_the_standard_policy(app, rds, store, flows, work):
+    from bcapp.sync.runner import open_run
+
+    flows("test_down")(lambda ctx: (_ for _ in ()).throw(RetryableSyncError("ERP down")))
+    run = open_run(store, "test_down")
+    job = queue("default").enqueue(
+        "bcapp.jobs.sync.run_flow_job",
+        kwargs={"store_id": store.id, "flow": "test_down", "run_id": run.id},
+        job_id=f"store-{store.id}-test_down",
+    )
+    work()
+    job.refresh()
+    assert job.get_status() == JobStatus.SCHEDULED and job.retries_left == 1
+    assert 5 < scheduled_in(job) <= 7

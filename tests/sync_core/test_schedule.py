@@ -1,0 +1,85 @@
+"""The tick enqueues what is due per store; stale runs are reaped; the CLI runs flows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bcapp.connectors.base import Capability
+from bcapp.extensions import db
+from bcapp.jobs.locks import RunLock
+from bcapp.jobs.runtime import set_app
+from bcapp.jobs.schedule import tick
+from bcapp.models import RunStatus, StoreStatus, SyncRun
+from bcapp.models.base import utcnow
+from bcapp.sync import Outcome
+from tests.sync_core.conftest import make_store
+
+pytestmark = pytest.mark.redis
+
+
+def ours(jobs: list[Any]) -> set[str]:
+    """Job ids of this test's flows (the real flow modules are scheduled too)."""
+    return {j.id.split("-", 2)[2] for j in jobs if "-test_" in j.id}
+
+
+@pytest.fixture
+def scheduled_flows(flows: Any) -> None:
+    flows("test_hourly", every=60)(lambda ctx: None)
+    flows("test_needs_orders", requires={Capability.ORDERS}, every=5)(lambda ctx: None)
+    flows("test_stock_switch", group="stock", every=10)(lambda ctx: None)
+    flows("test_unscheduled")(lambda ctx: None)
+
+
+def test_tick_enqueues_what_is_due_per_store_settings(app, rds, scheduled_flows):
+    store = make_store()
+    store.settings = {"flows": {"stock": False}, "schedules": {"test_unscheduled": 15}}
+    paused = make_store(status=StoreStatus.NEEDS_REAUTH)
+    db.session.commit()
+    jobs = tick()
+    assert ours(jobs) == {"test_hourly", "test_unscheduled"}
+    assert all(f"store-{paused.id}-" not in j.id for j in jobs)
+    assert ours(tick()) == set()  # queued runs are not due again
+    db.session.execute(db.update(SyncRun).values(status=RunStatus.SUCCEEDED))
+    db.session.commit()
+    assert ours(tick(utcnow() + timedelta(minutes=10))) == set()
+    assert ours(tick(utcnow() + timedelta(minutes=16))) == {"test_unscheduled"}
+    store.settings = {"schedules": {"test_hourly": 0, "test_unscheduled": 0}}
+    db.session.commit()
+    assert ours(tick(utcnow() + timedelta(days=1))) == {"test_stock_switch"}
+
+
+def test_tick_fails_runs_whose_worker_died(app, rds, store):
+    old = utcnow() - timedelta(minutes=30)
+    dead = SyncRun(store_id=store.id, flow="test_dead", status=RunStatus.RUNNING, heartbeat_at=old)
+    busy = SyncRun(store_id=store.id, flow="test_busy", status=RunStatus.RUNNING, heartbeat_at=old)
+    db.session.add_all([dead, busy])
+    db.session.commit()
+    lock = RunLock(rds, store.id, "test_busy").acquire()  # a long request, not a dead worker
+    try:
+        tick()
+    finally:
+        lock.release()
+    db.session.refresh(dead)
+    db.session.refresh(busy)
+    assert dead.status == RunStatus.FAILED and "stopped responding" in dead.message
+    assert busy.status == RunStatus.RUNNING
+
+
+def test_cli_sync_runs_a_flow_for_one_store(app, rds, store, flows):
+    @flows("test_cli")
+    def cli_flow(ctx: Any) -> None:
+        outcome = Outcome.CREATED if not ctx.dry_run else Outcome.UNCHANGED
+        ctx.record(outcome, "product", 1, "A")
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["sync", "test_cli", "--store", store.store_hash, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"{store.store_hash} test_cli: succeeded — Dry run: 1 unchanged" in result.output
+    result = runner.invoke(args=["sync", "test_cli", "--store", store.store_hash, "--enqueue"])
+    assert result.exit_code == 0 and f"job store-{store.id}-test_cli (queued)" in result.output
+    result = runner.invoke(args=["sync", "nope"])
+    assert result.exit_code != 0
+    set_app(None)
