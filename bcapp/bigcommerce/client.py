@@ -25,13 +25,24 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from bcapp.bigcommerce.errors import ApiError, transport_error
-from bcapp.bigcommerce.ratelimit import Budget, LocalBudget, RateLimitHeaders
+from bcapp.bigcommerce.ratelimit import Budget, LocalBudget, RateLimitHeaders, budget_for
 from bcapp.bigcommerce.resources import attach_resources
+
+if TYPE_CHECKING:
+    from bcapp.bigcommerce.resources import (
+        catalog,
+        categories,
+        customers,
+        hooks,
+        inventory,
+        orders,
+        store,
+    )
 
 API_URL = "https://api.bigcommerce.com"
 #: Largest page v3 and v2 list endpoints return.
@@ -130,7 +141,25 @@ class BigCommerceClient:
         timeout: seconds for connect/read/write/pool.
         http: an ``httpx.Client`` to share; default the process's shared one.
         max_retries: retries after a 429 (or a failed read) before giving up.
+
+    Attributes:
+        calls: requests sent so far (retries included), for logs and the benchmark.
     """
+
+    products: catalog.Products
+    variants: catalog.Variants
+    options: catalog.Options
+    images: catalog.Images
+    custom_fields: catalog.CustomFields
+    brands: catalog.Brands
+    channel_assignments: catalog.ChannelAssignments
+    category_trees: categories.CategoryTrees
+    inventory: inventory.Inventory
+    customers: customers.Customers
+    orders: orders.Orders
+    refunds: orders.Refunds
+    hooks: hooks.Hooks
+    store: store.StoreInformation
 
     def __init__(
         self,
@@ -333,6 +362,30 @@ class BigCommerceClient:
         for batch in chunked(items, size):
             result.add(self.v3(method, path, json=batch, params=params))
         return result
+
+
+def client_for(
+    store_hash: str,
+    access_token: str,
+    config: Mapping[str, Any],
+    *,
+    redis: Any = None,
+    **kwargs: Any,
+) -> BigCommerceClient:
+    """A client configured from the app config (``BC_API_URL``, ``HTTP_TIMEOUT``).
+
+    With ``redis`` the store's budget is shared by every worker (production);
+    without, it is kept in this process (demo, sandbox).
+    """
+    timeout = float(config.get("HTTP_TIMEOUT", 20.0))
+    kwargs.setdefault("budget", budget_for(store_hash, redis))
+    return BigCommerceClient(
+        store_hash,
+        access_token,
+        api_url=config.get("BC_API_URL") or API_URL,
+        timeout=timeout,
+        **kwargs,
+    )
 
 
 def _body(response: httpx.Response) -> Any:

@@ -242,3 +242,17 @@ def test_workers_share_one_http_client_per_process():
     assert a.http.timeout.read == 20.0
     a.close()
     assert not a.http.is_closed  # the shared pool outlives one store's client
+
+
+def test_client_for_reads_the_app_config(redis_url):
+    import redis as redis_lib
+
+    from bcapp.bigcommerce.client import client_for
+    from bcapp.bigcommerce.ratelimit import LocalBudget, RedisBudget
+
+    config = {"BC_API_URL": "http://localhost:5001", "HTTP_TIMEOUT": "7"}
+    shared = client_for("s1", "t", config, redis=redis_lib.Redis.from_url(redis_url))
+    assert shared.store_url == "http://localhost:5001/stores/s1"
+    assert shared.timeout.read == 7.0
+    assert isinstance(shared.budget, RedisBudget) and shared.budget.key.endswith(":s1")
+    assert isinstance(client_for("s1", "t", {}).budget, LocalBudget)

@@ -31,17 +31,17 @@ def attach_resources(client: BigCommerceClient) -> None:
         store,
     )
 
-    client.products = catalog.Products(client)  # type: ignore[attr-defined]
-    client.variants = catalog.Variants(client)  # type: ignore[attr-defined]
-    client.options = catalog.Options(client)  # type: ignore[attr-defined]
-    client.images = catalog.Images(client)  # type: ignore[attr-defined]
-    client.custom_fields = catalog.CustomFields(client)  # type: ignore[attr-defined]
-    client.brands = catalog.Brands(client)  # type: ignore[attr-defined]
-    client.channel_assignments = catalog.ChannelAssignments(client)  # type: ignore[attr-defined]
-    client.category_trees = categories.CategoryTrees(client)  # type: ignore[attr-defined]
-    client.inventory = inventory.Inventory(client)  # type: ignore[attr-defined]
-    client.customers = customers.Customers(client)  # type: ignore[attr-defined]
-    client.orders = orders.Orders(client)  # type: ignore[attr-defined]
-    client.refunds = orders.Refunds(client)  # type: ignore[attr-defined]
-    client.hooks = hooks.Hooks(client)  # type: ignore[attr-defined]
-    client.store = store.StoreInformation(client)  # type: ignore[attr-defined]
+    client.products = catalog.Products(client)
+    client.variants = catalog.Variants(client)
+    client.options = catalog.Options(client)
+    client.images = catalog.Images(client)
+    client.custom_fields = catalog.CustomFields(client)
+    client.brands = catalog.Brands(client)
+    client.channel_assignments = catalog.ChannelAssignments(client)
+    client.category_trees = categories.CategoryTrees(client)
+    client.inventory = inventory.Inventory(client)
+    client.customers = customers.Customers(client)
+    client.orders = orders.Orders(client)
+    client.refunds = orders.Refunds(client)
+    client.hooks = hooks.Hooks(client)
+    client.store = store.StoreInformation(client)
