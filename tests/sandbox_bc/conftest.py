@@ -10,7 +10,7 @@ import pytest
 from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock, SandboxStore
 
 CLIENT_ID = "sandbox-test-client"
-CLIENT_SECRET = "sandbox-test-secret"
+CLIENT_SECRET = "sandbox-test-secret-long-enough-for-hs256"
 
 
 @pytest.fixture
