@@ -29,6 +29,13 @@ from bcapp.sync.runner import run_flow
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, base_config
 
 STORE_HASH = "ord3rs"
+#: A Redis database of our own: other suites run beside this one on db 15 (queues, store-1 locks).
+REDIS_URL = "redis://127.0.0.1:6379/13"
+WORLD_CONFIG = {
+    "ORDER_LOCK_TTL": 5, "ORDER_LOCK_WAIT": 5, "BC_API_URL": "https://api.bigcommerce.com",
+    "APP_URL": "https://app.example.com", "REDIS_URL": REDIS_URL,
+    "EVENT_RETRY_INTERVALS": [1, 1, 1, 1, 1, 1, 1, 1],
+}
 BILLING = {
     "first_name": "Jan", "last_name": "de Vries", "street_1": "Keizersgracht 12",
     "city": "Amsterdam", "zip": "1015 CX", "country": "Netherlands", "country_iso2": "NL",
@@ -113,9 +120,7 @@ def queue_prefix() -> str:
 
 @pytest.fixture
 def app_config(tmp_path: Any, queue_prefix: str) -> dict[str, Any]:
-    return base_config(tmp_path, ORDER_LOCK_TTL=5, ORDER_LOCK_WAIT=5,
-                       BC_API_URL="https://api.bigcommerce.com",
-                       APP_URL="https://app.example.com")  # fmt: skip
+    return base_config(tmp_path, **WORLD_CONFIG)
 
 
 def build_world(app: Any, *, clock: SandboxClock | None = None) -> World:
@@ -126,7 +131,8 @@ def build_world(app: Any, *, clock: SandboxClock | None = None) -> World:
     afas = AfasSandbox()
     app.extensions[BC_TRANSPORT] = bc.transport()
     app.extensions[ERP_TRANSPORT] = afas.transport()
-    app.extensions[BC_BUDGET] = LocalBudget(STORE_HASH)
+    # The budget runs on the sandbox's clock: a short 429 wait advances it instead of sleeping.
+    app.extensions[BC_BUDGET] = LocalBudget(STORE_HASH, clock=bc.clock.now, sleep=bc.clock.advance)
     store = Store(store_hash=STORE_HASH, access_token=bc_store.access_token, settings={},
                   webhook_secret="hook-secret")  # fmt: skip
     db.session.add(store)
@@ -140,11 +146,40 @@ def build_world(app: Any, *, clock: SandboxClock | None = None) -> World:
 @pytest.fixture
 def world(app: Any, redis_url: str) -> Iterator[World]:
     w = build_world(app)
+    _clear_redis()
     yield w
-    _clear_locks(w)
+    _clear_redis()
 
 
-def _clear_locks(w: World) -> None:
-    client = redis_ext.client
-    for key in client.scan_iter(f"bcapp:lock:store-{w.store.id}:*"):
-        client.delete(key)
+def _clear_redis() -> None:
+    """Our own database (see REDIS_URL): queues, locks and job hashes of the last test go."""
+    redis_ext.client.flushdb()
+
+
+def drain(world: World, *, rounds: int = 20) -> int:
+    """Run every queued job in this process; scheduled retries are due at once. Returns jobs run."""
+    from rq import SimpleWorker
+    from rq.job import Job
+    from rq.registry import ScheduledJobRegistry
+
+    from bcapp.jobs.queues import queue
+
+    ran = 0
+    for _ in range(rounds):
+        q = queue("orders")
+        scheduled = ScheduledJobRegistry(queue=q)
+        for jid in scheduled.get_job_ids():
+            scheduled.remove(jid)
+            q.enqueue_job(Job.fetch(jid, connection=q.connection))
+        if not q.count:
+            return ran
+        ran += q.count
+        SimpleWorker([q], connection=q.connection).work(burst=True)
+    return ran
+
+
+def deliver(world: World, transport: Any = None) -> int:
+    """BigCommerce posts every due webhook delivery to our intake (in-process WSGI)."""
+    import httpx
+
+    return world.bc.deliver_webhooks(transport or httpx.WSGITransport(app=world.app))
