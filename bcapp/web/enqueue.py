@@ -1,9 +1,11 @@
-"""How the web layer asks for work: a queued SyncRun plus an RQ job, never the work itself.
+"""How the web layer asks for work: through the job layer, never doing the work itself.
 
-A button in the app (dry run, Retry, Replay, run now) creates the run row at
-once, so the dashboard shows it queued before a worker picks it up, and
-enqueues the sync core's job with that run id. The job function is named by
-its dotted path, so this module does not import the worker's code.
+Buttons in the app (catalog dry run, Retry, Replay) call
+:mod:`bcapp.jobs.sync`, which opens a queued SyncRun at once (so the dashboard
+shows it before a worker picks it up) and enqueues the job under a
+deterministic id, so a double click queues nothing twice. This module turns
+that into a result the templates can show, including a sentence for the
+merchant when the queue is unreachable.
 """
 
 from __future__ import annotations
@@ -13,95 +15,52 @@ from typing import Any
 
 from flask import current_app
 
+from bcapp.errors import BcappError
 from bcapp.extensions import db
-from bcapp.models import RunStatus, Store, SyncRun
-
-JOB_FUNCTION = "bcapp.jobs.sync.run_flow_job"
+from bcapp.models import LogEntry, Store, SyncRun
 
 
 @dataclass(frozen=True)
 class Enqueued:
-    """What happened: the queued runs, or a sentence for the merchant."""
+    """What happened: the run that was queued (or already was), or a sentence."""
 
-    runs: tuple[SyncRun, ...] = ()
+    run: SyncRun | None = None
     error: str = ""
 
 
-def _flows_for(name: str) -> list[Any]:
-    """Registered flows called ``name``, or of the settings group ``name``."""
-    from bcapp.sync.registry import FLOWS, flows_in_group, load_flows
-
-    load_flows()
-    if name in FLOWS:
-        return [FLOWS[name]]
-    return flows_in_group(name)
+def _run_of(job: Any) -> SyncRun | None:
+    """The SyncRun the job layer opened for ``job`` (it passes ``run_id`` to the job)."""
+    run_id = (getattr(job, "kwargs", None) or {}).get("run_id")
+    return db.session.get(SyncRun, run_id) if run_id is not None else None
 
 
-def _job_id(store_id: int, flow: str, options: dict[str, Any]) -> str:
-    from bcapp.jobs.queues import job_id
-
-    suffix = "-".join(str(v) for v in options.values() if v is not None)
-    base = job_id(store_id, flow)
-    if not suffix:
-        return base
-    return base + "-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in suffix)
-
-
-def enqueue_flow(
-    store: Store, name: str, *, dry_run: bool = False, trigger: str = "manual", **options: Any
-) -> Enqueued:
-    """Queue flow (or flow group) ``name`` for ``store``; one run row per flow."""
-    flows = _flows_for(name)
-    if not flows:
-        return Enqueued(error=f"The {name.replace('_', ' ')} flow is not available yet.")
-    runs = []
-    for flow in flows:
-        run = SyncRun(
-            store_id=store.id, flow=flow.name, status=RunStatus.QUEUED, trigger=trigger,
-            dry_run=dry_run,
-        )  # fmt: skip
-        db.session.add(run)
-        db.session.commit()
-        error = _enqueue_job(store, flow, run, options)
-        if error:
-            return Enqueued(tuple(runs), error)
-        runs.append(run)
-    return Enqueued(tuple(runs))
-
-
-def _enqueue_job(store: Store, flow: Any, run: SyncRun, options: dict[str, Any]) -> str:
-    """Put the job on the flow's queue; on failure cancel the run and say why."""
-    from bcapp.jobs.queues import queue
-
+def _call(fn: Any, *args: Any, **kwargs: Any) -> Enqueued:
     try:
-        job = queue(flow.queue).enqueue(
-            JOB_FUNCTION,
-            kwargs={
-                "store_id": store.id, "flow": flow.name, "run_id": run.id,
-                "dry_run": run.dry_run, "trigger": run.trigger, **options,
-            },
-            job_id=_job_id(store.id, flow.name, options),
-            result_ttl=3600,
-            failure_ttl=86400,
-        )  # fmt: skip
-    except Exception as exc:  # Redis down: say so instead of a 500
-        current_app.logger.exception("could not enqueue %s for store %s", flow.name, store.id)
-        run.status, run.message = RunStatus.CANCELLED, f"Could not queue the run: {exc}"
-        db.session.commit()
-        return "The job queue is not reachable right now; try again in a minute."
-    run.job_id = job.id
-    db.session.commit()
-    return ""
+        job = fn(*args, **kwargs)
+    except BcappError as exc:
+        return Enqueued(error=exc.message)
+    except Exception:  # Redis down: say so instead of a 500
+        current_app.logger.exception("could not enqueue %s%s", getattr(fn, "__name__", fn), args)
+        db.session.rollback()
+        return Enqueued(error="The job queue is not reachable right now; try again in a minute.")
+    return Enqueued(run=_run_of(job))
 
 
-def enqueue_retry(store: Store, entry: Any, *, replay: bool) -> Enqueued:
-    """Retry (re-fetch latest state) or Replay (stored request) one log entry's record."""
+def enqueue_flow(store: Store, flow: str, *, dry_run: bool = False) -> Enqueued:
+    """Queue ``flow`` for ``store`` now (``dry_run``: record what it would change)."""
+    from bcapp.jobs import sync
+
+    return _call(sync.enqueue_flow, store.id, flow, trigger="manual", dry_run=dry_run)
+
+
+def enqueue_retry(store: Store, entry: LogEntry, *, replay: bool) -> Enqueued:
+    """Retry (re-fetch the latest state) or Replay (the stored request) one entry's record."""
+    from bcapp.jobs import sync
+
     if replay:
-        if entry.request is None:
-            return Enqueued(error="This entry has no stored request to replay.")
-        return enqueue_flow(store, "replay", log_entry_id=entry.id)
+        return _call(sync.enqueue_replay, entry.id, store_id=store.id)
     if entry.bc_id is None and entry.erp_id is None:
         return Enqueued(error="This entry names no record to retry.")
-    return enqueue_flow(
-        store, "retry", entity=entry.entity, bc_id=entry.bc_id, erp_id=entry.erp_id
+    return _call(
+        sync.enqueue_retry, store.id, entry.entity, bc_id=entry.bc_id, erp_id=entry.erp_id
     )

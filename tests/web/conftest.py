@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -12,6 +13,9 @@ from tests.conftest import make_jwt
 
 
 def make_store(store_hash: str, **fields: Any) -> Store:
+    """A store with its owner; a random id keeps RQ job ids (store-{id}-...) unique in the
+    shared test Redis, where other test runs may have left jobs for store 1."""
+    fields.setdefault("id", random.randint(10**6, 10**9))
     store = Store(store_hash=store_hash, access_token=f"tok-{store_hash}", settings={}, **fields)
     db.session.add(store)
     db.session.flush()
