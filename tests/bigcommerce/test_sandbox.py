@@ -182,3 +182,89 @@ def test_ensure_webhooks_removes_our_duplicates(connect):
     changes = ensure_webhooks(client, DEST, ["store/order/created"], SECRET)
     assert [(c.action, c.hook_id) for c in changes] == [("deleted", spare["id"])]
     assert [h["destination"] for h in client.hooks.iterate()] == [DEST]
+
+
+def test_orders_page_through_v2_and_ship(sb, store, connect):
+    ids = sb.seed(store, products=3, customers=2, orders=260)["orders"]
+    client = connect(max_wait=60)
+    orders = list(client.orders.iterate(min_date_modified="2000-01-01T00:00:00Z"))
+    assert sorted(o["id"] for o in orders) == sorted(ids)
+    assert client.calls == 2  # 250 + 10
+    order = client.orders.get(ids[0])
+    lines = client.orders.products(order["id"])
+    address = client.orders.shipping_addresses(order["id"])[0]
+    assert client.orders.shipments(order["id"]) == []  # BigCommerce answers 204
+    shipment = client.orders.create_shipment(
+        order["id"],
+        {
+            "order_address_id": address["id"],
+            "tracking_number": "TRACK1",
+            "items": [
+                {"order_product_id": line["id"], "quantity": line["quantity"]} for line in lines
+            ],
+        },
+    )
+    assert [s["id"] for s in client.orders.shipments(order["id"])] == [shipment["id"]]
+    assert client.orders.update_status(order["id"], 10)["status_id"] == 10
+    assert {s["id"] for s in client.orders.statuses()} == set(range(15))
+
+
+def test_customers_in_tens_and_found_by_email(connect):
+    client = connect()
+    people = [
+        {"first_name": "Ann", "last_name": f"L{i}", "email": f"ann{i}@example.com"}
+        for i in range(25)
+    ]
+    created = client.customers.create_many(people)
+    assert created.calls == 3 and len(created.data) == 25
+    found = client.customers.by_emails(["ANN3@example.com", "ann7@example.com"])
+    assert sorted(c["email"] for c in found) == ["ann3@example.com", "ann7@example.com"]
+    updated = client.customers.update_many(
+        [{"id": c["id"], "company": "Acme"} for c in created.data]
+    )
+    assert updated.calls == 3
+    assert {c["company"] for c in client.customers.by_ids([c["id"] for c in created.data])} == {
+        "Acme"
+    }
+
+
+def test_inventory_and_category_tree_writes(connect):
+    client = connect()
+    client.products.create(new_product(5))
+    transactions = client.inventory.adjust_absolute(
+        [{"location_id": 1, "sku": f"SH-5-{size}", "quantity": 7} for size in "SML"], reason="ERP"
+    )
+    assert len(transactions) == 1
+    variants = list(client.variants.iterate_all({"sku:in": ["SH-5-S", "SH-5-M", "SH-5-L"]}))
+    assert {v["inventory_level"] for v in variants} == {7}
+    tree = next(iter(client.category_trees.trees()))
+    made = client.category_trees.create_categories(
+        [{"name": f"Cat {i}", "tree_id": tree["id"], "parent_id": 0} for i in range(55)]
+    )
+    assert made.calls == 2 and len(made.data) == 55
+    listed = list(client.category_trees.categories([tree["id"]]))
+    assert {c["name"] for c in listed} >= {f"Cat {i}" for i in range(55)}
+
+
+def test_refund_quote_then_refund(sb, store, connect):
+    order_id = sb.seed(store, products=2, customers=1, orders=1)["orders"][0]
+    client = connect()
+    lines = client.orders.products(order_id)
+    items = [{"item_type": "PRODUCT", "item_id": lines[0]["id"], "quantity": 1}]
+    quote = client.refunds.quote(order_id, items)
+    method = quote["refund_methods"][0][0]
+    refund = client.refunds.create(
+        order_id,
+        {
+            "items": items,
+            "payments": [
+                {
+                    "provider_id": method["provider_id"],
+                    "amount": method["amount"],
+                    "offline": method["offline"],
+                }
+            ],
+        },
+    )
+    assert refund["total_amount"] == quote["total_refund_amount"]
+    assert [r["id"] for r in client.refunds.for_order(order_id)] == [refund["id"]]
