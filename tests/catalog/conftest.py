@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import random
+
 import pytest
 
 from bcapp.bigcommerce.ratelimit import LocalBudget
@@ -85,10 +87,22 @@ def world(app: Any, redis_url: str) -> Iterator[World]:
     afas = AfasSandbox()
     sandbox = BigCommerceSandbox(clock=SandboxClock(speed=0))
     bc_store = sandbox.create_store(STORE_HASH, plan="unlimited")
-    store = Store(store_hash=STORE_HASH, access_token=bc_store.access_token, settings={})
+    # A random id: other suites share Redis db 15, and run locks are keyed by store id.
+    store = Store(
+        id=random.randint(10**6, 10**9),
+        store_hash=STORE_HASH,
+        access_token=bc_store.access_token,
+        settings={},
+    )
     db.session.add(store)
     db.session.flush()
-    plain, secret = split_settings(SETTINGS_SCHEMA, afas.settings())
+    plain, secret = split_settings(
+        SETTINGS_SCHEMA,
+        afas.settings(
+            catalog={"article_prices_include_vat": True},
+            connectors={"articles": {"fields": {"brand": "Brand", "weight": "Weight"}}},
+        ),
+    )
     connection = Connection(store_id=store.id, kind="afas", settings=plain, secrets=secret)
     db.session.add(connection)
     db.session.commit()
