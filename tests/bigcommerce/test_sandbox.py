@@ -6,7 +6,8 @@ OpenAPI files. The budget runs on the sandbox's frozen clock: a wait advances it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -38,11 +39,16 @@ def store(sb: Any) -> Any:
 
 
 @pytest.fixture
-def connect(sb: Any, store: Any, specs: Any) -> Callable[..., BigCommerceClient]:
+def connect(sb: Any, store: Any, specs: Any) -> Iterator[Callable[..., BigCommerceClient]]:
+    """Clients on the sandbox. Requests must conform; the sandbox's answers are only recorded
+    (run with BC_SPEC_REPORT=1 and -s to print where the sandbox departs from the spec)."""
+    transports: list[ValidatingTransport] = []
+
     def factory(
         token: str | None = None, *, max_wait: float = 5.0, **kwargs: Any
     ) -> BigCommerceClient:
         transport = ValidatingTransport(sb.transport(), specs, check_responses="record")
+        transports.append(transport)
         budget = LocalBudget(
             store.hash, clock=sb.clock.now, sleep=sb.clock.advance, max_wait=max_wait
         )
@@ -50,7 +56,10 @@ def connect(sb: Any, store: Any, specs: Any) -> Callable[..., BigCommerceClient]
             store.hash, token or store.access_token, transport=transport, budget=budget, **kwargs
         )
 
-    return factory
+    yield factory
+    if os.environ.get("BC_SPEC_REPORT"):
+        for issue in sorted({i for t in transports for i in t.response_issues}):
+            print("SANDBOX-SPEC:", issue[:600])
 
 
 def new_product(n: int, variants: int = 3) -> dict[str, Any]:
