@@ -119,21 +119,13 @@ class SyncContext:
         return client
 
     def _budget(self) -> Any:
+        """The store's rate budget, shared by every worker through Redis."""
         shared = current_app.extensions.get(BC_BUDGET)
         if shared is not None:
             return shared
-        try:
-            from bcapp.bigcommerce import ratelimit
-        except ImportError:
-            return None
-        factory = getattr(ratelimit, "RedisBudget", None)
-        if factory is None:
-            return None
-        try:
-            return factory(redis_ext.client, self.store.store_hash)
-        except TypeError:  # a different constructor: let the client use its default
-            log.warning("bcapp.bigcommerce.ratelimit.RedisBudget has an unexpected signature")
-            return None
+        from bcapp.bigcommerce.ratelimit import budget_for
+
+        return budget_for(self.store.store_hash, redis_ext.client)
 
     @property
     def redis(self) -> Any:

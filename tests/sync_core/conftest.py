@@ -35,6 +35,7 @@ class MemoryConnector:
 
     def __init__(self, settings: dict[str, Any], transport: Any = None) -> None:
         self.settings = settings
+        self.transport = transport
 
     def check(self) -> None:
         return None

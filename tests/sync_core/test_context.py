@@ -1,0 +1,68 @@
+"""SyncContext wiring: the BigCommerce client reaches the sandbox through the app's transport,
+shares a Redis budget per store, and a revoked token pauses the store through the runner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from bcapp.extensions import db
+from bcapp.models import RunStatus, StoreStatus
+from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
+from bcapp.sync import BC_TRANSPORT, ERP_TRANSPORT, Outcome, run_flow
+from bcapp.sync.context import SyncContext
+from tests.conftest import CLIENT_ID, CLIENT_SECRET
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def sandbox(app: Any, store: Any, rds: Any) -> Any:
+    sb = BigCommerceSandbox(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                            clock=SandboxClock(speed=0))  # fmt: skip
+    remote = sb.create_store(store.store_hash)
+    store.access_token = remote.access_token
+    db.session.commit()
+    app.extensions[BC_TRANSPORT] = httpx.WSGITransport(app=sb.wsgi_app)
+    yield sb
+    app.extensions.pop(BC_TRANSPORT, None)
+    rds.delete(f"bcapp:bc:budget:{store.store_hash}")
+
+
+def test_the_bigcommerce_client_talks_to_the_sandbox_and_a_revoked_token_pauses(
+    app, rds, store, sandbox, flows
+):
+    @flows("test_store_info", needs_connection=False)
+    def store_info(ctx: SyncContext) -> None:
+        info = ctx.bc.store.info()
+        ctx.record(Outcome.UNCHANGED, "store", ctx.store.store_hash, None, info.get("name", ""))
+
+    run = run_flow(store.id, "test_store_info")
+    assert run.status == RunStatus.SUCCEEDED and run.unchanged == 1
+    assert rds.exists(f"bcapp:bc:budget:{store.store_hash}")  # the budget is shared in Redis
+    sandbox.revoke_token(store.access_token)
+    run = run_flow(store.id, "test_store_info")
+    db.session.refresh(store)
+    assert run.status == RunStatus.FAILED
+    assert store.status == StoreStatus.NEEDS_REAUTH and store.status_reason
+
+
+def test_the_connector_gets_the_apps_erp_transport_and_settings(app, rds, store, flows):
+    transport = httpx.MockTransport(lambda request: httpx.Response(204))
+    app.extensions[ERP_TRANSPORT] = transport
+    seen: list[Any] = []
+
+    @flows("test_connector")
+    def uses_connector(ctx: SyncContext) -> None:
+        seen.append(ctx.connector)
+        assert ctx.connector is seen[0]  # built once per run
+
+    try:
+        run_flow(store.id, "test_connector")
+    finally:
+        app.extensions.pop(ERP_TRANSPORT, None)
+    (connector,) = seen
+    assert connector.transport is transport
+    assert connector.settings == {"division": "1", "api_key": "erp-secret"}

@@ -1,0 +1,46 @@
+"""The real worker process: RQ's forking Worker runs a job inside the app built once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bcapp.extensions import db
+from bcapp.jobs.sync import enqueue_flow
+from bcapp.models import Binding, LogEntry, RunStatus, SyncRun
+
+pytestmark = pytest.mark.redis
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = """
+import json, sys
+import tests.sync_core.worker_flows  # the test flow and the memory ERP
+from bcapp import create_app
+from bcapp.jobs.worker import run_worker
+run_worker(create_app(json.loads(sys.argv[1])), burst=True, with_scheduler=False)
+"""
+
+
+def test_forking_worker_runs_a_queued_flow(app, app_config, rds, store, flows):
+    import tests.sync_core.worker_flows  # noqa: F401  (same registration in this process)
+
+    enqueue_flow(store.id, "test_forked")
+    db.session.remove()  # let the worker process have the SQLite file
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(app_config)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    run = db.session.execute(db.select(SyncRun)).scalar_one()
+    entry: Any = db.session.execute(db.select(LogEntry)).scalar_one()
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    assert run.message == f"ran in {entry.details['pid']}"
+    assert entry.details["pid"] != os.getpid()
+    assert db.session.execute(db.select(Binding)).scalar_one().erp_id == "A"
