@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,6 +60,18 @@ def coerce(value: Any, data_type: str) -> Any:
     """A row value or filter string as a comparable Python value (None stays None)."""
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        return _coerce_text(value, data_type)
+    return _coerce(value, data_type)
+
+
+@functools.lru_cache(maxsize=65536)
+def _coerce_text(value: str, data_type: str) -> Any:
+    """Cached: the same stamps and codes are compared over and over while paging."""
+    return _coerce(value, data_type)
+
+
+def _coerce(value: Any, data_type: str) -> Any:
     try:
         if data_type == "boolean":
             return value if isinstance(value, bool) else str(value).lower() in {"true", "1", "-1"}
@@ -172,7 +185,6 @@ def run_query(conn: GetConnectorDef, params: Mapping[str, str]) -> dict[str, Any
     if skip < 0 or take < 0:
         raise QueryError("skip and take cannot be negative.")
     sets = parse_filters(params, conn)
-    rows = [conn.project(r) for r in conn.rows()]
-    rows = [r for r in rows if matches(r, sets, conn.types)]
+    rows = [r for r in conn.rows() if matches(r, sets, conn.types)]
     rows = sort_rows(rows, params.get("orderbyfieldids", ""), conn)
-    return {"skip": skip, "take": take, "rows": rows[skip:skip + take]}
+    return {"skip": skip, "take": take, "rows": [conn.project(r) for r in rows[skip:skip + take]]}
