@@ -82,3 +82,18 @@ def test_custom_fields_must_exist_on_the_article_connector(sandbox: AfasSandbox)
     build(sandbox, catalog={"custom_fields": ["CountryOfOrigin"]}).check()
     with pytest.raises(ConfigError, match="has no field\\(s\\) Material"):
         build(sandbox, catalog={"custom_fields": ["Material"]}).check()
+
+
+def test_an_entity_without_connector_is_switched_off(sandbox: AfasSandbox) -> None:
+    sandbox.add_article("A1", dimensions=[("S", "")])
+    connector = build(sandbox, connectors={"dimensions": {"connector": ""},
+                                           "stock": {"connector": ""}})
+    connector.check()
+    (product,) = [p for b in connector.fetch_products(None) for p in b.records]
+    assert product.variants == ()
+    assert list(connector.fetch_stock(None)) == []
+
+
+def test_order_export_lookups_cannot_be_switched_off(sandbox: AfasSandbox) -> None:
+    with pytest.raises(ConfigError, match="GetConnector for sales orders"):
+        build(sandbox, connectors={"sales_orders": {"connector": ""}}).check()

@@ -45,6 +45,8 @@ from bcapp.connectors.base import (
 )
 from bcapp.errors import BcappError, ConfigError, FatalSyncError, SkipRecord
 
+#: Entities order export cannot do without (looked up before every write).
+ESSENTIAL_ENTITIES = frozenset({"articles", "debtors", "sales_orders"})
 #: OR-ed filter sets per lookup request (keeps URLs short).
 LOOKUP_CHUNK = 40
 
@@ -104,9 +106,20 @@ class AfasConnector:
     # -- check ----------------------------------------------------------------------------
 
     def check(self) -> None:
-        """Verify the token and every configured GetConnector and field through metainfo."""
+        """Verify the token and every configured GetConnector and field through metainfo.
+
+        An entity whose connector id is empty is switched off and not checked;
+        its fetch yields nothing.
+        """
         self.client.metainfo()  # 401/403 → ConfigError with AFAS's words
         for name, cfg in self.settings.entities.items():
+            if not cfg.connector and name in ESSENTIAL_ENTITIES:
+                raise ConfigError(
+                    f"Name the AFAS GetConnector for {name.replace('_', ' ')}: orders cannot "
+                    "be exported without it."
+                )
+            if not cfg.connector:
+                continue  # the merchant switched this entity off (e.g. no dimensions)
             fields = self._metainfo_fields(name, cfg)
             wanted = {f for f in cfg.fields.values() if f}
             if name == "articles":
@@ -136,6 +149,8 @@ class AfasConnector:
     def fetch_categories(self, cursor: str | None) -> Iterator[Batch[Category]]:
         """Every article group (a small table: a full read each run, no cursor)."""
         cfg = self.entity("article_groups")
+        if not cfg.connector:
+            return
         for rows in self.client.iter_rows(cfg.connector, order_by=[cfg["id"]],
                                           take=self.page_size):
             yield Batch(tuple(mapping.category_from_row(r, cfg) for r in rows), None)
@@ -143,6 +158,8 @@ class AfasConnector:
     def fetch_products(self, cursor: str | None) -> Iterator[Batch[Product]]:
         """Articles changed after ``cursor`` (blocked ones too), with their dimensions."""
         cfg = self.entity("articles")
+        if not cfg.connector:
+            return
         query = ChangeQuery(cfg.connector, cfg["modified"], cfg["code"], take=self.page_size)
         for groups, next_cursor in read_changes(self.client, query, cursor):
             rows = [g[-1] for g in groups]
@@ -188,6 +205,8 @@ class AfasConnector:
     def fetch_stock(self, cursor: str | None) -> Iterator[Batch[StockLevel]]:
         """Stock per SKU over all warehouses (a full snapshot: batches carry no cursor)."""
         cfg = self.entity("stock")
+        if not cfg.connector:
+            return
         order = [f for f in (cfg["code"], cfg["dim1"], cfg["dim2"], cfg["warehouse"]) if f]
         pending: dict[str, list[dict[str, Any]]] = {}
         for rows in self.client.iter_rows(cfg.connector, order_by=order, take=self.page_size):
@@ -204,6 +223,8 @@ class AfasConnector:
     def fetch_shipments(self, cursor: str | None) -> Iterator[Batch[Shipment]]:
         """Packing slips reported ready, changed after ``cursor``, with lines and tracking."""
         cfg = self.entity("packing_slips")
+        if not cfg.connector:
+            return
         base = [Filter(cfg["ready"], Op.EQ, True)] if cfg["ready"] else []
         query = ChangeQuery(cfg.connector, cfg["modified"], cfg["number"], tuple(base),
                             order_extra=self._line_order(cfg), take=self.page_size,
@@ -219,6 +240,8 @@ class AfasConnector:
     def fetch_credit_notes(self, cursor: str | None) -> Iterator[Batch[CreditNote]]:
         """Credit invoices referencing a store order, changed after ``cursor``."""
         cfg = self.entity("credit_invoices")
+        if not cfg.connector:
+            return
         base = (Filter(cfg["reference"], Op.NOT_EMPTY, ""),)
         query = ChangeQuery(cfg.connector, cfg["modified"], cfg["number"], base,
                             order_extra=self._line_order(cfg), take=self.page_size,
@@ -231,6 +254,8 @@ class AfasConnector:
     def fetch_order_statuses(self, cursor: str | None) -> Iterator[Batch[OrderStatusChange]]:
         """Status of store orders in AFAS, changed after ``cursor``."""
         cfg = self.entity("order_status")
+        if not cfg.connector:
+            return
         base = (Filter(cfg["reference"], Op.NOT_EMPTY, ""),)
         query = ChangeQuery(cfg.connector, cfg["modified"], cfg["number"], base,
                             take=self.page_size)

@@ -209,4 +209,7 @@ def _entity(name: str, given: Mapping[str, Any]) -> EntityConfig:
     connector, fields = ENTITY_DEFAULTS[name]
     merged = dict(fields)
     merged.update({k: str(v) for k, v in (given.get("fields") or {}).items() if v is not None})
-    return EntityConfig(connector=str(given.get("connector") or connector), fields=merged)
+    chosen = given.get("connector")
+    # "" switches the entity off; None (not given) keeps the default connector
+    return EntityConfig(connector=connector if chosen is None else str(chosen).strip(),
+                        fields=merged)
