@@ -2,8 +2,9 @@
 
 Modules: :mod:`.wsdl` (the shipped WSDL, indexed), :mod:`.soap` (dict ⇄ envelope
 codec), :mod:`.client` (one installation, errors from one table), :mod:`.units`
-(cents, quantities, date structs), :mod:`.mapping` (canonical ⇄ Mplus),
-:mod:`.numbers` (numeric article numbers for letter SKUs), :mod:`.settings`,
+(cents, quantities, date structs), :mod:`.mapping` (Mplus → canonical),
+:mod:`.payloads` (canonical → Mplus), :mod:`.numbers` (numeric article numbers
+for letter SKUs), :mod:`.settings`, :mod:`.store_led` (store → Mplus writes),
 :mod:`.connector`.
 """
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from decimal import Decimal
 from typing import Any, ClassVar
 
 import httpx
@@ -33,10 +32,11 @@ from bcapp.connectors.base import (
     Shipment,
     StockLevel,
 )
-from bcapp.connectors.mplus import mapping, units
+from bcapp.connectors.mplus import mapping, payloads
 from bcapp.connectors.mplus.client import DEFAULT_TIMEOUT, MplusClient, base_url, check_result
 from bcapp.connectors.mplus.numbers import numeric_sku
 from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA, MplusSettings
+from bcapp.connectors.mplus.store_led import StoreLedWrites
 from bcapp.errors import ConfigError, FatalSyncError, SkipRecord
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def _marker(cursor: str | None) -> int:
         raise FatalSyncError(f"Not an Mplus sync marker: {cursor!r}") from None
 
 
-class MplusConnector:
+class MplusConnector(StoreLedWrites):
     """The MplusKASSA connector (see the module docstring)."""
 
     kind: ClassVar[str] = "mplus"
@@ -244,7 +244,7 @@ class MplusConnector:
         Returns the relation number; calling it twice for one customer never
         makes two relations.
         """
-        relation = mapping.relation_from_customer(customer)
+        relation = payloads.relation_from_customer(customer)
         erp_id = erp_id or self.find_customer(customer.email)
         if erp_id:
             answer = self.client.call(
@@ -274,7 +274,7 @@ class MplusConnector:
     def create_order(self, order: Order, customer_erp_id: str) -> str:
         """Create the order once; a repeat returns the order Mplus already has."""
         s = self.settings
-        payload = mapping.order_to_mplus(
+        payload = payloads.order_to_mplus(
             order,
             int(customer_erp_id) if customer_erp_id else None,
             employee=s.employee_number,
@@ -334,113 +334,6 @@ class MplusConnector:
 
     def create_shipment(self, shipment: Shipment) -> str:
         raise NotImplementedError("Shipments are not sent to Mplus.")
-
-    # -- store-led catalog and stock ---------------------------------------------
-
-    def upsert_category(self, category: Category) -> str:
-        """Create or update an article group; returns its group number."""
-        parent = int(category.parent_erp_id) if category.parent_erp_id else 0
-        if category.erp_id:
-            request = {
-                "groupNumber": int(category.erp_id),
-                "name": category.name,
-                "text": category.description,
-                "sortOrder": category.sort_order,
-                "parentGroupNumber": parent,
-            }
-            answer = self.client.call("updateArticleGroup", {"request": request})
-            if answer.get("result") != "SAVE-ARTICLE-GROUP-RESULT-NOT-FOUND":
-                check_result("updateArticleGroup", answer)
-                return category.erp_id
-        request = {
-            "parentGroupNumber": parent,
-            "name": category.name,
-            "text": category.description,
-            "sortOrder": category.sort_order,
-        }
-        answer = self.client.call("newArticleGroup", {"request": request})
-        check_result("newArticleGroup", answer)
-        return str(answer["groupNumber"])
-
-    def upsert_product(self, product: Product, article_number: int | Mapping[str, int]) -> str:
-        """Create the product in Mplus, or update it; returns the Mplus product number.
-
-        Args:
-            product: the store product (variants become articles of one product).
-            article_number: the article number of a simple product, or SKU →
-                number for a product with variants (see :mod:`.numbers`).
-        """
-        numbers = (
-            {product.sku: article_number}
-            if isinstance(article_number, int)
-            else dict(article_number)
-        )
-        if product.erp_id:
-            return self._update_product(product, numbers, int(product.erp_id))
-        answer = self.client.call(
-            "createProduct", {"product": mapping.product_to_mplus(product, numbers)}
-        )
-        if answer.get("result") == "CREATE-PRODUCT-RESULT-FAILED-ARTICLE-NUMBER-ALREADY-TAKEN":
-            existing = self._product_of(next(iter(numbers.values())))
-            return self._update_product(product, numbers, existing)
-        check_result("createProduct", answer)
-        return str(answer["productNumber"])
-
-    def _product_of(self, article: int) -> int:
-        answer = self.client.call("getProducts", {"request": {"articleNumbers": [article]}})
-        products = answer.get("productList", {}).get("product", [])
-        if not products:
-            raise FatalSyncError(f"Mplus says article {article} is taken but does not return it.")
-        return products[0]["productNumber"]
-
-    def _update_product(self, product: Product, numbers: dict[str, int], number: int) -> str:
-        """Update all fields, or (setting off) only add articles Mplus lacks."""
-        if not self.settings.update_existing_articles:
-            current = self.client.call("getProducts", {"request": {"productNumbers": [number]}})
-            rows = current.get("productList", {}).get("product", [])
-            have = {a["articleNumber"] for p in rows for a in mapping.articles_of(p)}
-            missing = {sku: n for sku, n in numbers.items() if n not in have}
-            if not missing:
-                return str(number)
-            product = _only_skus(product, set(missing))
-            numbers = missing
-        payload = mapping.product_to_mplus(
-            product, numbers, product_number=number, texts=self.settings.update_existing_articles
-        )
-        answer = self.client.call("updateProduct", {"product": payload})
-        check_result("updateProduct", answer)
-        return str(number)
-
-    def set_stock(self, sku: str, quantity: Decimal, erp_id: str = "") -> None:
-        """Set an article's stock in the order branch (store leads stock)."""
-        number = int(erp_id) if erp_id.isdigit() else numeric_sku(sku)
-        if number is None:
-            raise SkipRecord(f"SKU {sku!r} has no Mplus article number; sync the product first.")
-        value, places = units.to_quantity(quantity)
-        s = self.settings
-        request = {
-            "branchNumber": s.branch_number,
-            "articleNumber": number,
-            "amount": value,
-            "decimalPlaces": places,
-            "employeeNumber": s.employee_number,
-            "reference": "BigCommerce",
-        }
-        answer = self.client.call("setStock", {"request": request})
-        result = answer.get("result", "")
-        if result == "SET-STOCK-RESULT-BRANCH-NOT-FOUND":
-            raise ConfigError(f"Mplus has no branch {s.branch_number}; check the Mplus settings.")
-        if result in ("SET-STOCK-RESULT-ARTICLE-NOT-FOUND", "SET-STOCK-RESULT-NO-STOCK-ARTICLE"):
-            raise SkipRecord(f"Mplus did not take stock for article {number}: {result}.")
-        check_result("setStock", answer)
-
-
-def _only_skus(product: Product, skus: set[str]) -> Product:
-    from dataclasses import replace
-
-    if product.variants:
-        return replace(product, variants=tuple(v for v in product.variants if v.sku in skus))
-    return product
 
 
 def _group_markers(groups: list[dict[str, Any]]) -> Iterator[int]:
