@@ -114,6 +114,9 @@ def test_sandbox_serves_the_wsdl(sandbox: MplusSandbox) -> None:
 def test_settings_schema_marks_the_secret_and_says_images_are_not_sent() -> None:
     assert secret_fields(SETTINGS_SCHEMA) == {"secret"}
     assert "images are not sent" in SETTINGS_SCHEMA["description"].lower()
+    # the settings form shows field descriptions: the sentence sits on the update checkbox too
+    update = SETTINGS_SCHEMA["properties"]["update_existing_articles"]["description"]
+    assert "images are never sent" in update.lower()
     assert SETTINGS_SCHEMA["properties"]["employee_number"]["default"] == 999999
 
 
