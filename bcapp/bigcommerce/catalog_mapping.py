@@ -414,11 +414,8 @@ def category_payload(category: Category, parent_bc_id: int | None, tree_id: int)
     }
     if category.description:
         body["description"] = category.description
-    if parent_bc_id:
-        body["parent_id"] = parent_bc_id
-    else:
-        body["tree_id"] = tree_id
-        body["parent_id"] = 0
+    body["tree_id"] = tree_id  # the spec asks for both, also for a child
+    body["parent_id"] = parent_bc_id or 0
     return body
 
 
