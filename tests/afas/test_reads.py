@@ -49,7 +49,7 @@ def test_many_articles_with_one_modified_stamp_page_by_code(sandbox: AfasSandbox
     params = [r["params"] for r in sandbox.requests if r["path"] == "connectors/BCApp_Articles"]
     assert params[1]["filterfieldids"] == "ModifiedDate;ModifiedDate,ItemCode"
     assert params[1]["operatortypes"] == "4;1,4"
-    assert params[1]["filtervalues"] == "2026-02-01T10:00:00Z;2026-02-01T10:00:00Z,A0004"
+    assert params[1]["filtervalues"] == "2026-02-01T10:00:00;2026-02-01T10:00:00,A0004"
 
 
 def test_categories_from_article_groups(sandbox: AfasSandbox, afas: AfasConnector) -> None:

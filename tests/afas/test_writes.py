@@ -161,3 +161,20 @@ def test_extra_addresses_become_delivery_address_contacts(shop: AfasSandbox,
     assert contact["Fields"]["ViKc"] == "AFL"
     assert contact["Objects"][0]["KnBasicAddressAdr"]["Element"][0]["Fields"]["Ad"] == (
         "Stationsstraat")
+
+
+def test_tax_class_map_sets_the_lines_vat_group(shop: AfasSandbox, afas: AfasConnector) -> None:
+    debtor = afas.upsert_customer(anna())
+    base = order("1002")
+    lines = (replace(base.lines[0], tax_class="Reduced"), base.lines[1])
+    afas.create_order(replace(base, lines=lines, mapped={"tax:Reduced": "LAAG"}), debtor)
+    (body,) = posted(shop, "FbSales")
+    fields = [el["Fields"] for el in
+              body["FbSales"]["Element"]["Objects"][0]["FbSalesLines"]["Element"]]
+    assert fields[0]["VaRc"] == "LAAG" and "VaRc" not in fields[1]
+
+
+def test_customer_lookup_ignores_email_case(shop: AfasSandbox, afas: AfasConnector) -> None:
+    debtor = shop.add_debtor("Anna@Example.com")
+    assert afas.find_customer("anna@example.com") == debtor
+    assert afas.upsert_customer(anna()) == debtor

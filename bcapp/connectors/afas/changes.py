@@ -34,6 +34,11 @@ from bcapp.errors import ConfigError
 Row = dict[str, Any]
 
 
+def filter_datetime(value: str) -> str:
+    """A row's date as a filter value: AFAS writes a 'Z' on local times; filters go without."""
+    return value.removesuffix("Z")
+
+
 @dataclass(frozen=True)
 class Position:
     """Where a change poll stands: the last delivered (modified, key)."""
@@ -74,11 +79,12 @@ class ChangeQuery:
         base = list(self.base_filters)
         if pos is None:
             return [base] if base else []
+        stamp = filter_datetime(pos.modified)
         return [
-            [*base, Filter(self.modified_field, Op.GT, pos.modified)],
+            [*base, Filter(self.modified_field, Op.GT, stamp)],
             [
                 *base,
-                Filter(self.modified_field, Op.EQ, pos.modified),
+                Filter(self.modified_field, Op.EQ, stamp),
                 Filter(self.key_field, Op.GT, pos.key),
             ],
         ]
@@ -87,7 +93,7 @@ class ChangeQuery:
         """The filter set for one (modified, key) group."""
         return [[
             *self.base_filters,
-            Filter(self.modified_field, Op.EQ, pos.modified),
+            Filter(self.modified_field, Op.EQ, filter_datetime(pos.modified)),
             Filter(self.key_field, Op.EQ, pos.key),
         ]]
 

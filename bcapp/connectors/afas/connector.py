@@ -16,6 +16,11 @@ Decisions a flow should know:
 * Digital lines are not on the FbSales order; the flow calls
   ``create_subscription`` for each.
 * Stock is a full snapshot per run: its batches carry no cursor.
+
+``Order.mapped`` keys read by ``create_order`` (all optional): ``payment_method``
+(PaTp), ``payment_condition`` (PaCd), ``warehouse`` (War), ``vat_duty`` (VaDu),
+``order_type`` (ETOr), ``shipping_item_code`` (the shipping-cost item) and
+``tax:<tax class>`` (a line's VAT rate group, VaRc).
 """
 
 from __future__ import annotations

@@ -123,10 +123,16 @@ def format_address(address: Address) -> str:
 
 
 def line_fields(
-    line: OrderLine, item: tuple[str, str, str], orders: Mapping[str, Any], incl: bool
+    line: OrderLine, item: tuple[str, str, str], orders: Mapping[str, Any], incl: bool,
+    mapped: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """FbSalesLines fields; ``item`` is (item code, dimension 1, dimension 2)."""
+    """FbSalesLines fields; ``item`` is (item code, dimension 1, dimension 2).
+
+    ``mapped["tax:<tax class>"]`` (the merchant's tax-class map) sets the line's
+    VAT rate group (``VaRc``); without it Profit uses the article's own group.
+    """
     code, dim1, dim2 = item
+    vat_group = (mapped or {}).get(f"tax:{line.tax_class}") if line.tax_class else None
     price = line.price_inc_tax if incl else line.price_ex_tax
     return {
         "VaIt": "2",
@@ -136,6 +142,7 @@ def line_fields(
         "QuUn": float(line.quantity),
         "Upri": float(price),
         "ARDc": float(line.discount) if line.discount else None,
+        "VaRc": vat_group or None,
         "StL1": dim1 or None,
         "StL2": dim2 or None,
         "War": orders["warehouse"] or None,
@@ -151,7 +158,7 @@ def sales_order_envelope(
     """FbSales for a store order; lines by article code, plus a shipping-cost line."""
     mapped = order.mapped
     incl = bool(orders.get("prices_include_vat", True))
-    lines = [(line_fields(line, items[line.sku], orders, incl), [])
+    lines = [(line_fields(line, items[line.sku], orders, incl, mapped), [])
              for line in order.lines if not line.is_digital]
     shipping = order.shipping_cost_inc_tax if incl else order.shipping_cost_ex_tax
     ship_code = mapped.get("shipping_item_code") or orders.get("shipping_item_code")

@@ -82,7 +82,7 @@ def _coerce(value: Any, data_type: str) -> Any:
             return datetime.fromisoformat(text).replace(tzinfo=None)
     except (InvalidOperation, ValueError) as exc:
         raise QueryError(f"The value '{value}' is not a valid {data_type}.") from exc
-    return str(value)
+    return str(value).casefold()  # Profit's SQL collation is case-insensitive
 
 
 def _text(a: Any) -> str:
