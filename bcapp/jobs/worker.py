@@ -5,19 +5,31 @@ exports), then "default", then "catalog" (long runs), and runs RQ's scheduler
 in the same process so retries and delayed jobs come due. The app is built
 once and handed to :mod:`bcapp.jobs.runtime`; each job (in RQ's forked child)
 pushes its own app context.
+
+:class:`BackgroundWorker` runs worker and clock in a thread of the current
+process instead (the demo, or a one-process install on SQLite).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Sequence
 
 from flask import Flask
 from rq import SimpleWorker, Worker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from rq.timeouts import TimerDeathPenalty
 
 from bcapp.extensions import redis_ext
 from bcapp.jobs.queues import QUEUE_NAMES, queue
 from bcapp.jobs.runtime import set_app
 from bcapp.sync.registry import load_flows
+
+log = logging.getLogger(__name__)
 
 
 def build_worker(
@@ -42,3 +54,78 @@ def run_worker(
     """Work until stopped (or, with ``burst``, until the queues are empty)."""
     worker = build_worker(app, queues, simple=simple)
     return worker.work(burst=burst, with_scheduler=with_scheduler)
+
+
+class ThreadWorker(SimpleWorker):
+    """A SimpleWorker that can live in a thread (signals belong to the main thread)."""
+
+    death_penalty_class = TimerDeathPenalty  # job timeouts by timer, not SIGALRM
+
+    def _install_signal_handlers(self) -> None:
+        return None
+
+
+def promote_due_jobs(queues: Sequence[str] = QUEUE_NAMES) -> int:
+    """Move scheduled jobs whose time has come onto their queues (RQ's scheduler, in small).
+
+    Needs an app context. Returns how many jobs were promoted.
+    """
+    promoted = 0
+    now = int(time.time())
+    for name in queues:
+        q = queue(name)
+        registry = ScheduledJobRegistry(queue=q)
+        for jid in registry.get_jobs_to_schedule(now):
+            registry.remove(jid)
+            try:
+                q.enqueue_job(Job.fetch(jid, connection=q.connection))
+                promoted += 1
+            except NoSuchJobError:
+                continue
+    return promoted
+
+
+class BackgroundWorker:
+    """Worker and clock in one daemon thread, for the demo and single-process installs.
+
+    Every ``poll`` seconds it promotes due retries, works the queues until they
+    are empty, and ticks the schedule once a minute. Production runs the
+    separate ``worker`` and ``clock`` processes of the Procfile instead.
+    """
+
+    def __init__(self, app: Flask, *, poll: float = 1.0, tick_every: float = 60.0) -> None:
+        self.app = app
+        self.poll = poll
+        self.tick_every = tick_every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="bcapp-worker", daemon=True)
+        self._last_tick = 0.0
+
+    def start(self) -> BackgroundWorker:
+        set_app(self.app)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._round()
+            except Exception:  # keep the demo's worker alive through a bad round
+                log.exception("background worker round failed")
+            self._stop.wait(self.poll)
+
+    def _round(self) -> None:
+        from bcapp.jobs.schedule import tick_job
+
+        if self.tick_every and time.monotonic() - self._last_tick >= self.tick_every:
+            self._last_tick = time.monotonic()
+            tick_job()
+        with self.app.app_context():
+            promote_due_jobs()
+            load_flows()
+            worker = ThreadWorker([queue(n) for n in QUEUE_NAMES], connection=redis_ext.client)
+        worker.work(burst=True, with_scheduler=False)
