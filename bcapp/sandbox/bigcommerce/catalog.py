@@ -107,7 +107,8 @@ def render_product(store: SandboxStore, product: dict[str, Any], includes: set[s
     from bcapp.sandbox.bigcommerce.media import product_custom_fields, product_images
     from bcapp.sandbox.bigcommerce.options import product_options, product_variants
 
-    data = {k: v for k, v in product.items() if not k.startswith("_")}
+    # the spec marks these fields non-nullable: an unset one is left out, not null
+    data = {k: v for k, v in product.items() if not k.startswith("_") and v is not None}
     data["inventory_level"] = stock.product_level(store, product["id"])
     data["calculated_price"] = product.get("sale_price") or product["price"]
     if "variants" in includes:

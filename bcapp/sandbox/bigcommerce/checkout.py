@@ -219,7 +219,6 @@ def _order_line(
         "is_bundled_product": False,
         "bin_picking_number": "",
         "external_id": None,
-        "fulfillment_source": "",
         "brand": "",
         "applied_discounts": [
             {
@@ -242,7 +241,7 @@ def _order_line(
         "wrapping_cost_inc_tax": money(0),
         "wrapping_cost_tax": money(0),
         "event_name": None,
-        "event_date": "",
+        "event_date": None,
         "ebay_item_id": "",
         "ebay_transaction_id": "",
     }
@@ -314,7 +313,8 @@ def _take_stock(store: SandboxStore, order_id: int) -> None:
             continue
         key = stock.holder(store, variant)
         current = stock.level(store, key, stock.DEFAULT_LOCATION)
-        stock.set_level(store, key, current - line["quantity"], stock.DEFAULT_LOCATION)
+        # the storefront sells out rather than going negative (backorders are not simulated)
+        stock.set_level(store, key, max(0, current - line["quantity"]), stock.DEFAULT_LOCATION)
         inventory = {
             "product_id": line["product_id"],
             "method": "relative",

@@ -58,7 +58,8 @@ COUNTRIES = {
 
 def render_customer(store: SandboxStore, customer: dict[str, Any], includes: set[str]) -> dict:
     """A customer as v3 shows it, with addresses when included."""
-    data = {k: v for k, v in customer.items() if not k.startswith("_")}
+    # no channel_ids means global access; the key is then absent (non-nullable in the spec)
+    data = {k: v for k, v in customer.items() if not k.startswith("_") and v is not None}
     addresses = [a for a in store.addresses.values() if a["customer_id"] == customer["id"]]
     data["address_count"] = len(addresses)
     data["date_modified"] = iso(customer["_mtime"])

@@ -141,8 +141,9 @@ def _item(store: SandboxStore, variant: dict[str, Any], locations: list[int] | N
         "sku": variant["sku"],
         "variant_id": variant["id"],
         "product_id": variant["product_id"],
-        "sku_id": None if variant.get("_base") else variant["sku_id"],
     }
+    if not variant.get("_base"):  # a base variant has no v2 SKU id (non-nullable in the spec)
+        identity["sku_id"] = variant["sku_id"]
     return {"identity": identity, "locations": rows}
 
 

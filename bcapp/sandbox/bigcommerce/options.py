@@ -43,7 +43,8 @@ VARIANT_FIELDS = (
 def render_variant(store: SandboxStore, variant: dict[str, Any]) -> dict[str, Any]:
     """A variant as the API shows it."""
     product = store.products[variant["product_id"]]
-    data = {k: v for k, v in variant.items() if not k.startswith("_")}
+    # unset overrides (price, weight, ...) are left out: the spec has them non-nullable
+    data = {k: v for k, v in variant.items() if not k.startswith("_") and v is not None}
     data["inventory_level"] = stock.variant_level(store, variant)
     data["calculated_price"] = (
         variant.get("price") if variant.get("price") is not None else product["price"]
