@@ -27,6 +27,7 @@ same in-process, for the sandbox, the demo and the benchmark.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -34,7 +35,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from redis.exceptions import RedisError
+
 from bcapp.bigcommerce.errors import RateLimited
+
+log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW_MS = 30_000
 DEFAULT_MAX_WAIT = 5.0
@@ -348,6 +353,10 @@ class RedisBudget(_BudgetBase):
         prefix: key prefix; the key is ``{prefix}{store_hash}``.
         max_wait: longest wait (seconds) for a permit before raising ``RateLimited``.
         reserve: permits per window to leave for the merchant's other apps.
+
+    When Redis cannot be reached the budget *fails open* (logs a warning and grants):
+    BigCommerce's own 429s, which the client still honours, then keep us in line,
+    and a web request (install, settings) does not fail because Redis hiccupped.
     """
 
     def __init__(
@@ -355,6 +364,7 @@ class RedisBudget(_BudgetBase):
     ) -> None:
         super().__init__(store_hash, **kwargs)
         self.redis = redis
+        self._degraded = False
         self.key = f"{prefix}{store_hash}"
         self._take_script = redis.register_script(_TAKE)
         self._observe_script = redis.register_script(_OBSERVE)
@@ -364,13 +374,24 @@ class RedisBudget(_BudgetBase):
         # Stale state is worse than none: forget it after a few idle windows.
         return 4 * (window_ms or DEFAULT_WINDOW_MS)
 
+    def _run(self, script: Any, args: list[int]) -> int:
+        try:
+            result = int(script(keys=[self.key], args=args))
+        except RedisError as exc:
+            if not self._degraded:
+                log.warning("rate budget %s unavailable (%s); relying on 429s", self.key, exc)
+            self._degraded = True
+            return 0
+        self._degraded = False
+        return result
+
     def _take(self, now: int) -> int:
-        return int(self._take_script(keys=[self.key], args=[now, self.reserve]))
+        return self._run(self._take_script, [now, self.reserve])
 
     def _observe(self, now: int, limits: RateLimitHeaders) -> None:
-        self._observe_script(
-            keys=[self.key],
-            args=[
+        self._run(
+            self._observe_script,
+            [
                 now,
                 limits.left,
                 limits.reset_ms,
@@ -383,13 +404,16 @@ class RedisBudget(_BudgetBase):
     def _exhaust(self, now: int, reset_ms: int, limits: RateLimitHeaders | None) -> None:
         quota = limits.quota if limits else None
         window = limits.window_ms if limits else None
-        self._exhaust_script(
-            keys=[self.key],
-            args=[now, reset_ms, _or_minus(quota), _or_minus(window), self._ttl(window) + reset_ms],
+        self._run(
+            self._exhaust_script,
+            [now, reset_ms, _or_minus(quota), _or_minus(window), self._ttl(window) + reset_ms],
         )
 
     def snapshot(self) -> BudgetSnapshot:
-        raw = self.redis.hgetall(self.key)
+        try:
+            raw = self.redis.hgetall(self.key)
+        except RedisError:
+            raw = {}
         state = {
             key.decode() if isinstance(key, bytes) else key: int(float(value))
             for key, value in raw.items()

@@ -120,7 +120,7 @@ class SpecIndex:
         self.routes: list[tuple[str, re.Pattern[str], int, str, OpenAPI]] = []
         config = Config(spec_validator_cls=None)  # the published files are not strictly valid
         for file in sorted(folder.glob("*.yml")):
-            raw = yaml.safe_load(file.read_text())
+            raw = yaml.load(file.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
             for patch in SPEC_PATCHES:
                 patch(raw)
             app = OpenAPI.from_dict(raw, config=config)

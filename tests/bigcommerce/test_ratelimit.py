@@ -271,3 +271,23 @@ def test_concurrent_workers_stay_inside_the_quota(redis_url, specs):
     assert sum(per_window.values()) == 20
     assert max(per_window.values()) <= 6
     assert server.throttled <= 1, "the shared budget should keep workers out of 429s"
+
+
+def test_unreachable_redis_fails_open_and_429s_still_rule(bc, make_client, clock, caplog):
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    dead = redis_lib.Redis(
+        host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
+    )
+    budget = RedisBudget(dead, STORE, clock=clock, sleep=clock.sleep)
+    bc.quota.quota, bc.quota.others, bc.quota.window_ms = 2, 2, 3_000
+
+    @bc.route("GET", "/v2/time")
+    def _(request, match):
+        return httpx.Response(200, json={"time": 5})
+
+    assert make_client(budget=budget).store.time() == 5  # the 429 was waited out
+    assert bc.throttled == 1
+    assert "unavailable" in caplog.text
+    assert budget.snapshot().left is None
