@@ -21,6 +21,7 @@ canonical mapping to ``bigcommerce/mapping.py``.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
         orders,
         store,
     )
+
+log = logging.getLogger(__name__)
 
 API_URL = "https://api.bigcommerce.com"
 #: Largest page v3 and v2 list endpoints return.
@@ -229,6 +232,14 @@ class BigCommerceClient:
             wait = self._retry_wait(method, response, attempt)
             if wait is None:
                 raise ApiError.from_response(response, retry_after=self._retry_after(response))
+            log.info(
+                "BigCommerce %s for %s %s (store %s); retrying in %.1f s",
+                response.status_code,
+                method,
+                path,
+                self.store_hash,
+                wait,
+            )
             self.budget.sleep(wait)
             attempt += 1
 
