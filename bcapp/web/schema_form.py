@@ -125,10 +125,12 @@ def form_fields(
             value = spec.get("default", "")
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
+        top, _, sub = group.partition(" › ")  # one collapsible group per top-level object
+        label = _label(path.rsplit(".", 1)[-1], spec)
         fields.append(
             FormField(
                 name=path,
-                label=_label(path.rsplit(".", 1)[-1], spec),
+                label=f"{sub} › {label}" if sub else label,
                 widget=_widget(spec),
                 value="" if secret else value,
                 description=spec.get("description", ""),
@@ -138,7 +140,7 @@ def form_fields(
                 saved=secret and path in saved_secrets,
                 minimum=spec.get("minimum"),
                 maximum=spec.get("maximum"),
-                group=group,
+                group=top,
             )
         )
     return fields

@@ -1,0 +1,187 @@
+"""The app in a real browser, framed cross-origin like the control panel frames it:
+wizard with a live AFAS check, settings saved inline by htmx, the log and a moving progress bar.
+
+Runs against the AFAS sandbox (``bcapp.sandbox.afas``) through the app's ERP transport.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def afas(live_app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from bcapp.connectors import CONNECTORS
+    from bcapp.connectors.afas.connector import AfasConnector
+    from bcapp.sandbox.afas import AfasSandbox
+
+    sandbox = AfasSandbox()
+    monkeypatch.setitem(CONNECTORS, "afas", AfasConnector)
+    live_app.extensions["bcapp.erp_transport"] = sandbox.transport()
+    return sandbox
+
+
+def app_frame(page: Any) -> Any:
+    page.set_viewport_size({"width": 1280, "height": 1600})  # taller screenshots
+    page.wait_for_selector("iframe#app")
+    frame = page.frame_locator("iframe#app")
+    frame.locator("h1").wait_for()
+    return frame
+
+
+def db_do(app: Any, fn: Any) -> Any:
+    from bcapp.extensions import db
+
+    with app.app_context():
+        result = fn(db)
+        db.session.commit()
+        return result
+
+
+def connect(frame: Any, sandbox: Any, token: str) -> None:
+    frame.get_by_label("Environment number").fill(sandbox.environment)
+    frame.get_by_label("Environment type", exact=True).select_option("test")
+    frame.get_by_label("App connector token").fill(token)
+    frame.locator("summary", has_text="Advanced").first.wait_for()
+
+
+def test_wizard_checks_credentials_live_and_walks_to_the_dashboard(
+    page, standin_panel, afas, live_app
+):
+    page.goto(standin_panel)
+    frame = app_frame(page)
+    frame.get_by_text("Set up: connect your ERP").wait_for()
+    frame.get_by_label("Your ERP", exact=True).select_option("afas")
+
+    # the sandbox is reached through base_url; a wrong token gets AFAS's refusal
+    frame.locator("#erp-base_url").fill(afas.base_url)
+    connect(frame, afas, "not-the-token")
+    frame.get_by_role("button", name="Test connection").click()
+    frame.get_by_text("AFAS refused the token").wait_for()
+    screenshot(page, "ui-wizard-bad-credentials")
+
+    frame.get_by_label("App connector token").fill(afas.token)
+    frame.get_by_role("button", name="Test connection").click()
+    frame.get_by_text("Connected.").wait_for()
+    frame.get_by_role("button", name="Continue").click()
+
+    frame.get_by_role("heading", name="Flows").wait_for()
+    frame.get_by_label("Refunds", exact=True).check()
+    frame.get_by_role("button", name="Save and continue").click()
+
+    frame.get_by_role("heading", name="Orders", exact=True).wait_for()
+    frame.get_by_label("Customer in the ERP", exact=True).select_option("default_debtor")
+    frame.get_by_role("button", name="Save and continue").click()
+    frame.get_by_text("Enter the ERP debtor number").wait_for()  # inline validation, 422
+    screenshot(page, "ui-wizard-validation")
+    frame.get_by_label("Default debtor number", exact=True).fill("10001")
+    frame.get_by_role("button", name="Save and continue").click()
+
+    frame.get_by_role("heading", name="Catalog & stock").wait_for()
+    frame.get_by_role("button", name="Save and continue").click()
+    frame.get_by_role("heading", name="Mappings", exact=True).wait_for()
+    frame.get_by_label("BigCommerce payment method 1", exact=True).fill("PayPal")
+    frame.get_by_label("ERP payment condition 1", exact=True).fill("PP")
+    frame.get_by_role("button", name="Save and continue").click()
+    frame.get_by_role("heading", name="General settings").wait_for()
+    frame.get_by_role("button", name="Finish").click()
+
+    frame.get_by_role("heading", name="Catalog preview (dry run)").wait_for()
+    screenshot(page, "ui-dashboard-after-setup")
+
+    from bcapp.mapping.rules import rules_for
+    from bcapp.models import Connection, Store
+
+    def saved(db: Any) -> Any:
+        store = db.session.execute(db.select(Store)).scalar_one()
+        conn = db.session.execute(db.select(Connection)).scalar_one()
+        return rules_for(store), conn.secrets
+
+    rules, secrets = db_do(live_app, saved)
+    assert rules.enabled("refunds") and rules.orders.default_debtor == "10001"
+    assert rules.mappings.payment_code("PayPal") == "PP"
+    assert secrets["token"] == afas.token
+
+
+def test_settings_sections_save_inline_and_the_secret_stays_hidden(
+    page, standin_panel, afas, live_app
+):
+    from bcapp.models import Connection, Store
+
+    def seed(db: Any) -> None:
+        store = db.session.execute(db.select(Store)).scalar_one()
+        db.session.add(Connection(store_id=store.id, kind="afas",
+                                  settings={"environment": "12345", "base_url": afas.base_url},
+                                  secrets={"token": afas.token}))  # fmt: skip
+
+    db_do(live_app, seed)
+    page.goto(standin_panel)
+    frame = app_frame(page)
+    frame.get_by_role("link", name="Settings", exact=True).click()
+    frame.get_by_role("heading", name="ERP connection").wait_for()
+    token_input = frame.get_by_label("App connector token")
+    assert token_input.input_value() == ""
+    assert "saved" in token_input.get_attribute("placeholder")
+    assert afas.token not in frame.locator("body").inner_html()
+    frame.get_by_role("button", name="Test connection").click()  # uses the saved token
+    frame.get_by_text("Connected.").wait_for()
+
+    frame.get_by_role("link", name="Stock", exact=True).click()
+    frame.get_by_label("Safety buffer", exact=True).fill("3")
+    frame.get_by_role("button", name="Save").click()
+    frame.get_by_text("Settings saved").wait_for()
+    frame.get_by_label("Safety buffer", exact=True).fill("-4")
+    frame.get_by_role("button", name="Save").click()
+    frame.get_by_text("Enter a whole number of 0 or more.").wait_for()
+    screenshot(page, "ui-settings-stock-inline-error")
+
+    from bcapp.mapping.rules import rules_for
+
+    buffer = db_do(live_app, lambda db: rules_for(db.session.execute(
+        db.select(Store)).scalar_one()).stock.buffer)  # fmt: skip
+    assert buffer == 3
+
+
+def test_the_log_fills_and_the_progress_bar_moves(page, standin_panel, afas, live_app):
+    from bcapp.models import Connection, LogEntry, RunStatus, Store, SyncRun
+
+    def seed(db: Any) -> int:
+        store = db.session.execute(db.select(Store)).scalar_one()
+        store.settings = {"setup": {"completed": True}}
+        db.session.add(Connection(store_id=store.id, kind="afas", settings={}, secrets={}))
+        run = SyncRun(store_id=store.id, flow="catalog", status=RunStatus.RUNNING, total=40,
+                      seen=4)  # fmt: skip
+        db.session.add(run)
+        db.session.flush()
+        return run.id
+
+    run_id = db_do(live_app, seed)
+    page.goto(standin_panel)
+    frame = app_frame(page)
+    bar = frame.locator('[data-flow="catalog"]')
+    assert bar.get_attribute("aria-valuenow") == "10"
+
+    def progress(db: Any) -> None:
+        run = db.session.get(SyncRun, run_id)
+        run.seen = 30
+        db.session.add(LogEntry(store_id=run.store_id, run_id=run.id, direction="erp_to_bc",
+                                entity="product", erp_id="A0042", bc_id="17", outcome="failed",
+                                message="BigCommerce: The product name is a duplicate"))  # fmt: skip
+
+    db_do(live_app, progress)
+    frame.locator('[data-flow="catalog"][aria-valuenow="75"]').wait_for(timeout=8000)
+    screenshot(page, "ui-dashboard-progress")
+
+    frame.get_by_role("link", name="Activity log", exact=True).click()
+    frame.get_by_text("The product name is a duplicate").wait_for()
+    frame.get_by_label("Outcome", exact=True).select_option("failed")  # htmx swaps the table
+    frame.get_by_text("A0042").wait_for()
+    frame.get_by_role("link", name=frame.locator("#log a").first.inner_text()).click()
+    frame.get_by_role("button", name="Retry").wait_for()
+    screenshot(page, "ui-log-detail")
