@@ -101,7 +101,8 @@ def daily_counts(store_id: int, days: int = CHART_DAYS) -> dict[str, list[Any]]:
 
 
 def webhook_health(store: Any) -> dict[str, Any]:
-    """Last delivery, deliveries in 24 h and processing failures, from WebhookEvent rows."""
+    """Registration state (the ``webhooks`` watchdog's last run), last delivery, deliveries
+    in 24 h and processing failures (WebhookEvent rows)."""
     since = utcnow() - timedelta(hours=24)
     base = db.select(func.count()).select_from(WebhookEvent).filter_by(store_id=store.id)
     last = db.session.execute(
@@ -110,13 +111,18 @@ def webhook_health(store: Any) -> dict[str, Any]:
         .order_by(WebhookEvent.received_at.desc())
         .limit(1)
     ).scalar_one_or_none()
-    hooks = (store.settings or {}).get("webhooks") or {}
+    watchdog = db.session.execute(
+        db.select(SyncRun)
+        .filter_by(store_id=store.id, flow="webhooks")
+        .where(SyncRun.status.not_in(ACTIVE))
+        .order_by(SyncRun.created_at.desc(), SyncRun.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
     return {
         "last": last,
         "day_count": db.session.execute(base.where(WebhookEvent.received_at >= since)).scalar(),
         "failed": db.session.execute(base.where(WebhookEvent.status == "failed")).scalar(),
-        "registered": hooks.get("registered"),
-        "active": hooks.get("active"),
+        "watchdog": watchdog,
     }
 
 

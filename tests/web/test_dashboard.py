@@ -82,9 +82,14 @@ def test_webhook_health_shows_last_delivery(session, connected):
         WebhookEvent(store_id=connected.id, webhook_id="w1", content_hash="h1",
                      scope="store/order/created", payload={}, status="failed")
     )  # fmt: skip
+    db.session.add(
+        SyncRun(store_id=connected.id, flow="webhooks", status=RunStatus.SUCCEEDED,
+                message="All 6 webhooks are active.", finished_at=utcnow())
+    )  # fmt: skip
     db.session.commit()
     page = session.get("/app").text
     assert "store/order/created" in page and "1 deliveries" in page and "1 failed" in page
+    assert "All 6 webhooks are active." in page
 
 
 def test_rate_budget_in_use_is_shown(session, connected, app):
