@@ -283,31 +283,29 @@ class BigCommerceClient:
         if response.status_code == 429:
             limits = RateLimitHeaders.parse(response.headers)
             self.budget.exhaust(limits)
-            wait = self._throttle_wait(limits, attempt)
+            wait = self._throttle_wait(response, attempt)
             return wait if wait <= self.budget.max_wait else None
         if response.status_code >= 500 and method in IDEMPOTENT:
             return READ_BACKOFF[min(attempt, len(READ_BACKOFF) - 1)]
         return None
 
     @staticmethod
-    def _throttle_wait(limits: RateLimitHeaders | None, attempt: int) -> float:
+    def _throttle_wait(response: httpx.Response, attempt: int) -> float:
+        """A 429's wait: the window's reset, else ``X-Retry-After``, else a backoff."""
+        limits = RateLimitHeaders.parse(response.headers)
         if limits is not None and limits.reset_ms is not None:
             # Later 429s in a row back off further, as BigCommerce asks.
             return limits.reset_ms / 1000 * (1 + attempt * 0.5)
+        hinted = _seconds(response.headers.get("x-retry-after"))
+        if hinted is not None:
+            return hinted * (1 + attempt * 0.5)
         return LOAD_BACKOFF[min(attempt, len(LOAD_BACKOFF) - 1)]
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         if response.status_code == 429:
-            limits = RateLimitHeaders.parse(response.headers)
-            return self._throttle_wait(limits, 0)
-        for name in ("x-retry-after", "retry-after"):
-            value = response.headers.get(name)
-            if value:
-                try:
-                    return float(value)
-                except ValueError:
-                    return None
-        return None
+            return self._throttle_wait(response, 0)
+        hinted = _seconds(response.headers.get("x-retry-after"))
+        return hinted if hinted is not None else _seconds(response.headers.get("retry-after"))
 
     # -- JSON helpers --------------------------------------------------------
 
@@ -397,6 +395,13 @@ def client_for(
         timeout=timeout,
         **kwargs,
     )
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _body(response: httpx.Response) -> Any:

@@ -13,6 +13,7 @@ from bcapp.bigcommerce.errors import RateLimited
 from bcapp.bigcommerce.ratelimit import LocalBudget, RateLimitHeaders, RedisBudget
 from bcapp.errors import RetryableSyncError
 from tests.bigcommerce.conftest import STORE
+from tests.bigcommerce.openapi_check import ValidatingTransport
 
 
 @pytest.fixture
@@ -254,7 +255,7 @@ def test_concurrent_workers_stay_inside_the_quota(redis_url, specs):
     def work():
         conn = redis_lib.Redis.from_url(redis_url)
         budget = RedisBudget(conn, STORE, prefix=prefix)
-        transport = httpx.MockTransport(guarded)
+        transport = ValidatingTransport(httpx.MockTransport(guarded), specs)
         with BigCommerceClient(STORE, "t", transport=transport, budget=budget) as client:
             try:
                 for _ in range(5):
@@ -291,3 +292,26 @@ def test_unreachable_redis_fails_open_and_429s_still_rule(bc, make_client, clock
     assert bc.throttled == 1
     assert "unavailable" in caplog.text
     assert budget.snapshot().left is None
+
+
+def test_reserve_leaves_permits_for_other_apps(make_budget, clock):
+    budget = make_budget(reserve=2)
+    budget.observe(headers(left=3, reset_ms=1_000))
+    budget.acquire()  # 3 left > 2 reserved
+    assert clock.sleeps == []
+    budget.acquire()  # only the reserve is left: wait for the next window
+    assert clock.sleeps == [1.0]
+
+
+def test_429_with_only_x_retry_after_waits_that_long(bc, make_client, clock):
+    answers = iter([429, 200])
+
+    @bc.route("GET", "/v2/time")
+    def _(request, match):
+        if next(answers) == 429:
+            return httpx.Response(429, headers={"X-Retry-After": "3"}, json={})
+        return httpx.Response(200, json={"time": 9})
+
+    bc.quota.take = lambda: (True, {})
+    assert make_client().store.time() == 9
+    assert clock.sleeps == [3.0]
