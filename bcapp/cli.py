@@ -1,6 +1,6 @@
 """Command line: ``bcapp <command>`` (or ``flask --app bcapp <command>``).
 
-Commands: demo, rotate-keys, plus Flask-Migrate's ``db`` group. Flow commands
+Commands: demo, sandbox, rotate-keys, plus Flask-Migrate's ``db`` group. Flow commands
 (sync, resync, ensure-webhooks, purge-logs) register here as their flows land.
 """
 
@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 def register_cli(app: Flask) -> None:
     app.cli.add_command(rotate_keys)
     app.cli.add_command(demo)
+    app.cli.add_command(sandbox)
     from bcapp.jobs.cli import register as register_sync_commands
 
     register_sync_commands(app)  # sync, resync, worker, tick
@@ -61,6 +62,18 @@ def demo(host: str, port: int) -> None:
     from bcapp.demo import run_demo
 
     run_demo(host=host, port=port)
+
+
+@click.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=int)
+@click.option("--app-url", default="http://localhost:5000", show_default=True)
+@click.option("--seed/--no-seed", default=True, show_default=True)
+def sandbox(host: str, port: int, app_url: str, seed: bool) -> None:
+    """Run the BigCommerce sandbox alone (API, login service, control panel)."""
+    from bcapp.demo import run_sandbox
+
+    run_sandbox(host=host, port=port, app_url=app_url, seed=seed)
 
 
 def main() -> None:
