@@ -1,8 +1,11 @@
-"""The demo: the app on embedded defaults beside a control-panel stand-in.
+"""The demo: the app on embedded defaults beside the BigCommerce sandbox.
 
 Runs on SQLite and an embedded Redis, with generated keys in the instance
-folder. The control panel is served from 127.0.0.1 and frames the app from
-localhost, so the demo crosses origins the way BigCommerce does.
+folder. The app is served on ``http://localhost:PORT`` and the sandbox (API,
+login service and control panel) on ``http://127.0.0.1:PORT+1``: two origins,
+so the control panel frames the app across origins the way BigCommerce does.
+The app talks to the sandbox as its BigCommerce (``BC_LOGIN_URL``/``BC_API_URL``),
+and a background thread delivers the sandbox's webhooks to the app.
 """
 
 from __future__ import annotations
@@ -16,16 +19,67 @@ from werkzeug.serving import make_server
 
 DEMO_CLIENT_ID = "bcapp-demo-client"
 DEMO_CLIENT_SECRET = "bcapp-demo-secret"
+DEMO_STORE = "demo1234"
+DELIVERY_INTERVAL_S = 2.0
+
+
+def sandbox_url(port: int) -> str:
+    """Where the sandbox listens: the port after the app's, on 127.0.0.1."""
+    return f"http://127.0.0.1:{port + 1}"
 
 
 def demo_config(port: int) -> dict[str, Any]:
+    """App settings for the demo: the sandbox is BigCommerce and may frame the app."""
     return {
         "BCAPP_ENV": os.environ.get("BCAPP_ENV", "demo"),
         "BC_CLIENT_ID": os.environ.get("BC_CLIENT_ID", DEMO_CLIENT_ID),
         "BC_CLIENT_SECRET": os.environ.get("BC_CLIENT_SECRET", DEMO_CLIENT_SECRET),
         "APP_URL": f"http://localhost:{port}",
-        "FRAME_ANCESTORS": f"http://127.0.0.1:{port + 1} http://localhost:{port + 1}",
+        "BC_LOGIN_URL": sandbox_url(port),
+        "BC_API_URL": sandbox_url(port),
+        "BC_ADMIN_URL": f"{sandbox_url(port)}/manage/store/{{hash}}",
+        "FRAME_ANCESTORS": f"{sandbox_url(port)} http://localhost:{port + 1}",
     }
+
+
+def build_sandbox(
+    *,
+    app_url: str,
+    client_id: str,
+    client_secret: str,
+    store_hash: str = DEMO_STORE,
+    seed: bool = True,
+) -> Any:
+    """A real-time sandbox with one seeded store the user installs the app into."""
+    from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
+
+    sandbox = BigCommerceSandbox(
+        client_id,
+        client_secret,
+        clock=SandboxClock(speed=1.0),
+        app_url=app_url,
+        allow_http_hooks=True,
+        timeout_delay=30.0,
+    )
+    store = sandbox.create_store(store_hash, plan="standard", installed=False)
+    if seed:
+        sandbox.seed(store)
+    return sandbox
+
+
+def start_deliveries(sandbox: Any, interval: float = DELIVERY_INTERVAL_S) -> threading.Event:
+    """Deliver due webhooks every ``interval`` seconds over real HTTP; set the event to stop."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            try:
+                sandbox.deliver_webhooks()
+            except Exception as exc:  # a demo must keep running; say what happened
+                click.echo(f"webhook delivery failed: {exc}", err=True)
+
+    threading.Thread(target=loop, name="sandbox-webhooks", daemon=True).start()
+    return stop
 
 
 def upgrade_database(app: Any) -> None:
@@ -42,19 +96,40 @@ def serve(app: Any, host: str, port: int) -> threading.Thread:
     return thread
 
 
+def run_sandbox(
+    host: str = "127.0.0.1",
+    port: int = 5001,
+    app_url: str = "http://localhost:5000",
+    client_id: str = DEMO_CLIENT_ID,
+    client_secret: str = DEMO_CLIENT_SECRET,
+    store_hash: str = DEMO_STORE,
+    seed: bool = True,
+) -> None:
+    """Serve the sandbox alone (``bcapp sandbox``); block until interrupted."""
+    sandbox = build_sandbox(
+        app_url=app_url,
+        client_id=client_id,
+        client_secret=client_secret,
+        store_hash=store_hash,
+        seed=seed,
+    )
+    start_deliveries(sandbox)
+    click.echo(f"BigCommerce sandbox: http://{host}:{port}/manage/store/{store_hash}")
+    serve(sandbox.wsgi_app, host, port).join()
+
+
 def run_demo(host: str = "127.0.0.1", port: int = 5000) -> None:
-    """Start app and control panel; block until interrupted."""
+    """Start the app and the sandbox; print the control panel's URL; block until interrupted."""
     from bcapp import create_app
-    from bcapp.sandbox.standin import create_control_panel
 
     app = create_app(demo_config(port))
     upgrade_database(app)
-    panel = create_control_panel(
-        app_url=f"http://localhost:{port}",
+    sandbox = build_sandbox(
+        app_url=app.config["APP_URL"],
         client_id=app.config["BC_CLIENT_ID"],
         client_secret=app.config["BC_CLIENT_SECRET"],
-        app=app,
     )
     serve(app, "localhost" if host == "127.0.0.1" else host, port)
-    click.echo(f"bcapp demo: open the control panel at http://127.0.0.1:{port + 1}/")
-    serve(panel, host, port + 1).join()
+    start_deliveries(sandbox)
+    click.echo(f"bcapp demo: open {sandbox_url(port)}/manage/store/{DEMO_STORE}")
+    serve(sandbox.wsgi_app, host, port + 1).join()
