@@ -13,16 +13,26 @@ Enqueueing goes through :func:`bcapp.jobs.sync.enqueue_flow`, whose job ids
 make a second tick (or a second clock process) harmless. The tick also fails
 runs whose worker vanished (no heartbeat for ``STALE_AFTER`` and no lock held).
 
+App-wide housekeeping that is not a flow (alert digests, log retention) is
+listed in ``MAINTENANCE`` (dotted path → minutes); the tick queues each one
+when its interval has passed, as ``maintenance_job(path)``, which gives it the
+app context a forked worker lacks.
+
 Run it with ``bcapp tick`` (a loop, the Procfile's ``clock``), as the RQ job
 ``tick_job``, or from ``rq cron`` with :mod:`bcapp.jobs.cron`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 
 from bcapp.connectors import registry as connector_registry
 from bcapp.extensions import db, redis_ext
@@ -35,6 +45,14 @@ from bcapp.sync.registry import FLOWS, PERIODIC, Flow, load_flows
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=15)
+#: Queued runs whose job vanished (Redis flushed, a job overwritten) are closed after this.
+ORPHAN_AFTER = timedelta(hours=2)
+
+#: App-wide periodic jobs: dotted path of a no-argument function → minutes between runs.
+MAINTENANCE: dict[str, int] = {
+    "bcapp.alerts.flush_alerts_job": 1,  # sends a digest only when a store's interval passed
+    "bcapp.retention.purge_logs_job": 24 * 60,
+}
 
 
 def interval_minutes(store: Store, flow: Flow) -> int:
@@ -93,12 +111,12 @@ def tick(now: datetime | None = None) -> list[Any]:
     now = now or utcnow()
     load_flows()
     reap_stale_runs(now)
+    jobs = schedule_maintenance()
     stmt = (
         db.select(Store, Connection)
         .join(Connection, Connection.store_id == Store.id)
         .where(Store.status == StoreStatus.ACTIVE, Connection.enabled.is_(True))
     )
-    jobs = []
     for store, connection in db.session.execute(stmt).all():
         if not store.is_installed:
             continue
@@ -111,21 +129,72 @@ def tick(now: datetime | None = None) -> list[Any]:
 
 
 def reap_stale_runs(now: datetime) -> int:
-    """Fail runs whose worker died: no heartbeat for STALE_AFTER and their lock is free."""
-    stmt = db.select(SyncRun).where(
+    """Close runs nobody will finish; returns how many.
+
+    A running run without heartbeat for STALE_AFTER whose lock is free lost its
+    worker; a queued run older than ORPHAN_AFTER whose job is gone lost its job.
+    """
+    reaped = 0
+    stale = db.select(SyncRun).where(
         SyncRun.status == RunStatus.RUNNING, SyncRun.heartbeat_at < now - STALE_AFTER
     )
-    reaped = 0
-    for run in db.session.execute(stmt).scalars():
+    for run in db.session.execute(stale).scalars():
         flow = FLOWS.get(run.flow)
         lock = flow.lock_name if flow else run.flow
         if redis_ext.client.exists(lock_key(run.store_id, lock)):
             continue  # still held: a long request, not a dead worker
-        run.status, run.finished_at = RunStatus.FAILED, now
-        run.message = "The worker running this sync stopped responding; it will run again."
+        _close(run, now, RunStatus.FAILED, "The worker running this sync stopped responding.")
+        reaped += 1
+    orphans = db.select(SyncRun).where(
+        SyncRun.status == RunStatus.QUEUED, SyncRun.created_at < now - ORPHAN_AFTER
+    )
+    for run in db.session.execute(orphans).scalars():
+        if run.job_id and _job_active(run.job_id):
+            continue  # waiting for a retry
+        _close(run, now, RunStatus.CANCELLED, "The queued job of this run was lost.")
         reaped += 1
     db.session.commit()
     return reaped
+
+
+def _close(run: SyncRun, now: datetime, status: RunStatus, message: str) -> None:
+    run.status, run.finished_at, run.message = status, now, message
+
+
+def _job_active(jid: str) -> bool:
+    from bcapp.jobs.sync import ACTIVE_STATUSES
+
+    try:
+        job = Job.fetch(jid, connection=redis_ext.client)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in ACTIVE_STATUSES
+
+
+def schedule_maintenance() -> list[Any]:
+    """Queue each MAINTENANCE job whose interval has passed (a Redis marker per job)."""
+    from bcapp.jobs.queues import queue, queue_name
+
+    jobs = []
+    for path, minutes in MAINTENANCE.items():
+        marker = f"bcapp:due:{queue_name(path)}"
+        if not redis_ext.client.set(marker, "1", nx=True, ex=max(int(minutes * 60) - 5, 1)):
+            continue
+        jid = "app-" + re.sub(r"[^A-Za-z0-9_-]", "_", queue_name(path))
+        if _job_active(jid):
+            continue
+        with contextlib.suppress(NoSuchJobError):
+            Job.fetch(jid, connection=redis_ext.client).delete()
+        jobs.append(queue("default").enqueue(maintenance_job, path, job_id=jid, result_ttl=600))
+    return jobs
+
+
+def maintenance_job(path: str) -> Any:
+    """Run one app-wide periodic function (``MAINTENANCE``) inside the app."""
+    from werkzeug.utils import import_string
+
+    with app_context():
+        return import_string(path)()
 
 
 def tick_job() -> int:

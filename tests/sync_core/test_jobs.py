@@ -166,11 +166,11 @@ def test_the_lock_refuses_a_second_concurrent_run(app, rds, store, flows, work):
 
 
 def test_lock_is_renewed_while_held_and_loss_stops_the_run(app, rds, store):
-    lock = RunLock(rds, store.id, "catalog", ttl=0.6).acquire()
-    time.sleep(1.2)  # twice the TTL: only renewal keeps it
+    lock = RunLock(rds, store.id, "catalog", ttl=0.3).acquire()
+    time.sleep(0.7)  # over twice the TTL: only renewal keeps it
     assert rds.exists(lock.key) and not lock.lost
     rds.delete(lock.key)  # expired while the worker was frozen
-    time.sleep(0.5)
+    time.sleep(0.3)
     assert lock.lost
     lock.release()
     ctx = SyncContext(store, None, SyncRun(store_id=store.id, flow="x"), flow="x", lock=lock)

@@ -20,6 +20,14 @@ from tests.sync_core.conftest import make_store
 pytestmark = pytest.mark.redis
 
 
+@pytest.fixture
+def work(app: Any, rds: Any) -> Any:
+    from bcapp.jobs.worker import build_worker
+
+    yield lambda: build_worker(app, simple=True).work(burst=True, with_scheduler=False)
+    set_app(None)
+
+
 def ours(jobs: list[Any]) -> set[str]:
     """Job ids of this test's flows (the real flow modules are scheduled too)."""
     return {j.id.split("-", 2)[2] for j in jobs if "-test_" in j.id}
@@ -83,3 +91,25 @@ def test_cli_sync_runs_a_flow_for_one_store(app, rds, store, flows):
     result = runner.invoke(args=["sync", "nope"])
     assert result.exit_code != 0
     set_app(None)
+
+
+def test_tick_queues_housekeeping_once_per_interval(app, rds, work):
+    first = {j.id for j in tick() if j.id.startswith("app-")}
+    assert len(first) == 2 and any("flush_alerts_job" in j for j in first)
+    assert not [j for j in tick() if j.id.startswith("app-")]  # not due again yet
+    work()
+    from rq.job import Job
+
+    jobs = [Job.fetch(j, connection=rds) for j in first]
+    assert all(j.get_status() == "finished" for j in jobs), [j.exc_info for j in jobs]
+
+
+def test_tick_closes_queued_runs_whose_job_was_lost(app, rds, store):
+    old = utcnow() - timedelta(hours=3)
+    lost = SyncRun(store_id=store.id, flow="test_lost", status=RunStatus.QUEUED, created_at=old,
+                   job_id=f"store-{store.id}-test_lost")  # fmt: skip
+    db.session.add(lost)
+    db.session.commit()
+    tick()
+    db.session.refresh(lost)
+    assert lost.status == RunStatus.CANCELLED and "lost" in lost.message
