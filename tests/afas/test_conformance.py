@@ -48,6 +48,7 @@ def scenario(sandbox: AfasSandbox) -> AfasConnector:
     afas.upsert_customer(anna())  # update (PUT)
     afas.upsert_customer(anna("known@example.com"))
     afas.upsert_customer(anna("b2b@example.com", company="Jansen B.V."))
+    afas.upsert_customer(anna("b2b@example.com", company="Jansen Holding B.V."))  # PUT
     lines = (
         OrderLine(sku="A0001-S", name="A", quantity=Decimal(1), price_ex_tax=Decimal(10),
                   price_inc_tax=Decimal("12.10")),
@@ -74,7 +75,8 @@ def test_scenario_exercised_every_write(exchanges: list[Any]) -> None:
     writes = {(e.method, urlsplit(e.url).path.rsplit("/", 1)[-1]) for e in exchanges
               if e.method != "GET"}
     assert writes == {("POST", "KnSalesRelationPer"), ("PUT", "KnSalesRelationPer"),
-                      ("POST", "KnSalesRelationOrg"), ("POST", "FbSales"),
+                      ("POST", "KnSalesRelationOrg"), ("PUT", "KnSalesRelationOrg"),
+                      ("POST", "FbSales"),
                       ("POST", "FbSubscription"), ("POST", "FbDeliveryNote")}
 
 

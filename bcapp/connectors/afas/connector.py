@@ -320,7 +320,14 @@ class AfasConnector:
         items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
         body = envelopes.sales_order_envelope(order, customer_erp_id, items, self.orders_cfg)
         number = mapping.text(self.client.post("FbSales", body).get("OrNu"))
-        return number or self.find_order(order.reference) or ""
+        number = number or self.find_order(order.reference) or ""
+        if not number:
+            raise FatalSyncError(
+                f"AFAS accepted order {order.reference} but it cannot be found by its "
+                "reference: check the sales orders GetConnector's reference field.",
+                remote="afas",
+            )
+        return number
 
     def create_subscription(self, order: Order, line: OrderLine, customer_erp_id: str) -> str:
         """An FbSubscription for one digital line (idempotent).
