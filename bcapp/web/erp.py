@@ -8,6 +8,7 @@ ERP cannot hold a worker, and it shows the ERP's own words when it fails.
 from __future__ import annotations
 
 import concurrent.futures
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,8 @@ def check_settings(kind: str, settings: dict[str, Any]) -> CheckResult:
     transport = current_app.extensions.get("bcapp.erp_transport")
     if transport is not None:
         kwargs["transport"] = transport
+    if _accepts(kind, "timeout"):
+        kwargs["timeout"] = timeout
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     future = pool.submit(_check, kind, settings, kwargs)
     try:
@@ -105,6 +108,14 @@ def check_settings(kind: str, settings: dict[str, Any]) -> CheckResult:
         return CheckResult(False, f"The ERP did not answer within {timeout:g} seconds.")
     finally:
         pool.shutdown(wait=False)
+
+
+def _accepts(kind: str, argument: str) -> bool:
+    """Whether the connector of ``kind`` takes ``argument`` (connectors may differ)."""
+    try:
+        return argument in inspect.signature(registry()[kind]).parameters
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def _check(kind: str, settings: dict[str, Any], kwargs: dict[str, Any]) -> CheckResult:

@@ -159,3 +159,16 @@ def test_flows_the_connector_lacks_are_disabled(afas, session, monkeypatch):
     monkeypatch.setattr(AfasConnector, "capabilities", frozenset({Capability.ORDERS}))
     page = session.get("/app/settings/flows").text
     assert page.count("Not supported by afas") == 6
+
+
+def test_an_erp_that_does_not_answer_in_time_is_reported(afas, session, app):
+    app.config["ERP_CHECK_TIMEOUT"] = 0.3
+    afas.latency = 1.5
+    r = session.htmx_post("/app/settings/connection/test", erp_form(afas))
+    assert "The ERP did not answer within 0.3 seconds." in r.text
+
+
+def test_choosing_an_erp_swaps_in_its_fields(afas, session):
+    r = session.get("/app/settings/connection/fields", query_string={"kind": "afas"})
+    assert r.status_code == 200 and 'name="environment"' in r.text and "<html" not in r.text
+    assert session.get("/app/settings/connection/fields?kind=nope").status_code == 404
