@@ -18,7 +18,7 @@ import click
 from werkzeug.serving import make_server
 
 DEMO_CLIENT_ID = "bcapp-demo-client"
-DEMO_CLIENT_SECRET = "bcapp-demo-secret"
+DEMO_CLIENT_SECRET = "bcapp-demo-secret-not-for-production"  # >= 32 bytes for HS256
 DEMO_STORE = "demo1234"
 DELIVERY_INTERVAL_S = 2.0
 
