@@ -10,6 +10,10 @@ import pytest
 from bcapp.connectors.afas import AfasConnector
 from bcapp.connectors.base import Address, Customer
 from bcapp.sandbox.afas import AfasSandbox
+from tests.afas.conformance import SPECS, check_exchange
+
+#: Connectors built by this test (their exchanges are checked against the spec afterwards).
+_BUILT: list[AfasConnector] = []
 
 
 @pytest.fixture
@@ -18,8 +22,23 @@ def sandbox() -> AfasSandbox:
 
 
 def connect(sandbox: AfasSandbox, page_size: int = 4, **settings: Any) -> AfasConnector:
-    return AfasConnector(sandbox.settings(**settings), transport=sandbox.transport(),
-                         page_size=page_size, record=True)
+    connector = AfasConnector(sandbox.settings(**settings), transport=sandbox.transport(),
+                              page_size=page_size, record=True)
+    _BUILT.append(connector)
+    return connector
+
+
+@pytest.fixture(autouse=True)
+def every_request_conforms() -> Iterator[None]:
+    """Every request an AFAS test sends through a connector conforms to AFAS's spec."""
+    _BUILT.clear()
+    yield
+    built, _BUILT[:] = list(_BUILT), []
+    if SPECS is None:
+        return
+    for connector in built:
+        for exchange in connector.client.exchanges:
+            check_exchange(exchange)
 
 
 @pytest.fixture

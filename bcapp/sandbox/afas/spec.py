@@ -188,11 +188,10 @@ def validate_update(connector: str, method: str, body: Any) -> list[str]:
     specs = load_specs()
     if specs is None:
         return _validate_builtin(connector, body)
-    schema = request_schema(specs, connector, method)
-    if schema is None:
+    parts = _rules(id(specs), connector, method.upper())
+    if parts is None:
         return [f"UpdateConnector '{connector}' does not support {method.upper()}."]
-    fields_by_path = dict(schema_fields(schema))
-    required = effective_required(specs, connector, method)
+    fields_by_path, required = parts
     errors: list[str] = []
     for path, element in elements({connector: body[connector]}):
         spec = fields_by_path.get(path)
@@ -202,6 +201,18 @@ def validate_update(connector: str, method: str, body: Any) -> list[str]:
         errors.extend(_check_fields(path, element.get("Fields") or {}, spec,
                                     required.get(path, set()), element))
     return errors
+
+
+@functools.lru_cache(maxsize=64)
+def _rules(specs_id: int, connector: str, method: str) -> tuple[dict, dict] | None:
+    """(Fields schema per path, effective required per path), computed once per operation."""
+    specs = load_specs()
+    if specs is None or id(specs) != specs_id:
+        return None
+    schema = request_schema(specs, connector, method)
+    if schema is None:
+        return None
+    return dict(schema_fields(schema)), effective_required(specs, connector, method)
 
 
 def _check_fields(path: str, fields: Mapping[str, Any], spec: Mapping[str, Any],
