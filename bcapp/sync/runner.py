@@ -153,14 +153,15 @@ def run_flow(
     Raises:
         RetryableSyncError: the run should be tried again later (the run is marked failed).
     """
-    spec = get_flow(flow).for_options(options)
+    registered = get_flow(flow)
     store = db.session.get(Store, store_id)
     if store is None or not store.is_installed:
         _cancel_run(run_id, "The store has uninstalled the app.")
         return None
     run = open_run(store, flow, run_id=run_id, trigger=trigger, dry_run=dry_run, full=full)
-    recorder = RunRecorder(run, direction=spec.direction)
+    recorder = RunRecorder(run)
     try:
+        spec = registered.for_options(options)  # retry/replay: the record's handler
         _execute(store, spec, run, dry_run=dry_run, full=full, options=options)
     except ReauthorizationRequired as exc:
         _pause_store(store, recorder, exc)

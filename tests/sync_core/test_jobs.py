@@ -258,3 +258,26 @@ def test_a_job_enqueued_without_retry_gets_the_standard_policy(app, rds, store, 
     job.refresh()
     assert job.get_status() == JobStatus.SCHEDULED and job.retries_left == 1
     assert 5 < scheduled_in(job) <= 7
+
+
+def test_delayed_enqueue_and_a_replay_whose_entry_vanished(app, rds, store, flows, work):
+    flows("test_later")(lambda ctx: None)
+    job = enqueue_flow(store.id, "test_later", delay=120)
+    assert job.get_status() == JobStatus.SCHEDULED and 115 < scheduled_in(job) <= 120
+    assert enqueue_flow(store.id, "test_later").id == job.id  # still the same job
+
+    @flows.retry("test_thing")
+    def retry_thing(ctx: SyncContext, **ids: Any) -> None:
+        raise AssertionError("must not run")
+
+    entry = LogEntry(store_id=store.id, direction="app", entity="test_thing", outcome="failed",
+                     request={"x": 1})  # fmt: skip
+    db.session.add(entry)
+    db.session.commit()
+    replay_job = enqueue_replay(entry.id)
+    db.session.delete(entry)  # purged by retention before the worker got to it
+    db.session.commit()
+    work()
+    assert replay_job.get_status(refresh=True) == JobStatus.FINISHED
+    run = runs(store, "replay")[0]
+    assert run.status == RunStatus.FAILED and run.message == "That log entry no longer exists."
