@@ -163,6 +163,27 @@ def dry_run_entries(run: SyncRun | None, limit: int = 200) -> list[LogEntry]:
     )
 
 
+def runnable_flows(store: Any) -> list[str]:
+    """Scheduled flows the merchant may start now: registered, switched on, supported."""
+    from bcapp.mapping.rules import rules_for
+    from bcapp.sync.registry import FLOWS, PERIODIC, load_flows
+
+    load_flows()
+    connection = erp.connection_of(store)
+    supported = erp.supported_flows(connection.kind if connection else None)
+    rules = rules_for(store)
+    names = []
+    for name in PERIODIC:
+        flow = FLOWS.get(name)
+        if flow is None or (flow.needs_connection and connection is None):
+            continue
+        group = flow.group_name
+        if group in erp.FLOW_CAPABILITIES and not (group in supported and rules.enabled(group)):
+            continue  # a merchant flow that is off, or that this ERP cannot do
+        names.append(name)
+    return names
+
+
 def dashboard_context() -> dict[str, Any]:
     from bcapp.alerts import pending_count
 
@@ -171,6 +192,7 @@ def dashboard_context() -> dict[str, Any]:
     runs = flow_runs(store.id)
     return {
         "runs": runs,
+        "runnable": runnable_flows(store),
         "polling": any(r.current for r in runs),
         "chart": daily_counts(store.id),
         "webhooks": webhook_health(store),
@@ -203,6 +225,23 @@ def runs_fragment() -> Any:
         runs=runs,
         polling=any(r.current for r in runs),
         progress=progress,
+    )
+
+
+@bp.post("/run/<flow>")
+@store_required
+def run_now(flow: str) -> Any:
+    """Start a scheduled flow now (the same job the schedule would queue)."""
+    if flow not in runnable_flows(g.store):
+        abort(404)
+    result = enqueue.enqueue_flow(g.store, flow)
+    runs = flow_runs(g.store.id)
+    return render_template(
+        "dashboard/_runs.html",
+        runs=runs,
+        polling=any(r.current for r in runs),
+        progress=progress,
+        enqueue_error=result.error,
     )
 
 

@@ -123,3 +123,21 @@ def test_dry_run_button_queues_a_catalog_dry_run_and_shows_field_differences(ses
     frag = session.get("/app/dashboard/dry-run").text
     assert "A0001" in frag and "price" in frag and "10.00" in frag and "12.50" in frag
     assert "every 2s" not in frag
+
+
+def test_run_now_queues_enabled_flows_only(session, connected):
+    from bcapp.mapping.rules import with_section
+
+    page = session.get("/app").text
+    assert "Run catalog now" in page and "Run stock now" in page
+
+    r = session.htmx_post("/app/dashboard/run/catalog")
+    assert r.status_code == 200 and 'hx-trigger="every 2s"' in r.text
+    run = db.session.execute(db.select(SyncRun)).scalar_one()
+    assert (run.flow, run.status, run.trigger) == ("catalog", "queued", "manual")
+
+    connected.settings = with_section(connected.settings, "flows", {"stock": False})
+    db.session.commit()
+    assert "Run stock now" not in session.get("/app").text
+    assert session.htmx_post("/app/dashboard/run/stock").status_code == 404
+    assert session.htmx_post("/app/dashboard/run/retry").status_code == 404
