@@ -329,7 +329,7 @@ class BigCommerceClient:
     def iter_v3(
         self, path: str, params: Mapping[str, Any] | None = None, *, limit: int = MAX_PAGE
     ) -> Iterator[dict]:
-        """Every record of a v3 list, page by page (``meta.pagination``)."""
+        """Every record of a v3 list, page by page (``meta.pagination``; a short page ends it)."""
         params = dict(params or {})
         page = int(params.pop("page", 1))
         params["limit"] = min(int(params.get("limit", limit)), MAX_PAGE)
@@ -339,7 +339,7 @@ class BigCommerceClient:
             yield from records
             pagination = (body.get("meta") or {}).get("pagination") or {}
             total_pages = pagination.get("total_pages")
-            if not records or total_pages is None or page >= int(total_pages):
+            if _last_page(records, page, total_pages, params["limit"]):
                 return
             page += 1
 
@@ -395,6 +395,15 @@ def client_for(
         timeout=timeout,
         **kwargs,
     )
+
+
+def _last_page(records: list[Any], page: int, total_pages: Any, limit: int) -> bool:
+    """Paging ends on an empty page, at ``total_pages``, or (without it) on a short page."""
+    if not records:
+        return True
+    if total_pages is not None:
+        return page >= int(total_pages)
+    return len(records) < limit
 
 
 def _seconds(value: str | None) -> float | None:

@@ -256,3 +256,20 @@ def test_client_for_reads_the_app_config(redis_url):
     assert shared.timeout.read == 7.0
     assert isinstance(shared.budget, RedisBudget) and shared.budget.key.endswith(":s1")
     assert isinstance(client_for("s1", "t", {}).budget, LocalBudget)
+
+
+def test_v3_paging_without_pagination_meta_stops_on_a_short_page(bc, make_client):
+    hooks = [
+        {"id": i, "scope": "store/order/created", "destination": f"https://h.example.com/{i}"}
+        for i in range(1, 301)
+    ]
+
+    @bc.route("GET", "/v3/hooks")
+    def _(request, match):
+        number, size = int(qs(request)["page"]), int(qs(request)["limit"])
+        return httpx.Response(
+            200, json={"data": hooks[(number - 1) * size : number * size], "meta": {}}
+        )
+
+    assert len(list(make_client().hooks.iterate())) == 300
+    assert len(bc.requests) == 2
