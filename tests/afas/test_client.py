@@ -147,3 +147,12 @@ def test_last_exchange_helper_gives_flows_a_loggable_dict(sandbox: AfasSandbox) 
     assert logged["request_headers"]["authorization"] == "***"
     assert "filterfieldids=Email" in logged["url"]
     assert last_exchange(object()) is None
+
+
+def test_faults_hit_the_next_n_requests_then_stop(sandbox: AfasSandbox) -> None:
+    client = connect(sandbox).client
+    sandbox.fail_next(503, times=2)
+    for _ in range(2):
+        with pytest.raises(RetryableSyncError):
+            client.metainfo()
+    assert client.metainfo()["getConnectors"]

@@ -30,6 +30,8 @@ Public API::
     sb.add_credit_invoice(reference, [(code, qty, amount)])
     sb.define_connector(id, [(field, dataType)], source="BCApp_Articles")  # custom GetConnector
     sb.fail_next(500 | 503 | "timeout", times=1); sb.reject_next_write(message)
+                           # ("timeout" raises httpx.ReadTimeout through sb.transport();
+                           #  served on a port it answers 504 instead)
     sb.latency = 0.05      # seconds added to every request (benchmarks)
     sb.clock.advance(s)    # Profit's modification clock (whole seconds)
     sb.tables              # the data (articles, orders, relations, packing_slips, ...)
