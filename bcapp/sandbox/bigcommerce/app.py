@@ -29,6 +29,7 @@ TIMEOUT_HEADER = "X-Sandbox-Timeout"
 
 def _all_routes() -> list[Any]:
     from bcapp.sandbox.bigcommerce import (
+        brands,
         catalog,
         customers,
         hooks,
@@ -41,7 +42,7 @@ def _all_routes() -> list[Any]:
         taxonomy,
     )
 
-    modules = (catalog, options, media, taxonomy, inventory, customers, orders, shipments)
+    modules = (catalog, options, media, brands, taxonomy, inventory, customers, orders, shipments)
     modules += (refunds, hooks)
     return [route for module in modules for route in module.ROUTES]
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from bcapp.sandbox.bigcommerce.brands import create_brand
 from bcapp.sandbox.bigcommerce.catalog import create_product
 from bcapp.sandbox.bigcommerce.checkout import create_order
 from bcapp.sandbox.bigcommerce.customers import create_customer
 from bcapp.sandbox.bigcommerce.state import SandboxStore
-from bcapp.sandbox.bigcommerce.taxonomy import create_brand, create_category
+from bcapp.sandbox.bigcommerce.taxonomy import create_category
 
 ADJECTIVES = ("Classic", "Organic", "Rugged", "Compact", "Deluxe", "Everyday", "Nordic", "Urban")
 NOUNS = ("T-shirt", "Hoodie", "Backpack", "Mug", "Notebook", "Sneaker", "Scarf", "Lamp")

@@ -44,7 +44,7 @@ class Delivery:
     body: bytes
     scope: str
     next_at: float
-    state: str = "pending"  # pending | delivered | failed
+    state: str = "pending"  # pending | sending | delivered | failed
     attempts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -140,6 +140,8 @@ def deliver_due(sandbox: BigCommerceSandbox, transport: httpx.BaseTransport | No
     """Post every due delivery once; returns the number of attempts made."""
     with sandbox.lock:
         due = _due(sandbox, sandbox.clock.now())
+        for delivery in due:  # claimed: a concurrent caller (demo thread, panel) skips them
+            delivery.state = "sending"
     with httpx.Client(transport=transport, timeout=sandbox.webhook_timeout) as client:
         for delivery in due:
             ok, outcome = _post(sandbox, client, delivery)
@@ -156,7 +158,7 @@ def _post(
         response = client.post(
             delivery.url, content=delivery.body, headers=signed_headers(sandbox, delivery)
         )
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # network errors, or an app mounted with WSGITransport raising
         return False, f"{type(exc).__name__}: {exc}"
     elapsed = time.monotonic() - started
     if elapsed > sandbox.webhook_timeout:
@@ -173,6 +175,7 @@ def _record(sandbox: BigCommerceSandbox, delivery: Delivery, ok: bool, outcome: 
     if ok:
         delivery.state = "delivered"
         return
+    delivery.state = "pending"
     failures = sum(1 for a in delivery.attempts if not a["ok"])
     if failures <= len(RETRY_DELAYS):
         delivery.next_at = now + RETRY_DELAYS[failures - 1]
