@@ -24,15 +24,25 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from bcapp.bigcommerce.errors import ApiError, transport_error
 from bcapp.bigcommerce.ratelimit import Budget, LocalBudget, RateLimitHeaders, budget_for
 from bcapp.bigcommerce.resources import attach_resources
+from bcapp.bigcommerce.resources.paging import BatchResult, chunked, last_page, query
+
+__all__ = [
+    "API_URL",
+    "MAX_PAGE",
+    "BatchResult",
+    "BigCommerceClient",
+    "chunked",
+    "client_for",
+    "query",
+]
 
 if TYPE_CHECKING:
     from bcapp.bigcommerce.resources import (
@@ -56,8 +66,6 @@ LOAD_BACKOFF = (1.0, 2.0, 4.0)
 READ_BACKOFF = (0.5, 1.0, 2.0)
 IDEMPOTENT = frozenset({"GET", "HEAD"})
 
-T = TypeVar("T")
-
 _shared_lock = threading.Lock()
 _shared: dict[int, httpx.Client] = {}
 
@@ -74,62 +82,6 @@ def shared_http(timeout: float = 20.0) -> httpx.Client:
             _shared.clear()  # a forked child must not reuse its parent's sockets
             _shared[pid] = client
         return client
-
-
-def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Cut ``items`` into lists of at most ``size`` (BigCommerce's per-request maxima)."""
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def query(params: Mapping[str, Any] | None) -> dict[str, str | int]:
-    """Query parameters as BigCommerce spells them: lists comma-joined, booleans lowercase."""
-    out: dict[str, str | int] = {}
-    for key, value in (params or {}).items():
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            out[key] = "true" if value else "false"
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            out[key] = ",".join(str(item) for item in value)
-        else:
-            out[key] = value
-    return out
-
-
-@dataclass
-class BatchResult:
-    """What a batched write returned: records that succeeded and BigCommerce's per-item errors.
-
-    A batch may partly succeed (HTTP 207); ``errors`` then keeps BigCommerce's own
-    entries so a flow can log them against the records.
-    """
-
-    data: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[Any] = field(default_factory=list)
-    calls: int = 0
-
-    def add(self, body: Any) -> None:
-        self.calls += 1
-        if isinstance(body, dict):
-            data = body.get("data")
-            if isinstance(data, list):
-                self.data.extend(data)
-            elif isinstance(data, dict):
-                self.data.append(data)
-            errors = body.get("errors")
-            if isinstance(errors, list):
-                self.errors.extend(errors)
-            elif isinstance(errors, dict) and errors:
-                self.errors.append(errors)
-        elif isinstance(body, list):
-            self.data.extend(body)
 
 
 class BigCommerceClient:
@@ -339,7 +291,7 @@ class BigCommerceClient:
             yield from records
             pagination = (body.get("meta") or {}).get("pagination") or {}
             total_pages = pagination.get("total_pages")
-            if _last_page(records, page, total_pages, params["limit"]):
+            if last_page(records, page, total_pages, params["limit"]):
                 return
             page += 1
 
@@ -395,15 +347,6 @@ def client_for(
         timeout=timeout,
         **kwargs,
     )
-
-
-def _last_page(records: list[Any], page: int, total_pages: Any, limit: int) -> bool:
-    """Paging ends on an empty page, at ``total_pages``, or (without it) on a short page."""
-    if not records:
-        return True
-    if total_pages is not None:
-        return page >= int(total_pages)
-    return len(records) < limit
 
 
 def _seconds(value: str | None) -> float | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from bcapp.bigcommerce.client import BatchResult, chunked
 from bcapp.bigcommerce.resources import Resource
+from bcapp.bigcommerce.resources.paging import BatchResult, chunked
 
 #: BigCommerce documents no maximum for category arrays; 50 matches the trees
 #: endpoint's documented maximum and keeps one refused item from failing many.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from bcapp.bigcommerce.client import BatchResult, chunked
 from bcapp.bigcommerce.resources import Resource
+from bcapp.bigcommerce.resources.paging import BatchResult, chunked
 
 #: Customers per create/update request (BigCommerce's documented maximum).
 CUSTOMER_BATCH = 10

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bcapp.bigcommerce.client import chunked
 from bcapp.bigcommerce.resources import Resource
+from bcapp.bigcommerce.resources.paging import chunked
 
 #: Items per adjustment request (BigCommerce's documented maximum).
 ADJUSTMENT_BATCH = 2000
