@@ -97,3 +97,10 @@ def test_an_entity_without_connector_is_switched_off(sandbox: AfasSandbox) -> No
 def test_order_export_lookups_cannot_be_switched_off(sandbox: AfasSandbox) -> None:
     with pytest.raises(ConfigError, match="GetConnector for sales orders"):
         build(sandbox, connectors={"sales_orders": {"connector": ""}}).check()
+
+
+def test_connector_outside_the_app_connector_is_explained(sandbox: AfasSandbox) -> None:
+    sandbox.restricted.add("Profit_Debtor")
+    with pytest.raises(ConfigError) as info:
+        build(sandbox).check()
+    assert "Profit_Debtor (debtors) is not part of the app connector" in info.value.message

@@ -140,8 +140,14 @@ class AfasConnector:
     def _metainfo_fields(self, name: str, cfg: EntityConfig) -> set[str]:
         try:
             info = self.client.metainfo(cfg.connector)
-        except ConfigError:
-            raise
+        except ConfigError as exc:
+            if exc.details.get("status") != 401:
+                raise
+            # the token opened /MetaInfo, so a 401 here is "no access to this endpoint"
+            raise ConfigError(
+                f"AFAS GetConnector {cfg.connector} ({name.replace('_', ' ')}) is not part of "
+                "the app connector this token belongs to: add it to the app connector in AFAS."
+            ) from exc
         except BcappError as exc:
             raise ConfigError(
                 f"AFAS GetConnector {cfg.connector} ({name.replace('_', ' ')}) is not "

@@ -33,6 +33,7 @@ Public API::
                            # ("timeout" raises httpx.ReadTimeout through sb.transport();
                            #  served on a port it answers 504 instead)
     sb.latency = 0.05      # seconds added to every request (benchmarks)
+    sb.restricted.add("Profit_Debtor")  # an endpoint outside the app connector: 401
     sb.clock.advance(s)    # Profit's modification clock (whole seconds)
     sb.tables              # the data (articles, orders, relations, packing_slips, ...)
     sb.requests            # every request received (method, path, params, body)

@@ -37,6 +37,7 @@ class AfasSandbox:
         }
         self.requests: list[dict[str, Any]] = []  # every request, for assertions
         self.latency = 0.0
+        self.restricted: set[str] = set()  # endpoints outside the app connector (401)
         self._faults: deque[Any] = deque()
         self._lock = threading.RLock()
         self.wsgi_app = self._build_app()
@@ -225,7 +226,7 @@ class AfasSandbox:
                               "params": dict(request.args), "body": request.get_json(silent=True)})
         if self.latency:
             time.sleep(self.latency)
-        if not self._authorised():
+        if not self._authorised() or rest.rsplit("/", 1)[-1] in self.restricted:
             return Response(status=401)
         fault = self._pop_fault(writes=request.method in {"POST", "PUT"})
         if fault is not None:
