@@ -26,7 +26,8 @@ Decisions a flow should know:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -367,8 +368,6 @@ class AfasConnector:
         cfg = self.entity("sales_orders")
         erp_order = mapping.text(row.get(cfg["number"]))
         debtor = mapping.text(row.get(cfg["debtor"]))
-        from dataclasses import replace
-
         shipment = replace(shipment, erp_order_id=shipment.erp_order_id or erp_order)
         items = self.resolve_items(line.sku for line in shipment.lines)
         body = envelopes.delivery_note_envelope(shipment, debtor, items, self.orders_cfg)
@@ -412,5 +411,5 @@ class AfasConnector:
         return out
 
 
-def _today() -> Any:
+def _today() -> date:
     return datetime.now(UTC).date()
