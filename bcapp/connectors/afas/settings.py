@@ -101,11 +101,16 @@ def _entity_schema(entity: str) -> dict[str, Any]:
         "type": "object",
         "title": entity.replace("_", " ").capitalize(),
         "properties": {
-            "connector": {"type": "string", "title": "GetConnector id", "default": connector},
+            "connector": {
+                "type": "string", "title": "GetConnector id", "default": connector,
+                "description": "Empty switches this entity off.",
+            },
             "fields": {
                 "type": "object",
                 "properties": {
-                    role: {"type": "string", "default": name} for role, name in fields.items()
+                    role: {"type": "string", "default": name,
+                           "title": f"{role.replace('_', ' ').capitalize()} field"}
+                    for role, name in fields.items()
                 },
             },
         },
