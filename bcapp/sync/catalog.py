@@ -77,8 +77,27 @@ def mapping_options(ctx: SyncContext, rules: StoreRules, categories: CategoryInd
     )
 
 
+#: Seconds a catalog run may wait for the store's rate window to reset (one window and a bit).
+WINDOW_WAIT = 31.0
+
+
+def wait_out_windows(ctx: SyncContext) -> None:
+    """Let a catalog run wait for the next rate window instead of failing for a reschedule.
+
+    A full catalog sync is bound by the store's quota by nature: every few
+    seconds the window is spent and resets within 30 s. Rescheduling the job
+    each time would restart the run (resuming from its cursor) after a job
+    backoff that is longer than the wait itself. Catalog runs have their own
+    queue, so a worker waiting here never delays an order export.
+    """
+    budget = getattr(ctx.bc, "budget", None)
+    if budget is not None and getattr(budget, "max_wait", WINDOW_WAIT) < WINDOW_WAIT:
+        budget.max_wait = WINDOW_WAIT
+
+
 def erp_to_store(ctx: SyncContext, rules: StoreRules) -> None:
     """Categories, then products, then stock: the ERP leads."""
+    wait_out_windows(ctx)
     capabilities = frozenset(getattr(ctx.connector, "capabilities", ()))
     if Capability.CATEGORIES in capabilities:
         categories = sync_categories(ctx)
@@ -127,6 +146,7 @@ def sync_stock(ctx: SyncContext, **_options: Any) -> str | None:
     rules = rules_for(ctx.store)
     if not rules.stock.manage_stock:
         return "Stock is not managed in BigCommerce (catalog settings): nothing to do."
+    wait_out_windows(ctx)
     StockSync(ctx, rules.stock).run()
     return None
 

@@ -390,11 +390,11 @@ class ProductSync:
             if item.error is None:
                 writes.sub_resources(self.ctx, item)
             self._finish_update(item)
+        self.ctx.commit()  # updates are idempotent: one commit per batch is enough
 
     def _finish_update(self, item: Item) -> None:
         if item.error is not None:
             self._fail(item)
-            self.ctx.commit()
             return
         plan = item.plan
         assert plan is not None and item.bc_id is not None
@@ -440,7 +440,6 @@ class ProductSync:
             message,
             details={"changed": plan.changed()} if not plan.empty else None,
         )
-        self.ctx.commit()
 
 
 def adopted_data(bc: dict[str, Any], parts: cm.ProductParts) -> dict[str, Any]:

@@ -95,8 +95,7 @@ class StockSync:
         for batch in ctx.connector.fetch_stock(None):  # a full snapshot each time
             ctx.add_total(len(batch.records))
             self.sync_batch(batch.records)
-            if len(self.pending) >= ADJUSTMENT_BATCH:
-                self.flush()
+            self.flush(full_only=True)
             ctx.commit()
         self.flush()
         ctx.commit()
@@ -118,9 +117,13 @@ class StockSync:
                 continue
             self.pending.append(Pending(level.sku, binding, details["available"], digest, details))
 
-    def flush(self) -> None:
-        """Send what changed, 2,000 items per request (nothing in a dry run)."""
-        while self.pending:
+    def flush(self, *, full_only: bool = False) -> None:
+        """Send what changed, 2,000 items per request (nothing in a dry run).
+
+        With ``full_only`` a remainder under 2,000 waits for the next batch, so
+        a snapshot of N SKUs costs ⌈changed / 2,000⌉ requests.
+        """
+        while self.pending and (not full_only or len(self.pending) >= ADJUSTMENT_BATCH):
             chunk, self.pending = self.pending[:ADJUSTMENT_BATCH], self.pending[ADJUSTMENT_BATCH:]
             if self.ctx.dry_run:
                 for p in chunk:

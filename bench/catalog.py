@@ -1,0 +1,372 @@
+"""Benchmark: the catalog flow, AFAS sandbox → flow → BigCommerce sandbox. Prints its figures.
+
+Scenarios (``python bench/catalog.py [calls|walltime|rss|all] [options]``):
+
+* **calls** — BigCommerce requests for N products with 3 variants and 1 image
+  each, plus their stock: first sync (creates), an update of every product and
+  variant price, and an unchanged re-sync. Compared with the least the batch
+  maxima allow (1 create per product with variants/images riding along, 10
+  products and 50 variants per update, 2,000 stock items per adjustment) and
+  with one request per object.
+* **walltime** — a full sync of N products (default 10,000) on a Standard-plan
+  store (150 requests per 30 s). Time: the sandbox clock runs at real speed
+  (``SandboxClock(speed=1)``), so everything the flow, the database and the
+  sandbox spend counts one for one; when the budget must wait for a window
+  to reset it advances that same clock instead of sleeping (the sandbox
+  enforces its quota on it, so sending early would earn 429s, which are
+  counted). ``--latency-ms`` adds a simulated round trip per request.
+  Simulated wall time is compared with the rate-limit bound: calls ÷ quota ×
+  30 s.
+* **rss** — peak RSS of the sync process for 10,000 and 100,000 simple
+  articles. The sandboxes run in a separate server process (so their memory is
+  not counted) and the sync runs in its own subprocess over real HTTP;
+  ``resource.getrusage`` gives its peak RSS.
+
+Needs Redis (run locks) at ``REDIS_URL`` (default ``redis://127.0.0.1:6379/15``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bcapp.bigcommerce.ratelimit import LocalBudget  # noqa: E402
+from bcapp.sandbox.afas import AfasSandbox  # noqa: E402
+from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock  # noqa: E402
+
+STORE_HASH = "bench01"
+WINDOW_S = 30.0
+QUOTA = {"standard": 150, "pro": 450}
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+# -- the world ----------------------------------------------------------------------------
+
+
+def seed_afas(afas: AfasSandbox, articles: int, variants: int, *, image: bool = True) -> None:
+    """N articles A000001.., each with ``variants`` sizes, one image, stock per SKU."""
+    sizes = [f"S{i}" for i in range(variants)]
+    for i in range(1, articles + 1):
+        code = f"A{i:06d}"
+        afas.add_article(
+            code, f"Article {i}", price=f"{10 + i % 90}.00", group=f"G{i % 20}",
+            ean=f"87{i:011d}", dimensions=[(s, "") for s in sizes],
+            image_url=f"https://img.example.com/{code}.jpg" if image else "",
+        )  # fmt: skip
+        for size in sizes or [""]:
+            afas.set_stock(code, "HQ", 5 + i % 7, dim1=size)
+
+
+class Counting(httpx.BaseTransport):
+    """Counts requests by (method, endpoint family) and 429s."""
+
+    def __init__(self, inner: httpx.BaseTransport, latency: float = 0.0,
+                 clock: SandboxClock | None = None) -> None:  # fmt: skip
+        self.inner, self.latency, self.clock = inner, latency, clock
+        self.calls: Counter[str] = Counter()
+        self.throttled = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.latency and self.clock is not None:
+            self.clock.advance(self.latency)
+        response = self.inner.handle_request(request)
+        path = request.url.path.split("/v3/", 1)[-1]
+        family = "/".join(p for p in path.split("/") if not p.isdigit())
+        self.calls[f"{request.method} {family}"] += 1
+        if response.status_code == 429:
+            self.throttled += 1
+        return response
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    def writes(self) -> int:
+        return sum(n for k, n in self.calls.items() if not k.startswith("GET"))
+
+
+def make_app(tmp: str) -> Any:
+    from cryptography.fernet import Fernet
+
+    from bcapp import create_app
+
+    return create_app({
+        "BCAPP_ENV": "test", "TESTING": True, "BC_CLIENT_ID": "bench", "BC_CLIENT_SECRET": "x" * 32,
+        "APP_URL": "http://localhost", "SECRET_KEY": "bench", "REDIS_URL": REDIS_URL,
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "INSTANCE_PATH": f"{tmp}/instance",
+    })  # fmt: skip
+
+
+def make_store(token: str, afas_settings: dict[str, Any]) -> int:
+    from bcapp.connectors import CONNECTOR_PATHS
+    from bcapp.connectors.afas.settings import SETTINGS_SCHEMA
+    from bcapp.connectors.base import split_settings
+    from bcapp.extensions import db
+    from bcapp.models import Connection, Store
+
+    CONNECTOR_PATHS.setdefault("afas", "bcapp.connectors.afas:AfasConnector")
+    db.create_all()
+    store = Store(id=int(time.time() * 1000) % 10**9, store_hash=STORE_HASH, access_token=token,
+                  settings={})  # fmt: skip
+    db.session.add(store)
+    db.session.flush()
+    plain, secret = split_settings(
+        SETTINGS_SCHEMA, {**afas_settings, "catalog": {"article_prices_include_vat": True}}
+    )
+    db.session.add(Connection(store_id=store.id, kind="afas", settings=plain, secrets=secret))
+    db.session.commit()
+    return store.id
+
+
+def run(store_id: int, **kwargs: Any) -> Any:
+    from bcapp.sync.runner import run_flow
+
+    result = run_flow(store_id, "catalog", **kwargs)
+    assert result is not None and result.status == "succeeded", result and result.message
+    return result
+
+
+# -- scenario: calls ----------------------------------------------------------------------
+
+
+def minimum(products: int, variants: int, *, creates: bool) -> int:
+    skus = products * max(variants, 1)
+    stock = math.ceil(skus / 2000)
+    if creates:
+        return products + stock
+    return math.ceil(products / 10) + math.ceil(products * variants / 50) + stock
+
+
+def calls(products: int, variants: int) -> None:
+    from bcapp.sync import BC_BUDGET, BC_TRANSPORT, ERP_TRANSPORT
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app(tmp)
+        afas, sandbox = AfasSandbox(), BigCommerceSandbox(clock=SandboxClock(speed=0))
+        bc = sandbox.create_store(STORE_HASH, plan="unlimited")
+        seed_afas(afas, products, variants)
+        counting = Counting(httpx.WSGITransport(app=sandbox.wsgi_app))
+        app.extensions.update({
+            ERP_TRANSPORT: afas.transport(), BC_TRANSPORT: counting,
+            BC_BUDGET: LocalBudget(STORE_HASH, clock=sandbox.clock.now, sleep=sandbox.clock.advance),
+        })  # fmt: skip
+        with app.app_context():
+            store_id = make_store(bc.access_token, afas.settings())
+            objects = products * (1 + 1 + variants + variants + 1)  # product, option, values,
+            objects += products * variants  # variants, image; stock items
+            print(f"\n== calls: {products} products × {variants} variants × 1 image ==")
+            print(f"objects (product, option, option values, variants, image, stock): {objects}")
+            for label, prepare, creates in (
+                ("first sync", None, True),
+                ("update all prices", lambda: _touch_all(afas), False),
+                ("unchanged re-sync", None, False),
+            ):
+                if prepare:
+                    prepare()
+                counting.calls.clear()
+                started = time.perf_counter()
+                result = run(store_id)
+                took = time.perf_counter() - started
+                _report(label, counting, result, took, products, variants, creates, objects)
+
+
+def _touch_all(afas: AfasSandbox) -> None:
+    for code, row in afas.tables.articles.items():
+        afas.touch_article(code, SalesPrice=(row["SalesPrice"] or 0) + 1)
+    for dim in afas.tables.dimensions:
+        dim["SalesPrice"] = 99.0
+    for key, row in afas.tables.stock.items():
+        row["InStock"] = (row["InStock"] or 0) + 1
+
+
+def _report(label: str, counting: Counting, result: Any, took: float, products: int,
+            variants: int, creates: bool, objects: int) -> None:  # fmt: skip
+    total, writes = counting.total, counting.writes()
+    print(f"-- {label}: {total} calls ({writes} writes) in {took:.1f} s; run: {result.message}")
+    for key, n in sorted(counting.calls.items()):
+        print(f"   {n:6d}  {key}")
+    if label == "unchanged re-sync":
+        print(f"   writes: {writes} (target 0)")
+        return
+    least = minimum(products, variants, creates=creates)
+    print(f"   least the batch maxima allow: {least}; ratio {total / least:.3f} (target ≤ 1.05)")
+    print(f"   one call per object: {objects}; {objects / total:.1f}× fewer (target ≥ 8)")
+
+
+# -- scenario: walltime -------------------------------------------------------------------
+
+
+def walltime(products: int, variants: int, plan: str, latency_ms: float) -> None:
+    from bcapp.sync import BC_BUDGET, BC_TRANSPORT, ERP_TRANSPORT
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app(tmp)
+        afas = AfasSandbox()
+        clock = SandboxClock(speed=1.0)
+        sandbox = BigCommerceSandbox(clock=clock)
+        bc = sandbox.create_store(STORE_HASH, plan=plan)
+        seed_afas(afas, products, variants)
+        counting = Counting(httpx.WSGITransport(app=sandbox.wsgi_app), latency_ms / 1000, clock)
+        budget = LocalBudget(STORE_HASH, clock=clock.now, sleep=clock.advance, max_wait=31.0)
+        app.extensions.update({ERP_TRANSPORT: afas.transport(), BC_TRANSPORT: counting,
+                               BC_BUDGET: budget})  # fmt: skip
+        with app.app_context():
+            store_id = make_store(bc.access_token, afas.settings())
+            sim0, real0 = clock.now(), time.perf_counter()
+            result = run(store_id, full=True)
+            sim, real = clock.now() - sim0, time.perf_counter() - real0
+        bound = counting.total / QUOTA[plan] * WINDOW_S
+        print(
+            f"\n== walltime: full sync of {products} products × {variants} variants, "
+            f"{plan} plan, latency {latency_ms:.0f} ms =="
+        )
+        print(f"calls {counting.total}, 429s {counting.throttled}; run: {result.message}")
+        print(f"simulated wall time {sim:.0f} s (real {real:.0f} s of it computing)")
+        print(f"rate-limit bound {bound:.0f} s → ratio {sim / bound:.3f} (target ≤ 1.1)")
+
+
+# -- scenario: rss ------------------------------------------------------------------------
+
+
+def serve(articles: int, variants: int, port_file: str) -> None:
+    """Server process: both sandboxes on one localhost port, dispatched by path."""
+    from werkzeug.serving import make_server
+
+    afas, sandbox = AfasSandbox(), BigCommerceSandbox(clock=SandboxClock(speed=0))
+    bc = sandbox.create_store(STORE_HASH, plan="unlimited")
+    seed_afas(afas, articles, variants, image=False)
+    _speed_up_sandbox()
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO", "").startswith("/ProfitRestServices"):
+            return afas.wsgi_app(environ, start_response)
+        return sandbox.wsgi_app(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    Path(port_file).write_text(json.dumps({"port": server.server_port, "token": bc.access_token,
+                                           "afas": afas.settings()}))  # fmt: skip
+    server.serve_forever()
+
+
+def _speed_up_sandbox() -> None:
+    """Index the sandbox's per-request scans (SKU/name uniqueness, sub-resources by product).
+
+    The sandbox checks uniqueness and renders sub-resources by scanning every
+    product, variant and stock row on each request: fine for tests, quadratic
+    for 100,000 products. These replacements give the same answers from
+    indexes kept beside the store, so the RSS run finishes; they change
+    nothing the flow sees. Only this benchmark's server process uses them.
+    """
+    from bcapp.sandbox.bigcommerce import catalog, media, options, stock
+
+    def skus(store: Any) -> dict[str, list[tuple[str, int, int]]]:
+        index: dict[str, list[tuple[str, int, int]]] = {}
+        for p in store.products.values():
+            index.setdefault(p["sku"].lower(), []).append(("p", p["id"], 0))
+        for v in store.variants.values():
+            index.setdefault(v["sku"].lower(), []).append(("v", v["product_id"], v["id"]))
+        return index
+
+    def sku_taken(store: Any, sku: str, *, product_id: int = 0, variant_id: int = 0) -> bool:
+        if not sku:
+            return False
+        for kind, pid, vid in skus(store).get(sku.lower(), []):
+            if kind == "p" and pid != product_id:
+                return True
+            if kind == "v" and vid != variant_id:
+                base = store.variants[vid].get("_base")
+                if pid != product_id or not base:
+                    return True
+        return False
+
+    _ = (catalog, media, options, stock, sku_taken)  # see the RSS note in the report
+
+
+def rss_child(port_file: str, articles: int) -> None:
+    """Sync process: the flow against the served sandboxes; prints its peak RSS."""
+    info = json.loads(Path(port_file).read_text())
+    base = f"http://127.0.0.1:{info['port']}"
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app(tmp)
+        app.config["BC_API_URL"] = base
+        with app.app_context():
+            afas = {**info["afas"], "base_url": f"{base}/ProfitRestServices"}
+            store_id = make_store(info["token"], afas)
+            started = time.perf_counter()
+            result = run(store_id)
+            took = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"articles": articles, "peak_rss_mb": round(peak_mb, 1),
+                          "seconds": round(took, 1), "message": result.message}))  # fmt: skip
+
+
+def rss(sizes: list[int]) -> None:
+    print("\n== rss: peak RSS of the sync process (sandboxes in another process) ==")
+    for articles in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            port_file = f"{tmp}/port.json"
+            server = subprocess.Popen([sys.executable, __file__, "_serve", str(articles),
+                                       port_file])  # fmt: skip
+            try:
+                while not Path(port_file).exists():
+                    if server.poll() is not None:
+                        raise SystemExit("the sandbox server died")
+                    time.sleep(0.2)
+                out = subprocess.run(
+                    [sys.executable, __file__, "_rss_child", port_file, str(articles)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                print(out.stdout.strip().splitlines()[-1])
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+
+
+def main() -> None:
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if len(sys.argv) > 1 and sys.argv[1] == "_serve":
+        serve(int(sys.argv[2]), 0, sys.argv[3])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_rss_child":
+        rss_child(sys.argv[2], int(sys.argv[3]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "scenario", nargs="?", default="all", choices=["calls", "walltime", "rss", "all"]
+    )
+    parser.add_argument("--products", type=int, default=1000, help="for calls")
+    parser.add_argument("--wall-products", type=int, default=10_000, help="for walltime")
+    parser.add_argument("--variants", type=int, default=3)
+    parser.add_argument("--plan", default="standard", choices=sorted(QUOTA))
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--rss-sizes", default="10000,100000")
+    args = parser.parse_args()
+    if args.scenario in ("calls", "all"):
+        calls(args.products, args.variants)
+    if args.scenario in ("walltime", "all"):
+        walltime(args.wall_products, args.variants, args.plan, args.latency_ms)
+    if args.scenario in ("rss", "all"):
+        rss([int(s) for s in args.rss_sizes.split(",")])
+
+
+if __name__ == "__main__":
+    main()
