@@ -20,6 +20,10 @@ def register_cli(app: Flask) -> None:
     register_sync_commands(app)  # sync, resync, worker, tick
     app.cli.add_command(purge_logs)
     app.cli.add_command(send_alerts)
+    from bcapp.jobs.webhooks import COMMANDS as webhook_commands
+
+    for command in webhook_commands:  # ensure-webhooks, reconcile, requeue-events
+        app.cli.add_command(command)
 
 
 @click.command("purge-logs")
