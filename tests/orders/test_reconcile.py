@@ -1,0 +1,58 @@
+"""The periodic reconciliation: what it exports, its cursor, and what it leaves alone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bcapp.extensions import db
+from bcapp.models import Cursor
+
+
+def cursor_value(world):
+    db.session.expire_all()
+    row = db.session.execute(db.select(Cursor).filter_by(flow="orders")).scalar_one_or_none()
+    return row.value if row else None
+
+
+def test_exports_what_should_be_in_the_erp_and_moves_the_cursor(world):
+    world.product("SKU-1")
+    wanted = [world.order("SKU-1") for _ in range(3)]
+    pending = world.order("SKU-1", status_id=1)
+
+    run = world.run("orders")
+
+    assert all(len(world.erp_orders(o)) == 1 for o in wanted)
+    assert world.erp_orders(pending) == []
+    assert run.created == 4  # three orders and their one customer
+    first = cursor_value(world)
+    assert first is not None
+
+    world.bc.clock.advance(600)
+    world.set_status(pending, 11)  # paid later: modified after the cursor
+    world.run("orders")
+    assert len(world.erp_orders(pending)) == 1
+    assert datetime.fromisoformat(cursor_value(world)) > datetime.fromisoformat(first)
+    assert len(world.afas.tables.orders) == 4
+
+
+def test_history_before_install_is_left_alone(world):
+    world.product("SKU-1")
+    old = world.order("SKU-1")
+    world.bc_store.orders[old]["_mtime"] -= 3 * 86400  # last touched three days before install
+    new = world.order("SKU-1")
+
+    world.run("orders")
+
+    assert world.erp_orders(old) == []
+    assert len(world.erp_orders(new)) == 1
+
+
+def test_failed_order_stays_failed_until_the_merchant_acts(world):
+    world.product("SKU-1")
+    world.product("GONE")
+    world.afas.tables.articles.pop("GONE")
+    order_id = world.order("GONE")
+    world.run("orders")
+    world.run("orders")  # in the error status now: not retried on every run
+    assert len(world.log("order", "failed")) == 1
+    assert world.bc_order(order_id)["status_id"] == 12
