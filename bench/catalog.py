@@ -15,7 +15,7 @@ Scenarios (``python bench/catalog.py [calls|walltime|rss|all] [options]``):
   to reset it advances that same clock instead of sleeping (the sandbox
   enforces its quota on it, so sending early would earn 429s, which are
   counted). ``--latency-ms`` adds a simulated round trip per request.
-  Simulated wall time is compared with the rate-limit bound: calls ÷ quota ×
+  Simulated wall time is compared with the rate-limit bound: calls / quota *
   30 s.
 * **rss** — peak RSS of the sync process for 10,000 and 100,000 simple
   articles. The sandboxes run in a separate server process (so their memory is
@@ -44,9 +44,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bcapp.bigcommerce.ratelimit import LocalBudget  # noqa: E402
-from bcapp.sandbox.afas import AfasSandbox  # noqa: E402
-from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock  # noqa: E402
+from bcapp.bigcommerce.ratelimit import LocalBudget
+from bcapp.sandbox.afas import AfasSandbox
+from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
 
 STORE_HASH = "bench01"
 WINDOW_S = 30.0
@@ -163,7 +163,9 @@ def calls(products: int, variants: int) -> None:
         counting = Counting(httpx.WSGITransport(app=sandbox.wsgi_app))
         app.extensions.update({
             ERP_TRANSPORT: afas.transport(), BC_TRANSPORT: counting,
-            BC_BUDGET: LocalBudget(STORE_HASH, clock=sandbox.clock.now, sleep=sandbox.clock.advance),
+            BC_BUDGET: LocalBudget(
+                STORE_HASH, clock=sandbox.clock.now, sleep=sandbox.clock.advance
+            ),
         })  # fmt: skip
         with app.app_context():
             store_id = make_store(bc.access_token, afas.settings())
@@ -190,7 +192,7 @@ def _touch_all(afas: AfasSandbox) -> None:
         afas.touch_article(code, SalesPrice=(row["SalesPrice"] or 0) + 1)
     for dim in afas.tables.dimensions:
         dim["SalesPrice"] = 99.0
-    for key, row in afas.tables.stock.items():
+    for row in afas.tables.stock.values():
         row["InStock"] = (row["InStock"] or 0) + 1
 
 

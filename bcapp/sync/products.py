@@ -183,7 +183,7 @@ class ProductSync:
         )
 
     def foreign_products(self) -> bool:
-        """True when BigCommerce holds products we did not bind (unbound SKUs are then looked up)."""
+        """True when BigCommerce has products we did not bind (then unbound SKUs are looked up)."""
         if self._foreign is None:
             body = (
                 self.ctx.bc.v3(
@@ -389,8 +389,24 @@ class ProductSync:
         for item in live:
             if item.error is None:
                 writes.sub_resources(self.ctx, item)
+            if self._vanished(item):
+                continue
             self._finish_update(item)
         self.ctx.commit()  # updates are idempotent: one commit per batch is enough
+
+    def _vanished(self, item: Item) -> bool:
+        """A 404 on a bound product deleted in BigCommerce since: re-create or report it."""
+        error, binding = item.error, item.binding
+        if error is None or error.status != 404 or binding is None or item.bc is not None:
+            return False
+        if self._products_by_id([int(binding.bc_id)]):
+            return False  # the product is there; something below it was missing
+        item.error = None
+        self._deleted_in_bc(item)
+        if item.error is None and item.binding is None:
+            self._create(item)
+            return True
+        return False
 
     def _finish_update(self, item: Item) -> None:
         if item.error is not None:

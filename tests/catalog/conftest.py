@@ -7,11 +7,10 @@ real runner (lock in Redis db 15, database per test) and returns the run.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-import random
 
 import pytest
 

@@ -108,8 +108,12 @@ def groups_with_parents(world: World) -> None:
 
 def test_category_tree_parents_first_and_moves_follow(world: World) -> None:
     groups_with_parents(world)
-    for code, name, parent in [("SUB", "Mugs", "TOP"), ("TOP", "Kitchen", ""),
-                               ("DEEP", "Espresso", "SUB"), ("GARDEN", "Garden", "")]:
+    for code, name, parent in [
+        ("SUB", "Mugs", "TOP"),
+        ("TOP", "Kitchen", ""),
+        ("DEEP", "Espresso", "SUB"),
+        ("GARDEN", "Garden", ""),
+    ]:
         world.afas.add_group(code, name)
         world.afas.tables.groups[code]["Parent"] = parent
 

@@ -21,7 +21,7 @@ def test_formula_with_reserved_chosen_warehouses_and_buffer(world: World) -> Non
 
     run = world.run()
 
-    assert level(world, "MUG") == 9  # (10 − 3) + (5 − 1) − 2
+    assert level(world, "MUG") == 9  # (10 - 3) + (5 - 1) - 2
     entry = next(e for e in world.entries(run) if e.entity == "stock")
     assert entry.outcome == "updated" and entry.erp_id == "MUG"
     assert entry.details["formula"] == "on hand 15 (HQ 10 + SHOP 5) − reserved 4 − buffer 2 = 9"
