@@ -80,9 +80,18 @@ def sandbox(host: str, port: int, app_url: str, seed: bool) -> None:
     run_sandbox(host=host, port=port, app_url=app_url, seed=seed)
 
 
-def main() -> None:
-    """Entry point of the ``bcapp`` script."""
+def build_cli() -> FlaskGroup:
+    """The ``bcapp`` command group (app commands load the app from the environment)."""
     from bcapp import create_app
 
     cli = FlaskGroup(create_app=lambda: create_app())
-    cli.main(prog_name="bcapp")
+    # Commands on the group itself resolve without building the app, so the demo and the
+    # sandbox start on a fresh machine with no production configuration.
+    cli.add_command(demo)
+    cli.add_command(sandbox)
+    return cli
+
+
+def main() -> None:
+    """Entry point of the ``bcapp`` script."""
+    build_cli().main(prog_name="bcapp")
