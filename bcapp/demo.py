@@ -5,7 +5,8 @@ folder. The app is served on ``http://localhost:PORT`` and the sandbox (API,
 login service and control panel) on ``http://127.0.0.1:PORT+1``: two origins,
 so the control panel frames the app across origins the way BigCommerce does.
 The app talks to the sandbox as its BigCommerce (``BC_LOGIN_URL``/``BC_API_URL``),
-and a background thread delivers the sandbox's webhooks to the app.
+a background worker runs the app's jobs in-process, and a thread delivers the
+sandbox's webhooks to the app.
 """
 
 from __future__ import annotations
@@ -130,6 +131,9 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> None:
         client_secret=app.config["BC_CLIENT_SECRET"],
     )
     serve(app, "localhost" if host == "127.0.0.1" else host, port)
+    from bcapp.jobs.worker import BackgroundWorker
+
+    BackgroundWorker(app).start()  # installs enqueue webhook registration; flows run here
     start_deliveries(sandbox)
     click.echo(f"bcapp demo: open {sandbox_url(port)}/manage/store/{DEMO_STORE}")
     serve(sandbox.wsgi_app, host, port + 1).join()
