@@ -370,13 +370,38 @@ class ProductSync:
         return True
 
     def _bind_skus(self, product_id: int, variant_ids: dict[str, int]) -> None:
-        """SKU ↔ variant id; a SKU that moved to a new variant forgets its last stock hash."""
-        for sku, variant_id in variant_ids.items():
-            current = self.ctx.binder.by_erp(SKU_ENTITY, sku) if sku else None
-            if not sku or (current is not None and current.bc_id == str(variant_id)):
+        """SKU ↔ variant id; a SKU that moved to a new variant forgets its last stock hash.
+
+        New pairs are inserted together (one flush); only a pair that collides
+        with an older one (a re-created product) goes through ``rebind``.
+        """
+        wanted = {sku: str(vid) for sku, vid in variant_ids.items() if sku}
+        if not wanted or self.ctx.dry_run:
+            return
+        current = bindings_for(self.ctx, SKU_ENTITY, wanted)
+        taken = self._sku_bindings_by_variant(wanted.values())
+        fresh = []
+        for sku, variant_id in wanted.items():
+            binding = current.get(sku)
+            if binding is not None and binding.bc_id == variant_id:
                 continue
-            binding = self.ctx.binder.rebind(SKU_ENTITY, variant_id, sku, data={"p": product_id})
-            binding.sync_hash = None
+            if binding is None and variant_id not in taken:
+                fresh.append(Binding(connection_id=self.ctx.binder.connection_id,
+                                     entity=SKU_ENTITY, bc_id=variant_id, erp_id=sku,
+                                     data={"p": product_id}))  # fmt: skip
+                continue
+            moved = self.ctx.binder.rebind(SKU_ENTITY, variant_id, sku, data={"p": product_id})
+            moved.sync_hash = None
+        db.session.add_all(fresh)
+        db.session.flush()
+
+    def _sku_bindings_by_variant(self, variant_ids: Iterable[str]) -> set[str]:
+        stmt = db.select(Binding.bc_id).where(
+            Binding.connection_id == self.ctx.binder.connection_id,
+            Binding.entity == SKU_ENTITY,
+            Binding.bc_id.in_(list(variant_ids)),
+        )
+        return set(db.session.execute(stmt).scalars())
 
     # -- updating -------------------------------------------------------------------------
 

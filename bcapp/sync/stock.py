@@ -29,6 +29,7 @@ from bcapp.connectors.base import StockLevel
 from bcapp.errors import FatalSyncError
 from bcapp.mapping.rules import StockRules
 from bcapp.models import Binding
+from bcapp.models.base import utcnow
 from bcapp.sync.context import SyncContext
 from bcapp.sync.products import SKU_ENTITY, bindings_for
 from bcapp.sync.records import Outcome, payload_hash
@@ -147,8 +148,9 @@ class StockSync:
             self._send(chunk[:half])
             self._send(chunk[half:])
             return
-        for p in chunk:
-            self.ctx.binder.touch(p.binding, p.digest)
+        now = utcnow()
+        for p in chunk:  # set directly: binder.touch would flush once per SKU
+            p.binding.sync_hash, p.binding.synced_at = p.digest, now
             self.ctx.record(Outcome.UPDATED, ENTITY, p.binding.bc_id, p.sku,
                             f"Stock set to {p.quantity}: {p.details['formula']}",
                             details=p.details)  # fmt: skip
