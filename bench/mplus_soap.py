@@ -14,7 +14,14 @@ lock in Redis at ``REDIS_URL``, default redis://127.0.0.1:6379/15). The
 BigCommerce sandbox clock is simulated (as in ``bench/bc_client.py``): each
 request costs ``--latency-ms`` of simulated time and the budget waits out the
 plan's rate-limit windows on that clock, so "simulated" is what the quota and
-latency allow and "wall" is our own CPU time (codec, flow, both simulators).
+latency allow and "wall" is our own time (flow and its database commits, codec,
+both simulators).
+
+Measured 2026-11-24 on the dev box (lxml 6.1, zeep 4.3): encode+decode per 1,000
+articles lxml ~55 ms vs zeep ~450 ms (WSDL load 26 vs 160 ms); ``--sync 10000``:
+10,006 BigCommerce requests, 123 Mplus calls, simulated 33.3 min (the Standard
+quota's bound), wall 397 s, of which most is the product flow's per-product SQLite
+commit (fsync) and binder queries, not the Mplus side.
 """
 
 from __future__ import annotations
