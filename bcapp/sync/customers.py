@@ -21,12 +21,18 @@ corrected by hand. A write that would change nothing is skipped by hash.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from dataclasses import replace
 from typing import Any
 
+from flask import current_app
+
 from bcapp.bigcommerce.mapping import customer_from_bc
 from bcapp.connectors.base import Capability, Customer
-from bcapp.errors import ConfigError, SkipRecord
+from bcapp.errors import ConfigError, RetryableSyncError, SkipRecord
+from bcapp.extensions import redis_ext
+from bcapp.jobs.locks import RunLock
 from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.sync.records import Direction, Outcome, payload_hash
 from bcapp.sync.registry import register_flow, register_retry
@@ -90,6 +96,15 @@ def debtor_for_order(ctx: Any, customer: Customer, order_id: int) -> str:
     binding = ctx.binder.by_bc(CUSTOMER, key)
     if binding is not None:
         return binding.erp_id
+    # Two orders of one new customer at once must not create two relations.
+    with RecordLock(ctx, "customer-" + hashlib.sha256(key.encode()).hexdigest()[:24], key):
+        return _find_or_create(ctx, customer, key, order_id)
+
+
+def _find_or_create(ctx: Any, customer: Customer, key: str, order_id: int) -> str:
+    binding = ctx.binder.by_bc(CUSTOMER, key)  # again, under the lock
+    if binding is not None:
+        return binding.erp_id
     erp_id = ctx.connector.find_customer(customer.email) if customer.email else None
     outcome = Outcome.UNCHANGED
     if erp_id is None:
@@ -110,6 +125,39 @@ def _bind(ctx: Any, key: str, erp_id: str, customer: Customer, digest: str | Non
     if other is not None and other.bc_id != key:
         return  # one ERP relation serves both channels; the first key keeps the binding
     ctx.binder.bind(CUSTOMER, key, erp_id, sync_hash=digest, data={"bc_id": customer.bc_id})
+
+
+class RecordLock:
+    """A per-record Redis lock shared by every worker: waits up to ``ORDER_LOCK_WAIT`` s.
+
+    Contention past the wait is a RetryableSyncError (the job is retried). The TTL
+    (``ORDER_LOCK_TTL``) is renewed while held, so a killed worker frees it.
+    """
+
+    def __init__(self, ctx: Any, name: str, label: str) -> None:
+        config = current_app.config
+        self.ttl = float(config.get("ORDER_LOCK_TTL", 120))
+        self.wait = float(config.get("ORDER_LOCK_WAIT", 10))
+        self.ctx, self.name, self.label = ctx, name, label
+        self.lock: RunLock | None = None
+
+    def __enter__(self) -> RunLock:
+        deadline = time.monotonic() + self.wait
+        while True:
+            lock = RunLock(redis_ext.client, self.ctx.store.id, self.name, ttl=self.ttl)
+            try:
+                self.lock = lock.acquire()
+                return self.lock
+            except RetryableSyncError:
+                if time.monotonic() >= deadline:
+                    raise RetryableSyncError(
+                        f"{self.label} is being synced by another worker.", retry_after=5
+                    ) from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.lock is not None:
+            self.lock.release()
 
 
 # -- customer created/updated in BigCommerce -----------------------------------------------------

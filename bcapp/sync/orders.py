@@ -39,17 +39,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
-
 from bcapp.bigcommerce.mapping import order_from_bc, v2_date
 from bcapp.connectors.base import Capability, Order
 from bcapp.errors import FatalSyncError, RetryableSyncError, SkipRecord
 from bcapp.extensions import db, redis_ext
-from bcapp.jobs.locks import RunLock
 from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.models import Binding
 from bcapp.sync import order_status
-from bcapp.sync.customers import debtor_for_order
+from bcapp.sync.customers import RecordLock, debtor_for_order
 from bcapp.sync.records import Direction, Outcome
 from bcapp.sync.registry import FLOWS, register_flow, register_retry
 from bcapp.sync.runner import for_each
@@ -195,7 +192,7 @@ def export_order(ctx: Any, bc_id: int, *, force: bool = False, quiet: bool = Fal
     order = fetch_order(ctx, bc_id)
     if binding is None and not _wanted(order, rules, force):
         return f"Order {bc_id} is in status {order.status_id}: not exported."
-    with OrderLock(ctx, bc_id):
+    with order_lock(ctx, bc_id):
         return _export_locked(ctx, order, rules)
 
 
@@ -329,36 +326,9 @@ def _can(ctx: Any, capability: Capability) -> bool:
     return capability in getattr(ctx.connector, "capabilities", frozenset())
 
 
-class OrderLock:
-    """The per-order Redis lock: waits up to ``ORDER_LOCK_WAIT`` s, then a retry.
-
-    TTL ``ORDER_LOCK_TTL`` (renewed while held), so a killed worker frees it.
-    """
-
-    def __init__(self, ctx: Any, bc_id: int) -> None:
-        config = current_app.config
-        self.ttl = float(config.get("ORDER_LOCK_TTL", 120))
-        self.wait = float(config.get("ORDER_LOCK_WAIT", 10))
-        self.ctx, self.bc_id = ctx, bc_id
-        self.lock: RunLock | None = None
-
-    def __enter__(self) -> RunLock:
-        deadline = time.monotonic() + self.wait
-        while True:
-            lock = RunLock(redis_ext.client, self.ctx.store.id, f"order-{self.bc_id}", ttl=self.ttl)
-            try:
-                self.lock = lock.acquire()
-                return self.lock
-            except RetryableSyncError:
-                if time.monotonic() >= deadline:
-                    raise RetryableSyncError(
-                        f"Order {self.bc_id} is being exported by another worker.", retry_after=5
-                    ) from None
-                time.sleep(0.05)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.lock is not None:
-            self.lock.release()
+def order_lock(ctx: Any, bc_id: int) -> RecordLock:
+    """The per-order Redis lock (see :class:`~bcapp.sync.customers.RecordLock`)."""
+    return RecordLock(ctx, f"order-{bc_id}", f"Order {bc_id}")
 
 
 # -- flows ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ exactly one order per store order and one relation per customer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -74,12 +75,17 @@ def crash_world(fresh_pg_url, tmp_path, redis_url):
 
 
 STARTED: list[Any] = []
+HORSES: list[int] = []
 
 
 @pytest.fixture(autouse=True)
 def _no_stray_workers():
-    """Whatever happens, no worker this test started outlives it."""
+    """Whatever happens, no worker this test started (nor its work horse) outlives it."""
     yield
+    for pid in HORSES:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    HORSES.clear()
     while STARTED:
         proc = STARTED.pop()
         if proc.poll() is None:
@@ -114,6 +120,7 @@ def wait_paused(point: str, proc: Any, timeout: float = 30) -> int:
         pid = redis_ext.client.get(key)
         if pid:
             redis_ext.client.delete(key)
+            HORSES.append(int(pid))
             return int(pid)
         if proc.poll() is not None:
             raise AssertionError(f"worker exited early: {tail(proc)}")
@@ -164,8 +171,9 @@ def test_sigkill_at_every_point_never_duplicates(crash_world):
         events.append(stored_event(world, order_id))
         proc = start_worker(config, pause=point)
         horse = wait_paused(point, proc)
-        os.kill(horse, signal.SIGKILL)  # the job's process, mid-export
-        os.killpg(proc.pid, signal.SIGKILL)  # and its worker
+        # The worker first (so it cannot start another work horse), then the job's process.
+        os.killpg(proc.pid, signal.SIGKILL)
+        os.kill(horse, signal.SIGKILL)
         proc.wait(10)
         wait_gone(horse)
     afas_orders_after_kills = len(world.afas.tables.orders)

@@ -210,3 +210,35 @@ def test_same_delivery_five_times_concurrently_is_stored_once(pg_app):
     assert len([e for e in w.events() if e.scope == "store/order/created"]) == 1
     assert len(w.erp_orders(order_id)) == 1
     redis_ext.client.flushdb()
+
+
+def test_two_orders_of_one_new_customer_at_once_make_one_relation(pg_app):
+    from bcapp.extensions import redis_ext
+
+    redis_ext.client.flushdb()
+    w = build_world(pg_app)
+    w.product("SKU-1")
+    orders = [w.order("SKU-1", billing={"email": "new@example.com"}) for _ in range(4)]
+    w.afas.latency = 0.02
+    barrier, errors, store_id = threading.Barrier(len(orders)), [], w.store.id
+
+    def work(order_id: int) -> None:
+        from bcapp.sync.runner import run_flow
+
+        with pg_app.app_context():
+            barrier.wait()
+            try:
+                run_flow(store_id, "order_export", order_id=order_id)
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(o,)) for o in orders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert errors == []
+    assert len(w.afas.debtors_with_email("new@example.com")) == 1
+    assert all(len(w.erp_orders(o)) == 1 for o in orders)
+    redis_ext.client.flushdb()
