@@ -137,8 +137,22 @@ def allocate(
 
 def bc_failure(exc: FatalSyncError, what: str) -> SkipRecord:
     """BigCommerce refused the record: skip it with BigCommerce's own sentence."""
-    return SkipRecord(f"{what}: {exc.message}", status=exc.status, remote=exc.remote,
+    return SkipRecord(f"{what}: {bc_words(exc)}", status=exc.status, remote=exc.remote,
                       details=exc.details)  # fmt: skip
+
+
+def bc_words(exc: FatalSyncError) -> str:
+    """BigCommerce's sentence, also from the refund API's ``{"data": [error]}`` wrapping."""
+    body = exc.details.get("body")
+    wrapped = body.get("data") if isinstance(body, dict) else None
+    if isinstance(wrapped, list) and wrapped and isinstance(wrapped[0], dict):
+        title = str(wrapped[0].get("title") or wrapped[0].get("message") or "")
+        errors = wrapped[0].get("errors") or {}
+        pairs = errors.items() if isinstance(errors, dict) else ()
+        listed = "; ".join(f"{k}: {v}" for k, v in pairs)
+        if title:
+            return f"{title} ({listed})" if listed else title
+    return exc.message
 
 
 def with_request(record: Any, fn: Callable[[Any], T]) -> T:

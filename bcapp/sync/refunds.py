@@ -1,0 +1,277 @@
+"""Refunds: an ERP credit invoice for a store order becomes a BigCommerce refund.
+
+Per credit note (``entity="credit_note"``, bound as ``bc_id="{order}:{refund id}"``,
+``erp_id`` = the credit invoice number):
+
+1. **bound?** — done before; nothing is refunded twice;
+2. **items** — a credited line whose SKU is on the order and whose amount is
+   what BigCommerce charged for that quantity is refunded *as the product*
+   (BigCommerce then counts it refunded); any other credited amount (a partial
+   credit, a line the order lacks) is an order-level amount; the credited
+   shipping is a shipping amount;
+3. **quote** — BigCommerce prices the items and says which refund methods it
+   offers; a refusal (more than paid, more than left) skips the note with
+   BigCommerce's own words;
+4. **find** — a refund whose reason names this credit invoice (a crash between
+   refund and bind) is bound instead of refunding again;
+5. **refund** — through the payment provider when BigCommerce offers one;
+   otherwise (an offline payment such as cash on delivery or a bank deposit,
+   or the provider refused) it is recorded in BigCommerce as an offline refund,
+   or, when even that is not offered, the order is only moved to Refunded /
+   Partially Refunded. Either way BigCommerce's status follows and the log
+   says what the merchant must still do by hand (pay the customer back).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bcapp.connectors.base import Capability, CreditNote, CreditNoteLine
+from bcapp.errors import ConfigError, FatalSyncError, SkipRecord
+from bcapp.sync.records import Outcome
+from bcapp.sync.registry import register_flow, register_retry
+from bcapp.sync.runner import for_each
+from bcapp.sync.shipments import (
+    allocate,
+    bc_failure,
+    bc_words,
+    find_record,
+    order_id_for,
+    with_request,
+)
+
+CREDIT_NOTE = "credit_note"
+REFUNDED, PARTIALLY_REFUNDED = 4, 14
+#: Credited vs charged amounts within this are the same amount (rounding per unit).
+ROUNDING = Decimal("0.02")
+CENT = Decimal("0.01")
+
+
+def marker(note: CreditNote) -> str:
+    """The refund ``reason`` that ties a BigCommerce refund to its credit invoice."""
+    return f"ERP credit invoice {note.erp_id}"
+
+
+# -- items -------------------------------------------------------------------------------------
+
+
+def refund_items(
+    note: CreditNote, products: list[dict[str, Any]], order_id: int
+) -> list[dict[str, Any]]:
+    """The refund's items (see the module docstring, step 2)."""
+    items: list[dict[str, Any]] = []
+    extra = Decimal("0")
+    for line in note.lines:
+        as_product = _as_product(line, products)
+        if as_product:
+            items += as_product
+        elif line.amount > 0:
+            extra += line.amount
+    if note.shipping_amount > 0:
+        address = next((p.get("order_address_id") for p in products
+                        if p.get("order_address_id")), 0)  # fmt: skip
+        items.append({"item_type": "SHIPPING", "item_id": int(address or 0),
+                      "amount": _money(note.shipping_amount)})  # fmt: skip
+    if extra > 0:
+        items.append({"item_type": "ORDER", "item_id": order_id, "amount": _money(extra),
+                      "reason": marker(note)})  # fmt: skip
+    return items
+
+
+def _as_product(line: CreditNoteLine, products: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Product items for a line BigCommerce can price the same way, else []."""
+    quantity = line.quantity
+    if quantity <= 0 or quantity != quantity.to_integral_value() or not line.sku:
+        return []
+    matching = [p for p in products if str(p.get("sku") or "").casefold() == line.sku.casefold()]
+    if not matching:
+        return []
+    unit = Decimal(str(matching[0].get("price_inc_tax") or 0))
+    if abs(unit * quantity - line.amount) > ROUNDING * quantity:
+        return []
+    try:
+        spread = allocate([(line.sku, int(quantity), None)], matching, _left_to_refund)
+    except SkipRecord:
+        return []
+    return [{"item_type": "PRODUCT", "item_id": int(p["id"]), "quantity": q} for p, q in spread]
+
+
+def _left_to_refund(product: dict[str, Any]) -> int:
+    return int(product.get("quantity") or 0) - int(product.get("quantity_refunded") or 0)
+
+
+def _money(amount: Decimal) -> float:
+    return float(amount.quantize(CENT))
+
+
+# -- payment methods ---------------------------------------------------------------------------
+
+
+def choose_method(quote: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """(payments, what the merchant must do by hand) for the quote's refund methods.
+
+    A provider refund (money goes back automatically) wins; store credit is never
+    chosen for the merchant. Otherwise an offline option: BigCommerce records the
+    refund, the merchant pays it back.
+    """
+    total = float(quote.get("total_refund_amount") or 0)
+    methods = [m for m in quote.get("refund_methods") or [] if len(m) == 1]
+    options = [m[0] for m in methods if m[0].get("provider_id") != "storecredit"]
+    online = [o for o in options if not o.get("offline") and not o.get("offline_provider")]
+    if online:
+        return [_payment(online[0], total, offline=False)], ""
+    offline = [o for o in options if o.get("offline") or o.get("offline_provider")]
+    if offline:
+        option = offline[0]
+        why = option.get("offline_reason") or f"{option.get('provider_description')} is offline."
+        return [_payment(option, total, offline=True)], _by_hand(total, why)
+    return [], _by_hand(total, "BigCommerce offers no way to refund this order.")
+
+
+def _payment(option: dict[str, Any], amount: float, *, offline: bool) -> dict[str, Any]:
+    return {"provider_id": option["provider_id"], "amount": amount, "offline": offline}
+
+
+def _by_hand(amount: float, why: str) -> str:
+    return (f"{why} BigCommerce did not pay the customer back: refund {amount:.2f} to the "
+            "customer by hand (bank transfer, cash).")  # fmt: skip
+
+
+# -- one credit note ---------------------------------------------------------------------------
+
+
+def refund_credit_note(ctx: Any, note: CreditNote) -> str:
+    """One ERP credit invoice → one BigCommerce refund; idempotent and crash-safe."""
+    binding = ctx.binder.by_erp(CREDIT_NOTE, note.erp_id)
+    if binding is not None:
+        ctx.record(Outcome.UNCHANGED, CREDIT_NOTE, binding.bc_id, note.erp_id, "Already refunded.",
+                   details={"order_bc_id": binding.bc_id.split(":")[0]})  # fmt: skip
+        return binding.bc_id
+    order_id = order_id_for(ctx, note.order_reference)
+    details: dict[str, Any] = {"order_bc_id": order_id, "credit_total": str(note.total)}
+    found = _existing_refund(ctx, order_id, note)
+    if found is not None:
+        return _done(ctx, note, order_id, found, details, "Found the refund made before a crash.")
+    items = refund_items(note, ctx.bc.orders.products(order_id), order_id)
+    if not items:
+        raise SkipRecord("The credit invoice credits nothing BigCommerce can refund.")
+    quote = _quote(ctx, order_id, items)
+    payments, by_hand = choose_method(quote)
+    details.update(quote_total=quote.get("total_refund_amount"), items=items)
+    if ctx.dry_run:
+        ctx.preview(CREDIT_NOTE, None, {"items": items, "payments": payments}, bc_id=order_id,
+                    erp_id=note.erp_id, message=by_hand)  # fmt: skip
+        return ""
+    if not payments:
+        return _status_only(ctx, note, order_id, details, by_hand)
+    body = {"items": items, "payments": payments, "reason": marker(note)}
+    try:
+        refund = ctx.bc.refunds.create(order_id, body)
+    except FatalSyncError as exc:  # the quote passed: the provider refused
+        return _provider_refused(ctx, note, order_id, quote, details, exc)
+    if by_hand:
+        details["manual_action"] = by_hand
+    message = by_hand or "Refunded through the payment provider."
+    return _done(ctx, note, order_id, refund, details, message, body)
+
+
+def _quote(ctx: Any, order_id: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return ctx.bc.refunds.quote(order_id, items) or {}
+    except FatalSyncError as exc:
+        raise bc_failure(exc, f"BigCommerce refused the refund for order {order_id}") from exc
+
+
+def _existing_refund(ctx: Any, order_id: int, note: CreditNote) -> dict[str, Any] | None:
+    return next((r for r in ctx.bc.refunds.for_order(order_id)
+                 if r.get("reason") == marker(note)), None)  # fmt: skip
+
+
+def _done(ctx: Any, note: CreditNote, order_id: int, refund: dict[str, Any],
+          details: dict[str, Any], message: str, body: Any = None) -> str:  # fmt: skip
+    bc_id = f"{order_id}:{refund['id']}"
+    ctx.binder.bind(CREDIT_NOTE, bc_id, note.erp_id, data={"order_id": order_id})
+    details = {**details, "refund_id": refund["id"], "refunded": refund.get("total_amount")}
+    ctx.record(Outcome.CREATED, CREDIT_NOTE, bc_id, note.erp_id, message, request=note,
+               response=refund, details={**details, "sent": body} if body else details)
+    return bc_id
+
+
+def _provider_refused(ctx: Any, note: CreditNote, order_id: int, quote: dict[str, Any],
+                      details: dict[str, Any], exc: FatalSyncError) -> str:  # fmt: skip
+    """Record the refund offline (or only move the status) and say the provider refused."""
+    why = f"The payment provider refused the refund ({bc_words(exc)})."
+    offline = [m[0] for m in quote.get("refund_methods") or []
+               if len(m) == 1 and m[0].get("offline")]  # fmt: skip
+    total = float(quote.get("total_refund_amount") or 0)
+    by_hand = _by_hand(total, why)
+    if not offline:
+        return _status_only(ctx, note, order_id, details, by_hand)
+    body = {"items": details["items"], "reason": marker(note),
+            "payments": [_payment(offline[0], total, offline=True)]}  # fmt: skip
+    refund = ctx.bc.refunds.create(order_id, body)
+    return _done(ctx, note, order_id, refund, {**details, "manual_action": by_hand}, by_hand, body)
+
+
+def _status_only(ctx: Any, note: CreditNote, order_id: int, details: dict[str, Any],
+                 by_hand: str) -> str:  # fmt: skip
+    """No refund BigCommerce can record: move the order to (Partially) Refunded and say so."""
+    order = ctx.bc.orders.get(order_id) or {}
+    paid = Decimal(str(order.get("total_inc_tax") or 0))
+    already = Decimal(str(order.get("refunded_amount") or 0))
+    status = REFUNDED if note.total + already >= paid - ROUNDING else PARTIALLY_REFUNDED
+    ctx.bc.orders.update_status(order_id, status)
+    bc_id = f"{order_id}:manual-{note.erp_id}"
+    ctx.binder.bind(CREDIT_NOTE, bc_id, note.erp_id, data={"order_id": order_id, "manual": True})
+    ctx.record(Outcome.CREATED, CREDIT_NOTE, bc_id, note.erp_id, by_hand, request=note,
+               details={**details, "manual_action": by_hand, "status_id": status})
+    return bc_id
+
+
+# -- flows and retry ---------------------------------------------------------------------------
+
+
+def _ids(note: CreditNote) -> tuple[str | None, str]:
+    return (note.order_reference or None), note.erp_id
+
+
+def _one(ctx: Any, note: CreditNote) -> None:
+    with_request(note, lambda n: refund_credit_note(ctx, n))
+
+
+@register_flow("refunds", requires={Capability.CREDIT_NOTES}, lock="refunds", group="refunds",
+               every=60)  # fmt: skip
+def sync_refunds(ctx: Any, **_: Any) -> None:
+    """ERP credit invoices changed since the cursor → BigCommerce refunds."""
+    for batch in ctx.connector.fetch_credit_notes(ctx.load_cursor()):
+        ctx.add_total(len(batch.records))
+        for_each(ctx, batch.records, lambda n: _one(ctx, n), entity=CREDIT_NOTE, ids=_ids)
+        ctx.commit(cursor=batch.cursor)
+
+
+@register_retry(CREDIT_NOTE, requires={Capability.CREDIT_NOTES}, lock="refunds")
+def retry_credit_note(ctx: Any, *, bc_id: Any = None, erp_id: Any = None,
+                      payload: Any = None) -> str:  # fmt: skip
+    """Retry (the credit invoice as the ERP has it now) or Replay (the stored one)."""
+    if erp_id is None:
+        raise ConfigError("This log entry names no ERP credit invoice.")
+    note = credit_note_from_payload(payload) if isinstance(payload, dict) else None
+    if note is None or note.erp_id != str(erp_id):
+        note = find_record(ctx.connector.fetch_credit_notes, str(erp_id))
+    ctx.set_total(1)
+    for_each(ctx, [note], lambda n: _one(ctx, n), entity=CREDIT_NOTE, ids=_ids)
+    return f"Credit invoice {erp_id} handled."
+
+
+def credit_note_from_payload(payload: dict[str, Any]) -> CreditNote | None:
+    """A CreditNote from a log entry's stored request, or None if it is not one."""
+    if "erp_id" not in payload or "lines" not in payload:
+        return None
+    lines = tuple(CreditNoteLine(sku=ln["sku"], quantity=Decimal(str(ln["quantity"])),
+                                 amount=Decimal(str(ln["amount"]))) for ln in payload["lines"])
+    return CreditNote(
+        erp_id=str(payload["erp_id"]), order_reference=str(payload["order_reference"]),
+        lines=lines, shipping_amount=Decimal(str(payload.get("shipping_amount") or 0)),
+        total=Decimal(str(payload.get("total") or 0)),
+    )  # fmt: skip
