@@ -253,6 +253,9 @@ class OrderStatusChange:
     erp_order_id: str
     status: str
     changed_at: datetime | None = None
+    #: The ERP order's total incl. tax as the ERP has it now (None: the connector cannot say);
+    #: a change after export is reported to the merchant, never pushed to BigCommerce.
+    total: Decimal | None = None
 
 
 @dataclass(frozen=True)
