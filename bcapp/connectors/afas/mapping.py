@@ -209,6 +209,8 @@ def status_from_row(row: Row, cfg: EntityConfig) -> OrderStatusChange:
         erp_order_id=text(row.get(cfg["number"])),
         status=text(row.get(cfg["status"])),
         changed_at=parse_datetime(row.get(cfg["modified"])),
+        total=dec(row[cfg["total"]]) if cfg["total"] and row.get(cfg["total"]) is not None
+        else None,
     )
 
 

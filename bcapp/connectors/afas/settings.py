@@ -44,7 +44,7 @@ ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "order_status": ("BCApp_OrderStatus", {
         "number": "OrderNumber", "reference": "CustomerReference", "status": "Status",
-        "modified": "ModifiedDate",
+        "modified": "ModifiedDate", "total": "TotalAmount",
     }),
     "subscriptions": ("Profit_Subscriptions", {"number": "SubscriptionNr"}),
     "packing_slips": ("BCApp_PackingSlips", {

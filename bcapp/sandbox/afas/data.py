@@ -88,7 +88,7 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
         ], lambda: list(t.orders.values())),
         GetConnectorDef("BCApp_OrderStatus", [
             F("OrderNumber"), F("CustomerReference"), F("Status"), F("DebtorId"),
-            F("ModifiedDate", "date"),
+            F("TotalAmount", "decimal"), F("ModifiedDate", "date"),
         ], lambda: list(t.orders.values())),
         GetConnectorDef("Profit_Subscriptions", [
             F("SubscriptionNr", "int"), F("DebtorId"), F("DateStartSub", "date"),
