@@ -402,6 +402,55 @@ def comparable_payload(parts: ProductParts) -> dict[str, Any]:
     return body
 
 
+# -- BigCommerce → canonical (the store leads: store_to_erp) ----------------------------------
+
+
+def product_from_bc(
+    row: Mapping[str, Any], groups: Mapping[int, str], *, prices_include_vat: bool
+) -> Product:
+    """A BigCommerce product (``include=variants,images``) as the canonical record.
+
+    ``groups`` maps BigCommerce category ids to ERP group ids (unmapped ones
+    are left out). The base variant of a product without options is not a
+    variant; ``purchasing_disabled`` marks a variant blocked.
+    """
+    images = sorted(row.get("images") or [], key=lambda i: (not i.get("is_thumbnail"),
+                                                            i.get("sort_order", 0)))  # fmt: skip
+    return Product(
+        erp_id="",
+        sku=str(row.get("sku") or ""),
+        name=str(row.get("name") or ""),
+        price=_decimal(row.get("price")),
+        price_includes_vat=prices_include_vat,
+        description=str(row.get("description") or ""),
+        ean=str(row.get("gtin") or row.get("upc") or ""),
+        weight=_decimal(row.get("weight")) if row.get("weight") is not None else None,
+        category_erp_ids=tuple(groups[c] for c in row.get("categories") or [] if c in groups),
+        images=tuple(str(i.get("url_standard") or i.get("image_url") or "") for i in images),
+        variants=tuple(_variant_from_bc(v) for v in row.get("variants") or []
+                       if v.get("option_values")),
+        visible=bool(row.get("is_visible", True)),
+        blocked=row.get("availability") == "disabled",
+    )  # fmt: skip
+
+
+def _variant_from_bc(row: Mapping[str, Any]) -> Variant:
+    return Variant(
+        sku=str(row.get("sku") or ""),
+        options=tuple((str(o.get("option_display_name") or ""), str(o.get("label") or ""))
+                      for o in row.get("option_values") or []),
+        price=_decimal(row["price"]) if row.get("price") is not None else None,
+        ean=str(row.get("gtin") or row.get("upc") or ""),
+        weight=_decimal(row["weight"]) if row.get("weight") is not None else None,
+        image_url=str(row.get("image_url") or ""),
+        blocked=bool(row.get("purchasing_disabled")),
+    )  # fmt: skip
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value)) if value not in (None, "") else Decimal("0")
+
+
 # -- categories ---------------------------------------------------------------------------
 
 

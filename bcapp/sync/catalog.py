@@ -18,8 +18,8 @@ moving a cursor or binding anything.
 
 Direction: the store's ``catalog.direction`` picks the implementation from
 :data:`DIRECTIONS`. ``erp_to_store`` is this module; ``store_to_erp`` (issue
-10, MplusKASSA keeps the catalog in the store) plugs in there, reusing the
-same flow, lock, run and bindings rather than a second copy of the flow.
+10: the store leads and an ERP such as MplusKASSA follows) is
+:mod:`bcapp.sync.catalog_to_erp`, with the same flow, lock, run and bindings.
 
 To enqueue from the web layer: ``enqueue_flow(store_id, "catalog", full=True)``
 (:mod:`bcapp.jobs.sync`); :func:`resync` does exactly that.
@@ -34,6 +34,7 @@ from bcapp.bigcommerce import catalog_mapping as cm
 from bcapp.connectors.base import Capability
 from bcapp.errors import ConfigError
 from bcapp.mapping.rules import StoreRules, rules_for
+from bcapp.sync.catalog_to_erp import store_to_erp
 from bcapp.sync.categories import CategoryIndex, sync_categories
 from bcapp.sync.context import SyncContext
 from bcapp.sync.products import ProductSync
@@ -111,15 +112,7 @@ def erp_to_store(ctx: SyncContext, rules: StoreRules) -> None:
         StockSync(ctx, rules.stock).run()
 
 
-def store_to_erp(ctx: SyncContext, rules: StoreRules) -> None:
-    """The store leads (issue 10): not built yet; refuse with a sentence the merchant can act on."""
-    raise ConfigError(
-        "Sending the store's catalog to the ERP is not available yet. Set the catalog direction "
-        "to 'ERP to store' in the catalog settings."
-    )
-
-
-#: catalog.direction → implementation; issue 10 replaces ``store_to_erp``.
+#: catalog.direction → implementation (:mod:`bcapp.sync.catalog_to_erp` for the store leading).
 DIRECTIONS: dict[str, Direction] = {"erp_to_store": erp_to_store, "store_to_erp": store_to_erp}
 
 

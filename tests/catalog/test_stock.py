@@ -84,8 +84,10 @@ def test_one_refused_sku_does_not_stop_the_others(world: World) -> None:
         world.afas.add_article(code, f"Article {code}")
         world.afas.set_stock(code, "HQ", 1)
     world.run()
-    gone = next(v for v in world.bc.variants.values() if v["sku"] == "C")
-    del world.bc.variants[gone["id"]]  # removed behind our back: BigCommerce refuses the SKU
+    from bcapp.sandbox.bigcommerce.catalog import delete_product
+
+    gone = next(p for p in world.bc.products.values() if p["sku"] == "C")
+    delete_product(world.bc, gone["id"])  # removed behind our back: BigCommerce refuses the SKU
     for code in ("A", "B", "C", "D", "E"):
         world.afas.set_stock(code, "HQ", 7)
 
