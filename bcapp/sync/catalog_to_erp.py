@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from bcapp.bigcommerce import catalog_mapping as cm
@@ -144,12 +145,12 @@ def export_products(ctx: SyncContext, rules: StoreRules, groups: Mapping[int, st
     for page in chunked(rows, PAGE):
         ctx.add_total(len(page))
         bound = bindings_by_bc(ctx, PRODUCT, [r["id"] for r in page])
-        for_each(ctx, page, lambda r: _export_product(ctx, r, bound, groups, rules),
-                 entity=PRODUCT, ids=lambda r: (r.get("id"), None))  # fmt: skip
+        export = partial(_export_product, ctx, bound=bound, groups=groups, rules=rules)
+        for_each(ctx, page, export, entity=PRODUCT, ids=lambda r: (r.get("id"), None))
         ctx.commit(cursor=str(page[-1].get("date_modified") or since or ""), cursor_name=CURSOR)
 
 
-def _export_product(ctx: SyncContext, row: dict[str, Any], bound: dict[str, Binding],
+def _export_product(ctx: SyncContext, row: dict[str, Any], *, bound: dict[str, Binding],
                     groups: Mapping[int, str], rules: StoreRules) -> None:  # fmt: skip
     product = cm.product_from_bc(row, groups, prices_include_vat=rules.catalog.price_includes_vat)
     if not product.sku and not product.variants:

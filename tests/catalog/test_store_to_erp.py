@@ -15,9 +15,8 @@ from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA
 from bcapp.extensions import db
 from bcapp.mapping.rules import with_section
 from bcapp.models import Binding, Connection, Store
-from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
+from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock, taxonomy
 from bcapp.sandbox.bigcommerce import catalog as bc_catalog
-from bcapp.sandbox.bigcommerce import taxonomy
 from bcapp.sandbox.mplus import MplusSandbox, MplusState
 from bcapp.sync import BC_BUDGET, BC_TRANSPORT, ERP_TRANSPORT
 from bcapp.sync.runner import run_flow
