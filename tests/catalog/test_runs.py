@@ -137,3 +137,17 @@ def test_category_tree_parents_first_and_moves_follow(world: World) -> None:
     assert bc_of("SUB")["name"] == "Pots"
     assert bc_of("DEEP")["parent_id"] == bc_of("SUB")["id"]
     assert run.updated == 1 and len(world.writes()) == 1
+
+
+def test_bcapp_resync_runs_a_full_catalog_sync(world: World) -> None:
+    world.afas.add_article("MUG", "Mug")
+    world.run()
+    from bcapp.sandbox.bigcommerce.catalog import delete_product
+
+    delete_product(world.bc, world.product_by_sku("MUG")["id"])
+    world.settings("catalog", on_deleted_in_bc="recreate")
+
+    result = world.app.test_cli_runner().invoke(args=["resync", "--store", world.bc.hash])
+
+    assert result.exit_code == 0, result.output
+    assert world.product_by_sku("MUG")  # re-verified and re-created: only a full run does that
