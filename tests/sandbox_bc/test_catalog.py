@@ -208,3 +208,25 @@ def test_channel_assignments(api: httpx.Client, store: SandboxStore) -> None:
     assert [p["id"] for p in listed] == [product_id]
     api.delete(url, params={"product_id:in": str(product_id), "channel_id:in": "1"})
     assert api.get(url).json()["data"] == [{"product_id": product_id, "channel_id": 2}]
+
+
+def test_renamed_and_deleted_products_free_their_name_and_sku(api: httpx.Client) -> None:
+    first = create(api, name="Old", sku="OLD-1")
+    api.put(f"/v3/catalog/products/{first['id']}", json={"name": "New", "sku": "NEW-1"})
+    assert api.post("/v3/catalog/products", json=product_body("Old", "OLD-1")).status_code == 200
+    assert api.post("/v3/catalog/products", json=product_body("X", "new-1")).status_code == 409
+    base = api.get(f"/v3/catalog/products/{first['id']}/variants").json()["data"][0]
+    assert base["sku"] == "NEW-1"  # the base variant follows its product
+    api.delete(f"/v3/catalog/products/{first['id']}")
+    assert api.post("/v3/catalog/products", json=product_body("New", "NEW-1")).status_code == 200
+
+
+def test_variant_sku_change_is_tracked(api: httpx.Client) -> None:
+    product = create(api, variants=SHIRT_VARIANTS[:2])
+    first, second = product["variants"]
+    url = f"/v3/catalog/products/{product['id']}/variants"
+    assert api.put(f"{url}/{second['id']}", json={"sku": first["sku"]}).status_code == 409
+    assert api.put(f"{url}/{first['id']}", json={"sku": "RENAMED"}).status_code == 200
+    assert api.put(f"{url}/{second['id']}", json={"sku": first["sku"]}).status_code == 200
+    stock = {"items": [{"location_id": 1, "sku": "RENAMED", "quantity": 4}]}
+    assert api.put("/v3/inventory/adjustments/absolute", json=stock).status_code == 200

@@ -63,7 +63,7 @@ def list_brands(call: Call) -> Reply:
         if (ids is None or b["id"] in ids)
         and ("name" not in call.query or b["name"] == call.query["name"])
     ]
-    return v3_page(call, rows, "")
+    return v3_page(call, rows)
 
 
 def post_brand(call: Call) -> Reply:
@@ -102,7 +102,7 @@ def list_assignments(call: Call) -> Reply:
         for p, c in sorted(call.store.channel_assignments)
         if (products is None or p in products) and (channels is None or c in channels)
     ]
-    return v3_page(call, rows, "")
+    return v3_page(call, rows)
 
 
 def put_assignments(call: Call) -> Reply:
@@ -142,7 +142,7 @@ def list_channels(call: Call) -> Reply:
         }
         for c in call.store.channels.values()
     ]
-    return v3_page(call, rows, "")
+    return v3_page(call, rows)
 
 
 ROUTES = [

@@ -151,13 +151,13 @@ def sku_taken(store: SandboxStore, sku: str, *, product_id: int = 0, variant_id:
     """True when ``sku`` belongs to another product or variant of the store."""
     if not sku:
         return False
-    for product in store.products.values():
-        if product["sku"].lower() == sku.lower() and product["id"] != product_id:
+    for kind, owner_id in store.sku_owners(sku):
+        if kind == "product" and owner_id != product_id:
             return True
-    for variant in store.variants.values():
+        variant = store.variants.get(owner_id) if kind == "variant" else None
         if (
-            variant["sku"].lower() == sku.lower()
-            and variant["id"] != variant_id
+            variant
+            and owner_id != variant_id
             and (variant["product_id"] != product_id or not variant.get("_base"))
         ):
             return True
@@ -175,7 +175,7 @@ def check_product(store: SandboxStore, body: dict[str, Any], product_id: int = 0
                 f"The product name must be at most {NAME_MAX} characters.",
                 name=f"must be at most {NAME_MAX} characters",
             )
-        if any(p["name"] == name and p["id"] != product_id for p in store.products.values()):
+        if store.product_names.get(name, product_id) != product_id:
             raise conflict(
                 "The product name is a duplicate", name="The product name is a duplicate"
             )
@@ -218,6 +218,8 @@ def create_product(store: SandboxStore, body: dict[str, Any]) -> dict[str, Any]:
     check_variant_skus(store, body.get("variants") or [], body.get("sku", ""))
     product = _new_product(store, body)
     store.products[product["id"]] = product
+    store.index_sku(product["sku"], ("product", product["id"]))
+    store.product_names[product["name"]] = product["id"]
     variants = body.get("variants") or []
     if variants:
         product["base_variant_id"] = None
@@ -261,17 +263,29 @@ def _initial_stock(store: SandboxStore, product: dict[str, Any], body: dict[str,
 def update_product(store: SandboxStore, product: dict[str, Any], body: dict[str, Any]) -> None:
     """Apply a PUT body to a stored product."""
     check_product(store, body, product_id=product["id"])
+    _reindex(store, product, body)
     for key, value in body.items():
         if key not in READ_ONLY | {"variants", "images", "custom_fields", "inventory_level"}:
             product[key] = value
-    if "sku" in body:
-        for variant in store.variants.values():
-            if variant["product_id"] == product["id"] and variant.get("_base"):
-                variant["sku"] = body["sku"]
     if "inventory_level" in body:
         _initial_stock(store, product, body)
     touch(store, product)
     store.emit("store/product/updated", {"type": "product", "id": product["id"]})
+
+
+def _reindex(store: SandboxStore, product: dict[str, Any], body: dict[str, Any]) -> None:
+    """Keep the name and SKU indexes (and the base variant's SKU) in step with an update."""
+    if "name" in body and body["name"] != product["name"]:
+        store.product_names.pop(product["name"], None)
+        store.product_names[body["name"]] = product["id"]
+    if "sku" in body and body["sku"] != product["sku"]:
+        store.unindex_sku(product["sku"], ("product", product["id"]))
+        store.index_sku(body["sku"], ("product", product["id"]))
+        for variant in store.variants_of(product["id"]):
+            if variant.get("_base"):
+                store.unindex_sku(variant["sku"], ("variant", variant["id"]))
+                variant["sku"] = body["sku"]
+                store.index_sku(variant["sku"], ("variant", variant["id"]))
 
 
 def touch(store: SandboxStore, product: dict[str, Any]) -> None:
@@ -282,11 +296,14 @@ def touch(store: SandboxStore, product: dict[str, Any]) -> None:
 
 def delete_product(store: SandboxStore, product_id: int) -> None:
     """Remove a product with its variants, options, images, fields and stock."""
-    find_product(store, product_id)
+    product = find_product(store, product_id)
     del store.products[product_id]
-    for variant_id in [k for k, v in store.variants.items() if v["product_id"] == product_id]:
-        stock.clear(store, ("variant", variant_id))
-    for table in (store.variants, store.options, store.images, store.custom_fields):
+    store.unindex_sku(product["sku"], ("product", product_id))
+    store.product_names.pop(product["name"], None)
+    for variant in store.variants_of(product_id):
+        stock.clear(store, ("variant", variant["id"]))
+        store.drop_variant(variant["id"])
+    for table in (store.options, store.images, store.custom_fields):
         for key in [k for k, v in table.items() if v.get("product_id") == product_id]:
             del table[key]
     stock.clear(store, ("product", product_id))
@@ -339,8 +356,7 @@ def list_products(call: Call) -> Reply:
         items.sort(key=lambda p: (p.get(sort) is None, p.get(sort) or 0))
     if call.query.get("direction") == "desc":
         items.reverse()
-    rendered = [select_fields(render_product(store, p, includes), call) for p in items]
-    return v3_page(call, rendered, "/catalog/products")
+    return v3_page(call, items, lambda p: select_fields(render_product(store, p, includes), call))
 
 
 def post_product(call: Call) -> Reply:

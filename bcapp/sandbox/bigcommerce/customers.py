@@ -189,7 +189,7 @@ def list_customers(call: Call) -> Reply:
     )
     if key in ("id", "_mtime", "last_name", "first_name"):
         rows.sort(key=lambda c: (c[key], c["id"]), reverse=direction == "desc")
-    return v3_page(call, [render_customer(store, c, includes) for c in rows], "/customers")
+    return v3_page(call, rows, lambda c: render_customer(store, c, includes))
 
 
 def post_customers(call: Call) -> Reply:
@@ -244,7 +244,7 @@ def list_addresses(call: Call) -> Reply:
         for a in call.store.addresses.values()
         if (ids is None or a["id"] in ids) and (customers is None or a["customer_id"] in customers)
     ]
-    return v3_page(call, rows, "/customers/addresses")
+    return v3_page(call, rows)
 
 
 def post_addresses(call: Call) -> Reply:

@@ -84,7 +84,7 @@ def list_hooks(call: Call) -> Reply:
     for name in ("scope", "destination"):
         if name in call.query:
             hooks = [h for h in hooks if h[name] == call.query[name]]
-    return v3_page(call, [render_hook(h) for h in hooks], "/hooks")
+    return v3_page(call, [render_hook(h) for h in hooks])
 
 
 def create_hook(call: Call) -> Reply:

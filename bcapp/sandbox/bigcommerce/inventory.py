@@ -36,7 +36,7 @@ def resolve(store: SandboxStore, item: dict[str, Any], index: int) -> dict[str, 
                 **{f"items[{index}].product_id": "has variants"},
             )
     elif "sku" in item:
-        variant = next((v for v in store.variants.values() if v["sku"] == item["sku"]), None)
+        variant = _by_sku(store, str(item["sku"]))
     else:
         raise unprocessable(
             "Each item needs a sku, variant_id or product_id.", **{f"items[{index}]": "no identity"}
@@ -44,6 +44,18 @@ def resolve(store: SandboxStore, item: dict[str, Any], index: int) -> dict[str, 
     if variant is None:
         raise unprocessable("The item was not found.", **{f"items[{index}]": "not found"})
     return variant
+
+
+def _by_sku(store: SandboxStore, sku: str) -> dict[str, Any] | None:
+    """The variant with ``sku``; a product's own SKU names its base variant."""
+    owners = store.sku_owners(sku)
+    for kind, owner_id in sorted(owners, key=lambda o: o[0] != "variant"):
+        if kind == "variant" and store.variants[owner_id]["sku"] == sku:
+            return store.variants[owner_id]
+        product = store.products.get(owner_id) if kind == "product" else None
+        if product and product["sku"] == sku and product.get("base_variant_id"):
+            return store.variants[product["base_variant_id"]]
+    return None
 
 
 def _plan(call: Call, relative: bool) -> list[tuple[dict, tuple[str, int], int, int]]:
@@ -161,7 +173,7 @@ def items(call: Call) -> Reply:
     limit = call.query.get("limit", "50")
     if limit.isdigit() and 250 < int(limit) <= ITEMS_PAGE_MAX:  # this list pages up to 1000
         return _big_page(call, rows, int(limit))
-    return v3_page(call, rows, "/inventory/items")
+    return v3_page(call, rows)
 
 
 def _big_page(call: Call, rows: list[dict], limit: int) -> Reply:
@@ -196,7 +208,7 @@ def list_locations(call: Call) -> Reply:
         }
         for loc in call.store.locations.values()
     ]
-    return v3_page(call, rows, "")
+    return v3_page(call, rows)
 
 
 ROUTES = [

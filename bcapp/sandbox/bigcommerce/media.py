@@ -107,7 +107,7 @@ def _find(table: dict[int, dict[str, Any]], call: Call, key: str, what: str) -> 
 # -- handlers ------------------------------------------------------------------------
 def list_images(call: Call) -> Reply:
     find_product(call.store, call.params["product_id"])
-    return v3_page(call, product_images(call.store, call.params["product_id"]), "")
+    return v3_page(call, product_images(call.store, call.params["product_id"]))
 
 
 def post_image(call: Call) -> Reply:
@@ -138,7 +138,7 @@ def delete_image(call: Call) -> Reply:
 
 def list_fields(call: Call) -> Reply:
     find_product(call.store, call.params["product_id"])
-    return v3_page(call, product_custom_fields(call.store, call.params["product_id"]), "")
+    return v3_page(call, product_custom_fields(call.store, call.params["product_id"]))
 
 
 def post_field(call: Call) -> Reply:

@@ -57,11 +57,7 @@ def render_variant(store: SandboxStore, variant: dict[str, Any]) -> dict[str, An
 
 def product_variants(store: SandboxStore, product_id: int) -> list[dict[str, Any]]:
     """A product's variants (the base variant included), by id."""
-    return [
-        render_variant(store, v)
-        for v in sorted(store.variants.values(), key=lambda v: v["id"])
-        if v["product_id"] == product_id
-    ]
+    return [render_variant(store, v) for v in store.variants_of(product_id)]
 
 
 def product_options(store: SandboxStore, product_id: int) -> list[dict[str, Any]]:
@@ -108,7 +104,7 @@ def add_base_variant(store: SandboxStore, product: dict[str, Any]) -> None:
     """The hidden variant of a product without options."""
     record = _variant_record(store, product, {"sku": product["sku"]})
     record["_base"] = True
-    store.variants[record["id"]] = record
+    store.put_variant(record)
     product["base_variant_id"] = record["id"]
 
 
@@ -120,16 +116,15 @@ def add_variant(
     emit: bool = True,
 ) -> dict[str, Any]:
     """Create a variant; options and values named in ``option_values`` are created too."""
-    for variant_id in [
-        k for k, v in store.variants.items() if v["product_id"] == product["id"] and v.get("_base")
-    ]:
-        del store.variants[variant_id]
-        product["base_variant_id"] = None
+    for variant in store.variants_of(product["id"]):
+        if variant.get("_base"):  # the first real variant replaces the hidden one
+            store.drop_variant(variant["id"])
+            product["base_variant_id"] = None
     record = _variant_record(store, product, body)
     record["option_values"] = [
         _option_value(store, product["id"], ov) for ov in body.get("option_values") or []
     ]
-    store.variants[record["id"]] = record
+    store.put_variant(record)
     if "inventory_level" in body:
         quantity = min(int(body["inventory_level"]), stock.MAX_QUANTITY)
         stock.set_level(store, stock.holder(store, record), quantity, stock.DEFAULT_LOCATION)
@@ -226,9 +221,11 @@ def update_variant_body(store: SandboxStore, body: dict[str, Any], product_id: i
     sku = body.get("sku")
     if sku and sku_taken(store, sku, product_id=variant["product_id"], variant_id=variant["id"]):
         raise conflict(f"The variant sku {sku} is a duplicate", sku="duplicate")
+    store.unindex_sku(variant["sku"], ("variant", variant["id"]))
     for key, value in body.items():
         if key in VARIANT_FIELDS:
             variant[key] = value
+    store.index_sku(variant["sku"], ("variant", variant["id"]))
     if "inventory_level" in body:
         quantity = min(int(body["inventory_level"]), stock.MAX_QUANTITY)
         stock.set_level(store, stock.holder(store, variant), quantity, stock.DEFAULT_LOCATION)
@@ -240,7 +237,7 @@ def update_variant_body(store: SandboxStore, body: dict[str, Any], product_id: i
 # -- handlers ----------------------------------------------------------------------------
 def list_product_variants(call: Call) -> Reply:
     find_product(call.store, call.params["product_id"])
-    return v3_page(call, product_variants(call.store, call.params["product_id"]), "")
+    return v3_page(call, product_variants(call.store, call.params["product_id"]))
 
 
 def post_variant(call: Call) -> Reply:
@@ -265,7 +262,7 @@ def put_variant(call: Call) -> Reply:
 
 def delete_variant(call: Call) -> Reply:
     variant = find_variant(call.store, call.params["variant_id"], call.params["product_id"])
-    del call.store.variants[variant["id"]]
+    call.store.drop_variant(variant["id"])
     stock.clear(call.store, ("variant", variant["id"]))
     call.store.emit("store/sku/deleted", _sku_data(variant))
     return Reply(204)
@@ -280,7 +277,7 @@ def list_all_variants(call: Call) -> Reply:
         and (skus is None or v["sku"] in skus)
         and (products is None or v["product_id"] in products)
     ]
-    return v3_page(call, [render_variant(call.store, v) for v in items], "")
+    return v3_page(call, items, lambda v: render_variant(call.store, v))
 
 
 def batch_update_variants(call: Call) -> Reply:
@@ -295,7 +292,7 @@ def batch_update_variants(call: Call) -> Reply:
 
 def list_options(call: Call) -> Reply:
     find_product(call.store, call.params["product_id"])
-    return v3_page(call, product_options(call.store, call.params["product_id"]), "")
+    return v3_page(call, product_options(call.store, call.params["product_id"]))
 
 
 def post_option(call: Call) -> Reply:
@@ -332,7 +329,7 @@ def delete_option(call: Call) -> Reply:
 
 
 def list_values(call: Call) -> Reply:
-    return v3_page(call, _find_option(call)["option_values"], "")
+    return v3_page(call, _find_option(call)["option_values"])
 
 
 def post_value(call: Call) -> Reply:

@@ -156,8 +156,7 @@ def _sorted(orders: list[dict[str, Any]], call: Call) -> list[dict[str, Any]]:
 def list_orders(call: Call) -> Reply:
     store = call.store
     orders = [o for o in store.orders.values() if not o["is_deleted"] and _order_matches(o, call)]
-    rendered = [render_order(store, o) for o in _sorted(orders, call)]
-    return v2_page(call, rendered)
+    return v2_page(call, _sorted(orders, call), lambda o: render_order(store, o))
 
 
 def count_orders(call: Call) -> Reply:

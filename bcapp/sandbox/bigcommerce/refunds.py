@@ -281,7 +281,7 @@ def _refund_payment(store: SandboxStore, order: dict, payment: dict) -> dict[str
 def list_order_refunds(call: Call) -> Reply:
     order = find_order(call.store, call.params["order_id"])
     rows = [r for r in call.store.refunds.values() if r["order_id"] == order["id"]]
-    return v3_page(call, rows, "")
+    return v3_page(call, rows)
 
 
 def list_refunds(call: Call) -> Reply:
@@ -291,7 +291,7 @@ def list_refunds(call: Call) -> Reply:
         for r in call.store.refunds.values()
         if (orders is None or r["order_id"] in orders) and (ids is None or r["id"] in ids)
     ]
-    return v3_page(call, rows, "")
+    return v3_page(call, rows)
 
 
 def get_refund(call: Call) -> Reply:
@@ -317,7 +317,7 @@ def list_transactions(call: Call) -> Reply:
     ]
     if not rows:
         return Reply(204)
-    return v3_page(call, rows, "")
+    return v3_page(call, rows)
 
 
 ROUTES = [

@@ -150,12 +150,21 @@ def page_args(call: Call, default: int = 50) -> tuple[int, int]:
     return page, limit
 
 
-def v3_page(call: Call, items: list[Any], path: str, default: int = 50) -> Reply:
-    """A v3 list reply with ``meta.pagination`` over ``items``."""
+def _chunk(call: Call, items: list[Any], default: int) -> tuple[list[Any], int, int]:
     page, limit = page_args(call, default)
+    return items[(page - 1) * limit : page * limit], page, limit
+
+
+def v3_page(
+    call: Call,
+    items: list[Any],
+    render: Callable[[Any], Any] | None = None,
+    default: int = 50,
+) -> Reply:
+    """A v3 list reply with ``meta.pagination``; ``render`` is applied to the page only."""
+    chunk, page, limit = _chunk(call, items, default)
     total = len(items)
     total_pages = max(1, -(-total // limit))
-    chunk = items[(page - 1) * limit : page * limit]
     links: dict[str, str] = {"current": f"?page={page}&limit={limit}"}
     if page > 1:
         links["previous"] = f"?page={page - 1}&limit={limit}"
@@ -169,14 +178,21 @@ def v3_page(call: Call, items: list[Any], path: str, default: int = 50) -> Reply
         "total_pages": total_pages,
         "links": links,
     }
-    return Reply(200, {"data": chunk, "meta": {"pagination": pagination}})
+    data = [render(item) for item in chunk] if render else chunk
+    return Reply(200, {"data": data, "meta": {"pagination": pagination}})
 
 
-def v2_page(call: Call, items: list[Any], default: int = 50) -> Reply:
+def v2_page(
+    call: Call,
+    items: list[Any],
+    render: Callable[[Any], Any] | None = None,
+    default: int = 50,
+) -> Reply:
     """A v2 list reply: a bare array, or 204 No Content when the page is empty."""
-    page, limit = page_args(call, default)
-    chunk = items[(page - 1) * limit : page * limit]
-    return Reply(200, chunk) if chunk else Reply(204)
+    chunk, _, _ = _chunk(call, items, default)
+    if not chunk:
+        return Reply(204)
+    return Reply(200, [render(item) for item in chunk] if render else chunk)
 
 
 def one(data: Any, status: int = 200) -> Reply:

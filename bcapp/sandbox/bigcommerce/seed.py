@@ -184,11 +184,7 @@ def _lines(store: SandboxStore, rng: random.Random, product_ids: list[int], n: i
     lines = []
     physical = [p for p in product_ids if store.products[p]["type"] == "physical"]
     for product_id in rng.sample(physical, min(n, len(physical))):
-        variants = [
-            v
-            for v in store.variants.values()
-            if v["product_id"] == product_id and not v.get("_base")
-        ]
+        variants = [v for v in store.variants_of(product_id) if not v.get("_base")]
         line = {"product_id": product_id, "quantity": rng.randint(1, 3)}
         if variants:
             line["variant_id"] = rng.choice(variants)["id"]

@@ -84,6 +84,39 @@ class SandboxStore:
         self.notices: list[dict[str, Any]] = []
         self.admin_emails: list[str] = []
         self._ids["order"] = 100
+        self._variants_by_product: dict[int, dict[int, None]] = defaultdict(dict)
+        self._skus: dict[str, set[tuple[str, int]]] = defaultdict(set)
+        self.product_names: dict[str, int] = {}
+
+    # -- indexes (catalog writes keep them; lookups stay O(1) at catalog scale) ------
+    def put_variant(self, record: dict[str, Any]) -> None:
+        """Store a variant and index it by product and SKU."""
+        self.variants[record["id"]] = record
+        self._variants_by_product[record["product_id"]][record["id"]] = None
+        self.index_sku(record["sku"], ("variant", record["id"]))
+
+    def drop_variant(self, variant_id: int) -> dict[str, Any]:
+        """Remove a variant from the store and its indexes."""
+        record = self.variants.pop(variant_id)
+        self._variants_by_product[record["product_id"]].pop(variant_id, None)
+        self.unindex_sku(record["sku"], ("variant", variant_id))
+        return record
+
+    def variants_of(self, product_id: int) -> list[dict[str, Any]]:
+        """A product's variants (base variant included), oldest first."""
+        return [self.variants[i] for i in self._variants_by_product.get(product_id, {})]
+
+    def index_sku(self, sku: str | None, owner: tuple[str, int]) -> None:
+        if sku:
+            self._skus[sku.lower()].add(owner)
+
+    def unindex_sku(self, sku: str | None, owner: tuple[str, int]) -> None:
+        if sku:
+            self._skus[sku.lower()].discard(owner)
+
+    def sku_owners(self, sku: str) -> set[tuple[str, int]]:
+        """Products and variants carrying ``sku`` (case-insensitive)."""
+        return set(self._skus.get(sku.lower(), ()))
 
     # -- ids, tokens, clock -------------------------------------------------
     def next_id(self, kind: str) -> int:

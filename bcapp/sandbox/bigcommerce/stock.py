@@ -26,19 +26,15 @@ def holder(store: SandboxStore, variant: dict[str, Any]) -> tuple[str, int]:
 
 def level(store: SandboxStore, key: tuple[str, int], location_id: int | None = None) -> int:
     """Quantity of ``key`` at one location, or summed over all locations."""
-    return sum(
-        qty
-        for (kind, ident, loc), qty in store.stock.items()
-        if (kind, ident) == key and (location_id is None or loc == location_id)
-    )
+    if location_id is not None:
+        return store.stock.get((*key, location_id), 0)
+    return sum(store.stock.get((*key, loc), 0) for loc in store.locations)
 
 
 def product_level(store: SandboxStore, product_id: int) -> int:
     """What the catalog shows as a product's ``inventory_level``."""
     product = store.products[product_id]
-    own = [
-        v for v in store.variants.values() if v["product_id"] == product_id and not v.get("_base")
-    ]
+    own = [v for v in store.variants_of(product_id) if not v.get("_base")]
     if own and product.get("inventory_tracking") != "product":
         return sum(level(store, ("variant", v["id"])) for v in own)
     return level(store, ("product", product_id))
@@ -51,10 +47,10 @@ def variant_level(store: SandboxStore, variant: dict[str, Any]) -> int:
 
 def set_level(store: SandboxStore, key: tuple[str, int], quantity: int, location_id: int) -> None:
     """Set an absolute quantity at one location."""
-    store.stock[(key[0], key[1], location_id)] = quantity
+    store.stock[(*key, location_id)] = quantity
 
 
 def clear(store: SandboxStore, key: tuple[str, int]) -> None:
     """Drop every location's stock of a deleted product or variant."""
-    for stock_key in [k for k in store.stock if (k[0], k[1]) == key]:
-        del store.stock[stock_key]
+    for location_id in store.locations:
+        store.stock.pop((*key, location_id), None)

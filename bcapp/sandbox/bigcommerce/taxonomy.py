@@ -174,7 +174,7 @@ def list_legacy(call: Call) -> Reply:
         and (parents is None or c["parent_id"] in parents)
         and ("name" not in call.query or c["name"] == call.query["name"])
     ]
-    return v3_page(call, rows, "")
+    return v3_page(call, rows)
 
 
 def post_legacy(call: Call) -> Reply:
@@ -207,7 +207,7 @@ def list_tree_categories(call: Call) -> Reply:
         and (trees is None or c["tree_id"] in trees)
         and (parents is None or c["parent_id"] in parents)
     ]
-    return v3_page(call, rows, "")
+    return v3_page(call, rows)
 
 
 def post_tree_categories(call: Call) -> Reply:
