@@ -358,7 +358,15 @@ class AfasConnector:
         return mapping.text(result.get("SuNr")) or str(number)
 
     def create_shipment(self, shipment: Shipment) -> str:
-        """A packing slip (FbDeliveryNote, reported ready) for a store shipment."""
+        """A packing slip (FbDeliveryNote, reported ready) for a store shipment; idempotent.
+
+        The slip's reference names the store shipment (``{order}/{shipment}``), so a
+        second call (a crash between AFAS's create and our binding) finds it and
+        creates nothing.
+        """
+        existing = self._packing_slip_for(shipment)
+        if existing:
+            return existing
         row = self._order_row(shipment.order_reference)
         if row is None:
             raise SkipRecord(
@@ -372,6 +380,17 @@ class AfasConnector:
         items = self.resolve_items(line.sku for line in shipment.lines)
         body = envelopes.delivery_note_envelope(shipment, debtor, items, self.orders_cfg)
         return mapping.text(self.client.post("FbDeliveryNote", body).get("OrNu"))
+
+    def _packing_slip_for(self, shipment: Shipment) -> str | None:
+        cfg = self.entity("packing_slips")
+        if shipment.bc_id is None or not cfg.connector:
+            return None
+        reference = mapping.shipment_reference(shipment)[:100]
+        rows = self.client.get_rows(
+            cfg.connector, filters=[[Filter(cfg["reference"], Op.EQ, reference)]],
+            order_by=[cfg["number"]], take=1,
+        )
+        return mapping.text(rows[0].get(cfg["number"])) if rows else None
 
     # -- SKU resolution -------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bcapp.connectors.afas.mapping import split_street
+from bcapp.connectors.afas.mapping import shipment_reference, split_street
 from bcapp.connectors.base import Address, Customer, Order, OrderLine, Shipment
 
 
@@ -226,7 +226,7 @@ def delivery_note_envelope(
         "OrDa": (shipment.shipped_at or datetime.now(UTC)).date().isoformat(),
         "DbId": debtor,
         "SoOr": shipment.erp_order_id or None,
-        "RfCs": shipment.order_reference[:100],
+        "RfCs": shipment_reference(shipment)[:100],
         "TrTr": track[:255] or None,
         "Unit": int(orders["administration"]) if orders.get("administration") else None,
         "RdDe": True,

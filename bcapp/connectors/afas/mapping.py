@@ -160,12 +160,30 @@ def stock_from_rows(
     )
 
 
+#: ``RfCs`` of a packing slip made from a store shipment: "{order id}/{shipment id}".
+STORE_SHIPMENT_REFERENCE = re.compile(r"(\d+)/(\d+)")
+
+
+def shipment_reference(shipment: Shipment) -> str:
+    """The packing slip's reference: the order id, plus the store shipment id it came from.
+
+    The shipment id makes ``create_shipment`` findable again after a crash and lets
+    the ERP-led flow recognise a slip that came from the store.
+    """
+    if shipment.bc_id is None:
+        return shipment.order_reference
+    return f"{shipment.order_reference}/{shipment.bc_id}"
+
+
 def shipment_from_rows(rows: Sequence[Row], cfg: EntityConfig, separator: str) -> Shipment:
     """The lines of one packing slip → Shipment."""
     head = rows[0]
+    reference = text(head.get(cfg["reference"]))
+    store_made = STORE_SHIPMENT_REFERENCE.fullmatch(reference)
     return Shipment(
         erp_id=text(head.get(cfg["number"])),
-        order_reference=text(head.get(cfg["reference"])),
+        order_reference=store_made.group(1) if store_made else reference,
+        bc_id=int(store_made.group(2)) if store_made else None,
         erp_order_id=text(head.get(cfg["order"])) if cfg["order"] else "",
         tracking_number=text(head.get(cfg["tracking"])) if cfg["tracking"] else "",
         carrier=text(head.get(cfg["carrier"])) if cfg["carrier"] else "",
