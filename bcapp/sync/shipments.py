@@ -180,6 +180,13 @@ def ship_to_store(ctx: Any, shipment: Shipment) -> str:
                    "Already in BigCommerce.", details={"order_bc_id": binding.bc_id.split(":")[0]})
         return binding.bc_id
     order_id = order_id_for(ctx, shipment.order_reference, shipment.erp_order_id)
+    if shipment.bc_id is not None:  # the ERP says this note came from a store shipment
+        bc_id = f"{order_id}:{shipment.bc_id}"
+        ctx.binder.bind(SHIPMENT, bc_id, shipment.erp_id, data={"order_bc_id": order_id})
+        ctx.record(Outcome.UNCHANGED, SHIPMENT, bc_id, shipment.erp_id,
+                   "Made from the store's shipment: nothing to send back.",
+                   details={"order_bc_id": order_id})  # fmt: skip
+        return bc_id
     products = ctx.bc.orders.products(order_id)
     items = allocate(
         [(ln.sku, whole(ln.quantity, f"SKU {ln.sku}"), ln.bc_line_id) for ln in shipment.lines],
