@@ -276,7 +276,11 @@ class ProductSync:
             elif item.bc is not None:
                 updates.append(item)
             elif item.binding is None:
-                if self.creates:
+                if item.product.blocked:
+                    self.ctx.record(Outcome.SKIPPED, ENTITY, None, item.product.erp_id,
+                                    "The article is blocked in the ERP, so it is not created in "
+                                    "BigCommerce.")  # fmt: skip
+                elif self.creates:
                     creates.append(item)
                 else:
                     self.ctx.record(

@@ -372,3 +372,11 @@ def test_product_deleted_in_bigcommerce_is_recreated_on_its_next_change(world: W
     assert run.status == "succeeded" and run.created == 1, run.message
     new = world.product_by_sku("MUG")
     assert new["id"] != old_id and world.binding("product", "MUG").bc_id == str(new["id"])
+
+
+def test_a_blocked_article_never_synced_is_not_created(world: World) -> None:
+    world.afas.add_article("OLD", "Discontinued", blocked=True)
+    run = world.run()
+    assert world.bc.products == {}
+    entry = next(e for e in world.entries(run) if e.entity == "product")
+    assert entry.outcome == "skipped" and "blocked" in entry.message
