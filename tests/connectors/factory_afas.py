@@ -61,6 +61,31 @@ class AfasHandle:
     def customer_count(self, email: str) -> int:
         return len(self.sandbox.debtors_with_email(email))
 
+    # -- fulfilment (tests/connectors/test_contract_fulfilment.py) ------------------------
+
+    def seed_shipment(self, order: Order, erp_order_id: str, tracking: str) -> str:
+        """A packing slip, reported ready, shipping every line of the order; its erp_id."""
+        lines = [(line.sku, line.quantity) for line in order.lines]
+        return self.sandbox.add_packing_slip(erp_order_id, lines, tracking=tracking,
+                                             carrier="PostNL")  # fmt: skip
+
+    def seed_credit_note(self, order: Order, erp_order_id: str) -> str:
+        """A credit invoice for one unit of the order's first line; its erp_id."""
+        line = order.lines[0]
+        return self.sandbox.add_credit_invoice(order.reference,
+                                               [(line.sku, 1, line.price_inc_tax)])  # fmt: skip
+
+    def set_order_status(self, erp_order_id: str, step: int) -> str:
+        """Move the ERP order on (step 1, 2, ...); the status name the ERP then reports."""
+        status = ("Open", "In behandeling", "Geleverd")[step % 3]
+        self.sandbox.set_order_status(erp_order_id, status)
+        return status
+
+    def delivery_notes(self, reference: str) -> int:
+        """Packing slips for the store order ``reference`` (made from any store shipment)."""
+        return sum(1 for s in self.sandbox.tables.packing_slips.values()
+                   if str(s["CustomerReference"]).split("/")[0] == reference)  # fmt: skip
+
 
 def make(connector_ok: bool = True) -> tuple[Any, AfasHandle]:
     sandbox = AfasSandbox()

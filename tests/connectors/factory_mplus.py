@@ -89,6 +89,23 @@ class MplusHandle:
             1 for r in self.state.relations.values() if str(r.get("email", "")).lower() == wanted
         )
 
+    # -- fulfilment (tests/connectors/test_contract_fulfilment.py) ------------------------
+
+    def seed_credit_note(self, order: Order, erp_order_id: str) -> str:
+        """A credit invoice for one unit of the order's first line; its erp_id."""
+        line = order.lines[0]
+        cents = int(line.price_inc_tax * 100)
+        return self.state.add_credit_invoice(erp_order_id, [(int(line.sku), 1, cents)])
+
+    def set_order_status(self, erp_order_id: str, step: int) -> str:
+        """Move the order on at the till (step 1, 2, ...); the status name Mplus then reports."""
+        from bcapp.sandbox.mplus.sales import set_order_state
+
+        state = ("ORDER-DELIVERY-STATE-NOTHING", "ORDER-DELIVERY-STATE-PARTIAL",
+                 "ORDER-DELIVERY-STATE-COMPLETE")[step % 3]  # fmt: skip
+        set_order_state(self.state, erp_order_id, deliveryState=state)
+        return state
+
 
 def make(connector_ok: bool = True) -> tuple[Any, MplusHandle]:
     sandbox = MplusSandbox(MplusState(ident="contract-ident", secret="contract-secret"))
