@@ -7,6 +7,7 @@ a second run changes nothing.
 
 from __future__ import annotations
 
+import importlib
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -28,8 +29,19 @@ from bcapp.sync.runner import run_flow
 STORE_HASH = "mplus01"
 
 
+def ensure_catalog_flow() -> None:
+    """Register the catalog flow even if another suite's fixture restored the registry
+    to a snapshot taken before ``bcapp.sync.catalog`` was first imported."""
+    import bcapp.sync.catalog as catalog
+    from bcapp.sync import registry
+
+    if "catalog" not in registry.FLOWS:
+        importlib.reload(catalog)
+
+
 @pytest.fixture
 def shop(app: Any, redis_url: str) -> Iterator[tuple[Store, MplusSandbox, Any]]:
+    ensure_catalog_flow()
     mplus = MplusSandbox(seed_demo(MplusState(**DEMO_SETTINGS)))
     bc = BigCommerceSandbox(clock=SandboxClock(speed=0))
     bc_store = bc.create_store(STORE_HASH, plan="unlimited")
