@@ -6,6 +6,7 @@ dropped that in 2025); names and SKUs are unique per store (409 otherwise).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bcapp.sandbox.bigcommerce import stock
@@ -303,56 +304,53 @@ def delete_product(store: SandboxStore, product_id: int) -> None:
     for variant in store.variants_of(product_id):
         stock.clear(store, ("variant", variant["id"]))
         store.drop_variant(variant["id"])
-    for table in (store.options, store.images, store.custom_fields):
-        for key in [k for k, v in table.items() if v.get("product_id") == product_id]:
-            del table[key]
+    for table in ("options", "images", "custom_fields"):
+        for row in store.owned(table, product_id):
+            store.drop_owned(table, row["id"])
     stock.clear(store, ("product", product_id))
     store.channel_assignments = {a for a in store.channel_assignments if a[0] != product_id}
     store.emit("store/product/deleted", {"type": "product", "id": product_id})
 
 
 # -- handlers -------------------------------------------------------------------------
-def _matches(store: SandboxStore, product: dict[str, Any], call: Call) -> bool:
-    ids = call.ids("id")
-    skus = call.strings("sku")
-    if ids is not None and product["id"] not in ids:
-        return False
-    if skus is not None and product["sku"] not in skus:
-        return False
-    if "name" in call.query and product["name"] != call.query["name"]:
-        return False
-    if (
-        "is_visible" in call.query
-        and str(product["is_visible"]).lower() != call.query["is_visible"]
-    ):
-        return False
-    categories = call.ids("categories")
-    if categories is not None and not set(categories) & set(product["categories"]):
-        return False
-    channels = call.ids("channel_id")
-    if channels is not None and not any(
-        (product["id"], c) in store.channel_assignments for c in channels
-    ):
-        return False
-    return _dates_match(product, call) and _keyword_match(product, call)
-
-
-def _dates_match(product: dict[str, Any], call: Call) -> bool:
+def _product_filter(store: SandboxStore, call: Call) -> Callable[[dict[str, Any]], bool]:
+    """The list filters of this request, parsed once, as one predicate."""
+    ids, skus, categories = call.ids("id"), call.strings("sku"), call.ids("categories")
+    channels, name = call.ids("channel_id"), call.query.get("name")
+    visible = call.query.get("is_visible")
     low = parse_date(call.query.get("date_modified:min", ""))
     high = parse_date(call.query.get("date_modified:max", ""))
-    return (low is None or product["_mtime"] >= low) and (high is None or product["_mtime"] <= high)
-
-
-def _keyword_match(product: dict[str, Any], call: Call) -> bool:
     keyword = call.query.get("keyword", "").lower()
-    return not keyword or keyword in product["name"].lower() or keyword in product["sku"].lower()
+    checks: list[Callable[[dict[str, Any]], bool]] = []
+    if ids is not None:
+        checks.append(lambda p: p["id"] in ids)
+    if skus is not None:
+        checks.append(lambda p: p["sku"] in skus)
+    if name is not None:
+        checks.append(lambda p: p["name"] == name)
+    if visible is not None:
+        checks.append(lambda p: str(p["is_visible"]).lower() == visible)
+    if categories is not None:
+        checks.append(lambda p: bool(set(categories) & set(p["categories"])))
+    if channels is not None:
+        checks.append(lambda p: any((p["id"], c) in store.channel_assignments for c in channels))
+    if low is not None:
+        checks.append(lambda p: p["_mtime"] >= low)
+    if high is not None:
+        checks.append(lambda p: p["_mtime"] <= high)
+    if keyword:
+        checks.append(lambda p: keyword in p["name"].lower() or keyword in p["sku"].lower())
+    if not checks:
+        return lambda product: True
+    return lambda product: all(check(product) for check in checks)
 
 
 def list_products(call: Call) -> Reply:
     store, includes = call.store, call.includes()
-    items = [p for p in store.products.values() if _matches(store, p, call)]
+    matches = _product_filter(store, call)
+    items = [p for p in store.products.values() if matches(p)]
     sort = call.query.get("sort", "id")
-    if sort in ("id", "name", "sku", "price", "date_modified", "date_last_imported"):
+    if sort in ("name", "sku", "price", "date_modified", "date_last_imported"):  # ids: in order
         items.sort(key=lambda p: (p.get(sort) is None, p.get(sort) or 0))
     if call.query.get("direction") == "desc":
         items.reverse()

@@ -22,7 +22,7 @@ IMAGES_MAX = 1000
 
 def product_images(store: SandboxStore, product_id: int) -> list[dict[str, Any]]:
     """A product's images, by sort order."""
-    rows = [dict(i) for i in store.images.values() if i["product_id"] == product_id]
+    rows = [dict(i) for i in store.owned("images", product_id)]
     return sorted(rows, key=lambda i: (i["sort_order"], i["id"]))
 
 
@@ -30,8 +30,7 @@ def product_custom_fields(store: SandboxStore, product_id: int) -> list[dict[str
     """A product's custom fields (``{id, name, value}``)."""
     return [
         {k: v for k, v in f.items() if k != "product_id"}
-        for f in store.custom_fields.values()
-        if f["product_id"] == product_id
+        for f in store.owned("custom_fields", product_id)
     ]
 
 
@@ -46,9 +45,8 @@ def add_image(store: SandboxStore, product_id: int, body: dict[str, Any]) -> dic
     image_id = store.next_id("image")
     thumbnail = bool(body.get("is_thumbnail")) or not existing
     if thumbnail:
-        for image in store.images.values():
-            if image["product_id"] == product_id:
-                image["is_thumbnail"] = False
+        for image in store.owned("images", product_id):
+            image["is_thumbnail"] = False
     cdn = f"https://cdn11.bigcommerce.com/s-{store.hash}/products/{product_id}/images/{image_id}"
     image = {
         "id": image_id,
@@ -63,14 +61,14 @@ def add_image(store: SandboxStore, product_id: int, body: dict[str, Any]) -> dic
         "url_tiny": f"{cdn}/tiny.jpg",
         "date_modified": iso(store.now()),
     }
-    store.images[image_id] = image
+    store.put_owned("images", image)
     return image
 
 
 def add_custom_field(store: SandboxStore, product_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Create one custom field, enforcing the per-product maximum and text lengths."""
     _check_field(body)
-    count = sum(1 for f in store.custom_fields.values() if f["product_id"] == product_id)
+    count = len(store.owned("custom_fields", product_id))
     if count >= CUSTOM_FIELDS_MAX:
         raise unprocessable(
             f"A product can have at most {CUSTOM_FIELDS_MAX} custom fields.",
@@ -78,7 +76,7 @@ def add_custom_field(store: SandboxStore, product_id: int, body: dict[str, Any])
         )
     field_id = store.next_id("custom_field")
     field = {"id": field_id, "product_id": product_id, "name": body["name"], "value": body["value"]}
-    store.custom_fields[field_id] = field
+    store.put_owned("custom_fields", field)
     return field
 
 
@@ -132,7 +130,7 @@ def put_image(call: Call) -> Reply:
 
 def delete_image(call: Call) -> Reply:
     image = _find(call.store.images, call, "image_id", "image")
-    del call.store.images[image["id"]]
+    call.store.drop_owned("images", image["id"])
     return Reply(204)
 
 
@@ -158,7 +156,7 @@ def put_field(call: Call) -> Reply:
 
 def delete_field(call: Call) -> Reply:
     field = _find(call.store.custom_fields, call, "field_id", "custom field")
-    del call.store.custom_fields[field["id"]]
+    call.store.drop_owned("custom_fields", field["id"])
     return Reply(204)
 
 

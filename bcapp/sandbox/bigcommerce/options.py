@@ -62,7 +62,7 @@ def product_variants(store: SandboxStore, product_id: int) -> list[dict[str, Any
 
 def product_options(store: SandboxStore, product_id: int) -> list[dict[str, Any]]:
     """A product's variant options with their values."""
-    return [dict(o) for o in store.options.values() if o["product_id"] == product_id]
+    return [dict(o) for o in store.owned("options", product_id)]
 
 
 def check_variant_skus(
@@ -169,7 +169,7 @@ def _option_value(store: SandboxStore, product_id: int, given: dict[str, Any]) -
 
 def _find_or_make_option(store: SandboxStore, product_id: int, given: dict[str, Any]) -> dict:
     name = given.get("option_display_name")
-    for option in store.options.values():
+    for option in store.owned("options", product_id):
         if option["product_id"] == product_id and (
             option["id"] == given.get("option_id") or (name and option["display_name"] == name)
         ):
@@ -193,7 +193,7 @@ def _new_option(store: SandboxStore, product_id: int, body: dict[str, Any]) -> d
         "config": body.get("config") or {},
         "option_values": [],
     }
-    store.options[option_id] = option
+    store.put_owned("options", option)
     for value in body.get("option_values") or []:
         option["option_values"].append(
             {
@@ -324,7 +324,7 @@ def put_option(call: Call) -> Reply:
 
 
 def delete_option(call: Call) -> Reply:
-    del call.store.options[_find_option(call)["id"]]
+    call.store.drop_owned("options", _find_option(call)["id"])
     return Reply(204)
 
 

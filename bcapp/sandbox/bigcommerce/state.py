@@ -87,6 +87,7 @@ class SandboxStore:
         self._variants_by_product: dict[int, dict[int, None]] = defaultdict(dict)
         self._skus: dict[str, set[tuple[str, int]]] = defaultdict(set)
         self.product_names: dict[str, int] = {}
+        self._owned: dict[str, dict[int, dict[int, None]]] = defaultdict(lambda: defaultdict(dict))
 
     # -- indexes (catalog writes keep them; lookups stay O(1) at catalog scale) ------
     def put_variant(self, record: dict[str, Any]) -> None:
@@ -105,6 +106,23 @@ class SandboxStore:
     def variants_of(self, product_id: int) -> list[dict[str, Any]]:
         """A product's variants (base variant included), oldest first."""
         return [self.variants[i] for i in self._variants_by_product.get(product_id, {})]
+
+    def put_owned(self, table: str, row: dict[str, Any]) -> None:
+        """Store a product's image, custom field or option (``table`` names the dict)."""
+        getattr(self, table)[row["id"]] = row
+        self._owned[table][row["product_id"]][row["id"]] = None
+
+    def drop_owned(self, table: str, row_id: int) -> dict[str, Any] | None:
+        """Remove one row of a product's ``table``."""
+        row = getattr(self, table).pop(row_id, None)
+        if row is not None:
+            self._owned[table][row["product_id"]].pop(row_id, None)
+        return row
+
+    def owned(self, table: str, product_id: int) -> list[dict[str, Any]]:
+        """A product's rows of ``table`` (images, custom_fields, options), oldest first."""
+        rows = getattr(self, table)
+        return [rows[i] for i in self._owned[table].get(product_id, {})]
 
     def index_sku(self, sku: str | None, owner: tuple[str, int]) -> None:
         if sku:
