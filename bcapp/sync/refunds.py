@@ -38,6 +38,7 @@ from bcapp.sync.shipments import (
     bc_words,
     find_record,
     order_id_for,
+    order_products,
     with_request,
 )
 
@@ -153,7 +154,7 @@ def refund_credit_note(ctx: Any, note: CreditNote) -> str:
     found = _existing_refund(ctx, order_id, note)
     if found is not None:
         return _done(ctx, note, order_id, found, details, "Found the refund made before a crash.")
-    items = refund_items(note, ctx.bc.orders.products(order_id), order_id)
+    items = refund_items(note, order_products(ctx, order_id), order_id)
     if not items:
         raise SkipRecord("The credit invoice credits nothing BigCommerce can refund.")
     quote = _quote(ctx, order_id, items)

@@ -67,16 +67,22 @@ T = TypeVar("T")
 
 
 def order_id_for(ctx: Any, reference: str, erp_order_id: str = "") -> int:
-    """The BigCommerce order a fulfilment record is about: bound ERP order first, else reference."""
-    bound = ctx.binder.bc_id_for(ORDER, erp_order_id) if erp_order_id else None
-    if bound is not None and str(bound).isdigit():
-        return int(bound)
+    """The BigCommerce order a fulfilment record is about; only orders this app exported.
+
+    Found by the ERP order number's binding, else by the reference (our BigCommerce
+    order id) when that order is bound. A record for any other order is skipped:
+    an ERP reference that merely looks like an order id must never ship or refund
+    a stranger's order.
+    """
+    bound = ctx.binder.by_erp(ORDER, erp_order_id) if erp_order_id else None
     text = str(reference or "").strip()
-    if text.isdigit():
-        return int(text)
+    if bound is None and text.isdigit():
+        bound = ctx.binder.by_bc(ORDER, text)
+    if bound is not None and str(bound.bc_id).isdigit():
+        return int(bound.bc_id)
     raise SkipRecord(
-        f"No store order found for ERP order {erp_order_id or '?'} (reference {text!r}): "
-        "only orders that came from BigCommerce can be updated there."
+        f"ERP order {erp_order_id or '?'} (reference {text!r}) was not exported by this app: "
+        "nothing is changed in BigCommerce."
     )
 
 
@@ -187,7 +193,7 @@ def ship_to_store(ctx: Any, shipment: Shipment) -> str:
                    "Made from the store's shipment: nothing to send back.",
                    details={"order_bc_id": order_id})  # fmt: skip
         return bc_id
-    products = ctx.bc.orders.products(order_id)
+    products = order_products(ctx, order_id)
     items = allocate(
         [(ln.sku, whole(ln.quantity, f"SKU {ln.sku}"), ln.bc_line_id) for ln in shipment.lines],
         [p for p in products if p.get("order_address_id")],
@@ -209,6 +215,14 @@ def ship_to_store(ctx: Any, shipment: Shipment) -> str:
                request=shipment,
                details={**details, "shipment_ids": ids, "order_status": status, "sent": bodies})
     return bc_id
+
+
+def order_products(ctx: Any, order_id: int) -> list[dict[str, Any]]:
+    """The order's lines; an order BigCommerce no longer has skips the record."""
+    try:
+        return ctx.bc.orders.products(order_id)
+    except FatalSyncError as exc:
+        raise bc_failure(exc, f"BigCommerce order {order_id} cannot be read") from exc
 
 
 def shipment_bodies(shipment: Shipment, items: list[tuple[dict[str, Any], int]]) -> list[dict]:
@@ -301,13 +315,11 @@ def _bc_shipment(ctx: Any, order_id: int, shipment_id: int) -> dict[str, Any]:
 
 
 def sweep_store_shipments(ctx: Any) -> None:
-    """Recently modified shipped orders: every shipment not yet in the ERP goes there."""
-    since = _sweep_start(ctx)
-    newest = since
-    for order in ctx.bc.orders.iterate(min_date_modified=since.isoformat()):
-        modified = v2_date(order.get("date_modified")) or since
-        newest = max(newest, modified)
-        if int(order.get("status_id") or 0) not in SHIPPED_STATUSES:
+    """Recently modified orders with shipped items: every shipment not yet in the ERP goes there."""
+    newest = _sweep_start(ctx)
+    for order in ctx.bc.orders.iterate(min_date_modified=(newest - OVERLAP).isoformat()):
+        newest = max(newest, v2_date(order.get("date_modified")) or newest)
+        if not _has_shipped(order):
             continue
         todo = [s for s in ctx.bc.orders.shipments(int(order["id"]))
                 if ctx.binder.by_bc(SHIPMENT, f"{order['id']}:{s['id']}") is None]  # fmt: skip
@@ -319,9 +331,13 @@ def sweep_store_shipments(ctx: Any) -> None:
 
 def _sweep_start(ctx: Any) -> datetime:
     saved = ctx.load_cursor(SWEEP_CURSOR)
-    if saved:
-        return datetime.fromisoformat(saved) - OVERLAP
-    return datetime.now(UTC) - FIRST_SWEEP
+    return datetime.fromisoformat(saved) if saved else datetime.now(UTC) - FIRST_SWEEP
+
+
+def _has_shipped(order: dict[str, Any]) -> bool:
+    if order.get("items_shipped") is not None:
+        return int(order.get("items_shipped") or 0) > 0
+    return int(order.get("status_id") or 0) in SHIPPED_STATUSES
 
 
 def _bc_ids(raw: dict[str, Any]) -> tuple[str, None]:

@@ -82,3 +82,28 @@ def test_never_twice_also_after_a_crash_before_the_bind(world: World) -> None:
     assert recovered.created == 1, recovered.message
     assert len(refunds_of(world, order_id)) == 1
     assert len(world.bindings("credit_note")) == 1
+
+
+def test_credited_shipping_is_a_shipping_refund(world: World) -> None:
+    from bcapp.models import Connection
+
+    connection = db.session.execute(db.select(Connection)).scalar_one()
+    connection.settings = {**connection.settings, "orders": {"shipping_item_code": "SHIP"}}
+    db.session.commit()
+    order_id, _ = exported(world, ("CAP", 1))  # 10.00 + 4.95 shipping
+    world.afas.add_article("SHIP", "Shipping")
+    world.afas.add_credit_invoice(str(order_id), [("CAP", 1, "10.00"), ("SHIP", 1, "4.95")])
+    run = world.run("refunds")
+    assert run.created == 1, run.message
+    [refund] = refunds_of(world, order_id)
+    assert sorted((i["item_type"], i["requested_amount"]) for i in refund["items"]) == [
+        ("PRODUCT", 10.0), ("SHIPPING", 4.95)]
+    assert world.bc_order(order_id)["status_id"] == 4  # all paid money is back
+
+
+def test_credit_for_an_order_the_app_never_exported_is_skipped(world: World) -> None:
+    order_id = world.order(lines=[{"product_id": world.product("CAP"), "quantity": 1}])
+    world.afas.add_credit_invoice(str(order_id), [("CAP", 1, "10.00")])  # typed in AFAS by hand
+    run = world.run("refunds")
+    assert run.skipped == 1 and refunds_of(world, order_id) == []
+    assert "not exported by this app" in world.log("credit_note", "skipped")[0].message
