@@ -112,3 +112,11 @@ def test_base_url_from_port_or_override() -> None:
     assert base_url(None, override="http://127.0.0.1:8089/x?y=1") == "http://127.0.0.1:8089/x"
     with pytest.raises(ConfigError, match="port"):
         base_url(None)
+
+
+def test_letters_in_an_article_number_are_refused_without_schema_validation_too() -> None:
+    sandbox = MplusSandbox(validate=False)
+    state = sandbox.state
+    c = MplusClient(URL, state.ident, state.secret, transport=httpx.WSGITransport(app=sandbox))
+    with pytest.raises(FatalSyncError, match="Validation constraint violation"):
+        c.call("getProducts", {"request": {"articleNumbers": ["MUG-RED"]}})
