@@ -170,9 +170,10 @@ def test_the_log_fills_and_the_progress_bar_moves(page, standin_panel, afas, liv
     def progress(db: Any) -> None:
         run = db.session.get(SyncRun, run_id)
         run.seen = 30
-        db.session.add(LogEntry(store_id=run.store_id, run_id=run.id, direction="erp_to_bc",
-                                entity="product", erp_id="A0042", bc_id="17", outcome="failed",
-                                message="BigCommerce: The product name is a duplicate"))  # fmt: skip
+        failure = LogEntry(store_id=run.store_id, run_id=run.id, direction="erp_to_bc",
+                           entity="product", erp_id="A0042", bc_id="17", outcome="failed",
+                           message="BigCommerce: The product name is a duplicate")  # fmt: skip
+        db.session.add(failure)
 
     db_do(live_app, progress)
     frame.locator('[data-flow="catalog"][aria-valuenow="75"]').wait_for(timeout=8000)
