@@ -141,7 +141,7 @@ def test_panel_pages(sb: BigCommerceSandbox, store: SandboxStore) -> None:
 def test_whole_lifecycle_against_the_app(tmp_path) -> None:
     from bcapp import create_app
     from bcapp.extensions import db
-    from bcapp.models import Store
+    from bcapp.models import Store, StoreUser
     from tests.conftest import CLIENT_ID as APP_ID
     from tests.conftest import CLIENT_SECRET as APP_SECRET
     from tests.conftest import base_config
@@ -162,6 +162,15 @@ def test_whole_lifecycle_against_the_app(tmp_path) -> None:
             assert saved.store_hash == "life1" and saved.access_token == store.access_token
         src = urlsplit(_iframe_src(panel.get("/manage/store/life1?view=load&user=2").text))
         assert browser.get(f"{src.path}?{src.query}").status_code == 200
+        with app.app_context():
+            assert {u.bc_user_id for u in db.session.execute(db.select(StoreUser)).scalars()} == {
+                1,
+                2,
+            }
+        assert panel.post("/manage/store/life1/remove-user?user=2").status_code == 303
+        assert sb.callbacks[-1]["callback"] == "remove_user" and sb.callbacks[-1]["status"] == 204
+        with app.app_context():
+            assert {u.bc_user_id for u in db.session.execute(db.select(StoreUser)).scalars()} == {1}
         token = store.access_token
         assert panel.post("/manage/store/life1/uninstall").status_code == 303
     assert sb.callbacks[-1] == {
