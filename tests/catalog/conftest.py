@@ -80,6 +80,22 @@ class CountingTransport:
         self.inner.close()
 
 
+@pytest.fixture(autouse=True)
+def catalog_flows() -> None:
+    """Make sure the catalog flows are registered.
+
+    Another suite's fixture may restore ``FLOWS`` to a snapshot taken before
+    the flow modules were imported; importing again would not re-register.
+    """
+    import importlib
+
+    from bcapp.sync import catalog
+    from bcapp.sync.registry import FLOWS
+
+    if "catalog" not in FLOWS or "stock" not in FLOWS:
+        importlib.reload(catalog)
+
+
 @pytest.fixture
 def world(app: Any, redis_url: str) -> Iterator[World]:
     CONNECTOR_PATHS.setdefault("afas", "bcapp.connectors.afas:AfasConnector")
