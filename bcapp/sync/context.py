@@ -65,6 +65,7 @@ class SyncContext:
         direction: str = Direction.ERP_TO_BC,
         options: dict[str, Any] | None = None,
         lock: Any = None,
+        log_unchanged: bool = True,
     ) -> None:
         self.store = store
         self.connection = connection
@@ -73,7 +74,7 @@ class SyncContext:
         self.dry_run = dry_run
         self.full = full
         self.options = dict(options or {})
-        self.recorder = RunRecorder(run, direction=direction)
+        self.recorder = RunRecorder(run, direction=direction, log_unchanged=log_unchanged)
         self.binder = Binder(connection.id if connection else 0, dry_run=dry_run)
         self._lock = lock
         self._closers: list[Any] = []
@@ -186,8 +187,8 @@ class SyncContext:
         details: dict[str, Any] | None = None,
         *,
         direction: str | None = None,
-    ) -> LogEntry:
-        """Count and log one record's outcome (see :class:`RunRecorder.record`)."""
+    ) -> LogEntry | None:
+        """Count and log one record's outcome (see :meth:`RunRecorder.record`)."""
         return self.recorder.record(
             outcome, entity, bc_id, erp_id, message, request, response, details, direction=direction
         )

@@ -27,9 +27,12 @@ MESSAGE_LIMIT = 4000
 class RunRecorder:
     """Counts and log entries of one run."""
 
-    def __init__(self, run: SyncRun, *, direction: str = Direction.ERP_TO_BC) -> None:
+    def __init__(
+        self, run: SyncRun, *, direction: str = Direction.ERP_TO_BC, log_unchanged: bool = True
+    ) -> None:
         self.run = run
         self.direction = str(direction)
+        self.log_unchanged = log_unchanged
 
     def start(self, *, dry_run: bool, full: bool) -> None:
         """Mark the run running with fresh counters (a retried run starts counting again)."""
@@ -75,12 +78,19 @@ class RunRecorder:
         details: dict[str, Any] | None = None,
         *,
         direction: str | None = None,
-    ) -> LogEntry:
-        """Count one record's outcome and add its log entry (redacted) to the session."""
+    ) -> LogEntry | None:
+        """Count one record's outcome and add its log entry (redacted) to the session.
+
+        Returns None, logging nothing, for an unchanged record of a flow
+        registered with ``log_unchanged=False``.
+        """
         outcome = Outcome(outcome)
         run = self.run
         setattr(run, outcome.value, (getattr(run, outcome.value) or 0) + 1)
         run.seen = (run.seen or 0) + 1
+        if outcome is Outcome.UNCHANGED and not self.log_unchanged:
+            self.heartbeat()
+            return None
         entry = LogEntry(
             store_id=run.store_id,
             run_id=run.id,

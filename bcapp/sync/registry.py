@@ -23,6 +23,8 @@ A flow module (``bcapp/sync/<entity>.py``) registers at import time::
 * ``every`` — default minutes between scheduled runs (``PERIODIC``); the
   merchant overrides per flow in ``store.settings["schedules"]`` (0 = off).
 * ``direction`` — the log's direction for the flow's records.
+* ``log_unchanged`` — False for high-volume flows (a 10,000-article catalog):
+  unchanged records are counted on the run but get no log entry.
 
 A retry handler re-syncs one record: with ``payload`` None it re-fetches the
 latest state (the log's Retry button), otherwise it re-sends the stored,
@@ -62,6 +64,8 @@ class Flow:
     group: str = ""
     direction: str = Direction.ERP_TO_BC.value
     needs_connection: bool = True
+    #: False: "unchanged" records are counted but get no log entry (high-volume catalog flows).
+    log_unchanged: bool = True
     #: For flows whose needs depend on the options (retry/replay): options → a refined Flow.
     resolver: Callable[[Flow, Mapping[str, Any]], Flow] | None = field(default=None, compare=False)
 
@@ -111,6 +115,7 @@ def register_flow(
     direction: str = Direction.ERP_TO_BC.value,
     every: int | None = None,
     needs_connection: bool = True,
+    log_unchanged: bool = True,
 ) -> Callable[[FlowFn], FlowFn]:
     """Decorator: register ``fn`` as flow ``name`` (re-registering replaces it)."""
     if queue not in QUEUES:
@@ -118,8 +123,9 @@ def register_flow(
 
     def decorate(fn: FlowFn) -> FlowFn:
         FLOWS[name] = Flow(
-            name, fn, frozenset(requires), queue, lock, group, str(direction), needs_connection
-        )
+            name, fn, frozenset(requires), queue, lock, group, str(direction), needs_connection,
+            log_unchanged,
+        )  # fmt: skip
         if every is not None:
             PERIODIC[name] = every
         else:

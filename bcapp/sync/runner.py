@@ -25,10 +25,12 @@ It catches only the bcapp error tree:
 Anything else is a bug: the run is marked failed and the exception propagates.
 
 Inside a flow, :func:`for_each` runs one function per record: a record that
-raises SkipRecord or FatalSyncError is rolled back, logged as skipped/failed
-and the batch goes on; each record that succeeds is committed at once (a
-created order's binding must be durable before the next order is touched).
-RetryableSyncError and ConfigError stop the batch.
+raises SkipRecord or FatalSyncError is rolled back alone (a savepoint per
+record), logged as skipped/failed, and the batch goes on. Work is committed in
+groups (``COMMIT_EVERY`` records or ``COMMIT_SECONDS``) and before an error
+propagates; a flow that needs one record durable at once (a created order's
+binding) calls ``ctx.commit()`` inside. RetryableSyncError and ConfigError stop
+the batch.
 
 ``retry(store_id, entity, bc_id=..|erp_id=..)`` and ``replay(log_entry_id)``
 run a record's registered retry handler as the built-in flows "retry" and
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -55,6 +58,7 @@ from bcapp.extensions import db, redis_ext
 from bcapp.jobs.locks import RunLock
 from bcapp.models import Connection, LogEntry, RunStatus, Store, StoreStatus, SyncRun
 from bcapp.models.base import utcnow
+from bcapp.sync.binder import savepoint
 from bcapp.sync.context import SyncContext
 from bcapp.sync.recorder import COUNTERS, RunRecorder
 from bcapp.sync.records import Outcome
@@ -69,6 +73,10 @@ from bcapp.sync.registry import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: for_each commits after this many records or seconds, whichever comes first.
+COMMIT_EVERY = 200
+COMMIT_SECONDS = 1.0
 
 REAUTH_MESSAGE = (
     "BigCommerce refused the app's access to this store ({reason}). "
@@ -93,22 +101,54 @@ def for_each(
 ) -> int:
     """Run ``fn(record)`` for each record; one bad record never stalls the batch.
 
-    ``fn`` records its own outcome with ``ctx.record``. Returns how many
-    records were skipped or failed.
+    ``fn`` records its own outcome with ``ctx.record``. Each record runs in a
+    SAVEPOINT: a record that raises SkipRecord or FatalSyncError is rolled back
+    alone and logged. Work is committed every ``COMMIT_EVERY`` records or
+    ``COMMIT_SECONDS`` (the progress bar moves; a commit per record would cost
+    an fsync each), at the end, and before any other error propagates, so what
+    succeeded stays committed. A flow that must make one record durable at once
+    (an exported order's binding) calls ``ctx.commit()`` inside ``fn``.
+    Returns how many records were skipped or failed.
     """
-    problems = 0
+    problems, pending, last = 0, 0, time.monotonic()
     for record in records:
+        nested = savepoint()
         try:
             fn(record)
         except (SkipRecord, FatalSyncError) as exc:
-            db.session.rollback()
+            _undo(nested)
             _record_problem(ctx, record, exc, entity=entity, ids=ids)
             problems += 1
         except BaseException:
-            db.session.rollback()
+            _undo(nested)
+            _keep_done()
             raise
-        ctx.commit()
+        else:
+            if nested.is_active:
+                nested.commit()
+        pending += 1
+        if pending >= COMMIT_EVERY or time.monotonic() - last >= COMMIT_SECONDS:
+            ctx.commit()
+            pending, last = 0, time.monotonic()
+    ctx.commit()
     return problems
+
+
+def _undo(nested: Any) -> None:
+    """Roll back one record: its savepoint, or (when ``fn`` committed) what came after."""
+    if nested.is_active:
+        nested.rollback()
+    else:
+        db.session.rollback()
+
+
+def _keep_done() -> None:
+    """Commit the records that succeeded before an error stops the batch."""
+    try:
+        db.session.commit()
+    except Exception:  # the database itself failed: the original error says more
+        log.exception("could not commit the records done before the error")
+        db.session.rollback()
 
 
 def _record_problem(
@@ -186,6 +226,7 @@ def _execute(
         ctx = SyncContext(
             store, connection, run, flow=run.flow, dry_run=dry_run, full=full,
             direction=spec.direction, options=options, lock=lock,
+            log_unchanged=spec.log_unchanged,
         )  # fmt: skip
         ctx.recorder.start(dry_run=dry_run, full=full)
         db.session.commit()

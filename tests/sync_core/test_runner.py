@@ -267,3 +267,46 @@ def test_uninstalled_store_runs_nothing(app, rds, store, flows):
     assert run_flow(store.id, "test_noop", run_id=run.id) is None
     db.session.refresh(run)
     assert called == [] and run.status == RunStatus.CANCELLED
+
+
+def test_an_error_mid_batch_keeps_the_records_done_before_it(app, rds, store, flows):
+    def one(ctx: SyncContext, n: int) -> None:
+        if n == 3:
+            ctx.binder.bind("product", 3, "3")  # half-done when the ERP fell over
+            raise RetryableSyncError("ERP timed out")
+        ctx.binder.bind("product", n, str(n))
+        ctx.record(Outcome.CREATED, "product", n, str(n))
+
+    flows("test_mid")(lambda ctx: for_each(ctx, [1, 2, 3, 4], lambda n: one(ctx, n),
+                                           entity="product"))  # fmt: skip
+    with pytest.raises(RetryableSyncError):
+        run_flow(store.id, "test_mid")
+    assert bindings() == {"1": "1", "2": "2"}
+    assert [e.erp_id for e in logs(store)] == ["1", "2"]
+
+
+def test_a_record_committed_inside_stays_when_it_fails_later(app, rds, store, flows):
+    def export(ctx: SyncContext, n: int) -> None:
+        ctx.binder.bind("order", n, f"ERP-{n}")
+        ctx.commit()  # the exporter recipe: bind, commit, then the write-back
+        ctx.binder.touch(ctx.binder.by_bc("order", n), sync_hash="after-write-back")
+        raise FatalSyncError("BigCommerce refused the status update.")
+
+    flows("test_inside")(lambda ctx: for_each(ctx, [7, 8], lambda n: export(ctx, n),
+                                              entity="order", ids=lambda n: (n, None)))  # fmt: skip
+    run = run_flow(store.id, "test_inside")
+    assert run.failed == 2 and bindings() == {"ERP-7": "7", "ERP-8": "8"}
+    hashes = {b.sync_hash for b in db.session.execute(db.select(Binding)).scalars()}
+    assert hashes == {None}  # what came after the inner commit was rolled back
+
+
+def test_unchanged_records_can_be_counted_without_log_entries(app, rds, store, flows):
+    @flows("test_quiet", log_unchanged=False)
+    def quiet(ctx: SyncContext) -> None:
+        for_each(ctx, range(3), lambda n: ctx.record(Outcome.UNCHANGED, "product", n, n),
+                 entity="product")  # fmt: skip
+        ctx.record(Outcome.UPDATED, "product", 9, 9)
+
+    run = run_flow(store.id, "test_quiet")
+    assert (run.unchanged, run.updated, run.seen) == (3, 1, 4)
+    assert [e.outcome for e in logs(store)] == ["updated"]
