@@ -159,6 +159,7 @@ def detail(entry_id: int) -> Any:
     return render_template(
         "activity/detail.html",
         entry=entry,
+        resolved_by=later_success(entry) if entry.outcome == "failed" else None,
         run=run if run is not None and run.store_id == g.store.id else None,
         request_text=pretty(entry.request),
         response_text=pretty(entry.response),
@@ -166,6 +167,21 @@ def detail(entry_id: int) -> Any:
         directions=DIRECTIONS,
         active_section="activity",
     )
+
+
+def later_success(entry: LogEntry) -> LogEntry | None:
+    """A later entry that synced the same record (a retry or the next run fixed it)."""
+    if entry.bc_id is not None:
+        same_record = LogEntry.bc_id == entry.bc_id
+    else:
+        same_record = LogEntry.erp_id == entry.erp_id
+    return db.session.execute(
+        db.select(LogEntry)
+        .where(LogEntry.store_id == entry.store_id, LogEntry.entity == entry.entity, same_record)
+        .where(LogEntry.id > entry.id, LogEntry.outcome.in_(("created", "updated", "unchanged")))
+        .order_by(LogEntry.id)
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 @bp.post("/activity/<int:entry_id>/retry")

@@ -134,3 +134,12 @@ def test_lineage_follows_an_order_to_erp_order_shipments_and_credit_notes(sessio
     page = session.get("/app/lineage/order/500").text
     assert "60000009" in page and "PS-1" in page and "CN-4" in page
     assert "another order" not in page and "not a prefix match" not in page
+
+
+def test_a_failure_fixed_later_says_so(session, store):
+    failed = entry(store, bc_id="31", outcome="failed", message="AFAS down")
+    assert "Synced since" not in session.get(f"/app/activity/{failed.id}").text
+    entry(store, bc_id="32", outcome="created")  # another order
+    entry(store, bc_id="31", outcome="created", erp_id="60000031", message="Exported")
+    page = session.get(f"/app/activity/{failed.id}").text
+    assert "Synced since" in page and "Exported" in page
