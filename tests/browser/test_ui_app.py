@@ -186,3 +186,35 @@ def test_the_log_fills_and_the_progress_bar_moves(page, standin_panel, afas, liv
     frame.get_by_role("link", name=frame.locator("#log a").first.inner_text()).click()
     frame.get_by_role("button", name="Retry").wait_for()
     screenshot(page, "ui-log-detail")
+
+
+def test_pages_fit_a_narrow_screen_and_keyboard_focus_is_visible(
+    page, standin_panel, afas, live_app
+):
+    from bcapp.models import Connection, Store
+
+    def seed(db: Any) -> None:
+        store = db.session.execute(db.select(Store)).scalar_one()
+        db.session.add(Connection(store_id=store.id, kind="afas", settings={}, secrets={}))
+
+    db_do(live_app, seed)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(standin_panel)
+    page.wait_for_selector("iframe#app")
+    frame = page.frame_locator("iframe#app")
+    frame.locator("h1").wait_for()
+    inner = next(f for f in page.frames if "localhost" in f.url)
+    for link in ("Dashboard", "Activity log", "Settings"):
+        frame.get_by_role("link", name=link, exact=True).click()
+        frame.locator("h1").wait_for()
+        inner = next(f for f in page.frames if "localhost" in f.url)
+        inner.wait_for_load_state()
+        overflow = inner.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"{link} scrolls sideways by {overflow}px on a phone"
+    screenshot(page, "ui-settings-phone")
+
+    inner.focus("#kind")
+    outline = inner.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
