@@ -77,7 +77,9 @@ CASES: list[tuple[str, str, int, dict]] = [
     ("GET", "/v3/inventory/items", 200, {}),
     ("GET", "/v3/customers?include=addresses", 200, {}),
     ("GET", "/v3/customers/addresses", 200, {}),
-    ("GET", "/v2/orders?limit=5", 200, {}),
+    ("GET", "/v2/orders", 200, {}),  # all 8 seeded: guest, digital, offline, two addresses
+    ("GET", "/v2/orders/106/shipping_addresses", 200, {}),
+    ("GET", "/v3/orders/108/transactions", 200, {}),  # cash on delivery
     ("GET", "/v2/orders/101", 200, {}),
     ("GET", "/v2/orders/101/products", 200, {}),
     ("GET", "/v2/orders/101/shipping_addresses", 200, {}),
@@ -208,3 +210,29 @@ def test_order_writes_match_the_spec(call, api: httpx.Client) -> None:
         },
     )
     call("GET", "/v3/orders/101/payment_actions/refunds", 200)
+
+
+def test_order_create_matches_the_spec(call) -> None:
+    billing = {
+        "first_name": "Zoë",
+        "last_name": "Ødegård",
+        "street_1": "Storgata 5",
+        "city": "Oslo",
+        "zip": "0155",
+        "country": "Norway",
+        "country_iso2": "NO",
+        "email": "zoe@example.com",
+    }
+    call(
+        "POST",
+        "/v2/orders",
+        200,
+        json={
+            "billing_address": billing,
+            "external_source": "bcapp",
+            "products": [
+                {"product_id": 2, "quantity": 1},
+                {"name": "Engraving", "quantity": 1, "price_inc_tax": 5, "price_ex_tax": 5},
+            ],
+        },
+    )

@@ -251,3 +251,42 @@ def test_order_created_takes_stock(api: httpx.Client, order_of) -> None:
     order_of()
     products = api.get("/v3/catalog/products", params={"sku": "SH-1"}).json()["data"]
     assert products[0]["inventory_level"] == 8
+
+
+def test_create_order_through_the_api(api: httpx.Client, store: SandboxStore) -> None:
+    product = api.post("/v3/catalog/products", json=product_body(price=10)).json()["data"]
+    billing = {
+        "first_name": "Jan",
+        "last_name": "Jansen",
+        "street_1": "Damrak 1",
+        "city": "Amsterdam",
+        "zip": "1012 LG",
+        "country": "Netherlands",
+        "country_iso2": "NL",
+        "email": "jan@example.com",
+    }
+    body = {
+        "billing_address": billing,
+        "external_source": "bcapp-pos",
+        "products": [
+            {"product_id": product["id"], "quantity": 2},
+            {"name": "Gift wrap", "quantity": 1, "price_inc_tax": 2.5, "price_ex_tax": 2.5},
+        ],
+    }
+    response = api.post("/v2/orders", json=body)
+    assert response.status_code == 200
+    order = response.json()
+    assert order["status_id"] == 1 and order["external_source"] == "bcapp-pos"
+    assert order["total_inc_tax"] == "22.5000" and order["payment_method"] == "Manual"
+    lines = api.get(f"/v2/orders/{order['id']}/products").json()
+    assert [(line["name"], line["quantity"]) for line in lines] == [("Shirt", 2), ("Gift wrap", 1)]
+    assert store.events[-1] == {
+        **store.events[-1],
+        "scope": "store/order/created",
+        "data": {"type": "order", "id": order["id"]},
+    }
+    assert api.post("/v2/orders", json={"products": body["products"]}).json() == [
+        {"status": 400, "message": "The required field 'billing_address' was not supplied."}
+    ]
+    unknown = api.post("/v2/orders", json={**body, "products": [{"product_id": 999}]})
+    assert unknown.status_code == 400

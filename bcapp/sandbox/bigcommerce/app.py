@@ -36,6 +36,7 @@ def _all_routes() -> list[Any]:
         inventory,
         media,
         options,
+        order_create,
         orders,
         refunds,
         shipments,
@@ -43,7 +44,7 @@ def _all_routes() -> list[Any]:
     )
 
     modules = (catalog, options, media, brands, taxonomy, inventory, customers, orders, shipments)
-    modules += (refunds, hooks)
+    modules += (order_create, refunds, hooks)
     return [route for module in modules for route in module.ROUTES]
 
 

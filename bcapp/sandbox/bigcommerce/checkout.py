@@ -22,6 +22,7 @@ OFFLINE_METHODS = {
     "Check": "cheque",
     "Money Order": "moneyorder",
     "Pay in Store": "instore",
+    "Manual": "custom",  # orders created through the API or the control panel
 }
 ADDRESS_KEYS = (
     "first_name",
@@ -82,7 +83,7 @@ def _order_record(store: SandboxStore, order_id: int, spec: dict[str, Any], bill
         "_coupons": [_coupon_row(order_id, coupon)] if coupon else [],
         "billing_address": billing,
         "payment_method": method,
-        "payment_provider_id": None if method in OFFLINE_METHODS else f"pi_{order_id:08d}",
+        "payment_provider_id": "" if method in OFFLINE_METHODS else f"pi_{order_id:08d}",
         "payment_status": "" if method in OFFLINE_METHODS else "captured",
         "refunded_amount": money(0),
         "store_credit_amount": money(0),

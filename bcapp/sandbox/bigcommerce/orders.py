@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bcapp.sandbox.bigcommerce.clock import parse_date, rfc2822
-from bcapp.sandbox.bigcommerce.errors import ApiError, not_found, unprocessable
+from bcapp.sandbox.bigcommerce.errors import ApiError, not_found
 from bcapp.sandbox.bigcommerce.router import Call, Reply, Route, v2_page
 from bcapp.sandbox.bigcommerce.state import SandboxStore
 
@@ -282,12 +282,6 @@ def store_info(call: Call) -> Reply:
 
 def store_time(call: Call) -> Reply:
     return Reply(200, {"time": int(call.store.now())})
-
-
-def validate_status_label(status_id: int, label: str) -> None:
-    """Used by the control panel when a merchant renames a status."""
-    if status_id not in STATUSES or not label.strip():
-        raise unprocessable("Unknown status or empty label.")
 
 
 ROUTES = [
