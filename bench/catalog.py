@@ -189,10 +189,11 @@ def calls(products: int, variants: int) -> None:
         })  # fmt: skip
         with app.app_context():
             store_id = make_store(bc.access_token, afas.settings())
-            objects = products * (1 + 1 + variants + variants + 1)  # product, option, values,
-            objects += products * variants  # variants, image; stock items
+            # One call per object, naively: the product, its option (values ride along in
+            # POST options), each variant, the image, each SKU's stock.
+            objects = products * (1 + 1 + variants + 1 + variants)
             print(f"\n== calls: {products} products × {variants} variants × 1 image ==")
-            print(f"objects (product, option, option values, variants, image, stock): {objects}")
+            print(f"objects (product, option with its values, variants, image, stock): {objects}")
             for label, prepare, creates in (
                 ("first sync", None, True),
                 ("update all prices", lambda: _touch_all(afas), False),
