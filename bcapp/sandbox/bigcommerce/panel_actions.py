@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from flask import Flask, abort, redirect, request
 
@@ -35,9 +36,9 @@ def register(panel: Flask, sandbox: BigCommerceSandbox, page: Callable[..., str]
         return user_id if user_id in store.users else store.owner["id"]
 
     def back(store: SandboxStore, message: str = "", view: str = "") -> Any:
-        query = f"?user={user_arg(store)}" + (f"&view={view}" if view else "")
-        query += f"&msg={message}" if message else ""
-        return redirect(f"{request.script_root}/manage/store/{store.hash}{query}", 303)
+        args = {"user": user_arg(store), "view": view, "msg": message}
+        query = urlencode({k: v for k, v in args.items() if v})
+        return redirect(f"{request.script_root}/manage/store/{store.hash}?{query}", 303)
 
     @panel.post("/manage/stores")
     def create_store() -> Any:
