@@ -37,8 +37,9 @@ from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.sync.catalog_to_erp import store_to_erp
 from bcapp.sync.categories import CategoryIndex, sync_categories
 from bcapp.sync.context import SyncContext
+from bcapp.sync.products import ENTITY as PRODUCT
 from bcapp.sync.products import ProductSync
-from bcapp.sync.registry import register_flow
+from bcapp.sync.registry import register_flow, register_retry
 from bcapp.sync.stock import StockSync
 
 Direction = Callable[[SyncContext, StoreRules], Any]
@@ -142,6 +143,35 @@ def sync_stock(ctx: SyncContext, **_options: Any) -> str | None:
     wait_out_windows(ctx)
     StockSync(ctx, rules.stock).run()
     return None
+
+
+@register_retry("product", requires={Capability.PRODUCTS}, lock="catalog", queue="catalog")
+def retry_product(
+    ctx: SyncContext, *, bc_id: Any = None, erp_id: Any = None, payload: Any = None
+) -> str:
+    """The log's Retry (and Replay) for a product: read the article again and sync it now.
+
+    Connectors read articles in pages, not one by one, so this pages until
+    it meets the article (a failed record is past the delta cursor; without
+    this it would wait for its next change or a full resync). A stored
+    payload is not replayed: the ERP's current state is what should win.
+    """
+    erp_id = erp_id or (ctx.binder.erp_id_for(PRODUCT, bc_id) if bc_id is not None else None)
+    if not erp_id:
+        raise ConfigError("This log entry names no ERP article to sync again.")
+    rules = rules_for(ctx.store)
+    wait_out_windows(ctx)
+    sync = ProductSync(
+        ctx, mapping_options(ctx, rules, CategoryIndex.from_bindings(ctx)),
+        creates=rules.catalog.creates, on_deleted=rules.catalog.on_deleted_in_bc,
+    )  # fmt: skip
+    for batch in ctx.connector.fetch_products(None):
+        found = [p for p in batch.records if p.erp_id == str(erp_id)]
+        if found:
+            ctx.add_total(1)
+            sync.sync_batch(found)
+            return f"ERP article {erp_id} synced again."
+    raise ConfigError(f"The ERP no longer has article {erp_id}.")
 
 
 def resync(store_id: int, *, dry_run: bool = False) -> Any:

@@ -151,3 +151,18 @@ def test_bcapp_resync_runs_a_full_catalog_sync(world: World) -> None:
 
     assert result.exit_code == 0, result.output
     assert world.product_by_sku("MUG")  # re-verified and re-created: only a full run does that
+
+
+def test_retry_syncs_a_failed_product_again(world: World) -> None:
+    from bcapp.sync.runner import retry
+
+    world.afas.add_article("LONG", "x" * 300)
+    first = world.run()
+    assert first.failed == 1
+    world.afas.tables.articles["LONG"]["Description"] = "Fixed name"  # fixed, same stamp
+
+    assert world.run().seen == 0  # a delta run does not see it again: it did not change
+    run = retry(world.store.id, "product", erp_id="LONG")
+
+    assert run is not None and run.status == "succeeded", run and run.message
+    assert world.product_by_sku("LONG")["name"] == "Fixed name"
