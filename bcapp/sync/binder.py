@@ -15,17 +15,18 @@ create (``bind``), skips writes that change nothing (``unchanged`` with
 Ids are stored as strings (BigCommerce ids are ints, ERP ids often are not).
 The table is unique on (entity, bc_id) and (entity, erp_id) per connection, so
 two workers binding the same record can never create a duplicate: the loser's
-insert fails inside a SAVEPOINT, and ``bind`` either finds the same pair
-("already bound", returned as is) or raises :class:`RetryableSyncError` so the
-job retries against the now-committed state. In a dry run the binder reads but
-never writes (it returns unsaved bindings), so flows need no extra branches.
+``INSERT ... ON CONFLICT DO NOTHING`` inserts nothing, and ``bind`` either finds
+the same pair ("already bound", returned as is) or raises
+:class:`RetryableSyncError` so the job retries against the now-committed state.
+In a dry run the binder reads but never writes (it returns unsaved bindings),
+so flows need no extra branches.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_
 
 from bcapp.errors import RetryableSyncError
 from bcapp.extensions import db
@@ -126,24 +127,48 @@ class Binder:
         """
         bc, erp = _id(bc_id), _id(erp_id)
         data = to_jsonable(data) if data is not None else None
-        existing = self.by_bc(entity, bc) or self.by_erp(entity, erp)
+        existing = self._either(entity, bc, erp)
         if existing is not None:
             return self._already_bound(existing, entity, bc, erp, sync_hash, data)
-        binding = Binding(
-            connection_id=self.connection_id, entity=entity, bc_id=bc, erp_id=erp,
-            sync_hash=sync_hash, data=data, synced_at=utcnow(),
-        )  # fmt: skip
+        values = {
+            "connection_id": self.connection_id, "entity": entity, "bc_id": bc, "erp_id": erp,
+            "sync_hash": sync_hash, "data": data, "synced_at": utcnow(),
+        }  # fmt: skip
         if self.dry_run:
-            return binding
-        try:
-            with savepoint():
-                db.session.add(binding)
-        except IntegrityError:
-            winner = self.by_bc(entity, bc) or self.by_erp(entity, erp)
+            return Binding(**values)
+        binding = self._insert(values)
+        if binding is None:  # another worker bound one of the ids since we looked
+            winner = self._either(entity, bc, erp)
             if winner is not None and (winner.bc_id, winner.erp_id) == (bc, erp):
                 return self.touch(winner, sync_hash, data)
-            raise self._conflict(entity, bc, erp, winner) from None
+            raise self._conflict(entity, bc, erp, winner)
         return binding
+
+    def _either(self, entity: str, bc: str, erp: str) -> Binding | None:
+        """The binding holding ``bc`` (preferred) or ``erp``, in one query."""
+        stmt = db.select(Binding).where(
+            Binding.connection_id == self.connection_id,
+            Binding.entity == entity,
+            or_(Binding.bc_id == bc, Binding.erp_id == erp),
+        )
+        found = list(db.session.execute(stmt).scalars())
+        return next((b for b in found if b.bc_id == bc), found[0] if found else None)
+
+    @staticmethod
+    def _insert(values: dict[str, Any]) -> Binding | None:
+        """INSERT ... ON CONFLICT DO NOTHING RETURNING: the new binding, or None on a collision.
+
+        One round trip, and a collision leaves the transaction usable (no savepoint needed).
+        """
+        dialect = db.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:  # pragma: no cover - bcapp runs on SQLite and PostgreSQL only
+            raise NotImplementedError(f"Binder.bind does not support {dialect}")
+        stmt = insert(Binding).values(**values).on_conflict_do_nothing().returning(Binding)
+        return db.session.execute(stmt).scalar_one_or_none()
 
     def _already_bound(
         self, existing: Binding, entity: str, bc: str, erp: str, sync_hash: str | None,

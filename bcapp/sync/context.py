@@ -171,6 +171,7 @@ class SyncContext:
         if cursor is not ...:
             self._stage_cursor(cursor, cursor_name)
         self.recorder.heartbeat()
+        self.recorder.flush_counts()
         db.session.commit()
 
     # -- recording ----------------------------------------------------------------------------

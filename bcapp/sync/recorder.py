@@ -33,6 +33,8 @@ class RunRecorder:
         self.run = run
         self.direction = str(direction)
         self.log_unchanged = log_unchanged
+        #: Counters live here between commits: one UPDATE per commit, not one per record.
+        self.counts: dict[str, int] = {}
 
     def start(self, *, dry_run: bool, full: bool) -> None:
         """Mark the run running with fresh counters (a retried run starts counting again)."""
@@ -40,11 +42,18 @@ class RunRecorder:
         run.status, run.dry_run, run.full = RunStatus.RUNNING, dry_run, full
         run.started_at = run.heartbeat_at = utcnow()
         run.finished_at, run.total, run.message = None, None, ""
-        for name in ("seen", *COUNTERS):
-            setattr(run, name, 0)
+        self.counts = dict.fromkeys(("seen", *COUNTERS), 0)
+        self.flush_counts()
+
+    def flush_counts(self) -> None:
+        """Copy the counters onto the run (before each commit)."""
+        for name, value in self.counts.items():
+            if getattr(self.run, name) != value:
+                setattr(self.run, name, value)
 
     def finish(self, status: RunStatus, message: str = "") -> None:
         """Close the run with a status and a sentence for the merchant."""
+        self.flush_counts()
         self.run.status = status
         self.run.message = message[:MESSAGE_LIMIT]
         self.run.finished_at = self.run.heartbeat_at = utcnow()
@@ -86,8 +95,8 @@ class RunRecorder:
         """
         outcome = Outcome(outcome)
         run = self.run
-        setattr(run, outcome.value, (getattr(run, outcome.value) or 0) + 1)
-        run.seen = (run.seen or 0) + 1
+        for name in (outcome.value, "seen"):
+            self.counts[name] = self.counts.get(name, getattr(run, name) or 0) + 1
         if outcome is Outcome.UNCHANGED and not self.log_unchanged:
             self.heartbeat()
             return None

@@ -121,7 +121,7 @@ def for_each(
             problems += 1
         except BaseException:
             _undo(nested)
-            _keep_done()
+            _keep_done(ctx)
             raise
         else:
             if nested.is_active:
@@ -142,9 +142,10 @@ def _undo(nested: Any) -> None:
         db.session.rollback()
 
 
-def _keep_done() -> None:
+def _keep_done(ctx: SyncContext) -> None:
     """Commit the records that succeeded before an error stops the batch."""
     try:
+        ctx.recorder.flush_counts()
         db.session.commit()
     except Exception:  # the database itself failed: the original error says more
         log.exception("could not commit the records done before the error")

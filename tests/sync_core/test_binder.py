@@ -113,7 +113,7 @@ def test_a_lost_race_for_the_same_pair_is_already_bound(any_db_app):
     db.session.commit()
     assert count() == 1 and binding.sync_hash == "h"
     logged = db.session.execute(db.select(db.func.count()).select_from(LogEntry)).scalar_one()
-    assert logged == int(pending)  # only the savepoint rolled back
+    assert logged == int(pending)  # the collision cost none of the pending work
 
 
 def test_a_lost_race_against_another_pair_is_retryable_never_a_duplicate(any_db_app):

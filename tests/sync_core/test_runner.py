@@ -283,6 +283,8 @@ def test_an_error_mid_batch_keeps_the_records_done_before_it(app, rds, store, fl
         run_flow(store.id, "test_mid")
     assert bindings() == {"1": "1", "2": "2"}
     assert [e.erp_id for e in logs(store)] == ["1", "2"]
+    run = db.session.execute(db.select(SyncRun)).scalar_one()
+    assert (run.status, run.created, run.seen) == (RunStatus.FAILED, 2, 2)  # counts match the log
 
 
 def test_a_record_committed_inside_stays_when_it_fails_later(app, rds, store, flows):
