@@ -75,10 +75,17 @@ def _as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
+def _utc(column: Any) -> Any:
+    """The column as UTC wall time, so days are UTC days whatever the DB session's zone."""
+    if db.engine.dialect.name == "postgresql":
+        return func.timezone("UTC", column)
+    return column  # SQLite stores UTC text
+
+
 def daily_counts(store_id: int, days: int = CHART_DAYS) -> dict[str, list[Any]]:
     """Orders exported and failures per day (UTC) for the last ``days`` days."""
     start = (utcnow() - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    day = func.date(LogEntry.created_at)
+    day = func.date(_utc(LogEntry.created_at))
     rows = db.session.execute(
         db.select(day, LogEntry.entity, LogEntry.outcome, func.count())
         .where(LogEntry.store_id == store_id, LogEntry.created_at >= start)
