@@ -16,8 +16,8 @@ from bcapp.extensions import redis_ext
 from tests.conftest import base_config
 from tests.orders.conftest import WORLD_CONFIG, World, build_world
 
-#: A Redis database of our own (other suites use 15 and 13).
-REDIS_URL = "redis://127.0.0.1:6379/12"
+#: A Redis database of our own (other suites use 15 and 13, bench/webhooks.py 12).
+REDIS_URL = "redis://127.0.0.1:6379/11"
 
 
 @pytest.fixture

@@ -93,3 +93,26 @@ def test_retry_from_the_log_after_the_merchant_fixes_the_order(world: World) -> 
     run = retry(world.store.id, "shipment", erp_id=slip)
     assert run.status == RunStatus.SUCCEEDED and run.created == 1, run.message
     assert len(shipments_of(world, order_id)) == 1
+
+
+def test_note_for_two_addresses_makes_one_shipment_per_address(world: World) -> None:
+    from tests.orders.conftest import BILLING
+
+    world.product("CAP")
+    world.product("MUG")
+    office = {**BILLING, "street_1": "Damrak 1", "first_name": "Office"}
+    order_id = world.order(lines=[{"product_id": world.skus["CAP"], "quantity": 1},
+                                  {"product_id": world.skus["MUG"], "quantity": 1, "address": 1}],
+                           shipping_addresses=[BILLING, office])  # fmt: skip
+    world.export(order_id)
+    [erp] = world.erp_orders(order_id)
+    world.afas.add_packing_slip(erp["OrderNumber"], [("CAP", 1), ("MUG", 1)], tracking="T9")
+    run = world.run("shipments")
+    assert run.created == 1, run.message
+    made = shipments_of(world, order_id)
+    assert len(made) == 2 and {s["order_address_id"] for s in made} == {
+        p["order_address_id"] for p in world.bc_store.order_products.values()
+        if p["order_id"] == order_id}  # fmt: skip
+    assert world.bc_order(order_id)["status_id"] == 2
+    [binding] = world.bindings("shipment")
+    assert sorted(binding.data["shipment_ids"]) == sorted(s["id"] for s in made)
