@@ -39,6 +39,7 @@ from bcapp.sync.categories import CategoryIndex, sync_categories
 from bcapp.sync.context import SyncContext
 from bcapp.sync.products import ENTITY as PRODUCT
 from bcapp.sync.products import ProductSync
+from bcapp.sync.records import payload_hash
 from bcapp.sync.registry import register_flow, register_retry
 from bcapp.sync.stock import StockSync
 
@@ -67,7 +68,9 @@ class BrandIndex:
         return self._ids[key]
 
 
-def mapping_options(ctx: SyncContext, rules: StoreRules, categories: CategoryIndex) -> Any:
+def mapping_options(
+    ctx: SyncContext, rules: StoreRules, categories: CategoryIndex
+) -> cm.MappingOptions:
     """The mapping's view of the merchant's settings for this run."""
     return cm.MappingOptions(
         price_includes_vat=rules.catalog.price_includes_vat,
@@ -97,6 +100,17 @@ def wait_out_windows(ctx: SyncContext) -> None:
         budget.max_wait = WINDOW_WAIT
 
 
+SETTINGS_CURSOR = "catalog.settings"
+
+
+def settings_fingerprint(options: cm.MappingOptions) -> str:
+    """A hash of the settings that shape every payload (VAT, stock tracking, fields)."""
+    return payload_hash({
+        "vat": options.price_includes_vat, "stock": options.manage_stock,
+        "fields": list(options.custom_fields), "excluded": sorted(options.excluded),
+    })  # fmt: skip
+
+
 def erp_to_store(ctx: SyncContext, rules: StoreRules) -> None:
     """Categories, then products, then stock: the ERP leads."""
     wait_out_windows(ctx)
@@ -105,10 +119,16 @@ def erp_to_store(ctx: SyncContext, rules: StoreRules) -> None:
         categories = sync_categories(ctx)
     else:
         categories = CategoryIndex.from_bindings(ctx)
+    options = mapping_options(ctx, rules, categories)
+    fingerprint = settings_fingerprint(options)
+    changed = ctx.load_cursor(SETTINGS_CURSOR) not in (None, fingerprint)  # None on full runs
+    if changed:
+        ctx.note("The catalog settings changed since the last run: every article is read again "
+                 "(only what the new settings change is written).")  # fmt: skip
     ProductSync(
-        ctx, mapping_options(ctx, rules, categories),
-        creates=rules.catalog.creates, on_deleted=rules.catalog.on_deleted_in_bc,
-    ).run()  # fmt: skip
+        ctx, options, creates=rules.catalog.creates, on_deleted=rules.catalog.on_deleted_in_bc,
+    ).run(from_start=changed)  # fmt: skip
+    ctx.commit(cursor=fingerprint, cursor_name=SETTINGS_CURSOR)
     if wants_stock(rules, capabilities):
         StockSync(ctx, rules.stock).run()
 

@@ -105,10 +105,15 @@ class ProductSync(Matching):
 
     # -- the loop -----------------------------------------------------------------------------
 
-    def run(self) -> None:
-        """Every changed article (all of them on a full run), batch by batch, cursor after each."""
+    def run(self, *, from_start: bool = False) -> None:
+        """Every changed article (all of them on a full run), batch by batch, cursor after each.
+
+        ``from_start`` reads every article without the full run's verification
+        (the merchant changed a setting that changes every payload).
+        """
         ctx = self.ctx
-        for batch in ctx.connector.fetch_products(ctx.load_cursor(CURSOR)):
+        cursor = None if from_start else ctx.load_cursor(CURSOR)
+        for batch in ctx.connector.fetch_products(cursor):
             ctx.add_total(len(batch.records))
             self.sync_batch(batch.records)
             ctx.commit(cursor=batch.cursor, cursor_name=CURSOR)

@@ -380,3 +380,19 @@ def test_a_blocked_article_never_synced_is_not_created(world: World) -> None:
     assert world.bc.products == {}
     entry = next(e for e in world.entries(run) if e.entity == "product")
     assert entry.outcome == "skipped" and "blocked" in entry.message
+
+
+def test_a_settings_change_reaches_unchanged_articles(world: World) -> None:
+    world.afas.add_article("MUG", "Mug", price="12.10")
+    world.afas.add_article("CUP", "Cup", price="12.10")
+    world.run()
+    assert world.product_by_sku("MUG")["price"] == 10.0
+
+    world.settings("catalog", price_includes_vat=True)  # no article changed in the ERP
+    run = world.run()
+
+    assert run.updated == 2
+    assert world.product_by_sku("MUG")["price"] == 12.1
+    world.calls.clear()
+    world.run()
+    assert world.writes() == []  # once
