@@ -381,8 +381,18 @@ def export_shipment(ctx: Any, *, order_id: int, shipment_id: int, **_: Any) -> s
     return f"Shipment {shipment_id} of order {order_id} handled."
 
 
-def event_route(event: Any) -> tuple[str, str, dict[str, Any]]:
-    """``store/shipment/created`` → (settings switch, flow, options) for ``bcapp.jobs.events``."""
+def event_route(event: Any) -> tuple[str, str, dict[str, Any]] | None:
+    """``store/shipment/created`` → (settings switch, flow, options) for ``bcapp.jobs.events``.
+
+    None (ignore the event) while the ERP leads shipments: then the event is the
+    echo of a shipment this app just made, and no run is opened for it.
+    """
+    from bcapp.extensions import db
+    from bcapp.models import Store
+
+    store = db.session.get(Store, event.store_id)
+    if store is None or rules_for(store).shipment_source != "store":
+        return None
     data = event.payload["data"]
     return "shipments", "shipment_export", {
         "order_id": int(data["orderId"]), "shipment_id": int(data["id"])}

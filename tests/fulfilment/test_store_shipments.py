@@ -67,11 +67,14 @@ def test_webhook_ignored_while_the_erp_leads(world: World) -> None:
     assert "come from the ERP" in run.message and notes_for(world, number) == []
 
 
-def test_event_route_names_the_flow() -> None:
+def test_event_route_names_the_flow_only_while_the_store_leads(world: World) -> None:
     class Event:
+        store_id = world.store.id
         payload = {"scope": "store/shipment/created",
                    "data": {"type": "shipment", "id": 7, "orderId": 101}}  # fmt: skip
 
+    assert event_route(Event()) is None  # the ERP leads: the echo of our own shipment
+    world.settings("fulfilment", shipment_source="store")
     assert event_route(Event()) == (
         "shipments", "shipment_export", {"order_id": 101, "shipment_id": 7})
 
