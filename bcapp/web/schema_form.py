@@ -184,6 +184,12 @@ def _check_bounds(spec: Mapping[str, Any], value: Any) -> None:
             raise ValueError("Enter a web address starting with https://.")
 
 
+def _items(spec: Mapping[str, Any], raw: str) -> list[Any]:
+    """A comma-separated list, each item typed by ``items`` (``[1, 2]`` for integers)."""
+    item_spec = spec.get("items") or {}
+    return [_coerce(item_spec, item.strip()) for item in raw.split(",") if item.strip()]
+
+
 def read_form(
     schema: Mapping[str, Any],
     form: Mapping[str, Any],
@@ -202,7 +208,10 @@ def read_form(
             continue
         raw = str(form.get(path, "")).strip()
         if spec.get("type") == "array":
-            _put(values, path, [item.strip() for item in raw.split(",") if item.strip()])
+            try:
+                _put(values, path, _items(spec, raw))
+            except ValueError as exc:
+                errors[path] = str(exc)
             continue
         if not raw:
             if spec.get("writeOnly") and path in saved_secrets:

@@ -78,6 +78,7 @@ def connection_context(
         "choices": choices,
         "kind": kind,
         "fields": fields,
+        "erp_description": cls.settings_schema.get("description", "") if cls else "",
         "errors": errors or {},
     }
 
