@@ -29,6 +29,8 @@ from typing import Any
 
 from bcapp.connectors.base import Capability, CreditNote, CreditNoteLine
 from bcapp.errors import ConfigError, FatalSyncError, SkipRecord
+from bcapp.extensions import db
+from bcapp.models import Binding
 from bcapp.sync.records import Outcome
 from bcapp.sync.registry import register_flow, register_retry
 from bcapp.sync.runner import for_each
@@ -220,14 +222,25 @@ def _status_only(ctx: Any, note: CreditNote, order_id: int, details: dict[str, A
     """No refund BigCommerce can record: move the order to (Partially) Refunded and say so."""
     order = ctx.bc.orders.get(order_id) or {}
     paid = Decimal(str(order.get("total_inc_tax") or 0))
-    already = Decimal(str(order.get("refunded_amount") or 0))
+    already = Decimal(str(order.get("refunded_amount") or 0)) + _credited_by_hand(ctx, order_id)
     status = REFUNDED if note.total + already >= paid - ROUNDING else PARTIALLY_REFUNDED
     ctx.bc.orders.update_status(order_id, status)
     bc_id = f"{order_id}:manual-{note.erp_id}"
-    ctx.binder.bind(CREDIT_NOTE, bc_id, note.erp_id, data={"order_id": order_id, "manual": True})
+    ctx.binder.bind(CREDIT_NOTE, bc_id, note.erp_id,
+                    data={"order_id": order_id, "manual": True, "amount": str(note.total)})
     ctx.record(Outcome.CREATED, CREDIT_NOTE, bc_id, note.erp_id, by_hand, request=note,
                details={**details, "manual_action": by_hand, "status_id": status})
     return bc_id
+
+
+def _credited_by_hand(ctx: Any, order_id: int) -> Decimal:
+    """Earlier status-only credits of the order (BigCommerce's refunded amount lacks them)."""
+    stmt = db.select(Binding).where(
+        Binding.connection_id == ctx.binder.connection_id, Binding.entity == CREDIT_NOTE,
+        Binding.bc_id.like(f"{order_id}:manual-%"),
+    )  # fmt: skip
+    return sum((Decimal(str((b.data or {}).get("amount") or 0))
+                for b in db.session.execute(stmt).scalars()), Decimal("0"))  # fmt: skip
 
 
 # -- flows and retry ---------------------------------------------------------------------------

@@ -70,6 +70,17 @@ def test_no_refund_method_at_all_moves_the_status_only(world: World) -> None:
     assert world.run("refunds", full=True).unchanged == 1  # and never again
 
 
+def test_status_only_credits_add_up_to_refunded(world: World) -> None:
+    order_id, _ = exported(world, ("CAP", 2), shipping_cost=0)
+    world.afas.add_credit_invoice(str(order_id), [("CAP", 1, "10.00")])
+    decline(world, no_methods=True)
+    world.run("refunds")
+    assert world.bc_order(order_id)["status_id"] == 14
+    world.afas.add_credit_invoice(str(order_id), [("CAP", 1, "10.00")])
+    world.run("refunds")
+    assert world.bc_order(order_id)["status_id"] == 4
+
+
 def test_retry_and_replay_a_skipped_credit_note(world: World) -> None:
     order_id, _ = exported(world, ("CAP", 1), shipping_cost=0)
     note = world.afas.add_credit_invoice(str(order_id), [("CAP", 1, "10.00"), ("FEE", 1, "5")])
