@@ -142,7 +142,7 @@ def test_install_set_up_sync_fail_and_retry(page, world, live_app):
     assert len(world.bc.stores[STORE].products) == 4
 
     # webhooks registered from the dashboard (the schedule would do it too)
-    frame.get_by_role("button", name="Run webhooks now").click()
+    frame.get_by_role("button", name="Check webhooks now").click()
     wait_for_run(page, frame, "webhooks")
 
     # an order AFAS refuses, delivered by webhook, then retried from the log

@@ -172,3 +172,9 @@ def test_choosing_an_erp_swaps_in_its_fields(afas, session):
     r = session.get("/app/settings/connection/fields", query_string={"kind": "afas"})
     assert r.status_code == 200 and 'name="environment"' in r.text and "<html" not in r.text
     assert session.get("/app/settings/connection/fields?kind=nope").status_code == 404
+
+
+def test_later_wizard_steps_need_a_connection_first(afas, session):
+    r = session.get("/app/setup/orders")
+    assert r.status_code == 303 and "/app/setup/erp" in r.headers["Location"]
+    assert session.get("/app/setup/nonsense").status_code == 404
