@@ -180,7 +180,7 @@ def _order_line(
     variant = store.variants.get(int(line.get("variant_id") or 0)) or {}
     quantity = int(line.get("quantity", 1))
     price_ex = float(line.get("price", variant.get("price") or product.get("price") or 0))
-    price_inc = round(price_ex * (1 + tax_rate), 2)
+    price_inc = round(price_ex * (1 + tax_rate), 4)
     line_id = store.next_id("order_product")
     discount = float(line.get("discount", 0))
     row = {

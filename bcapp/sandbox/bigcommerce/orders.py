@@ -43,8 +43,8 @@ SORT_KEYS = (
 
 
 def money(value: float) -> str:
-    """v2 money: ``"12.5000"``; amounts are whole cents, as the storefront charges them."""
-    return f"{round(value, 2) + 0.0:.4f}"  # + 0.0 turns -0.0 into 0.0
+    """v2 money: four decimals, ``"12.5000"`` (tax-inclusive amounts keep them: 7.8650)."""
+    return f"{round(value, 4) + 0.0:.4f}"  # + 0.0 turns -0.0 into 0.0
 
 
 def status_name(store: SandboxStore, status_id: int) -> str:
