@@ -183,8 +183,11 @@ def test_the_log_fills_and_the_progress_bar_moves(page, standin_panel, afas, liv
     frame.get_by_text("The product name is a duplicate").wait_for()
     frame.get_by_label("Outcome", exact=True).select_option("failed")  # htmx swaps the table
     frame.get_by_text("A0042").wait_for()
-    frame.get_by_role("link", name=frame.locator("#log a").first.inner_text()).click()
-    frame.get_by_role("button", name="Retry").wait_for()
+    frame.locator(".htmx-request").first.wait_for(state="detached")
+    frame.locator("#log a").first.click()
+    frame.get_by_text("What went wrong").wait_for()
+    assert frame.get_by_role("button", name="Retry").is_visible()
+    assert frame.get_by_role("button", name="Replay").count() == 0  # nothing stored to replay
     screenshot(page, "ui-log-detail")
 
 
