@@ -124,3 +124,19 @@ def test_v3_paging_meta_and_limit_bounds(api: httpx.Client) -> None:
 def test_unknown_path_and_wrong_method(api: httpx.Client) -> None:
     assert api.get("/v3/nothing/here").status_code == 404
     assert api.patch("/v3/catalog/products").status_code == 405
+
+
+def test_quota_holds_under_concurrent_clients(sb: BigCommerceSandbox, store: SandboxStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def get(_: int) -> int:
+        with httpx.Client(
+            transport=httpx.WSGITransport(app=sb.wsgi_app),
+            base_url="https://api.bigcommerce.com/stores/abc123",
+            headers={"X-Auth-Token": store.access_token},
+        ) as client:
+            return client.get("/v2/store").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(get, range(200)))
+    assert (statuses.count(200), statuses.count(429)) == (150, 50)
