@@ -56,6 +56,8 @@ def test_duplicates_are_409_and_bad_values_422(api: httpx.Client) -> None:
     missing = api.post("/v3/catalog/products", json={"name": "Only a name"})
     assert too_long.status_code == negative.status_code == missing.status_code == 422
     assert set(missing.json()["errors"]) == {"type", "weight", "price"}
+    bad_categories = api.post("/v3/catalog/products", json=product_body("C", "C1", categories="4"))
+    assert bad_categories.status_code == 422
     assert api.post("/v3/catalog/products", json=product_body("x" * 250, "X2")).status_code == 200
 
 

@@ -197,6 +197,15 @@ def check_product(store: SandboxStore, body: dict[str, Any], product_id: int = 0
 
 def _check_links(store: SandboxStore, body: dict[str, Any]) -> None:
     brand_id = body.get("brand_id") or 0
+    categories = body.get("categories") or []
+    if (
+        not isinstance(brand_id, int)
+        or not isinstance(categories, list)
+        or not all(isinstance(c, int) for c in categories)
+    ):
+        raise unprocessable(
+            "brand_id must be an integer and categories a list of integers.", categories="invalid"
+        )
     if brand_id and brand_id not in store.brands:
         raise conflict(f"Brand {brand_id} does not exist.", brand_id="does not exist")
     for category_id in body.get("categories") or []:
