@@ -186,3 +186,9 @@ def test_filters_update_and_addresses(sb, api: httpx.Client, store: SandboxStore
     assert "store/customer/updated" in scopes
     assert api.delete("/v3/customers", params={"id:in": str(ids[0])}).status_code == 204
     assert api.get("/v3/customers").json()["meta"]["pagination"]["total"] == 1
+
+
+def test_wrongly_shaped_bodies_are_422(api: httpx.Client) -> None:
+    odd = api.post("/v3/customers", json=[customer(1, addresses="Damrak 1")])
+    assert odd.status_code == 422 and odd.json()["status"] == 422
+    assert api.get("/v3/customers").json()["meta"]["pagination"]["total"] == 0

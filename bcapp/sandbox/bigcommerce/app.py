@@ -8,6 +8,7 @@ REST API, X-Auth-Token auth, per-store rate limits), ``POST /oauth2/token``
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -25,6 +26,7 @@ from bcapp.sandbox.bigcommerce.state import SandboxStore
 
 API_PATH = re.compile(r"^/stores/(?P<hash>[A-Za-z0-9]+)(?P<path>/(?P<version>v2|v3)/.*?)/?$")
 TIMEOUT_HEADER = "X-Sandbox-Timeout"
+log = logging.getLogger(__name__)
 
 
 def _all_routes() -> list[Any]:
@@ -233,7 +235,14 @@ class BigCommerceSandbox:
             query=request.args,
             raw_body=request.get_data(),
         )
-        return handler(call)
+        try:
+            return handler(call)
+        except (TypeError, AttributeError, ValueError) as exc:
+            if request.method == "GET":
+                raise
+            # a body of the wrong shape: BigCommerce answers 422; log it in case it is ours
+            log.warning("sandbox: %s %s refused as 422: %r", request.method, path, exc)
+            raise ApiError(422, "The request body has a value of the wrong type.") from exc
 
     def _failure_response(self, failure: Any, version: str, rate: dict[str, str]) -> Response:
         if failure.timeout:

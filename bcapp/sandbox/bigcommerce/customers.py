@@ -99,7 +99,12 @@ def _check(store: SandboxStore, item: dict[str, Any], index: int, own_id: int = 
     email = item.get("email")
     if email is not None and (not isinstance(email, str) or "@" not in email):
         raise unprocessable("Invalid email.", **{f"[{index}].email": "invalid"})
-    if len(item.get("addresses") or []) > ADDRESSES_MAX:
+    addresses = item.get("addresses") or []
+    if not isinstance(addresses, list) or not all(isinstance(a, dict) for a in addresses):
+        raise unprocessable(
+            "addresses must be an array of objects.", **{f"[{index}].addresses": "invalid"}
+        )
+    if len(addresses) > ADDRESSES_MAX:
         raise unprocessable(f"At most {ADDRESSES_MAX} addresses per customer.")
     current = store.customers.get(own_id, {})
     channels = item.get("channel_ids", current.get("channel_ids"))
