@@ -240,9 +240,10 @@ class BigCommerceSandbox:
         except (TypeError, AttributeError, ValueError) as exc:
             if request.method == "GET":
                 raise
-            # a body of the wrong shape: BigCommerce answers 422; log it in case it is ours
-            log.warning("sandbox: %s %s refused as 422: %r", request.method, path, exc)
-            raise ApiError(422, "The request body has a value of the wrong type.") from exc
+            # a body of the wrong shape: v3 answers 422, v2 400; logged in case the bug is ours
+            status = 400 if version == "v2" else 422
+            log.warning("sandbox: %s %s refused as %d: %r", request.method, path, status, exc)
+            raise ApiError(status, "The request body has a value of the wrong type.") from exc
 
     def _failure_response(self, failure: Any, version: str, rate: dict[str, str]) -> Response:
         if failure.timeout:
