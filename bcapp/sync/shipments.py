@@ -197,7 +197,7 @@ def ship_to_store(ctx: Any, shipment: Shipment) -> str:
     items = allocate(
         [(ln.sku, whole(ln.quantity, f"SKU {ln.sku}"), ln.bc_line_id) for ln in shipment.lines],
         [p for p in products if p.get("order_address_id")],
-        lambda p: int(p.get("quantity") or 0) - int(p.get("quantity_shipped") or 0),
+        _left_to_ship,
     )
     if not items:
         raise SkipRecord("The delivery note has no lines to ship.")
@@ -209,12 +209,17 @@ def ship_to_store(ctx: Any, shipment: Shipment) -> str:
     ids = [_create_or_find(ctx, order_id, body, shipment) for body in bodies]
     bc_id = f"{order_id}:{ids[0]}"
     ctx.binder.bind(SHIPMENT, bc_id, shipment.erp_id, data={**details, "shipment_ids": ids})
-    status = (ctx.bc.orders.get(order_id) or {}).get("status")
+    left = sum(_left_to_ship(p) for p in products if p.get("order_address_id")) - sum(
+        q for _, q in items)
     ctx.record(Outcome.CREATED, SHIPMENT, bc_id, shipment.erp_id,
-               f"Shipped {sum(q for _, q in items)} item(s); the order is now {status}.",
-               request=shipment,
-               details={**details, "shipment_ids": ids, "order_status": status, "sent": bodies})
+               f"Shipped {sum(q for _, q in items)} item(s); BigCommerce marks the order "
+               f"{'Shipped' if left <= 0 else 'Partially Shipped'}.",
+               request=shipment, details={**details, "shipment_ids": ids, "sent": bodies})
     return bc_id
+
+
+def _left_to_ship(product: dict[str, Any]) -> int:
+    return int(product.get("quantity") or 0) - int(product.get("quantity_shipped") or 0)
 
 
 def order_products(ctx: Any, order_id: int) -> list[dict[str, Any]]:
