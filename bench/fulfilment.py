@@ -10,7 +10,8 @@ AFAS sandbox, then runs, each once over all N orders:
 and a second, unchanged run of each. For every run it prints the BigCommerce
 requests (per record) and the wall time in this process (SQLite in a temp dir,
 both sandboxes in-process, so the time is ours plus the simulators').
-Needs Redis at ``REDIS_URL`` (default ``redis://127.0.0.1:6379/10``; flushed).
+Needs Redis at ``BENCH_FULFILMENT_REDIS_URL`` (default ``redis://127.0.0.1:6379/10``; it is
+flushed, so never point it at a database in use).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/10")
+REDIS_URL = os.environ.get("BENCH_FULFILMENT_REDIS_URL", "redis://127.0.0.1:6379/10")
 
 
 class Counting(httpx.BaseTransport):
