@@ -12,94 +12,13 @@ from typing import Any
 from bcapp.sandbox.bigcommerce import stock
 from bcapp.sandbox.bigcommerce.clock import iso, parse_date
 from bcapp.sandbox.bigcommerce.errors import ApiError, conflict, not_found, unprocessable
+from bcapp.sandbox.bigcommerce.product_fields import NUMBERS, PRODUCT_DEFAULTS, READ_ONLY
 from bcapp.sandbox.bigcommerce.router import Call, Reply, Route, one, v3_page
 from bcapp.sandbox.bigcommerce.state import SandboxStore
 
 PRODUCT_BATCH_MAX = 10
 NAME_MAX = 250
 PRODUCT_TYPES = ("physical", "digital")
-PRODUCT_DEFAULTS: dict[str, Any] = {
-    "sku": "",
-    "description": "",
-    "width": 0,
-    "depth": 0,
-    "height": 0,
-    "cost_price": 0,
-    "retail_price": 0,
-    "sale_price": 0,
-    "map_price": 0,
-    "tax_class_id": 0,
-    "product_tax_code": "",
-    "categories": [],
-    "brand_id": 0,
-    "option_set_id": None,
-    "option_set_display": "right",
-    "inventory_warning_level": 0,
-    "inventory_tracking": "none",
-    "reviews_rating_sum": 0,
-    "reviews_count": 0,
-    "total_sold": 0,
-    "fixed_cost_shipping_price": 0,
-    "is_free_shipping": False,
-    "is_visible": True,
-    "is_featured": False,
-    "related_products": [],
-    "warranty": "",
-    "bin_picking_number": "",
-    "layout_file": "",
-    "upc": "",
-    "mpn": "",
-    "gtin": "",
-    "search_keywords": "",
-    "availability": "available",
-    "availability_description": "",
-    "gift_wrapping_options_type": "any",
-    "gift_wrapping_options_list": [],
-    "sort_order": 0,
-    "condition": "New",
-    "is_condition_shown": False,
-    "order_quantity_minimum": 0,
-    "order_quantity_maximum": 0,
-    "page_title": "",
-    "meta_keywords": [],
-    "meta_description": "",
-    "view_count": 0,
-    "preorder_release_date": None,
-    "preorder_message": "",
-    "is_preorder_only": False,
-    "is_price_hidden": False,
-    "price_hidden_label": "",
-    "open_graph_type": "product",
-    "open_graph_title": "",
-    "open_graph_description": "",
-    "open_graph_use_meta_description": True,
-    "open_graph_use_product_name": True,
-    "open_graph_use_image": True,
-    "date_last_imported": None,
-}
-READ_ONLY = {
-    "id",
-    "date_created",
-    "date_modified",
-    "calculated_price",
-    "base_variant_id",
-    "total_sold",
-    "view_count",
-    "reviews_count",
-    "reviews_rating_sum",
-}
-NUMBERS = (
-    "price",
-    "weight",
-    "cost_price",
-    "retail_price",
-    "sale_price",
-    "map_price",
-    "width",
-    "depth",
-    "height",
-    "fixed_cost_shipping_price",
-)
 
 
 # -- rendering ------------------------------------------------------------------
