@@ -16,6 +16,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from flask import current_app, has_app_context
 from redis.exceptions import LockError, RedisError
 
 from bcapp.errors import RetryableSyncError
@@ -28,7 +29,9 @@ CONTENTION_RETRY_AFTER = 30.0
 
 
 def lock_key(store_id: int, name: str) -> str:
-    return f"bcapp:lock:store-{store_id}:{name}"
+    """``bcapp:lock:[RQ_QUEUE_PREFIX]store-{id}:{name}`` (the prefix keeps test runs apart)."""
+    prefix = current_app.config.get("RQ_QUEUE_PREFIX", "") if has_app_context() else ""
+    return f"bcapp:lock:{prefix}store-{store_id}:{name}"
 
 
 class RunLock:

@@ -26,7 +26,8 @@ _JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 def queue_name(name: str) -> str:
     """The Redis name of a queue: ``RQ_QUEUE_PREFIX`` (app config, default none) + name.
 
-    The prefix keeps test runs (or several deployments sharing one Redis) apart.
+    The prefix (also on run-lock keys, :func:`bcapp.jobs.locks.lock_key`) keeps
+    test runs, or several deployments sharing one Redis, apart.
     """
     return f"{current_app.config.get('RQ_QUEUE_PREFIX', '')}{name}"
 
