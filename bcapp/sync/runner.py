@@ -189,7 +189,10 @@ def run_flow(
 ) -> SyncRun | None:
     """Run ``flow`` for a store now (see the module docstring); returns the finished run.
 
-    Returns None (and cancels ``run_id``) when the store is gone or uninstalled.
+    Returns None (and cancels ``run_id``) when the store is gone or uninstalled,
+    and None without a new run while the store waits for re-authorisation (a
+    queued ``run_id`` fails with the reason): webhooks keep arriving meanwhile
+    and must not fill the dashboard with refusals.
 
     Raises:
         RetryableSyncError: the run should be tried again later (the run is marked failed).
@@ -198,6 +201,9 @@ def run_flow(
     store = db.session.get(Store, store_id)
     if store is None or not store.is_installed:
         _cancel_run(run_id, "The store has uninstalled the app.")
+        return None
+    if store.status == StoreStatus.NEEDS_REAUTH and run_id is None:
+        log.info("store %s needs re-authorisation; %s not run", store.store_hash, flow)
         return None
     run = open_run(store, flow, run_id=run_id, trigger=trigger, dry_run=dry_run, full=full)
     recorder = RunRecorder(run)

@@ -26,6 +26,7 @@ from bcapp.models import (
 )
 from bcapp.sync import Outcome, for_each, payload_hash, run_flow
 from bcapp.sync.context import SyncContext
+from bcapp.sync.runner import open_run
 from tests.sync_core.conftest import make_store, product
 
 pytestmark = pytest.mark.redis
@@ -171,8 +172,10 @@ def test_reauthorization_pauses_the_store_until_reinstall(app, rds, store, flows
     assert run.status == RunStatus.FAILED and "Open the app again" in run.message
     assert store.status == StoreStatus.NEEDS_REAUTH
     assert "revoked" in store.status_reason
-    later = run_flow(store.id, "test_bc")
-    assert later.status == RunStatus.FAILED and calls == [1]  # refused without calling the flow
+    assert run_flow(store.id, "test_bc") is None and calls == [1]  # refused, no new run
+    queued = open_run(store, "test_bc")
+    assert run_flow(store.id, "test_bc", run_id=queued.id).status == RunStatus.FAILED
+    assert "Open the app again" in queued.message and calls == [1]
     store.status, store.status_reason = StoreStatus.ACTIVE, ""  # what a reinstall does
     db.session.commit()
     run_flow(store.id, "test_bc")
