@@ -141,6 +141,19 @@ def test_install_set_up_sync_fail_and_retry(page, world, live_app):
     screenshot(page, "journey-catalog-synced")
     assert len(world.bc.stores[STORE].products) == 4
 
+    # a price change in AFAS, previewed by a dry run before anything is written
+    world.afas.touch_article("A0001", SalesPrice=99.95)
+    frame.get_by_role("button", name="Preview catalog changes").click()
+    preview = frame.locator("#dry-run tr", has_text="99.95")
+    try:
+        preview.first.wait_for(timeout=30000)
+    except Exception:
+        raise AssertionError(frame.locator("#dry-run").inner_text()) from None
+    assert "price" in preview.first.inner_text()
+    screenshot(page, "journey-dry-run")
+    product = next(p for p in world.bc.stores[STORE].products.values() if p["sku"] == "A0001")
+    assert str(product["price"]) != "99.95"  # a dry run writes nothing
+
     # webhooks registered from the dashboard (the schedule would do it too)
     frame.get_by_role("button", name="Check webhooks now").click()
     wait_for_run(page, frame, "webhooks")
