@@ -113,3 +113,12 @@ def test_tick_closes_queued_runs_whose_job_was_lost(app, rds, store):
     tick()
     db.session.refresh(lost)
     assert lost.status == RunStatus.CANCELLED and "lost" in lost.message
+
+
+def test_cli_tick_once_enqueues_due_flows(app, rds, store, flows):
+    flows("test_every_minute", every=1)(lambda ctx: None)
+    result = app.test_cli_runner().invoke(args=["tick", "--once"])
+    set_app(None)
+    assert result.exit_code == 0, result.output
+    stmt = db.select(SyncRun.trigger).filter_by(flow="test_every_minute")
+    assert db.session.execute(stmt).scalars().all() == ["schedule"]
