@@ -11,7 +11,9 @@ A flow is ``def flow(ctx: SyncContext, **options)``. Through ``ctx`` it reaches:
   ``app.extensions[BC_BUDGET]`` or a per-store Redis budget);
 * ``ctx.binder`` — the :class:`~bcapp.sync.binder.Binder` of this connection;
 * ``ctx.dry_run`` — True: write nothing remote, record what *would* change
-  with :meth:`preview`; ``ctx.full`` — True: ignore the saved cursor;
+  with :meth:`preview` (``ctx.bc`` refuses writes in a dry run as a safety
+  net; ERP connectors cannot be guarded by method, so flows must check);
+  ``ctx.full`` — True: ignore the saved cursor;
 * cursors: ``ctx.load_cursor()`` and ``ctx.commit(cursor=batch.cursor)`` — the
   cursor is written in the same transaction as the batch (bindings, log
   entries), so it never runs ahead of committed work; a dry run never moves it;
@@ -32,9 +34,10 @@ import logging
 from functools import cached_property
 from typing import Any
 
+import httpx
 from flask import current_app
 
-from bcapp.errors import RetryableSyncError
+from bcapp.errors import FatalSyncError, RetryableSyncError
 from bcapp.extensions import db, redis_ext
 from bcapp.models import Connection, Cursor, LogEntry, Store, SyncRun
 from bcapp.sync.binder import Binder
@@ -48,6 +51,33 @@ ERP_TRANSPORT = "bcapp.erp_transport"
 BC_TRANSPORT = "bcapp.bc_transport"
 #: Optional shared budget object for every BigCommerce client (else one per store in Redis).
 BC_BUDGET = "bcapp.bc_budget"
+
+
+#: BigCommerce POSTs that only read (a refund quote computes, it refunds nothing).
+READ_ONLY_POSTS = ("/payment_actions/refund_quotes",)
+
+
+class ReadOnlyTransport(httpx.BaseTransport):
+    """Refuses BigCommerce writes in a dry run: a flow that forgot ``ctx.dry_run`` fails loudly.
+
+    The refusal is a FatalSyncError, so inside :func:`~bcapp.sync.runner.for_each`
+    it shows up in the preview as a failed record naming the request.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method not in ("GET", "HEAD") and not path.endswith(READ_ONLY_POSTS):
+            raise FatalSyncError(
+                f"Dry run: refused to send {request.method} {path} to BigCommerce.",
+                remote="bigcommerce",
+            )
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class SyncContext:
@@ -108,11 +138,14 @@ class SyncContext:
         """The store's BigCommerce client, built on first use."""
         from bcapp.bigcommerce.client import BigCommerceClient
 
+        transport = current_app.extensions.get(BC_TRANSPORT)
+        if self.dry_run:  # a preview must not write, even if a flow forgets to check
+            transport = ReadOnlyTransport(transport or httpx.HTTPTransport())
         client = BigCommerceClient(
             self.store.store_hash,
             self.store.access_token,
             api_url=current_app.config.get("BC_API_URL", "https://api.bigcommerce.com"),
-            transport=current_app.extensions.get(BC_TRANSPORT),
+            transport=transport,
             budget=self._budget(),
             timeout=current_app.config.get("HTTP_TIMEOUT", 20.0),
         )

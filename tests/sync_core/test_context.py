@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bcapp.extensions import db
-from bcapp.models import RunStatus, StoreStatus
+from bcapp.models import LogEntry, RunStatus, StoreStatus
 from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
 from bcapp.sync import BC_TRANSPORT, ERP_TRANSPORT, Outcome, run_flow
 from bcapp.sync.context import SyncContext
@@ -66,3 +66,25 @@ def test_the_connector_gets_the_apps_erp_transport_and_settings(app, rds, store,
     (connector,) = seen
     assert connector.transport is transport
     assert connector.settings == {"division": "1", "api_key": "erp-secret"}
+
+
+def test_a_dry_run_cannot_write_to_bigcommerce_even_by_mistake(app, rds, store, sandbox, flows):
+    from bcapp.sync import for_each
+
+    @flows("test_careless", needs_connection=False)
+    def careless(ctx: SyncContext) -> None:
+        found = ctx.bc.v3("GET", "/catalog/products")["data"]  # reads are fine
+        ctx.note(f"{len(found)} products")
+        for_each(ctx, ["Shirt"], lambda name: ctx.bc.v3("POST", "/catalog/products", json={
+            "name": name, "type": "physical", "weight": 1, "price": 10}), entity="product",
+            ids=lambda name: (None, name))  # fmt: skip
+
+    run = run_flow(store.id, "test_careless", dry_run=True)
+    assert (run.status, run.failed) == (RunStatus.SUCCEEDED, 1)
+    entry = db.session.execute(db.select(LogEntry).filter_by(outcome="failed")).scalar_one()
+    assert entry.message == "Dry run: refused to send POST " \
+        f"/stores/{store.store_hash}/v3/catalog/products to BigCommerce."  # fmt: skip
+    assert run_flow(store.id, "test_careless").failed == 0  # a real run does write
+    run_flow(store.id, "test_careless", dry_run=True)
+    notes = db.session.execute(db.select(LogEntry.message).filter_by(outcome="info")).scalars()
+    assert list(notes) == ["0 products", "0 products", "1 products"]
