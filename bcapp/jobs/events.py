@@ -89,8 +89,24 @@ def _handle(event: WebhookEvent) -> str:
     switch, flow, options = planned
     if not rules_for(store).enabled(switch):
         return "ignored"
+    if flow == "order_export" and _already_exported(store.id, options["order_id"]):
+        return "processed"  # an echo of our own status write-back, or a later change
     run_flow(event.store_id, flow, trigger="webhook", **options)
     return "processed"
+
+
+def _already_exported(store_id: int, order_id: int) -> bool:
+    """True when the order is bound and finished: no run, no lock, no BigCommerce call needed."""
+    from bcapp.models import Binding, Connection
+    from bcapp.sync.orders import ORDER, is_done
+
+    binding = db.session.execute(
+        db.select(Binding)
+        .join(Connection, Connection.id == Binding.connection_id)
+        .where(Connection.store_id == store_id, Binding.entity == ORDER,
+               Binding.bc_id == str(order_id))
+    ).scalar_one_or_none()  # fmt: skip
+    return is_done(binding)
 
 
 def _reschedule(event: WebhookEvent, attempt: int, exc: RetryableSyncError) -> str:
