@@ -31,10 +31,7 @@ from bcapp.connectors.base import Capability, CreditNote, CreditNoteLine
 from bcapp.errors import ConfigError, FatalSyncError, SkipRecord
 from bcapp.extensions import db
 from bcapp.models import Binding
-from bcapp.sync.records import Outcome
-from bcapp.sync.registry import register_flow, register_retry
-from bcapp.sync.runner import for_each
-from bcapp.sync.shipments import (
+from bcapp.sync.fulfilment import (
     allocate,
     bc_failure,
     bc_words,
@@ -43,6 +40,9 @@ from bcapp.sync.shipments import (
     order_products,
     with_request,
 )
+from bcapp.sync.records import Outcome
+from bcapp.sync.registry import register_flow, register_retry
+from bcapp.sync.runner import for_each
 
 CREDIT_NOTE = "credit_note"
 REFUNDED, PARTIALLY_REFUNDED = 4, 14
