@@ -1,7 +1,8 @@
 """``rq cron`` configuration: the tick every minute (an alternative to ``bcapp tick``).
 
 Run ``rq cron bcapp.jobs.cron --url $REDIS_URL`` beside the workers. The tick
-enqueues per store what is due; see :mod:`bcapp.jobs.schedule`.
+enqueues per store what is due; see :mod:`bcapp.jobs.schedule`. (The tick job
+goes to the plain "default" queue, so use this only without ``RQ_QUEUE_PREFIX``.)
 """
 
 from rq import cron

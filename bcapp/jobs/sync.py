@@ -98,6 +98,11 @@ def enqueue_flow(
         db.session.delete(run)
         db.session.commit()
         return Job.fetch(jid, connection=q.connection)
+    except Exception as exc:  # Redis down: the run must not wait for a job that never came
+        run.status, run.finished_at = RunStatus.CANCELLED, utcnow()
+        run.message = f"Could not queue the run: {exc}"
+        db.session.commit()
+        raise
 
 
 def active_job(jid: str) -> Job | None:

@@ -281,3 +281,14 @@ def test_delayed_enqueue_and_a_replay_whose_entry_vanished(app, rds, store, flow
     assert replay_job.get_status(refresh=True) == JobStatus.FINISHED
     run = runs(store, "replay")[0]
     assert run.status == RunStatus.FAILED and run.message == "That log entry no longer exists."
+
+
+def test_enqueue_with_redis_down_leaves_no_run_waiting(app, rds, store, flows):
+    import redis
+
+    flows("test_any")(lambda ctx: None)
+    app.extensions["bcapp.redis"] = redis.Redis.from_url("redis://127.0.0.1:1/0")
+    with pytest.raises(redis.ConnectionError):
+        enqueue_flow(store.id, "test_any")
+    app.extensions["bcapp.redis"] = None
+    assert all(r.status != RunStatus.QUEUED for r in runs(store))
