@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.orders.conftest import WORLD_CONFIG
-from tests.orders.conftest import world as world  # noqa: F401  (fixture)
+from tests.orders.conftest import world as world
 
 
 @pytest.fixture

@@ -9,10 +9,12 @@ import pytest
 
 from bcapp.alerts import pending_count
 from tests.orders.conftest import WORLD_CONFIG, deliver, drain
-from tests.orders.conftest import world as world  # noqa: F401  (fixture)
+from tests.orders.conftest import world as world
 
-OUR_HOOKS = {"store/order/created", "store/order/updated", "store/order/statusUpdated",
-             "store/customer/created", "store/customer/updated", "store/app/uninstalled"}  # fmt: skip
+OUR_HOOKS = {
+    "store/order/created", "store/order/updated", "store/order/statusUpdated",
+    "store/customer/created", "store/customer/updated", "store/app/uninstalled",
+}  # fmt: skip
 
 
 @pytest.fixture
