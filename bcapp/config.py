@@ -47,6 +47,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SMTP_TLS": ("starttls", "starttls, ssl or none: how the SMTP connection is secured"),
     "ALERT_DIGEST_MINUTES": (15, "At most one failure digest per store per this many minutes"),
     "ERP_CHECK_TIMEOUT": (15.0, "Seconds the settings page waits for an ERP connection test"),
+    "RQ_QUEUE_PREFIX": ("", "Prefix of queue names and lock keys (deployments sharing a Redis)"),
+    "SYNC_RETRY_INTERVALS": (
+        "30,120,600,1800,3600",
+        "Comma-separated seconds between retries of a job that failed retryably",
+    ),
 }
 
 _INT_KEYS = {
@@ -54,6 +59,7 @@ _INT_KEYS = {
     "ALERT_DIGEST_MINUTES",
 }  # fmt: skip
 _FLOAT_KEYS = {"HTTP_TIMEOUT", "ERP_CHECK_TIMEOUT"}
+_INT_LIST_KEYS = {"SYNC_RETRY_INTERVALS"}
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -61,6 +67,8 @@ def _coerce(key: str, value: Any) -> Any:
         return int(value)
     if key in _FLOAT_KEYS:
         return float(value)
+    if key in _INT_LIST_KEYS and isinstance(value, str):
+        return [int(part) for part in value.split(",") if part.strip()]
     return value
 
 
