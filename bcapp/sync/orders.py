@@ -41,7 +41,7 @@ from typing import Any
 
 from bcapp.bigcommerce.mapping import order_from_bc, v2_date
 from bcapp.connectors.base import Capability, Order
-from bcapp.errors import FatalSyncError, RetryableSyncError, SkipRecord
+from bcapp.errors import FatalSyncError, RetryableSyncError, SkipRecord, SyncError
 from bcapp.extensions import db, redis_ext
 from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.models import Binding
@@ -302,8 +302,6 @@ def _subscription(ctx: Any, order: Order, line: Any, debtor: str) -> None:
 
 def _import_error(ctx: Any, order: Order, rules: StoreRules, exc: Exception) -> None:
     """Log the reason against the order and move it to the error status (committed)."""
-    from bcapp.errors import SyncError
-
     db.session.rollback()
     details = dict(getattr(exc, "details", {}) or {})
     if isinstance(exc, SyncError) and exc.remote:
@@ -370,6 +368,9 @@ def reconcile_orders(ctx: Any, **_: Any) -> str:
     Catches what webhooks missed (dropped, delayed, a deactivated hook). The cursor
     is BigCommerce's own ``date_modified`` (no clock skew), re-read with an overlap.
     """
+    from bcapp.jobs.events import requeue_stored_events
+
+    requeue_stored_events(ctx.store.id, older_than=300)  # stored while Redis was down
     rules = rules_for(ctx.store)
     since = _since(ctx)
     newest, todo = since, []
