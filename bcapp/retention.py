@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func
 
 from bcapp.extensions import db
@@ -36,9 +37,16 @@ class Purged:
     cutoff: datetime
 
 
+def retention_days(store: Store) -> int:
+    """The store's setting, else the server's ``LOG_RETENTION_DAYS`` (else 30)."""
+    if "log_retention_days" in ((store.settings or {}).get("general") or {}):
+        return rules_for(store).general.log_retention_days
+    return int(current_app.config.get("LOG_RETENTION_DAYS") or 30)
+
+
 def cutoff_for(store: Store, now: datetime | None = None) -> datetime:
     """Entries created before this moment are past the store's retention."""
-    return (now or utcnow()) - timedelta(days=rules_for(store).general.log_retention_days)
+    return (now or utcnow()) - timedelta(days=retention_days(store))
 
 
 def _delete_entries(store_id: int, cutoff: datetime) -> int:

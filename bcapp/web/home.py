@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, g, render_template
 
-from bcapp.mapping.rules import merged
 from bcapp.web import erp
 from bcapp.web.session import store_required
 
@@ -16,7 +15,7 @@ bp = Blueprint("home", __name__)
 
 def render_home(status: int = 200) -> Any:
     """What ``/app`` and the load callback show for ``g.store``."""
-    from bcapp.web.settings import connection_context
+    from bcapp.web.settings import connection_context, stored_section
     from bcapp.web.setup import STEPS, setup_completed
 
     connection = erp.connection_of(g.store)
@@ -34,7 +33,7 @@ def render_home(status: int = 200) -> Any:
             user=g.user,
             steps=STEPS,
             setup_done=setup_completed(g.store),
-            general=merged(g.store.settings)["general"],
+            general=stored_section("general"),
             general_errors={},
             active_section="dashboard",
             **context,

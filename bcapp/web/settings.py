@@ -34,6 +34,16 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def stored_section(section: str) -> dict[str, Any]:
+    """The store's values of ``section`` with defaults; retention defaults to the server's."""
+    values = merged(g.store.settings).get(section, {})
+    if section == "general":
+        from bcapp.retention import retention_days
+
+        values["log_retention_days"] = retention_days(g.store)
+    return values
+
+
 def section_context(
     section: str, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -42,7 +52,7 @@ def section_context(
     return {
         "section": section,
         "title": SECTION_TITLES[section],
-        "values": values if values is not None else merged(g.store.settings).get(section, {}),
+        "values": values if values is not None else stored_section(section),
         "errors": errors or {},
         "connection": connection,
         "flow_names": FLOW_NAMES,

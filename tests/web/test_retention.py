@@ -84,3 +84,17 @@ def test_purge_logs_command(app):
     assert result.exit_code == 0, result.output
     assert "purged 1 log entries" in result.output
     assert ages(store) == [2]
+
+
+def test_server_default_applies_until_the_store_chooses(app):
+    from bcapp.retention import purge_store
+
+    app.config["LOG_RETENTION_DAYS"] = 5
+    store = make_store("srv")
+    for days in (2, 6):
+        add_entry(store, days)
+    db.session.commit()
+    assert purge_store(store).entries == 1
+    store.settings = {"general": {"log_retention_days": 1}}
+    db.session.commit()
+    assert purge_store(store).entries == 1 and ages(store) == []

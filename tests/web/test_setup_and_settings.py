@@ -178,3 +178,8 @@ def test_later_wizard_steps_need_a_connection_first(afas, session):
     r = session.get("/app/setup/orders")
     assert r.status_code == 303 and "/app/setup/erp" in r.headers["Location"]
     assert session.get("/app/setup/nonsense").status_code == 404
+
+
+def test_retention_field_shows_the_server_default_until_saved(app, afas, session):
+    app.config["LOG_RETENTION_DAYS"] = 14
+    assert 'name="log_retention_days" type="number" value="14"' in session.get("/app").text
