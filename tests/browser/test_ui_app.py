@@ -221,3 +221,16 @@ def test_pages_fit_a_narrow_screen_and_keyboard_focus_is_visible(
     inner.focus("#kind")
     outline = inner.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
+
+
+def test_choosing_another_erp_swaps_its_form_in_place(page, standin_panel, afas):
+    page.goto(standin_panel)
+    frame = app_frame(page)
+    frame.get_by_label("Your ERP", exact=True).select_option("mplus")
+    frame.get_by_label("API ident").wait_for()
+    assert frame.get_by_label("API secret").get_attribute("type") == "password"
+    assert frame.locator("#erp-environment").count() == 0
+    frame.get_by_role("button", name="Test connection").click()
+    frame.get_by_text("This is required.").first.wait_for()  # checked before calling Mplus
+    frame.get_by_label("Your ERP", exact=True).select_option("afas")
+    frame.get_by_label("Environment number").wait_for()
