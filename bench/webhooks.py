@@ -374,7 +374,7 @@ class Pipeline:
 
 
 def part_latency(seconds: int, rate: float = 10.0) -> None:
-    pipe = Pipeline(afas_latency=0.1, workers=10)
+    pipe = Pipeline(afas_latency=0.1, workers=16)
     try:
         pipe.register_hooks()
         placed: dict[str, float] = {}
@@ -411,7 +411,7 @@ def part_latency(seconds: int, rate: float = 10.0) -> None:
         stop_flag.set()
         lat = sorted(landed[r] - placed[r] for r in placed if r in landed)
         print(f"\n2. Webhook -> ERP order latency at {rate:.0f} orders/s for {seconds} s "
-              f"(AFAS sandbox +100 ms per call, 10 RQ workers, intake 2x8 gthread):")  # fmt: skip
+              f"(AFAS sandbox +100 ms per call, 16 RQ workers, intake 2x8 gthread):")  # fmt: skip
         print(f"   exported {len(lat)}/{len(placed)}  p50 {pct(lat, 50):.2f} s  "
               f"p95 {pct(lat, 95):.2f} s  max {max(lat or [0]):.2f} s  (target p95 <= 2 s)")
         print(f"   AFAS orders {len(pipe.afas.tables.orders)} for {len(placed)} store orders")
