@@ -48,23 +48,34 @@ def progress(run: SyncRun | None) -> int | None:
     return min(100, round(100 * (run.seen or 0) / run.total))
 
 
-def flow_runs(store_id: int, limit: int = 300) -> list[FlowRuns]:
-    """Per flow: the newest active run and the newest finished one, newest flows first."""
-    runs = db.session.execute(
+def _newest(store_id: int, flow: str, statuses: Any) -> SyncRun | None:
+    return db.session.execute(
         db.select(SyncRun)
-        .filter_by(store_id=store_id)
+        .filter_by(store_id=store_id, flow=flow)
+        .where(SyncRun.status.in_(statuses))
         .order_by(SyncRun.created_at.desc(), SyncRun.id.desc())
-        .limit(limit)
-    ).scalars()
-    current: dict[str, SyncRun] = {}
-    last: dict[str, SyncRun] = {}
-    order: list[str] = []
-    for run in runs:
-        if run.flow not in order:
-            order.append(run.flow)
-        target = current if run.status in ACTIVE else last
-        target.setdefault(run.flow, run)
-    return [FlowRuns(f, current.get(f), last.get(f)) for f in order]
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+def flow_runs(store_id: int, expected: tuple[str, ...] = ()) -> list[FlowRuns]:
+    """Per flow: its newest active run and newest finished one; ``expected`` flows that never
+    ran come last. Queried per flow, so thousands of per-order runs cannot hide the catalog."""
+    names = db.session.execute(
+        db.select(SyncRun.flow, func.max(SyncRun.created_at))
+        .where(SyncRun.store_id == store_id)
+        .group_by(SyncRun.flow)
+        .order_by(func.max(SyncRun.created_at).desc())
+    ).all()
+    seen = [name for name, _ in names]
+    result = [
+        FlowRuns(name, _newest(store_id, name, ACTIVE), _newest(store_id, name, FINISHED))
+        for name in seen
+    ]
+    return result + [FlowRuns(name, None, None) for name in expected if name not in seen]
 
 
 def _as_date(value: Any) -> date:
@@ -196,10 +207,11 @@ def dashboard_context() -> dict[str, Any]:
 
     store = g.store
     dry = latest_dry_run(store.id)
-    runs = flow_runs(store.id)
+    runnable = runnable_flows(store)
+    runs = flow_runs(store.id, tuple(runnable))
     return {
         "runs": runs,
-        "runnable": runnable_flows(store),
+        "runnable": runnable,
         "polling": any(r.current for r in runs),
         "chart": daily_counts(store.id),
         "webhooks": webhook_health(store),
@@ -226,7 +238,7 @@ def index() -> Any:
 @store_required
 def runs_fragment() -> Any:
     """The run cards alone (htmx polls this while something runs)."""
-    runs = flow_runs(g.store.id)
+    runs = flow_runs(g.store.id, tuple(runnable_flows(g.store)))
     return render_template(
         "dashboard/_runs.html",
         runs=runs,
@@ -242,7 +254,7 @@ def run_now(flow: str) -> Any:
     if flow not in runnable_flows(g.store):
         abort(404)
     result = enqueue.enqueue_flow(g.store, flow)
-    runs = flow_runs(g.store.id)
+    runs = flow_runs(g.store.id, tuple(runnable_flows(g.store)))
     return render_template(
         "dashboard/_runs.html",
         runs=runs,

@@ -141,3 +141,17 @@ def test_run_now_queues_enabled_flows_only(session, connected):
     assert "Run stock now" not in session.get("/app").text
     assert session.htmx_post("/app/dashboard/run/stock").status_code == 404
     assert session.htmx_post("/app/dashboard/run/retry").status_code == 404
+
+
+def test_enabled_flows_that_never_ran_have_a_card_and_many_order_runs_hide_nothing(
+    session, connected
+):
+    page = session.get("/app").text
+    assert 'aria-label="stock"' in page and "not run yet" in page
+    run(connected, status=RunStatus.SUCCEEDED, finished_at=utcnow(), message="catalog done")
+    for _ in range(310):
+        db.session.add(SyncRun(store_id=connected.id, flow="order_export",
+                               status=RunStatus.SUCCEEDED, finished_at=utcnow()))  # fmt: skip
+    db.session.commit()
+    frag = session.get("/app/dashboard/runs").text
+    assert "catalog done" in frag and 'aria-label="order export"' in frag
