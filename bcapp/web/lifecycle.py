@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, abort, current_app, g, make_response, render_template, request
 
 from bcapp.bigcommerce.auth import (
     CallbackRefused,
@@ -108,6 +108,18 @@ def _installed_store(claims: dict) -> Store | None:
     return store if store is not None and store.is_installed else None
 
 
+def _callback(action: str, not_installed: str) -> tuple[dict, Store]:
+    """Verified claims and the installed store; otherwise abort with the 401 page."""
+    try:
+        claims = _verified_claims()
+    except CallbackRefused as exc:
+        abort(make_response(refuse(f"{action} refused: {exc.message}")))
+    store = _installed_store(claims)
+    if store is None:
+        abort(make_response(refuse(f"{action} refused: {not_installed}")))
+    return claims, store
+
+
 @bp.get("/load")
 def load() -> Any:
     """Open the app for the acting user (a new user of a known store is added)."""
@@ -136,13 +148,7 @@ def _render_app(user: StoreUser, channel_id: int | None) -> Any:
 @bp.get("/uninstall")
 def uninstall() -> Any:
     """Delete the token and every ERP credential; cancel the store's queued jobs."""
-    try:
-        claims = _verified_claims()
-    except CallbackRefused as exc:
-        return refuse(f"Uninstall refused: {exc.message}")
-    store = _installed_store(claims)
-    if store is None:
-        return refuse("Uninstall refused: unknown or already uninstalled store.")
+    _, store = _callback("Uninstall", "unknown or already uninstalled store.")
     purge_store(store)
     store_uninstalled.send(current_app._get_current_object(), store=store)
     return ("", 204)
@@ -168,13 +174,7 @@ def purge_store(store: Store) -> None:
 @bp.get("/remove_user")
 def remove_user() -> Any:
     """The user loses access at once (their session tokens stop resolving)."""
-    try:
-        claims = _verified_claims()
-    except CallbackRefused as exc:
-        return refuse(f"Remove-user refused: {exc.message}")
-    store = _installed_store(claims)
-    if store is None:
-        return refuse("Remove-user refused: unknown or uninstalled store.")
+    claims, store = _callback("Remove-user", "unknown or uninstalled store.")
     db.session.execute(
         db.delete(StoreUser).where(
             StoreUser.store_id == store.id, StoreUser.bc_user_id == int(claims["user"]["id"])
