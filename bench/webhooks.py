@@ -432,7 +432,7 @@ def part_storm(total: int = 5000, dup_share: float = 0.3) -> None:
         start = time.perf_counter()
         figures = blast(INTAKE_PORT, items, limit_s=120)
         posted = time.perf_counter() - start
-        deadline = time.perf_counter() + (120 if distinct < 1000 else 600)
+        deadline = time.perf_counter() + (120 if distinct < 1000 else 1500)
         while len(pipe.afas.tables.orders) < distinct and time.perf_counter() < deadline:
             time.sleep(0.5)
         time.sleep(2)  # let stragglers (duplicates still in flight) finish
