@@ -56,3 +56,30 @@ def test_failed_order_stays_failed_until_the_merchant_acts(world):
     world.run("orders")  # in the error status now: not retried on every run
     assert len(world.log("order", "failed")) == 1
     assert world.bc_order(order_id)["status_id"] == 12
+
+
+def test_events_stored_while_redis_was_down_are_queued_again(world):
+    """The intake keeps an event it could not enqueue; the next reconciliation re-queues it."""
+    from datetime import timedelta
+
+    from bcapp.models import WebhookEvent
+    from bcapp.models.base import utcnow
+    from tests.orders.conftest import drain
+
+    world.product("SKU-1")
+    order_id = world.order("SKU-1", status_id=1)  # not exportable yet: reconciliation skips it
+    world.set_status(order_id, 11)
+    world.bc_store.orders[order_id]["_mtime"] -= 3 * 86400  # outside the reconciliation window
+    payload = {"scope": "store/order/statusUpdated", "data": {"type": "order", "id": order_id},
+               "producer": "stores/ord3rs", "created_at": 1}  # fmt: skip
+    db.session.add(WebhookEvent(store_id=world.store.id, webhook_id="lost", content_hash="lost",
+                                scope=payload["scope"], resource_id=str(order_id),
+                                payload=payload, received_at=utcnow() - timedelta(minutes=10)))
+    db.session.commit()
+
+    world.run("orders")
+    assert world.erp_orders(order_id) == []  # the window alone would never find it
+    drain(world)
+
+    assert len(world.erp_orders(order_id)) == 1
+    assert world.events()[-1].status == "processed"
