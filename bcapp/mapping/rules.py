@@ -24,6 +24,10 @@ Sections and keys (defaults in brackets)::
     fulfilment  shipment_source [erp | store]
     schedules   {flow: minutes}; 0 = only on demand / by webhook
 
+Two more keys live beside the sections and are not merchant rules (ignored
+here): ``setup`` (the wizard's ``{"completed": true}``) and ``alert_state``
+(:mod:`bcapp.alerts`' digest watermark).
+
 Writing goes through :func:`validate_section` (returns clean values and
 per-field messages a merchant can act on) and :func:`with_section` (returns a
 new settings dict, so SQLAlchemy sees the JSON column change).
