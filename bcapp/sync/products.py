@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from bcapp.bigcommerce import catalog_mapping as cm
 from bcapp.bigcommerce.client import chunked
 from bcapp.connectors.base import Product
-from bcapp.errors import FatalSyncError, SyncError
+from bcapp.errors import FatalSyncError, RetryableSyncError, SyncError
 from bcapp.extensions import db
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 
 SKU_ENTITY = "sku"
 CURSOR = "catalog.products"
+#: Product creates in flight at once (the budget still spaces them to the store's quota).
+CREATE_WORKERS = 4
 
 
 def bindings_for(ctx: SyncContext, entity: str, erp_ids: Iterable[str]) -> dict[str, Binding]:
@@ -132,8 +135,7 @@ class ProductSync(Matching):
         if self.ctx.dry_run:
             self._preview(creates, updates)
             return
-        for item in creates:
-            self._create(item)
+        self._create_all(creates)
         self._update(updates)
 
     def _items(self, records: Sequence[Product]) -> list[Item]:
@@ -255,14 +257,47 @@ class ProductSync(Matching):
 
     # -- creating -------------------------------------------------------------------------
 
-    def _create(self, item: Item) -> None:
-        payload = item.parts.create_payload()
+    def _create_all(self, items: list[Item]) -> None:
+        """One POST per product, up to :data:`CREATE_WORKERS` in flight; bound in order.
+
+        A create is one request that waits on BigCommerce (it also fetches the
+        images), so one at a time would leave the store's quota unused at real
+        latencies. Only the HTTP runs in the pool; binding, logging and the
+        commit after each product stay in the run's thread, in batch order.
+        A retryable failure stops the run only after every create that did
+        succeed is bound.
+        """
+        if len(items) < 2:
+            for item in items:
+                self._created(item, self._post(item))
+            return
+        retry: RetryableSyncError | None = None
+        _ = self.ctx.bc  # build the client here, not in several threads at once
+        with ThreadPoolExecutor(max_workers=CREATE_WORKERS) as pool:
+            futures = [(item, pool.submit(self._post, item)) for item in items]
+            for item, future in futures:
+                outcome = future.result()
+                if isinstance(outcome, RetryableSyncError):
+                    retry = retry or outcome
+                    continue
+                self._created(item, outcome)
+        if retry is not None:
+            raise retry
+
+    def _post(self, item: Item) -> dict[str, Any] | SyncError:
+        """The create request alone (safe in a worker thread: no database)."""
         try:
-            created = self.ctx.bc.products.create(payload)
-        except FatalSyncError as exc:
-            if _duplicate_sku(exc) and self._recover_duplicate(item):
+            return self.ctx.bc.products.create(item.parts.create_payload())
+        except SyncError as exc:
+            return exc
+
+    def _created(self, item: Item, created: dict[str, Any] | SyncError) -> None:
+        if isinstance(created, RetryableSyncError):
+            raise created
+        if isinstance(created, SyncError):
+            if _duplicate_sku(created) and self._recover_duplicate(item):
                 return
-            item.error = exc
+            item.error = created
             self._fail(item)
             self.ctx.commit()
             return
@@ -281,9 +316,12 @@ class ProductSync(Matching):
             created["id"],
             item.product.erp_id,
             f"Created {item.product.sku}.",
-            request=_loggable(payload),
+            request=_loggable(item.parts.create_payload()),
         )
-        self.ctx.commit()  # durable before the next create: a crash never duplicates it
+        self.ctx.commit()  # durable before the next one: a crash never duplicates it
+
+    def _create(self, item: Item) -> None:
+        self._created(item, self._post(item))
 
     def _recover_duplicate(self, item: Item) -> bool:
         """The SKU exists already (a run died after creating it, or the merchant added it)."""
