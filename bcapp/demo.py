@@ -29,9 +29,56 @@ def sandbox_url(port: int) -> str:
     return f"http://127.0.0.1:{port + 1}"
 
 
-def demo_config(port: int) -> dict[str, Any]:
+def erp_sandboxes(port: int) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """Seeded ERP simulators for the demo: kind → (WSGI app, the settings that reach it).
+
+    AFAS listens on PORT+2 and MplusKASSA on PORT+3, so a visitor can connect either
+    from the setup wizard and run real syncs without an ERP of their own.
+    """
+    from bcapp.sandbox.afas import AfasSandbox
+    from bcapp.sandbox.mplus.demo import DEMO_SETTINGS, demo_sandbox
+
+    afas = AfasSandbox(environment="12345")
+    for code in afas.seed(20, with_dimensions=3):
+        afas.set_stock(code, "HOOFD", on_hand=25, reserved=3)
+    afas_settings = {
+        "environment": afas.environment,
+        "environment_type": "test",
+        "token": afas.token,
+        "base_url": f"http://127.0.0.1:{port + 2}/ProfitRestServices",
+    }
+    mplus_settings = {
+        **DEMO_SETTINGS,
+        "port": port + 3,
+        "base_url": f"http://127.0.0.1:{port + 3}/",
+    }
+    return {
+        "afas": (afas.wsgi_app, afas_settings),
+        "mplus": (demo_sandbox(), mplus_settings),
+    }
+
+
+def fresh_demo_database() -> str:
+    """A new SQLite file for each demo run (the sandboxes keep their state in memory).
+
+    A store left in the database from the previous run would hold a token the new
+    BigCommerce sandbox never issued, so the demo always starts from an empty
+    database (and an empty embedded Redis) unless DATABASE_URL says otherwise.
+    """
+    from bcapp import ROOT
+
+    instance = ROOT / "instance"
+    instance.mkdir(exist_ok=True)
+    for name in ("demo.sqlite", "redis.db"):
+        (instance / name).unlink(missing_ok=True)
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'demo.sqlite'}"
+
+
+def demo_config(port: int, erp_settings: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """App settings for the demo: the sandbox is BigCommerce and may frame the app."""
     return {
+        "DATABASE_URL": fresh_demo_database(),
+        "DEMO_ERP_SETTINGS": erp_settings or {},
         "BCAPP_ENV": os.environ.get("BCAPP_ENV", "demo"),
         "BC_CLIENT_ID": os.environ.get("BC_CLIENT_ID", DEMO_CLIENT_ID),
         "BC_CLIENT_SECRET": os.environ.get("BC_CLIENT_SECRET", DEMO_CLIENT_SECRET),
@@ -123,8 +170,11 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> None:
     """Start the app and the sandbox; print the control panel's URL; block until interrupted."""
     from bcapp import create_app
 
-    app = create_app(demo_config(port))
+    erps = erp_sandboxes(port)
+    app = create_app(demo_config(port, {kind: settings for kind, (_, settings) in erps.items()}))
     upgrade_database(app)
+    for offset, (wsgi, _) in enumerate(erps.values(), start=2):
+        serve(wsgi, host, port + offset)
     sandbox = build_sandbox(
         app_url=app.config["APP_URL"],
         client_id=app.config["BC_CLIENT_ID"],
@@ -136,4 +186,5 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> None:
     BackgroundWorker(app).start()  # installs enqueue webhook registration; flows run here
     start_deliveries(sandbox)
     click.echo(f"bcapp demo: open {sandbox_url(port)}/manage/store/{DEMO_STORE}")
+    click.echo("  (the setup wizard lists the demo ERP sandboxes' settings: AFAS, MplusKASSA)")
     serve(sandbox.wsgi_app, host, port + 1).join()
