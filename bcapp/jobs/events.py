@@ -50,12 +50,19 @@ def _customer(event: WebhookEvent) -> tuple[str, str, dict[str, Any]] | None:
     return "customers", "customer_export", {"customer_id": int(event.payload["data"]["id"])}
 
 
+SHIPMENT_SCOPE = "store/shipment/created"
+
+
 def route(scope: str) -> Callable[[WebhookEvent], tuple[str, str, dict[str, Any]] | None] | None:
     """The event's handler: (settings switch, flow, options), or None to ignore the event."""
     if scope in ORDER_SCOPES:
         return _order
     if scope in CUSTOMER_SCOPES:
         return _customer
+    if scope == SHIPMENT_SCOPE:
+        from bcapp.sync.shipments import event_route
+
+        return event_route  # None unless the store leads shipments
     return None
 
 

@@ -37,6 +37,7 @@ SCOPES = (
     "store/order/statusUpdated",
     "store/customer/created",
     "store/customer/updated",
+    "store/shipment/created",
     "store/app/uninstalled",
 )
 INTAKE_PATH = "/webhooks/bigcommerce"

@@ -1,9 +1,7 @@
 """store/shipment/created → intake → event job → ERP delivery note, with the sandbox's deliveries.
 
-``bcapp.jobs.events`` (owned by the orders work) does not route shipment events
-yet; this test wires them the way the lead is asked to (the scope in the
-watchdog's SCOPES, ``shipments.event_route`` for it in ``route``), so the day it
-is wired for real the same path is already proven against BigCommerce's payload.
+The watchdog registers ``store/shipment/created`` and ``bcapp.jobs.events`` routes it
+to ``shipments.event_route``: the path is proven against BigCommerce's payload.
 """
 
 from __future__ import annotations
@@ -23,11 +21,8 @@ SCOPE = "store/shipment/created"
 
 
 @pytest.fixture
-def wired(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
-    original = events.route
-    monkeypatch.setattr(watchdog, "SCOPES", (*watchdog.SCOPES, SCOPE))
-    monkeypatch.setattr(events, "route",
-                        lambda scope: shipments.event_route if scope == SCOPE else original(scope))
+def wired(world: World) -> World:
+    assert SCOPE in watchdog.SCOPES and events.route(SCOPE) is shipments.event_route
     world.run("webhooks")
     return world
 

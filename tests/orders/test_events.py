@@ -15,6 +15,7 @@ import pytest
 from bcapp.extensions import db
 from bcapp.jobs.events import handle_event_job
 from bcapp.models import WebhookEvent
+from bcapp.sync.webhooks import SCOPES
 from tests.orders.conftest import WORLD_CONFIG, build_world, deliver, drain
 
 
@@ -22,7 +23,7 @@ from tests.orders.conftest import WORLD_CONFIG, build_world, deliver, drain
 def hooked(world):
     """The store with our webhooks registered (by the watchdog flow, as after install)."""
     world.run("webhooks")
-    assert len(world.bc_store.hooks) == 6
+    assert len(world.bc_store.hooks) == len(SCOPES)  # one hook per scope
     return world
 
 

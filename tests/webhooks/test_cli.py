@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bcapp.sync.webhooks import SCOPES
 from tests.orders.conftest import WORLD_CONFIG
 from tests.orders.conftest import world as world
 
@@ -19,7 +20,7 @@ def test_ensure_webhooks_and_reconcile_commands(world):
     runner = world.app.test_cli_runner()
     result = runner.invoke(args=["ensure-webhooks", "--store", "ord3rs"])
     assert result.exit_code == 0, result.output
-    assert len(world.bc_store.hooks) == 6
+    assert len(world.bc_store.hooks) == len(SCOPES)  # one hook per scope
 
     world.product("SKU-1")
     order_id = world.order("SKU-1")
