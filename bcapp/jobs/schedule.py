@@ -4,7 +4,7 @@ A flow is due for a store when
 
 * the store is active (not uninstalled, not waiting for re-authorisation) and
   has an enabled connection whose connector has the flow's capabilities;
-* its switch ``store.settings["flows"][group]`` is not False;
+* its switch ``store.settings["flows"][group]`` is on (defaults: bcapp.mapping.rules);
 * its interval — ``store.settings["schedules"][flow]`` (or ``[group]``), else
   the flow's default in ``PERIODIC`` — is a positive number of minutes; and
 * the store's last (non-dry) run of the flow was created that long ago or more.
@@ -57,8 +57,12 @@ MAINTENANCE: dict[str, int] = {
 
 def interval_minutes(store: Store, flow: Flow) -> int:
     """Minutes between scheduled runs of ``flow`` for ``store`` (0: not scheduled)."""
+    from bcapp.mapping.rules import FLOW_NAMES, rules_for
+
     settings = store.settings or {}
-    if (settings.get("flows") or {}).get(flow.group_name, True) is False:
+    # The merchant's switches with the settings model's defaults (refunds and order status
+    # start off); groups the merchant cannot switch (webhooks) always run.
+    if flow.group_name in FLOW_NAMES and not rules_for(store).enabled(flow.group_name):
         return 0
     schedules = settings.get("schedules") or {}
     value = schedules.get(flow.name, schedules.get(flow.group_name, PERIODIC.get(flow.name, 0)))

@@ -39,6 +39,7 @@ def scheduled_flows(flows: Any) -> None:
     flows("test_needs_orders", requires={Capability.ORDERS}, every=5)(lambda ctx: None)
     flows("test_stock_switch", group="stock", every=10)(lambda ctx: None)
     flows("test_unscheduled")(lambda ctx: None)
+    flows("test_refunds_default_off", group="refunds", every=5)(lambda ctx: None)
 
 
 def test_tick_enqueues_what_is_due_per_store_settings(app, rds, scheduled_flows):
@@ -122,3 +123,13 @@ def test_cli_tick_once_enqueues_due_flows(app, rds, store, flows):
     assert result.exit_code == 0, result.output
     stmt = db.select(SyncRun.trigger).filter_by(flow="test_every_minute")
     assert db.session.execute(stmt).scalars().all() == ["schedule"]
+
+
+def test_unsaved_switches_follow_the_settings_defaults(app, rds, scheduled_flows):
+    """Refunds start off (bcapp.mapping.rules) until the merchant switches them on."""
+    store = make_store()
+    db.session.commit()
+    assert "test_refunds_default_off" not in ours(tick())
+    store.settings = {"flows": {"refunds": True}}
+    db.session.commit()
+    assert "test_refunds_default_off" in ours(tick(utcnow() + timedelta(days=1)))
