@@ -22,8 +22,11 @@ corrected by hand. A write that would change nothing is skipped by hash.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -108,7 +111,8 @@ def _find_or_create(ctx: Any, customer: Customer, key: str, order_id: int) -> st
     erp_id = ctx.connector.find_customer(customer.email) if customer.email else None
     outcome = Outcome.UNCHANGED
     if erp_id is None:
-        erp_id = ctx.connector.upsert_customer(customer)
+        upsert = ctx.connector.upsert_customer
+        erp_id = upsert(customer, **supported(upsert, searched=True))
         outcome = Outcome.CREATED
     _bind(ctx, key, erp_id, customer)
     message = ("Created" if outcome == Outcome.CREATED else "Matched") + (
@@ -117,6 +121,30 @@ def _find_or_create(ctx: Any, customer: Customer, key: str, order_id: int) -> st
     ctx.record(outcome, CUSTOMER, key, erp_id, message, direction=Direction.BC_TO_ERP)
     ctx.commit()
     return erp_id
+
+
+def supported(method: Callable[..., Any], **hints: Any) -> dict[str, Any]:
+    """The ``hints`` that ``method`` accepts as keywords (none for a connector without them).
+
+    Hints such as ``searched=True`` (the flow has just searched the ERP and found
+    nothing) are optional extras beyond the Connector protocol: a connector that
+    takes them skips a repeated lookup, any other is called exactly as before.
+    """
+    names = _keywords(getattr(method, "__func__", method))
+    return {k: v for k, v in hints.items() if k in names or "**" in names}
+
+
+@lru_cache(maxsize=256)
+def _keywords(func: Callable[..., Any]) -> frozenset[str]:
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset()
+    return frozenset(
+        "**" if p.kind is p.VAR_KEYWORD else p.name
+        for p in params
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_KEYWORD)
+    )
 
 
 def _bind(ctx: Any, key: str, erp_id: str, customer: Customer, digest: str | None = None) -> None:

@@ -46,7 +46,7 @@ from bcapp.extensions import db, redis_ext
 from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.models import Binding
 from bcapp.sync import order_status
-from bcapp.sync.customers import RecordLock, debtor_for_order
+from bcapp.sync.customers import RecordLock, debtor_for_order, supported
 from bcapp.sync.records import Direction, Outcome
 from bcapp.sync.registry import FLOWS, register_flow, register_retry
 from bcapp.sync.runner import for_each
@@ -227,7 +227,8 @@ def _create(ctx: Any, order: Order, rules: StoreRules) -> Binding | None:
             return None
         debtor = debtor_for_order(ctx, ready.customer, order.bc_id)
         checkpoint("before_create")
-        erp_id = ctx.connector.create_order(ready, debtor)
+        create = ctx.connector.create_order  # searched: _export_locked just asked find_order
+        erp_id = create(ready, debtor, **supported(create, searched=True))
     except (SkipRecord, FatalSyncError) as exc:
         _import_error(ctx, order, rules, exc)
         return None
