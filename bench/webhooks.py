@@ -93,9 +93,15 @@ def reset_database() -> None:
 
 
 def make_app(**extra: Any) -> Any:
+    import logging
+
     from bcapp import create_app
 
-    return create_app({**app_config(), **extra})
+    app = create_app({**app_config(), **extra})
+    # The sandboxes share this process's one GIL: a log line per request was a real cost.
+    for name in ("werkzeug", "httpx"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return app
 
 
 def prepare(app: Any, access_token: str, afas_settings: dict[str, Any]) -> int:
@@ -317,6 +323,21 @@ class Pipeline:
         self.procs = [start_gunicorn("bcapp:create_app()", INTAKE_PORT, self.env, 2, 8)]
         self.procs += [self._worker() for _ in range(workers)]
         self.product_id = self._product()
+        self._wait_workers(workers)
+
+    def _wait_workers(self, count: int, timeout: float = 120) -> None:
+        """Measure nothing while workers still boot (16 of them take CPU-seconds each)."""
+        from rq import Worker
+
+        from bcapp.extensions import redis_ext
+
+        deadline = time.monotonic() + timeout
+        with self.app.app_context():
+            while Worker.count(connection=redis_ext.client) < count:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the RQ workers did not start")
+                time.sleep(0.2)
+        time.sleep(1)
 
     def _worker(self) -> Any:
         code = ("import json,os; from bcapp import create_app; from bcapp.jobs.worker import "
@@ -372,6 +393,22 @@ class Pipeline:
         print(f"   events by status: {dict(events)}")
         print(f"   runs: {runs.most_common(4)}")
 
+    def legs(self, placed: dict[str, float]) -> None:
+        """Where the latency goes: checkout → stored by the intake → job finished."""
+        from bcapp.extensions import db
+        from bcapp.models import WebhookEvent
+
+        with self.app.app_context():
+            rows = db.session.execute(
+                db.select(WebhookEvent).where(WebhookEvent.scope == "store/order/created")
+            ).scalars()
+            legs = [(e.received_at.timestamp() - placed[e.resource_id],
+                     (e.processed_at or e.received_at).timestamp() - e.received_at.timestamp())
+                    for e in rows if e.resource_id in placed]  # fmt: skip
+        for name, i in (("checkout -> stored", 0), ("stored -> processed", 1)):
+            values = [leg[i] for leg in legs]
+            print(f"   {name:20s} p50 {pct(values, 50):.2f} s  p95 {pct(values, 95):.2f} s")
+
     def close(self) -> None:
         for proc in self.procs:
             stop(proc)
@@ -379,18 +416,57 @@ class Pipeline:
             server.shutdown()
 
 
+def deliver_one(sandbox: Any, client: Any) -> bool:
+    """Post one due delivery, as one of BigCommerce's concurrent senders would.
+
+    The sandbox's ``deliver_webhooks`` lets the first caller claim every due
+    delivery and post them one after another (and builds an httpx client, so a
+    TLS context, ~25 ms of CPU, on every call, even when nothing is due): fine
+    for tests, but here it serialised the deliveries behind one thread. This
+    uses the same claim, post and bookkeeping, one delivery per claim.
+    """
+    from bcapp.sandbox.bigcommerce import webhooks as hooks
+
+    with sandbox.lock:
+        due = hooks._due(sandbox, sandbox.clock.now())[:1]
+        for delivery in due:
+            delivery.state = "sending"
+    for delivery in due:
+        ok, outcome = hooks._post(sandbox, client, delivery)
+        with sandbox.lock:
+            hooks._record(sandbox, delivery, ok, outcome)
+    return bool(due)
+
+
+def session_cpu(sessions: set[int]) -> float:
+    """CPU seconds (user + system) used so far by the processes of these sessions."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) in sessions:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def part_latency(seconds: int, rate: float = 10.0) -> None:
     pipe = Pipeline(afas_latency=0.1, workers=16)
     try:
         pipe.register_hooks()
         placed: dict[str, float] = {}
+        placed_wall: dict[str, float] = {}
         landed: dict[str, float] = {}
         stop_flag = threading.Event()
 
         def deliver_loop() -> None:
-            while not stop_flag.is_set():
-                if not pipe.bc.deliver_webhooks():
-                    time.sleep(0.01)
+            import httpx
+
+            with httpx.Client(timeout=10) as client:
+                while not stop_flag.is_set():
+                    if not deliver_one(pipe.bc, client):
+                        time.sleep(0.01)
 
         def watch_loop() -> None:
             seen = 0
@@ -407,14 +483,20 @@ def part_latency(seconds: int, rate: float = 10.0) -> None:
         threads = [threading.Thread(target=f, daemon=True) for f in loops]
         for t in threads:
             t.start()
+        sessions = {"intake": {pipe.procs[0].pid}, "workers": {p.pid for p in pipe.procs[1:]}}
+        cpu_before = {k: session_cpu(v) for k, v in sessions.items()}
+        self_before = time.process_time()
         start = time.perf_counter()
         for n in range(int(seconds * rate)):
             time.sleep(max(0.0, start + n / rate - time.perf_counter()))
-            placed[str(pipe.order(n))] = time.perf_counter()
+            oid = str(pipe.order(n))
+            placed[oid], placed_wall[oid] = time.perf_counter(), time.time()
         deadline = time.perf_counter() + 60
         while len(landed) < len(placed) and time.perf_counter() < deadline:
             time.sleep(0.1)
         stop_flag.set()
+        cpu = {k: session_cpu(v) - cpu_before[k] for k, v in sessions.items()}
+        cpu["bench+sandboxes"] = time.process_time() - self_before
         lat = sorted(landed[r] - placed[r] for r in placed if r in landed)
         kind = "simple" if SIMPLE_WORKERS else "forking"
         print(f"\n2. Webhook -> ERP order latency at {rate:.0f} orders/s for {seconds} s "
@@ -423,6 +505,9 @@ def part_latency(seconds: int, rate: float = 10.0) -> None:
               f"p95 {pct(lat, 95):.2f} s  max {max(lat or [0]):.2f} s  (target p95 <= 2 s)")
         print(f"   AFAS orders {len(pipe.afas.tables.orders)} for {len(placed)} store orders")
         pipe.diagnose()
+        pipe.legs(placed_wall)
+        print("   CPU s per order: " + ", ".join(f"{k} {v / len(placed) * 1000:.0f} ms"
+                                               for k, v in cpu.items()))  # fmt: skip
     finally:
         pipe.close()
 
