@@ -82,9 +82,60 @@ def run_worker(
     simple: bool = False,
     with_scheduler: bool = True,
 ) -> bool:
-    """Work until stopped (or, with ``burst``, until the queues are empty)."""
+    """Work until stopped (or, with ``burst``, until the queues are empty).
+
+    A worker on the "orders" queue also runs the webhook dispatcher (a daemon
+    thread) when the intake hands events over by list (``WEBHOOK_HANDOFF``).
+    """
     worker = build_worker(app, queues, simple=simple)
+    if "orders" in queues and app.config.get("WEBHOOK_HANDOFF", "rq") == "list":
+        dispatch_pending(app)  # what arrived while no worker ran
+        if not burst:
+            threading.Thread(target=dispatch_forever, args=(app,), daemon=True,
+                             name="bcapp-webhook-dispatcher").start()  # fmt: skip
     return worker.work(burst=burst, with_scheduler=with_scheduler)
+
+
+def _dispatch(app: Flask, raw: bytes | str) -> None:
+    from bcapp.web.webhooks import enqueue_event
+
+    store_id, _, event_id = (raw.decode() if isinstance(raw, bytes) else raw).partition(":")
+    with app.app_context():
+        enqueue_event(int(event_id), int(store_id))
+
+
+def dispatch_pending(app: Flask) -> int:
+    """Turn every event id waiting in the intake's list into its RQ job; returns how many."""
+    from bcapp.web.webhooks import handoff_key
+
+    count = 0
+    with app.app_context():
+        key, client = handoff_key(), redis_ext.client
+    while (raw := client.rpop(key)) is not None:
+        _dispatch(app, raw)
+        count += 1
+    return count
+
+
+def dispatch_forever(app: Flask, stop: threading.Event | None = None) -> None:
+    """The dispatcher loop: block on the intake's list, enqueue each id as it comes.
+
+    Several workers may each run one: BRPOP hands every id to exactly one. An id
+    popped by a process that dies before enqueueing is not lost for good: its
+    event stays "received" and the orders reconciliation re-queues it.
+    """
+    from bcapp.web.webhooks import handoff_key
+
+    with app.app_context():
+        key, client = handoff_key(), redis_ext.client
+    while stop is None or not stop.is_set():
+        try:
+            popped = client.brpop([key], timeout=1)
+            if popped:
+                _dispatch(app, popped[1])
+        except Exception:  # Redis restarting: retry, never die
+            log.exception("webhook dispatcher: could not hand over an event")
+            time.sleep(1)
 
 
 class ThreadWorker(SimpleWorker):
@@ -155,6 +206,8 @@ class BackgroundWorker:
         if self.tick_every and time.monotonic() - self._last_tick >= self.tick_every:
             self._last_tick = time.monotonic()
             tick_job()
+        if self.app.config.get("WEBHOOK_HANDOFF", "rq") == "list":
+            dispatch_pending(self.app)
         with self.app.app_context():
             promote_due_jobs()
             load_flows()

@@ -238,23 +238,69 @@ def _pg_connection(*, fresh: bool = False) -> psycopg.Connection:
     return conn
 
 
-def enqueue_event(event: WebhookEvent | int, store_id: int | None = None) -> bool:
-    """Queue the event's job; False if Redis is down (``requeue-events`` re-queues stored ones)."""
-    from bcapp.jobs.queues import queue
+#: Where the intake hands event ids over in "list" mode (prefixed like the queues).
+HANDOFF_LIST = "bcapp:webhook-events"
 
+
+def handoff_key() -> str:
+    """The Redis list of ``{store_id}:{event_id}`` the worker's dispatcher turns into jobs."""
+    return f"{current_app.config.get('RQ_QUEUE_PREFIX', '')}{HANDOFF_LIST}"
+
+
+def _orders_queue() -> Any:
+    """This process's "orders" Queue object (built once: it caches the Redis server version)."""
+    from bcapp.jobs.queues import queue, queue_name
+
+    cached = current_app.extensions.get("bcapp.orders_queue")
+    if cached is None or cached.name != queue_name("orders"):
+        cached = current_app.extensions["bcapp.orders_queue"] = queue("orders")
+    return cached
+
+
+def enqueue_event(event: WebhookEvent | int, store_id: int | None = None) -> bool:
+    """Queue the event's job; False if Redis is down (``requeue-events`` re-queues stored ones).
+
+    One non-transactional pipeline (job hash, queue push, queue set): one round
+    trip instead of RQ's two MULTI/EXEC blocks, ~35 % less CPU per enqueue.
+    """
     event_id = event if isinstance(event, int) else event.id
     store_id = store_id if store_id is not None else event.store_id  # type: ignore[union-attr]
     try:
-        queue("orders").enqueue(
-            EVENT_JOB,
-            event_id,
-            job_id=f"store-{store_id}-event-{event_id}",
-            result_ttl=0,
-            failure_ttl=7 * 86400,
-        )
+        q = _orders_queue()
+        with q.connection.pipeline(transaction=False) as pipe:
+            q.enqueue_call(
+                EVENT_JOB,
+                args=(event_id,),
+                job_id=f"store-{store_id}-event-{event_id}",
+                result_ttl=0,
+                failure_ttl=7 * 86400,
+                pipeline=pipe,
+            )
+            pipe.execute()
         return True
     except Exception:
         log.exception("could not enqueue webhook event %s; it stays stored", event_id)
+        return False
+
+
+def hand_over(event_id: int, store_id: int) -> bool:
+    """Give a stored event to the workers: an RQ job now, or (``WEBHOOK_HANDOFF = "list"``)
+    one LPUSH that a worker's dispatcher turns into the job (see ``bcapp.jobs.worker``).
+
+    The list mode keeps RQ's job bookkeeping (~0.2 ms of CPU and a round trip)
+    out of the request. Either way, an id lost to a Redis outage or a dispatcher
+    killed mid-hand-over leaves the event "received": the orders reconciliation
+    re-queues it (:func:`bcapp.jobs.events.requeue_stored_events`).
+    """
+    if current_app.config.get("WEBHOOK_HANDOFF", "rq") != "list":
+        return enqueue_event(event_id, store_id)
+    from bcapp.extensions import redis_ext
+
+    try:
+        redis_ext.client.lpush(handoff_key(), f"{store_id}:{event_id}")
+        return True
+    except Exception:
+        log.exception("could not hand over webhook event %s; it stays stored", event_id)
         return False
 
 
@@ -272,7 +318,7 @@ def intake() -> Any:
         return _refuse(refused)
     event_id = _save(store, payload)
     if event_id is not None:
-        enqueue_event(event_id, store.id)
+        hand_over(event_id, store.id)
     return "", 200
 
 
