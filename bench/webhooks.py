@@ -1,6 +1,7 @@
 """Webhook intake and order export, measured: prints figures, asserts nothing.
 
     python bench/webhooks.py [--quick] [--part=1] [--part=2] [--part=3] [--forking]
+                             [--handoff=list|rq]
 
 ``--forking`` runs RQ's default forking workers (a fork, a new database connection
 and RQ's bookkeeping per job) instead of SimpleWorkers.
@@ -51,6 +52,9 @@ PYTHON = sys.executable
 #: RQ's SimpleWorker runs jobs in the worker process: no fork, no reconnect per job.
 SIMPLE_WORKERS = "--forking" not in sys.argv
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+#: How the intake hands events to the workers: "list" (one LPUSH; the workers' dispatcher
+#: makes the RQ jobs) or "rq" (the RQ job is made in the request), ``--handoff=rq``.
+HANDOFF = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--handoff=")), "list")
 
 
 def bare_app() -> Any:
@@ -64,6 +68,13 @@ def bare_app() -> Any:
         return "", 200
 
     return app
+
+
+def intake_app() -> Any:
+    """The real app for gunicorn, with the bench's hand-over mode (not an env setting yet)."""
+    from bcapp import create_app
+
+    return create_app({"WEBHOOK_HANDOFF": os.environ.get("WEBHOOK_HANDOFF", "rq")})
 
 
 # -- environment -------------------------------------------------------------------------------
@@ -80,7 +91,7 @@ def app_config() -> dict[str, str]:
         "BCAPP_ENV": "development", "SECRET_KEY": "bench", "BC_CLIENT_ID": CLIENT_ID,
         "BC_CLIENT_SECRET": CLIENT_SECRET, "DATABASE_URL": BENCH_DB, "REDIS_URL": REDIS_URL,
         "ENCRYPTION_KEYS": key_file.read_text().strip(), "APP_URL": f"http://127.0.0.1:{INTAKE_PORT}",
-        "INSTANCE_PATH": str(ROOT / "instance"),
+        "INSTANCE_PATH": str(ROOT / "instance"), "WEBHOOK_HANDOFF": HANDOFF,
     }  # fmt: skip
 
 
@@ -259,7 +270,7 @@ def part_intake(n: int, env: dict[str, str]) -> None:
         bare_figures = blast(BARE_PORT, items)
     finally:
         stop(bare)
-    intake = start_gunicorn("bcapp:create_app()", INTAKE_PORT, env, workers, threads)
+    intake = start_gunicorn("webhooks:intake_app()", INTAKE_PORT, env, workers, threads)
     try:
         blast(INTAKE_PORT, [(delivery(9_000_000 + i), f"w_{i}_{uuid.uuid4().hex}")
                             for i in range(len(warm))])  # fmt: skip
@@ -284,8 +295,11 @@ def check_stored(expected: int) -> None:
     app = make_app()
     with app.app_context():
         stored = db.session.execute(db.select(db.func.count(WebhookEvent.id))).scalar()
-        queued = queue("orders").count
-        print(f"   stored events: {stored} (expected {expected}), queued jobs: {queued}")
+        from bcapp.web.webhooks import handoff_key
+
+        queued = queue("orders").count + redis_ext.client.llen(handoff_key())
+        print(f"   stored events: {stored} (expected {expected}), handed over: {queued} "
+              f"(handoff {HANDOFF})")  # fmt: skip
         db.session.execute(db.delete(WebhookEvent))
         db.session.commit()
         redis_ext.client.flushdb()
@@ -320,7 +334,7 @@ class Pipeline:
         afas_settings = self.afas.settings(base_url=afas_url)
         self.store_id = prepare(self.app, self.store.access_token, afas_settings)
         self.env = {k: str(v) for k, v in self.config.items()}
-        self.procs = [start_gunicorn("bcapp:create_app()", INTAKE_PORT, self.env, 2, 8)]
+        self.procs = [start_gunicorn("webhooks:intake_app()", INTAKE_PORT, self.env, 2, 8)]
         self.procs += [self._worker() for _ in range(workers)]
         self.product_id = self._product()
         self._wait_workers(workers)
