@@ -224,9 +224,17 @@ def _load_worker(port: int, items: list[tuple[bytes, str]], threads: int, deadli
     out.put((latencies, codes))
 
 
+def machine_cpu() -> float:
+    """CPU seconds the whole machine has been busy (all cores, /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+
+
 def blast(port: int, items: list[tuple[bytes, str]], *, procs: int = 2, threads: int = 16,
-          limit_s: float = 60) -> dict[str, Any]:  # fmt: skip
-    """Post every item from ``procs`` processes; returns rate, p50/p99 and status counts."""
+          limit_s: float = 60, server: Any = None) -> dict[str, Any]:  # fmt: skip
+    """Post every item from ``procs`` processes; returns rate, p50/p99, status counts and
+    CPU per request (the server's process group, and the whole machine)."""
+    cpu0, machine0 = session_cpu({server.pid}) if server else 0.0, machine_cpu()
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     deadline = time.time() + limit_s
@@ -246,8 +254,12 @@ def blast(port: int, items: list[tuple[bytes, str]], *, procs: int = 2, threads:
     for _, c in results:
         for k, v in c.items():
             codes[k] = codes.get(k, 0) + v
+    n = max(1, len(latencies))
+    server_ms = (session_cpu({server.pid}) - cpu0) / n * 1000 if server else float("nan")
     return {"n": len(latencies), "rate": len(latencies) / elapsed, "codes": codes,
-            "p50_ms": pct(latencies, 50) * 1000, "p99_ms": pct(latencies, 99) * 1000}  # fmt: skip
+            "p50_ms": pct(latencies, 50) * 1000, "p99_ms": pct(latencies, 99) * 1000,
+            "server_ms": server_ms,
+            "machine_ms": (machine_cpu() - machine0) / n * 1000}  # fmt: skip
 
 
 def pct(values: list[float], p: float) -> float:
@@ -267,21 +279,22 @@ def part_intake(n: int, env: dict[str, str]) -> None:
     bare = start_gunicorn("webhooks:bare_app()", BARE_PORT, env, workers, threads)
     try:
         blast(BARE_PORT, warm)
-        bare_figures = blast(BARE_PORT, items)
+        bare_figures = blast(BARE_PORT, items, server=bare)
     finally:
         stop(bare)
     intake = start_gunicorn("webhooks:intake_app()", INTAKE_PORT, env, workers, threads)
     try:
         blast(INTAKE_PORT, [(delivery(9_000_000 + i), f"w_{i}_{uuid.uuid4().hex}")
                             for i in range(len(warm))])  # fmt: skip
-        intake_figures = blast(INTAKE_PORT, items)
+        intake_figures = blast(INTAKE_PORT, items, server=intake)
     finally:
         stop(intake)
     print(f"\n1. Intake under gunicorn ({workers} gthread workers x {threads} threads, "
           f"{os.cpu_count()} CPUs, load: 2 processes x 16 keep-alive connections):")  # fmt: skip
     for name, f in (("bare 200 endpoint", bare_figures), ("webhook intake", intake_figures)):
         print(f"   {name:18s} {f['rate']:8.0f} req/s  p50 {f['p50_ms']:6.1f} ms  "
-              f"p99 {f['p99_ms']:6.1f} ms  n={f['n']}  status={f['codes']}")  # fmt: skip
+              f"p99 {f['p99_ms']:6.1f} ms  n={f['n']}  status={f['codes']}  CPU/request: "
+              f"gunicorn {f['server_ms']:.2f} ms, machine {f['machine_ms']:.2f} ms")  # fmt: skip
     ratio = intake_figures["rate"] / bare_figures["rate"]
     print(f"   intake / bare = {ratio:.2f}  (targets: >= 1000 req/s, >= 0.5)")
     check_stored(n + len(warm))
