@@ -273,7 +273,9 @@ def pct(values: list[float], p: float) -> float:
 
 
 def part_intake(n: int, env: dict[str, str]) -> None:
-    workers, threads = 4, 4
+    # Same settings for both apps; ``--gunicorn=W,T`` tries others (W gthread workers x T threads).
+    chosen = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--gunicorn=")), "2,8")
+    workers, threads = (int(x) for x in chosen.split(","))
     items = [(delivery(1_000_000 + i), f"msg_{uuid.uuid4().hex}") for i in range(n)]
     warm = items[: n // 10]
     bare = start_gunicorn("webhooks:bare_app()", BARE_PORT, env, workers, threads)
