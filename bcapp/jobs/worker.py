@@ -12,9 +12,12 @@ process instead (the demo, or a one-process install on SQLite).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import os
 import pkgutil
+import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -94,6 +97,56 @@ def run_worker(
             threading.Thread(target=dispatch_forever, args=(app,), daemon=True,
                              name="bcapp-webhook-dispatcher").start()  # fmt: skip
     return worker.work(burst=burst, with_scheduler=with_scheduler)
+
+
+def run_pool(
+    app: Flask,
+    queues: Sequence[str] = QUEUE_NAMES,
+    *,
+    concurrency: int = 1,
+    simple: bool = False,
+    burst: bool = False,
+) -> bool:
+    """``concurrency`` worker processes on the same queues (orders wait on the ERP, not the CPU).
+
+    The app is built and warmed once here, then forked, so each child starts
+    ready. SIGTERM/SIGINT to this process is passed on (RQ's warm shutdown in
+    each child); returns True when every child exited cleanly.
+    """
+    if concurrency <= 1:
+        return run_worker(app, queues, burst=burst, simple=simple)
+    set_app(app)
+    with app.app_context():
+        load_flows()
+        warm_up()
+        from bcapp.extensions import db
+
+        db.engine.dispose()  # no pooled connection may be shared across the fork
+    children = []
+    for index in range(concurrency):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child's exit code is checked by the parent
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            ok = run_worker(app, queues, burst=burst, simple=simple, with_scheduler=index == 0)
+            os._exit(0 if ok is not False else 1)
+        children.append(pid)
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    return all(_wait(child) == 0 for child in children)
+
+
+def _wait(pid: int) -> int:
+    while True:
+        try:
+            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
+            continue
 
 
 def _dispatch(app: Flask, raw: bytes | str) -> None:
