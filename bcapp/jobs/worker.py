@@ -111,7 +111,8 @@ def run_pool(
 
     The app is built and warmed once here, then forked, so each child starts
     ready. SIGTERM/SIGINT to this process is passed on (RQ's warm shutdown in
-    each child); returns True when every child exited cleanly.
+    each child). With one process, RQ's ``work()`` result is returned (whether
+    jobs ran); with several, True when every child exited without an error.
     """
     if concurrency <= 1:
         return run_worker(app, queues, burst=burst, simple=simple)
@@ -127,8 +128,12 @@ def run_pool(
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child's exit code is checked by the parent
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            ok = run_worker(app, queues, burst=burst, simple=simple, with_scheduler=index == 0)
-            os._exit(0 if ok is not False else 1)
+            code = 1
+            try:
+                run_worker(app, queues, burst=burst, simple=simple, with_scheduler=index == 0)
+                code = 0
+            finally:
+                os._exit(code)
         children.append(pid)
 
     def forward(signum: int, _frame: object) -> None:
