@@ -98,12 +98,16 @@ def _load_app() -> Any:
 @click.command("worker")
 @click.option("--queue", "queues", multiple=True, help="Queue(s) to work, in priority order.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker_command(queues: tuple[str, ...], burst: bool) -> None:
+@click.option("--concurrency", default=1, show_default=True,
+              help="Worker processes (order exports mostly wait on the ERP).")  # fmt: skip
+@click.option("--simple", is_flag=True, help="Run jobs in the worker process (no fork per job).")
+def worker_command(queues: tuple[str, ...], burst: bool, concurrency: int, simple: bool) -> None:
     """Run an RQ worker (orders, default, catalog) with the app around every job."""
     from bcapp.jobs.queues import QUEUE_NAMES
-    from bcapp.jobs.worker import run_worker
+    from bcapp.jobs.worker import run_pool
 
-    run_worker(_load_app(), queues or QUEUE_NAMES, burst=burst)
+    run_pool(_load_app(), queues or QUEUE_NAMES, concurrency=concurrency, simple=simple,
+             burst=burst)  # fmt: skip
 
 
 @click.command("tick")
