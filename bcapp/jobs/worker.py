@@ -8,6 +8,12 @@ pushes its own app context.
 
 :class:`BackgroundWorker` runs worker and clock in a thread of the current
 process instead (the demo, or a one-process install on SQLite).
+
+:func:`run_pool` (``bcapp worker --concurrency N --simple``) runs N workers
+forked from one warmed app: order exports spend their time waiting on the ERP,
+so at 10 orders/s and ~0.5 s per export one process is far too few. With
+``WEBHOOK_HANDOFF = "list"`` the intake only pushes event ids and every
+"orders" worker runs a dispatcher thread that turns them into jobs.
 """
 
 from __future__ import annotations
