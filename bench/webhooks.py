@@ -4,7 +4,11 @@
                              [--handoff=list|rq]
 
 ``--forking`` runs RQ's default forking workers (a fork, a new database connection
-and RQ's bookkeeping per job) instead of SimpleWorkers.
+and RQ's bookkeeping per job) instead of SimpleWorkers. ``--handoff=rq`` makes
+the RQ job in the request instead of the default one LPUSH (``WEBHOOK_HANDOFF``).
+``--gunicorn=W,T`` sets part 1's gunicorn (default 2 gthread workers x 8 threads,
+the same for both apps). Part 2 starts measuring once every worker is up and
+prints where the time (checkout → stored → processed) and the CPU go.
 
 1. **Intake throughput** under gunicorn on loopback, beside a bare Flask app
    that only answers 200, in the same run and with the same gunicorn settings.
