@@ -47,6 +47,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "SMTP_TLS": ("starttls", "starttls, ssl or none: how the SMTP connection is secured"),
     "ALERT_DIGEST_MINUTES": (15, "At most one failure digest per store per this many minutes"),
     "ERP_CHECK_TIMEOUT": (15.0, "Seconds the settings page waits for an ERP connection test"),
+    "WEBHOOK_HANDOFF": (
+        "rq",
+        "rq: the intake queues an RQ job per event; list: one Redis push per event, "
+        "the orders workers make the jobs",
+    ),
     "RQ_QUEUE_PREFIX": ("", "Prefix of queue names and lock keys (deployments sharing a Redis)"),
     "SYNC_RETRY_INTERVALS": (
         "30,120,600,1800,3600",
