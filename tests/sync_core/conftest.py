@@ -70,6 +70,7 @@ def memory_erp() -> Iterator[type[MemoryConnector]]:
 @pytest.fixture
 def flows() -> Iterator[Any]:
     """Register test flows through this fixture; they are removed afterwards."""
+    registry.load_flows()  # snapshot the real flows too, so restoring never drops them
     saved = (dict(registry.FLOWS), dict(registry.PERIODIC), dict(registry.RETRY_HANDLERS))
 
     def add(name: str, **kwargs: Any) -> Any:
