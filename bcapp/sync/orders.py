@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 
 ORDER = "order"
 SUBSCRIPTION = "subscription"
+#: The catalog flow's SKU ↔ ERP article number bindings (``catalog_to_erp.NUMBER``).
+ARTICLE_NUMBER = "article_number"
 #: Test hook: comma-separated checkpoint names at which a worker stops and waits to be killed.
 PAUSE_ENV = "BCAPP_PAUSE_AT"
 #: Reconciliation re-reads this much before its cursor (v2 dates have whole seconds).
@@ -144,6 +146,29 @@ def prepared(order: Order, rules: StoreRules, subscriptions: bool) -> Order:
     return replace(order, lines=lines, mapped=mapped_values(order, rules))
 
 
+def with_article_numbers(ctx: Any, order: Order) -> Order:
+    """The order with ``mapped["article:<sku>"]`` for SKUs the catalog flow gave a number.
+
+    An ERP with numeric article numbers only (Mplus) knows a letter SKU by the
+    number the store → ERP catalog flow bound to it; the connector reads it from
+    here. No such bindings (AFAS, or a SKU never sent): the order is unchanged.
+    """
+    skus = sorted({line.sku for line in order.lines if line.sku})
+    if not skus:
+        return order
+    rows = db.session.execute(
+        db.select(Binding.bc_id, Binding.erp_id).filter(
+            Binding.connection_id == ctx.binder.connection_id,
+            Binding.entity == ARTICLE_NUMBER,
+            Binding.bc_id.in_(skus),
+        )
+    ).all()
+    if not rows:
+        return order
+    numbers = {f"article:{sku}": str(number) for sku, number in rows}
+    return replace(order, mapped={**order.mapped, **numbers})
+
+
 def total_check(order: Order, *, books_shipping: bool = True) -> dict[str, Any]:
     """What the ERP order adds up to beside BigCommerce's total (digital lines excluded).
 
@@ -221,7 +246,7 @@ def _create(ctx: Any, order: Order, rules: StoreRules) -> Binding | None:
     """Customer, then the ERP order, then the binding (committed); None after an import error."""
     subscriptions = rules.orders.subscriptions_for_digital and _can(ctx, Capability.SUBSCRIPTIONS)
     try:
-        ready = prepared(order, rules, subscriptions)
+        ready = with_article_numbers(ctx, prepared(order, rules, subscriptions))
         if ctx.dry_run:
             ctx.preview(ORDER, None, ready, bc_id=order.bc_id)
             return None
