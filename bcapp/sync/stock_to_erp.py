@@ -34,7 +34,7 @@ from typing import Any
 from bcapp.bigcommerce.client import chunked
 from bcapp.connectors.base import Capability
 from bcapp.connectors.mplus.numbers import numeric_sku
-from bcapp.errors import SkipRecord
+from bcapp.errors import FatalSyncError, SkipRecord
 from bcapp.mapping.rules import rules_for
 from bcapp.models import Binding
 from bcapp.sync.catalog_to_erp import NUMBER, bindings_by_bc
@@ -162,7 +162,13 @@ def _push(ctx: SyncContext, level: StoreLevel, *, numbers: dict[str, Binding],
                    f"Would set article {article} to {level.quantity} ({why}).",
                    details=details, direction=OUT)  # fmt: skip
         return
-    ctx.connector.set_stock(level.sku, Decimal(level.quantity), erp_id=article)
+    try:
+        ctx.connector.set_stock(level.sku, Decimal(level.quantity), erp_id=article)
+    except (SkipRecord, FatalSyncError) as exc:  # logged here to keep the quantity in details
+        outcome = Outcome.SKIPPED if isinstance(exc, SkipRecord) else Outcome.FAILED
+        ctx.record(outcome, ENTITY, level.sku, article, exc.message,
+                   details={**details, **exc.details}, direction=OUT)  # fmt: skip
+        return
     ctx.binder.rebind(ENTITY, level.sku, article, sync_hash=digest,
                       data={"quantity": level.quantity})  # fmt: skip
     ctx.record(Outcome.UPDATED, ENTITY, level.sku, article,

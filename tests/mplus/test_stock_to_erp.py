@@ -185,6 +185,10 @@ def test_a_letter_sku_without_an_article_number_is_skipped_with_the_reason(shop:
         "name": "New lamp", "type": "physical", "weight": 1, "price": 40, "sku": "LAMP",
         "inventory_tracking": "product", "inventory_level": 4,
     })  # fmt: skip  # added after the catalog sync: Mplus does not know it yet
+    bc_catalog.create_product(shop.bc, {
+        "name": "New vase", "type": "physical", "weight": 1, "price": 30, "sku": "5555",
+        "inventory_tracking": "product", "inventory_level": 2,
+    })  # fmt: skip  # numeric SKU, but Mplus has no article 5555 yet
 
     run = shop.run()
 
@@ -192,6 +196,11 @@ def test_a_letter_sku_without_an_article_number_is_skipped_with_the_reason(shop:
     [lamp] = shop.entries(run, entity="stock_to_erp", bc_id="LAMP")
     assert lamp.outcome == "skipped" and "no ERP article number" in lamp.message
     assert lamp.details["quantity"] == 4
+    [vase] = shop.entries(run, entity="stock_to_erp", bc_id="5555")
+    assert vase.outcome == "skipped" and "ARTICLE-NOT-FOUND" in vase.message
+    assert vase.details["quantity"] == 2 and vase.details["article"] == "5555"
+    again = shop.run()  # not remembered as pushed: tried again next time
+    assert again.skipped == 3 and again.unchanged == 3
 
 
 def test_a_dry_run_previews_and_writes_nothing(shop: Shop) -> None:
@@ -208,3 +217,17 @@ def test_a_dry_run_previews_and_writes_nothing(shop: Shop) -> None:
 
     real = shop.run()
     assert real.updated == 3 and shop.mplus_stock("MUG-RED") == 7
+
+
+def test_sizes_tracked_on_the_product_are_skipped_not_guessed(shop: Shop) -> None:
+    seed(shop)
+    shirt = next(p for p in shop.bc.products.values() if p["sku"] == "SHIRT")
+    bc_catalog.update_product(shop.bc, shirt, {"inventory_tracking": "product"})
+
+    run = shop.run()
+
+    assert run.status == "succeeded" and run.updated == 1, run.message  # the mug only
+    for sku in ("SHIRT-S", "4711"):
+        [entry] = shop.entries(run, entity="stock_to_erp", bc_id=sku)
+        assert entry.outcome == "skipped" and "per variant" in entry.message
+    assert shop.mplus_stock("4711") is None
