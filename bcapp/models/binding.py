@@ -30,8 +30,8 @@ class Binding(db.Model):
         ForeignKey("connections.id", ondelete="CASCADE"), index=True
     )
     entity: Mapped[str] = mapped_column(String(32))
-    bc_id: Mapped[str] = mapped_column(String(64))
-    erp_id: Mapped[str] = mapped_column(String(128))
+    bc_id: Mapped[str] = mapped_column(String(255))  # SKUs are up to 255 characters
+    erp_id: Mapped[str] = mapped_column(String(255))
     sync_hash: Mapped[str | None] = mapped_column(String(64))
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: Small per-binding facts a flow needs again (variant ids by SKU, numeric article numbers).

@@ -79,8 +79,8 @@ class LogEntry(db.Model):
     flow: Mapped[str] = mapped_column(String(64), default="")
     direction: Mapped[str] = mapped_column(String(16))  # "erp_to_bc" | "bc_to_erp" | "app"
     entity: Mapped[str] = mapped_column(String(32))
-    bc_id: Mapped[str | None] = mapped_column(String(64))
-    erp_id: Mapped[str | None] = mapped_column(String(128))
+    bc_id: Mapped[str | None] = mapped_column(String(255))
+    erp_id: Mapped[str | None] = mapped_column(String(255))
     outcome: Mapped[str] = mapped_column(String(16))  # created/updated/unchanged/skipped/failed/...
     message: Mapped[str] = mapped_column(Text, default="")
     request: Mapped[Any | None] = mapped_column(JSON)

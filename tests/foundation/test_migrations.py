@@ -29,3 +29,37 @@ def test_upgrade_on_empty_sqlite_matches_models(tmp_path):
 def test_upgrade_on_empty_postgres_matches_models(tmp_path, fresh_pg_url):
     app = create_app(base_config(tmp_path, DATABASE_URL=fresh_pg_url))
     assert _diff(app) == []
+
+
+def test_long_skus_fit_after_upgrade_on_postgres(tmp_path, fresh_pg_url):
+    """BigCommerce SKUs run to 255 characters; bindings and log entries must hold them."""
+    from bcapp.models import Binding, Connection, LogEntry, Store
+
+    app = create_app(base_config(tmp_path, DATABASE_URL=fresh_pg_url))
+    sku = "S" * 255
+    with app.app_context():
+        upgrade()
+        store = Store(store_hash="longsku", access_token="t", settings={})
+        db.session.add(store)
+        db.session.flush()
+        connection = Connection(store_id=store.id, kind="mplus", settings={})
+        db.session.add(connection)
+        db.session.flush()
+        db.session.add(
+            Binding(
+                connection_id=connection.id, entity="article_number", bc_id=sku, erp_id="9" * 255
+            )
+        )
+        db.session.add(
+            LogEntry(
+                store_id=store.id,
+                direction="bc_to_erp",
+                entity="stock",
+                bc_id=sku,
+                erp_id=sku,
+                outcome="updated",
+            )
+        )
+        db.session.commit()
+        assert db.session.execute(db.select(Binding.bc_id)).scalar_one() == sku
+        db.engine.dispose()
