@@ -158,6 +158,10 @@ def sync_catalog(ctx: SyncContext, **_options: Any) -> None:
 def sync_stock(ctx: SyncContext, **_options: Any) -> str | None:
     """Stock levels only (the catalog run does this too, after its products)."""
     rules = rules_for(ctx.store)
+    if rules.catalog.direction == "store_to_erp":
+        # The store leads: stock_to_erp pushes BigCommerce's levels to the ERP; pulling the
+        # ERP's back here would make the two flows echo each other.
+        return "The store leads the catalog (direction store_to_erp): stock goes to the ERP."
     if not rules.stock.manage_stock:
         return "Stock is not managed in BigCommerce (catalog settings): nothing to do."
     wait_out_windows(ctx)

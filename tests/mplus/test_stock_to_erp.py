@@ -231,3 +231,16 @@ def test_sizes_tracked_on_the_product_are_skipped_not_guessed(shop: Shop) -> Non
         [entry] = shop.entries(run, entity="stock_to_erp", bc_id=sku)
         assert entry.outcome == "skipped" and "per variant" in entry.message
     assert shop.mplus_stock("4711") is None
+
+
+def test_a_store_led_store_keeps_its_stock_from_the_erp_to_store_flow(shop: Shop) -> None:
+    """The ERP → store stock flow stands aside, or the two flows would echo each other."""
+    seed(shop)
+    shop.run()  # BigCommerce's levels reach Mplus
+    shop.mplus.state.set_stock(shop.article("SHIRT-S"), 40, 0, branch=BRANCH)
+
+    run = shop.run("stock")
+
+    assert run.status == "succeeded" and "store leads" in run.message
+    variant = next(v for v in shop.bc.variants.values() if v["sku"] == "SHIRT-S")
+    assert bc_stock.level(shop.bc, bc_stock.holder(shop.bc, variant)) == 3  # not Mplus's 40
