@@ -187,7 +187,7 @@ def validate_update(connector: str, method: str, body: Any) -> list[str]:
         return [f"The request does not contain the object '{connector}'."]
     specs = load_specs()
     if specs is None:
-        return _validate_builtin(connector, body)
+        return _validate_builtin(connector, method, body)
     parts = _rules(id(specs), connector, method.upper())
     if parts is None:
         return [f"UpdateConnector '{connector}' does not support {method.upper()}."]
@@ -252,10 +252,12 @@ def _value_ok(value: Any, prop: Mapping[str, Any]) -> bool:
     return not (max_length and len(text) > max_length)
 
 
-def _validate_builtin(connector: str, body: Mapping[str, Any]) -> list[str]:
+def _validate_builtin(connector: str, method: str, body: Mapping[str, Any]) -> list[str]:
     rules = BUILTIN_RULES.get(connector)
     if rules is None:
         return [f"UpdateConnector '{connector}' is not available in this environment."]
+    if method.upper() != "POST":
+        return []  # an update (PUT) names only what changes; required fields apply on insert
     errors = []
     for path, element in elements({connector: body[connector]}):
         given = set((element.get("Fields") or {}).keys())
