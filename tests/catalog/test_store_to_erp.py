@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-from bcapp.bigcommerce.ratelimit import LocalBudget
-from bcapp.connectors.base import split_settings
-from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA
 from bcapp.extensions import db
 from bcapp.mapping.rules import with_section
-from bcapp.models import Binding, Connection, Store
-from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock, taxonomy
+from bcapp.models import Binding, Store
 from bcapp.sandbox.bigcommerce import catalog as bc_catalog
+from bcapp.sandbox.bigcommerce import taxonomy
 from bcapp.sandbox.mplus import MplusSandbox, MplusState
-from bcapp.sync import BC_BUDGET, BC_TRANSPORT, ERP_TRANSPORT
 from bcapp.sync.runner import run_flow
+from tests.mplus.world import mplus_world
 
 STORE_HASH = "lead01"
 CREDENTIALS = {"ident": "lead-ident", "secret": "lead-secret"}
@@ -27,30 +22,12 @@ CREDENTIALS = {"ident": "lead-ident", "secret": "lead-secret"}
 
 @pytest.fixture
 def shop(app: Any, redis_url: str) -> Iterator[tuple[Store, MplusSandbox, Any]]:
-    mplus = MplusSandbox(MplusState(**CREDENTIALS))
-    bc = BigCommerceSandbox(clock=SandboxClock(speed=0))
-    bc_store = bc.create_store(STORE_HASH, plan="unlimited")
-    store = Store(
-        id=secrets.randbelow(10**9) + 10**6,
-        store_hash=STORE_HASH,
-        access_token=bc_store.access_token,
+    with mplus_world(
+        app, redis_url, MplusSandbox(MplusState(**CREDENTIALS)), store_hash=STORE_HASH,
+        credentials=CREDENTIALS,
         settings=with_section({}, "catalog", {"direction": "store_to_erp"}),
-    )
-    db.session.add(store)
-    db.session.flush()
-    plain, secret = split_settings(SETTINGS_SCHEMA, {"port": 34567, **CREDENTIALS})
-    db.session.add(Connection(store_id=store.id, kind="mplus", settings=plain, secrets=secret))
-    db.session.commit()
-    app.extensions[ERP_TRANSPORT] = mplus.transport()
-    app.extensions[BC_TRANSPORT] = httpx.WSGITransport(app=bc.wsgi_app)
-    app.extensions[BC_BUDGET] = LocalBudget(STORE_HASH, clock=bc.clock.now, sleep=bc.clock.advance)
-    yield store, mplus, bc_store
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(f"bcapp:lock:store-{store.id}:*"):
-        client.delete(key)
-    assert mplus.invalid_requests == []
+    ) as world:  # fmt: skip
+        yield world.store, world.mplus, world.bc_store
 
 
 def seed(bc_store: Any) -> dict[str, Any]:

@@ -8,23 +8,16 @@ a second run changes nothing.
 from __future__ import annotations
 
 import importlib
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-from bcapp.bigcommerce.ratelimit import LocalBudget
-from bcapp.connectors.base import split_settings
-from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA
-from bcapp.extensions import db
-from bcapp.models import Connection, Store
-from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
+from bcapp.models import Store
 from bcapp.sandbox.mplus import MplusSandbox, MplusState
 from bcapp.sandbox.mplus.demo import DEMO_SETTINGS, seed_demo
-from bcapp.sync import BC_BUDGET, BC_TRANSPORT, ERP_TRANSPORT
 from bcapp.sync.runner import run_flow
+from tests.mplus.world import mplus_world
 
 STORE_HASH = "mplus01"
 
@@ -42,29 +35,12 @@ def ensure_catalog_flow() -> None:
 @pytest.fixture
 def shop(app: Any, redis_url: str) -> Iterator[tuple[Store, MplusSandbox, Any]]:
     ensure_catalog_flow()
-    mplus = MplusSandbox(seed_demo(MplusState(**DEMO_SETTINGS)))
-    bc = BigCommerceSandbox(clock=SandboxClock(speed=0))
-    bc_store = bc.create_store(STORE_HASH, plan="unlimited")
-    # a store id of its own: run locks live in the Redis db every test suite shares
-    store = Store(id=secrets.randbelow(10**9) + 10**6, store_hash=STORE_HASH,
-                  access_token=bc_store.access_token, settings={})  # fmt: skip
-    db.session.add(store)
-    db.session.flush()
-    plain, secret = split_settings(
-        SETTINGS_SCHEMA, {"port": 34567, "stock_branches": [1, 2], **DEMO_SETTINGS}
-    )
-    db.session.add(Connection(store_id=store.id, kind="mplus", settings=plain, secrets=secret))
-    db.session.commit()
-    app.extensions[ERP_TRANSPORT] = mplus.transport()
-    app.extensions[BC_TRANSPORT] = httpx.WSGITransport(app=bc.wsgi_app)
-    app.extensions[BC_BUDGET] = LocalBudget(STORE_HASH, clock=bc.clock.now, sleep=bc.clock.advance)
-    yield store, mplus, bc_store
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(f"bcapp:lock:store-{store.id}:*"):
-        client.delete(key)
-    assert mplus.invalid_requests == []
+    with mplus_world(
+        app, redis_url, MplusSandbox(seed_demo(MplusState(**DEMO_SETTINGS))),
+        store_hash=STORE_HASH, credentials=DEMO_SETTINGS,
+        connector_settings={"stock_branches": [1, 2]},
+    ) as world:  # fmt: skip
+        yield world.store, world.mplus, world.bc_store
 
 
 def test_mplus_catalog_reaches_the_store(shop: tuple[Store, MplusSandbox, Any]) -> None:

@@ -10,27 +10,23 @@ customer is never booked on a relation whose e-mail only resembles theirs.
 from __future__ import annotations
 
 import importlib
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
-from bcapp.bigcommerce.ratelimit import LocalBudget
-from bcapp.connectors.base import split_settings
-from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA, WEB_EMPLOYEE
+from bcapp.connectors.mplus.settings import WEB_EMPLOYEE
 from bcapp.extensions import db
 from bcapp.mapping.rules import with_section
-from bcapp.models import Binding, Connection, LogEntry, RunStatus, Store
-from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
+from bcapp.models import Binding, LogEntry, RunStatus, Store
+from bcapp.sandbox.bigcommerce import BigCommerceSandbox
 from bcapp.sandbox.bigcommerce.catalog import create_product
 from bcapp.sandbox.bigcommerce.checkout import create_order
 from bcapp.sandbox.mplus import MplusSandbox, MplusState
-from bcapp.sync import BC_BUDGET, BC_TRANSPORT, ERP_TRANSPORT
 from bcapp.sync.registry import load_flows
 from bcapp.sync.runner import run_flow
+from tests.mplus.world import mplus_world
 
 STORE_HASH = "mplusord"
 CREDENTIALS = {"ident": "order-ident", "secret": "order-secret"}
@@ -111,28 +107,12 @@ class Shop:
 @pytest.fixture
 def shop(app: Any, redis_url: str) -> Iterator[Shop]:
     ensure_flows()
-    mplus = MplusSandbox(MplusState(**CREDENTIALS), sleep=lambda s: None)
-    bc = BigCommerceSandbox(clock=SandboxClock(speed=0))
-    bc_store = bc.create_store(STORE_HASH, plan="unlimited")
-    # A store id of its own: run and order locks live in the Redis db every suite shares.
-    store = Store(id=secrets.randbelow(10**9) + 10**6, store_hash=STORE_HASH,
-                  access_token=bc_store.access_token,
-                  settings=with_section({}, "catalog", {"direction": "store_to_erp"}))  # fmt: skip
-    db.session.add(store)
-    db.session.flush()
-    plain, secret = split_settings(SETTINGS_SCHEMA, {"port": 34567, **CREDENTIALS})
-    db.session.add(Connection(store_id=store.id, kind="mplus", settings=plain, secrets=secret))
-    db.session.commit()
-    app.extensions[ERP_TRANSPORT] = mplus.transport()
-    app.extensions[BC_TRANSPORT] = httpx.WSGITransport(app=bc.wsgi_app)
-    app.extensions[BC_BUDGET] = LocalBudget(STORE_HASH, clock=bc.clock.now, sleep=bc.clock.advance)
-    yield Shop(store, bc, bc_store, mplus, {})
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(f"bcapp:lock:store-{store.id}:*"):
-        client.delete(key)
-    assert mplus.invalid_requests == [], "the client sent requests outside the WSDL"
+    with mplus_world(
+        app, redis_url, MplusSandbox(MplusState(**CREDENTIALS), sleep=lambda s: None),
+        store_hash=STORE_HASH, credentials=CREDENTIALS,
+        settings=with_section({}, "catalog", {"direction": "store_to_erp"}),
+    ) as world:  # fmt: skip
+        yield Shop(world.store, world.bc, world.bc_store, world.mplus, {})
 
 
 def test_numeric_sku_order_reaches_mplus_once_on_the_web_employee(shop: Shop) -> None:

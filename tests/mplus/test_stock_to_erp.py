@@ -9,26 +9,20 @@ costs no Mplus writes, an ERP-led store is left alone, a dry run writes nothing.
 from __future__ import annotations
 
 import importlib
-import secrets
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 
-from bcapp.bigcommerce.ratelimit import LocalBudget
-from bcapp.connectors.base import split_settings
-from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA
 from bcapp.extensions import db
 from bcapp.mapping.rules import with_section
-from bcapp.models import Binding, Connection, LogEntry, Store, SyncRun
-from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
+from bcapp.models import Binding, LogEntry, Store, SyncRun
 from bcapp.sandbox.bigcommerce import catalog as bc_catalog
 from bcapp.sandbox.bigcommerce import stock as bc_stock
 from bcapp.sandbox.mplus import MplusSandbox, MplusState
-from bcapp.sync import BC_BUDGET, BC_TRANSPORT, ERP_TRANSPORT
 from bcapp.sync.runner import run_flow
+from tests.mplus.world import mplus_world
 
 STORE_HASH = "stock2erp"
 CREDENTIALS = {"ident": "lead-ident", "secret": "lead-secret"}
@@ -88,30 +82,12 @@ class Shop:
 @pytest.fixture
 def shop(app: Any, redis_url: str) -> Iterator[Shop]:
     ensure_flows()
-    mplus = MplusSandbox(MplusState(**CREDENTIALS))
-    bc = BigCommerceSandbox(clock=SandboxClock(speed=0))
-    bc_store = bc.create_store(STORE_HASH, plan="unlimited")
-    store = Store(
-        id=secrets.randbelow(10**9) + 10**6,
-        store_hash=STORE_HASH,
-        access_token=bc_store.access_token,
+    with mplus_world(
+        app, redis_url, MplusSandbox(MplusState(**CREDENTIALS)), store_hash=STORE_HASH,
+        credentials=CREDENTIALS,
         settings=with_section({}, "catalog", {"direction": "store_to_erp"}),
-    )
-    db.session.add(store)
-    db.session.flush()
-    plain, secret = split_settings(SETTINGS_SCHEMA, {"port": 34567, **CREDENTIALS})
-    db.session.add(Connection(store_id=store.id, kind="mplus", settings=plain, secrets=secret))
-    db.session.commit()
-    app.extensions[ERP_TRANSPORT] = mplus.transport()
-    app.extensions[BC_TRANSPORT] = httpx.WSGITransport(app=bc.wsgi_app)
-    app.extensions[BC_BUDGET] = LocalBudget(STORE_HASH, clock=bc.clock.now, sleep=bc.clock.advance)
-    yield Shop(store, mplus, bc_store)
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(f"bcapp:lock:store-{store.id}:*"):
-        client.delete(key)
-    assert mplus.invalid_requests == []
+    ) as world:  # fmt: skip
+        yield Shop(world.store, world.mplus, world.bc_store)
 
 
 def seed(shop: Shop) -> None:
