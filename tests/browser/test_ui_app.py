@@ -35,6 +35,14 @@ def app_frame(page: Any) -> Any:
     return frame
 
 
+def choose_erp(frame: Any, kind: str) -> None:
+    """Pick the ERP and wait until htmx has swapped its fields in: what is typed into
+    the old fields before the swap lands is replaced with empty ones (CI saw this)."""
+    old = frame.locator("#erp-fields > *").first.element_handle()
+    frame.get_by_label("Your ERP", exact=True).select_option(kind)
+    old.wait_for_element_state("hidden")  # detached counts as hidden
+
+
 def db_do(app: Any, fn: Any) -> Any:
     from bcapp.extensions import db
 
@@ -57,7 +65,7 @@ def test_wizard_checks_credentials_live_and_walks_to_the_dashboard(
     page.goto(standin_panel)
     frame = app_frame(page)
     frame.get_by_text("Set up: connect your ERP").wait_for()
-    frame.get_by_label("Your ERP", exact=True).select_option("afas")
+    choose_erp(frame, "afas")
 
     # the sandbox is reached through base_url; a wrong token gets AFAS's refusal
     frame.locator("#erp-base_url").fill(afas.base_url)
