@@ -23,9 +23,11 @@ the ERP cannot take (an unknown SKU, an unmapped payment method) is an import
 error: logged with the value to fix, moved to the merchant's error status, and
 re-queued from the log's Retry button or by putting it back in an export status.
 
-Flows registered here: ``order_export`` (one order, from a webhook),
-``orders`` (the periodic reconciliation: every order modified since the cursor
-that should be in the ERP and is not) and the ``order`` retry handler.
+Reading the order and applying the merchant's mappings is in
+:mod:`bcapp.sync.order_reading`. Flows registered here: ``order_export`` (one
+order, from a webhook), ``orders`` (the periodic reconciliation: every order
+modified since the cursor that should be in the ERP and is not) and the
+``order`` retry handler.
 """
 
 from __future__ import annotations
@@ -36,10 +38,9 @@ import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-from bcapp.bigcommerce.mapping import order_from_bc, v2_date
+from bcapp.bigcommerce.mapping import v2_date
 from bcapp.connectors.base import Capability, Order
 from bcapp.errors import FatalSyncError, RetryableSyncError, SkipRecord, SyncError
 from bcapp.extensions import db, redis_ext
@@ -47,6 +48,12 @@ from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.models import Binding
 from bcapp.sync import order_status
 from bcapp.sync.customers import RecordLock, debtor_for_order, supported
+from bcapp.sync.order_reading import (
+    fetch_order,
+    prepared,
+    total_check,
+    with_article_numbers,
+)
 from bcapp.sync.records import Direction, Outcome
 from bcapp.sync.registry import FLOWS, register_flow, register_retry
 from bcapp.sync.runner import for_each
@@ -55,14 +62,10 @@ log = logging.getLogger(__name__)
 
 ORDER = "order"
 SUBSCRIPTION = "subscription"
-#: The catalog flow's SKU ↔ ERP article number bindings (``catalog_to_erp.NUMBER``).
-ARTICLE_NUMBER = "article_number"
 #: Test hook: comma-separated checkpoint names at which a worker stops and waits to be killed.
 PAUSE_ENV = "BCAPP_PAUSE_AT"
 #: Reconciliation re-reads this much before its cursor (v2 dates have whole seconds).
 OVERLAP = timedelta(minutes=2)
-#: ERP total vs BigCommerce total: differences up to this are rounding.
-ROUNDING = Decimal("0.05")
 
 
 def checkpoint(name: str) -> None:
@@ -78,112 +81,6 @@ def checkpoint(name: str) -> None:
     log.warning("paused at %s (pid %s) until killed", name, os.getpid())
     while True:
         time.sleep(1)
-
-
-# -- reading the order ---------------------------------------------------------------------------
-
-
-def fetch_order(ctx: Any, bc_id: int) -> Order:
-    """The BigCommerce order with its lines, shipping addresses and coupons."""
-    raw = ctx.bc.orders.get(bc_id)
-    if not raw or raw.get("is_deleted"):
-        raise SkipRecord(f"BigCommerce order {bc_id} no longer exists.")
-    products = ctx.bc.orders.products(bc_id)
-    shipping = ctx.bc.orders.shipping_addresses(bc_id) if raw.get("shipping_address_count") else []
-    coupons: list[Any] = []
-    if Decimal(str(raw.get("coupon_discount") or 0)):
-        coupons = ctx.bc.v2("GET", f"/orders/{bc_id}/coupons") or []
-    return order_from_bc(raw, products, shipping, coupons)
-
-
-def mapped_values(order: Order, rules: StoreRules) -> dict[str, str]:
-    """The merchant's mapping tables applied to one order (ERP codes the connector sends).
-
-    A table the merchant filled in is a promise that every value is in it: an
-    order with a value missing from a non-empty table is an import error naming
-    the value. An empty table means the ERP's defaults apply.
-    """
-    tables = rules.mappings
-    mapped: dict[str, str] = {}
-    if tables.payment:
-        mapped["payment_method"] = _required(
-            tables.payment_code(order.payment_method), "Payment method", order.payment_method,
-            "payment")  # fmt: skip
-    if tables.shipping and order.shipping_method:
-        mapped["delivery_method"] = _required(
-            tables.shipping_code(order.shipping_method), "Shipping method", order.shipping_method,
-            "shipping")  # fmt: skip
-    if tables.tax:
-        for tax_class in sorted({line.tax_class for line in order.lines if line.tax_class}):
-            mapped[f"tax:{tax_class}"] = _required(
-                tables.tax_code(tax_class), "Tax class", tax_class, "tax")
-    if rules.orders.shipping_cost_article:
-        mapped["shipping_item_code"] = rules.orders.shipping_cost_article
-    if order.coupon_codes:
-        mapped["coupon_codes"] = ",".join(order.coupon_codes)
-    return mapped
-
-
-def _required(code: str | None, what: str, value: str, table: str) -> str:
-    if code is None or str(code).strip() == "":
-        raise FatalSyncError(
-            f'{what} "{value}" has no ERP code: add it to the {table} mapping in the '
-            "settings, then retry the order.", details={"unmapped": {table: value}},
-        )  # fmt: skip
-    return str(code)
-
-
-def prepared(order: Order, rules: StoreRules, subscriptions: bool) -> Order:
-    """The order as the ERP gets it: mappings resolved, checked lines, digital lines placed."""
-    blank = [line.name or str(line.bc_line_id) for line in order.lines if not line.sku]
-    if blank:
-        raise FatalSyncError(
-            f"Order line(s) without SKU: {', '.join(blank)}. Give the product a SKU the ERP "
-            "knows, then retry the order.", details={"lines": blank})  # fmt: skip
-    lines = order.lines
-    if not subscriptions:  # no subscription in the ERP: digital products are ordinary lines
-        lines = tuple(replace(line, is_digital=False) for line in lines)
-    return replace(order, lines=lines, mapped=mapped_values(order, rules))
-
-
-def with_article_numbers(ctx: Any, order: Order) -> Order:
-    """The order with ``mapped["article:<sku>"]`` for SKUs the catalog flow gave a number.
-
-    An ERP with numeric article numbers only (Mplus) knows a letter SKU by the
-    number the store → ERP catalog flow bound to it; the connector reads it from
-    here. No such bindings (AFAS, or a SKU never sent): the order is unchanged.
-    """
-    skus = sorted({line.sku for line in order.lines if line.sku})
-    if not skus:
-        return order
-    rows = db.session.execute(
-        db.select(Binding.bc_id, Binding.erp_id).filter(
-            Binding.connection_id == ctx.binder.connection_id,
-            Binding.entity == ARTICLE_NUMBER,
-            Binding.bc_id.in_(skus),
-        )
-    ).all()
-    if not rows:
-        return order
-    numbers = {f"article:{sku}": str(number) for sku, number in rows}
-    return replace(order, mapped={**order.mapped, **numbers})
-
-
-def total_check(order: Order, *, books_shipping: bool = True) -> dict[str, Any]:
-    """What the ERP order adds up to beside BigCommerce's total (digital lines excluded).
-
-    ``books_shipping`` False: no shipping-cost article is configured, so the ERP
-    order lacks the shipping cost and the check says so.
-    """
-    booked = sum((line.price_inc_tax * line.quantity - line.discount
-                  for line in order.lines if not line.is_digital), Decimal("0"))  # fmt: skip
-    digital = sum((line.price_inc_tax * line.quantity - line.discount
-                   for line in order.lines if line.is_digital), Decimal("0"))  # fmt: skip
-    erp_total = booked + (order.shipping_cost_inc_tax if books_shipping else Decimal("0"))
-    expected = order.total_inc_tax - digital
-    difference = (erp_total - expected).quantize(Decimal("0.01"))
-    return {"bigcommerce": str(expected), "erp": str(erp_total), "difference": str(difference),
-            "ok": abs(difference) <= ROUNDING}  # fmt: skip
 
 
 # -- one order -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from bcapp.bigcommerce import catalog_mapping as cm
+from bcapp.bigcommerce.catalog_plan import plan_update
 from bcapp.bigcommerce.client import chunked
 from bcapp.errors import FatalSyncError
 from bcapp.extensions import db
@@ -122,7 +123,7 @@ class Matching:
             )
             return
         item.bc = bc
-        item.plan = cm.plan_update(item.parts, adopted_data(bc, item.parts), self.options)
+        item.plan = plan_update(item.parts, adopted_data(bc, item.parts), self.options)
 
 
 def adopted_data(bc: dict[str, Any], parts: cm.ProductParts) -> dict[str, Any]:

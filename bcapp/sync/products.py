@@ -10,9 +10,10 @@ For each batch the connector yields, :class:`ProductSync`:
    variant), then by EAN (``upc``) — so a first sync against a filled store never
    duplicates; this lookup is skipped while BigCommerce holds no product we did
    not bind (counted once per run);
-4. creates what is left (one request per product: variants, images and custom
-   fields ride along; committed and bound at once, so a run killed midway never
-   creates it twice), or skips it in ``update_only`` mode;
+4. creates what is left (:mod:`bcapp.sync.product_creates`: one request per
+   product, variants, images and custom fields ride along; committed and bound at
+   once, so a run killed midway never creates it twice), or skips it in
+   ``update_only`` mode;
 5. for bound articles whose hash changed sends only the changed parts: product
    fields in batches of 10, variants in batches of 50, images and custom fields
    one per request. A refused batch is retried item by item, so one bad product
@@ -32,17 +33,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from bcapp.bigcommerce import catalog_mapping as cm
+from bcapp.bigcommerce.catalog_plan import UpdatePlan, plan_update
 from bcapp.bigcommerce.client import chunked
 from bcapp.connectors.base import Product
-from bcapp.errors import FatalSyncError, RetryableSyncError, SyncError
+from bcapp.errors import FatalSyncError, SyncError
 from bcapp.extensions import db
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
+from bcapp.sync.product_creates import Creating
 from bcapp.sync.product_matching import (
     ENTITY,
     VERIFY_CHUNK,
@@ -55,8 +57,6 @@ log = logging.getLogger(__name__)
 
 SKU_ENTITY = "sku"
 CURSOR = "catalog.products"
-#: Product creates in flight at once (the budget still spaces them to the store's quota).
-CREATE_WORKERS = 4
 
 
 def bindings_for(ctx: SyncContext, entity: str, erp_ids: Iterable[str]) -> dict[str, Binding]:
@@ -82,7 +82,7 @@ class Item:
     digest: str
     binding: Binding | None = None
     bc: dict[str, Any] | None = None  # an existing BigCommerce product to adopt
-    plan: cm.UpdatePlan | None = None
+    plan: UpdatePlan | None = None
     error: SyncError | None = None
     new_variants: dict[str, int] = field(default_factory=dict)
     new_images: dict[str, int] = field(default_factory=dict)
@@ -95,7 +95,7 @@ class Item:
         return int(self.bc["id"]) if self.bc else None
 
 
-class ProductSync(Matching):
+class ProductSync(Creating, Matching):
     """The product phase of one catalog run."""
 
     def __init__(self, ctx: SyncContext, options: cm.MappingOptions, *, creates: bool,
@@ -219,7 +219,7 @@ class ProductSync(Matching):
             elif item.binding.sync_hash == item.digest:
                 self.ctx.record(Outcome.UNCHANGED, ENTITY, item.binding.bc_id, item.product.erp_id)
             else:
-                item.plan = cm.plan_update(item.parts, item.binding.data, self.options)
+                item.plan = plan_update(item.parts, item.binding.data, self.options)
                 updates.append(item)
         return creates, updates
 
@@ -254,85 +254,6 @@ class ProductSync(Matching):
             )
             if outcome == Outcome.UNCHANGED and item.plan and not item.plan.empty:
                 log.debug("hash changed but BigCommerce already matches %s", item.product.erp_id)
-
-    # -- creating -------------------------------------------------------------------------
-
-    def _create_all(self, items: list[Item]) -> None:
-        """One POST per product, up to :data:`CREATE_WORKERS` in flight; bound in order.
-
-        A create is one request that waits on BigCommerce (it also fetches the
-        images), so one at a time would leave the store's quota unused at real
-        latencies. Only the HTTP runs in the pool; binding, logging and the
-        commit after each product stay in the run's thread, in batch order.
-        A retryable failure stops the run only after every create that did
-        succeed is bound.
-        """
-        if len(items) < 2:
-            for item in items:
-                self._created(item, self._post(item))
-            return
-        retry: RetryableSyncError | None = None
-        _ = self.ctx.bc  # build the client here, not in several threads at once
-        with ThreadPoolExecutor(max_workers=CREATE_WORKERS) as pool:
-            futures = [(item, pool.submit(self._post, item)) for item in items]
-            for item, future in futures:
-                outcome = future.result()
-                if isinstance(outcome, RetryableSyncError):
-                    retry = retry or outcome
-                    continue
-                self._created(item, outcome)
-        if retry is not None:
-            raise retry
-
-    def _post(self, item: Item) -> dict[str, Any] | SyncError:
-        """The create request alone (safe in a worker thread: no database)."""
-        try:
-            return self.ctx.bc.products.create(item.parts.create_payload())
-        except SyncError as exc:
-            return exc
-
-    def _created(self, item: Item, created: dict[str, Any] | SyncError) -> None:
-        if isinstance(created, RetryableSyncError):
-            raise created
-        if isinstance(created, SyncError):
-            if _duplicate_sku(created) and self._recover_duplicate(item):
-                return
-            item.error = created
-            self._fail(item)
-            self.ctx.commit()
-            return
-        variant_ids = {str(v["sku"]): int(v["id"]) for v in created.get("variants") or []}
-        data = cm.binding_data(
-            item.parts, variant_ids=variant_ids,
-            image_ids=_image_ids(item.parts.images, created.get("images") or []),
-            field_ids={f["name"]: int(f["id"]) for f in created.get("custom_fields") or []},
-        )  # fmt: skip
-        self.ctx.binder.bind(ENTITY, created["id"], item.product.erp_id, sync_hash=item.digest,
-                             data=data)  # fmt: skip
-        self._bind_skus(int(created["id"]), variant_ids)
-        self.ctx.record(
-            Outcome.CREATED,
-            ENTITY,
-            created["id"],
-            item.product.erp_id,
-            f"Created {item.product.sku}.",
-            request=_loggable(item.parts.create_payload()),
-        )
-        self.ctx.commit()  # durable before the next one: a crash never duplicates it
-
-    def _create(self, item: Item) -> None:
-        self._created(item, self._post(item))
-
-    def _recover_duplicate(self, item: Item) -> bool:
-        """The SKU exists already (a run died after creating it, or the merchant added it)."""
-        found = self._lookup_skus([item.product.sku]).get(item.product.sku.lower())
-        if found is None:
-            return False
-        self._adopt(item, found)
-        if item.error is not None:
-            return False
-        self._update([item])
-        return True
 
     def _bind_skus(self, product_id: int, variant_ids: dict[str, int]) -> None:
         """SKU ↔ variant id; a SKU that moved to a new variant forgets its last stock hash.
@@ -446,21 +367,3 @@ class ProductSync(Matching):
             message,
             details={"changed": plan.changed()} if not plan.empty else None,
         )
-
-
-def _duplicate_sku(exc: FatalSyncError) -> bool:
-    return exc.status == 409 and "sku" in str(exc.details.get("errors") or exc.message).lower()
-
-
-def _image_ids(urls: Sequence[str], created: list[dict[str, Any]]) -> dict[str, int]:
-    """BigCommerce answers a create with its images in the order we sent them."""
-    ordered = sorted(created, key=lambda i: (i.get("sort_order", 0), i.get("id", 0)))
-    return {url: int(image["id"]) for url, image in zip(urls, ordered, strict=False)}
-
-
-def _loggable(payload: dict[str, Any]) -> dict[str, Any]:
-    """The request for the log, without a long description."""
-    out = dict(payload)
-    if len(str(out.get("description", ""))) > 500:
-        out["description"] = str(out["description"])[:500] + "…"
-    return out

@@ -12,7 +12,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from bcapp.mapping.rules import BOOL_FIELDS, DEFAULTS
+from bcapp.mapping.rules import DEFAULTS
+from bcapp.mapping.validation import BOOL_FIELDS
 
 SECTION_TITLES: dict[str, str] = {
     "connection": "ERP connection",

@@ -17,9 +17,9 @@ from bcapp.mapping.rules import (
     CATALOG_FIELDS,
     FLOW_NAMES,
     merged,
-    validate_section,
     with_section,
 )
+from bcapp.mapping.validation import validate_section
 from bcapp.web import erp
 from bcapp.web.forms import SECTION_TITLES, mapping_rows, raw_section
 from bcapp.web.schema_form import form_fields, read_form

@@ -13,7 +13,8 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from bcapp.extensions import db
-from bcapp.mapping.rules import merged, validate_section, with_section
+from bcapp.mapping.rules import merged, with_section
+from bcapp.mapping.validation import validate_section
 from bcapp.web import erp
 from bcapp.web.forms import raw_section
 from bcapp.web.session import app_url, store_required

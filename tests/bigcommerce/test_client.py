@@ -247,8 +247,9 @@ def test_workers_share_one_http_client_per_process():
 def test_client_for_reads_the_app_config(redis_url):
     import redis as redis_lib
 
+    from bcapp.bigcommerce.budget_redis import RedisBudget
     from bcapp.bigcommerce.client import client_for
-    from bcapp.bigcommerce.ratelimit import LocalBudget, RedisBudget
+    from bcapp.bigcommerce.ratelimit import LocalBudget
 
     config = {"BC_API_URL": "http://localhost:5001", "HTTP_TIMEOUT": "7"}
     shared = client_for("s1", "t", config, redis=redis_lib.Redis.from_url(redis_url))

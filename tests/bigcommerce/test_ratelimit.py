@@ -8,9 +8,10 @@ import httpx
 import pytest
 import redis as redis_lib
 
+from bcapp.bigcommerce.budget_redis import RedisBudget
 from bcapp.bigcommerce.client import BigCommerceClient
 from bcapp.bigcommerce.errors import RateLimited
-from bcapp.bigcommerce.ratelimit import LocalBudget, RateLimitHeaders, RedisBudget
+from bcapp.bigcommerce.ratelimit import LocalBudget, RateLimitHeaders
 from bcapp.errors import RetryableSyncError
 from tests.bigcommerce.conftest import STORE
 from tests.bigcommerce.openapi_check import ValidatingTransport

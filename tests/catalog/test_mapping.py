@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bcapp.bigcommerce import catalog_mapping as cm
+from bcapp.bigcommerce.catalog_plan import plan_update
 from bcapp.connectors.base import Product, Variant
 
 
@@ -62,7 +63,7 @@ def test_blocked_hides_and_disables() -> None:
 
 def test_unchanged_record_plans_nothing() -> None:
     parts = cm.product_parts(product(), cm.MappingOptions())
-    assert cm.plan_update(parts, written(parts), cm.MappingOptions()).empty
+    assert plan_update(parts, written(parts), cm.MappingOptions()).empty
 
 
 def test_plan_sends_only_what_changed() -> None:
@@ -74,7 +75,7 @@ def test_plan_sends_only_what_changed() -> None:
         ),
         options,
     )
-    plan = cm.plan_update(new, written(old), options)
+    plan = plan_update(new, written(old), options)
     assert plan.product == {"price": 30.0}
     assert plan.variant_updates == {} and plan.variant_creates == {}
     assert plan.image_creates == ["https://i/2.jpg"] and plan.image_deletes == {
@@ -87,7 +88,7 @@ def test_excluded_fields_are_kept_but_blocking_still_hides() -> None:
     options = cm.MappingOptions(excluded=frozenset({"name", "visibility", "images"}))
     old = cm.product_parts(product(), options)
     new = cm.product_parts(product(name="Renamed", blocked=True, images=()), options)
-    plan = cm.plan_update(new, written(old), options)
+    plan = plan_update(new, written(old), options)
     assert "name" not in plan.product and plan.skipped_fields == ["name"]
     assert plan.product["is_visible"] is False and plan.product["availability"] == "disabled"
     assert plan.image_deletes == {}
@@ -109,7 +110,7 @@ def test_variant_gone_from_the_erp_is_disabled_not_deleted() -> None:
         product(variants=(Variant("A1-M", (("Size", "M"),)), Variant("A1-L", (("Size", "L"),)))),
         options,
     )
-    plan = cm.plan_update(new, written(old), options)
+    plan = plan_update(new, written(old), options)
     assert plan.variant_disables == {"A1-S": 10}
     assert list(plan.variant_creates) == ["A1-L"]
 

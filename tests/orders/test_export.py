@@ -169,7 +169,7 @@ def test_tax_class_mapping_names_the_missing_class():
     from bcapp.connectors.base import Address, Customer, Order, OrderLine
     from bcapp.errors import FatalSyncError
     from bcapp.mapping.rules import rules_for
-    from bcapp.sync.orders import mapped_values
+    from bcapp.sync.order_reading import mapped_values
 
     line = OrderLine("A", "A", Decimal(1), Decimal(10), Decimal("12.1"), tax_class="2")
     order = Order(1, "1", Customer("a@b.c"), Address(), (line,))

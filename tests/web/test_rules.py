@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from bcapp.connectors.base import StockLevel, WarehouseStock
-from bcapp.mapping.rules import rules_for, validate_section, with_section
+from bcapp.mapping.rules import rules_for, with_section
+from bcapp.mapping.validation import validate_section
 
 
 def test_empty_settings_give_documented_defaults():

@@ -1,0 +1,130 @@
+"""A BigCommerce order read and made ready for the ERP (the first half of an export).
+
+:func:`fetch_order` reads the order with its lines, shipping addresses and coupons;
+:func:`prepared` checks the lines and applies the merchant's mapping tables
+(payment, shipping, tax; an unmapped value is an import error naming it);
+:func:`with_article_numbers` adds the numbers the store → ERP catalog flow gave
+letter SKUs; :func:`total_check` compares what the ERP order adds up to with
+BigCommerce's total. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from bcapp.bigcommerce.mapping import order_from_bc
+from bcapp.connectors.base import Order
+from bcapp.errors import FatalSyncError, SkipRecord
+from bcapp.extensions import db
+from bcapp.mapping.rules import StoreRules
+from bcapp.models import Binding
+
+#: The catalog flow's SKU ↔ ERP article number bindings (``catalog_to_erp.NUMBER``).
+ARTICLE_NUMBER = "article_number"
+#: ERP total vs BigCommerce total: differences up to this are rounding.
+ROUNDING = Decimal("0.05")
+
+
+def fetch_order(ctx: Any, bc_id: int) -> Order:
+    """The BigCommerce order with its lines, shipping addresses and coupons."""
+    raw = ctx.bc.orders.get(bc_id)
+    if not raw or raw.get("is_deleted"):
+        raise SkipRecord(f"BigCommerce order {bc_id} no longer exists.")
+    products = ctx.bc.orders.products(bc_id)
+    shipping = ctx.bc.orders.shipping_addresses(bc_id) if raw.get("shipping_address_count") else []
+    coupons: list[Any] = []
+    if Decimal(str(raw.get("coupon_discount") or 0)):
+        coupons = ctx.bc.v2("GET", f"/orders/{bc_id}/coupons") or []
+    return order_from_bc(raw, products, shipping, coupons)
+
+
+def mapped_values(order: Order, rules: StoreRules) -> dict[str, str]:
+    """The merchant's mapping tables applied to one order (ERP codes the connector sends).
+
+    A table the merchant filled in is a promise that every value is in it: an
+    order with a value missing from a non-empty table is an import error naming
+    the value. An empty table means the ERP's defaults apply.
+    """
+    tables = rules.mappings
+    mapped: dict[str, str] = {}
+    if tables.payment:
+        mapped["payment_method"] = _required(
+            tables.payment_code(order.payment_method), "Payment method", order.payment_method,
+            "payment")  # fmt: skip
+    if tables.shipping and order.shipping_method:
+        mapped["delivery_method"] = _required(
+            tables.shipping_code(order.shipping_method), "Shipping method", order.shipping_method,
+            "shipping")  # fmt: skip
+    if tables.tax:
+        for tax_class in sorted({line.tax_class for line in order.lines if line.tax_class}):
+            mapped[f"tax:{tax_class}"] = _required(
+                tables.tax_code(tax_class), "Tax class", tax_class, "tax")
+    if rules.orders.shipping_cost_article:
+        mapped["shipping_item_code"] = rules.orders.shipping_cost_article
+    if order.coupon_codes:
+        mapped["coupon_codes"] = ",".join(order.coupon_codes)
+    return mapped
+
+
+def _required(code: str | None, what: str, value: str, table: str) -> str:
+    if code is None or str(code).strip() == "":
+        raise FatalSyncError(
+            f'{what} "{value}" has no ERP code: add it to the {table} mapping in the '
+            "settings, then retry the order.", details={"unmapped": {table: value}},
+        )  # fmt: skip
+    return str(code)
+
+
+def prepared(order: Order, rules: StoreRules, subscriptions: bool) -> Order:
+    """The order as the ERP gets it: mappings resolved, checked lines, digital lines placed."""
+    blank = [line.name or str(line.bc_line_id) for line in order.lines if not line.sku]
+    if blank:
+        raise FatalSyncError(
+            f"Order line(s) without SKU: {', '.join(blank)}. Give the product a SKU the ERP "
+            "knows, then retry the order.", details={"lines": blank})  # fmt: skip
+    lines = order.lines
+    if not subscriptions:  # no subscription in the ERP: digital products are ordinary lines
+        lines = tuple(replace(line, is_digital=False) for line in lines)
+    return replace(order, lines=lines, mapped=mapped_values(order, rules))
+
+
+def with_article_numbers(ctx: Any, order: Order) -> Order:
+    """The order with ``mapped["article:<sku>"]`` for SKUs the catalog flow gave a number.
+
+    An ERP with numeric article numbers only (Mplus) knows a letter SKU by the
+    number the store → ERP catalog flow bound to it; the connector reads it from
+    here. No such bindings (AFAS, or a SKU never sent): the order is unchanged.
+    """
+    skus = sorted({line.sku for line in order.lines if line.sku})
+    if not skus:
+        return order
+    rows = db.session.execute(
+        db.select(Binding.bc_id, Binding.erp_id).filter(
+            Binding.connection_id == ctx.binder.connection_id,
+            Binding.entity == ARTICLE_NUMBER,
+            Binding.bc_id.in_(skus),
+        )
+    ).all()
+    if not rows:
+        return order
+    numbers = {f"article:{sku}": str(number) for sku, number in rows}
+    return replace(order, mapped={**order.mapped, **numbers})
+
+
+def total_check(order: Order, *, books_shipping: bool = True) -> dict[str, Any]:
+    """What the ERP order adds up to beside BigCommerce's total (digital lines excluded).
+
+    ``books_shipping`` False: no shipping-cost article is configured, so the ERP
+    order lacks the shipping cost and the check says so.
+    """
+    booked = sum((line.price_inc_tax * line.quantity - line.discount
+                  for line in order.lines if not line.is_digital), Decimal("0"))  # fmt: skip
+    digital = sum((line.price_inc_tax * line.quantity - line.discount
+                   for line in order.lines if line.is_digital), Decimal("0"))  # fmt: skip
+    erp_total = booked + (order.shipping_cost_inc_tax if books_shipping else Decimal("0"))
+    expected = order.total_inc_tax - digital
+    difference = (erp_total - expected).quantize(Decimal("0.01"))
+    return {"bigcommerce": str(expected), "erp": str(erp_total), "difference": str(difference),
+            "ok": abs(difference) <= ROUNDING}  # fmt: skip
