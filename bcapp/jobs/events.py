@@ -117,7 +117,7 @@ def _already_exported(store_id: int, order_id: int) -> bool:
 
 
 def _reschedule(event: WebhookEvent, attempt: int, exc: RetryableSyncError) -> str:
-    from bcapp.jobs.queues import queue
+    from bcapp.jobs.queues import event_job_id, queue
 
     intervals = current_app.config.get("EVENT_RETRY_INTERVALS") or RETRY_INTERVALS
     if attempt >= len(intervals):
@@ -127,7 +127,7 @@ def _reschedule(event: WebhookEvent, attempt: int, exc: RetryableSyncError) -> s
     db.session.rollback()
     queue("orders").enqueue_in(
         timedelta(seconds=delay), handle_event_job, event.id, attempt + 1,
-        job_id=f"store-{event.store_id}-event-{event.id}-retry-{attempt + 1}",
+        job_id=event_job_id(event.store_id, event.id, f"-retry-{attempt + 1}"),
         result_ttl=0, failure_ttl=7 * 86400,
     )  # fmt: skip
     return "retrying"

@@ -1,8 +1,10 @@
 """Queues and job bookkeeping shared by every job module.
 
-Job ids are deterministic (``store-{id}-{flow}``; RQ allows only letters, digits, - and _)
-so one flow is never queued twice for a store, and a store's jobs can be found and
-cancelled at uninstall.
+Job ids are deterministic (``[prefix]store-{id}-{flow}``; RQ allows only letters, digits,
+- and _) so one flow is never queued twice for a store, and a store's jobs can be found and
+cancelled at uninstall. RQ keeps every job hash under ``rq:job:{id}`` whatever its queue, so
+the ids carry ``RQ_QUEUE_PREFIX`` too: two deployments sharing a Redis never overwrite
+each other's jobs.
 """
 
 from __future__ import annotations
@@ -43,12 +45,19 @@ def job_id(store_id: int, flow: str, key: str | None = None) -> str:
     RQ accepts only letters, digits, ``-`` and ``_`` in ids, so anything else in
     ``key`` becomes ``_``.
     """
-    base = f"store-{store_id}-{flow}"
+    base = f"{store_job_prefix(store_id)}{flow}"
     return f"{base}-{_JOB_ID_UNSAFE.sub('_', str(key))}" if key else base
 
 
+def event_job_id(store_id: int, event_id: int, suffix: str = "") -> str:
+    """Id of the job acting on a stored webhook event (``suffix`` for its retries)."""
+    return f"{store_job_prefix(store_id)}event-{event_id}{suffix}"
+
+
 def store_job_prefix(store_id: int) -> str:
-    return f"store-{store_id}-"
+    """What every job id of this store (in this deployment) starts with."""
+    deployment = _JOB_ID_UNSAFE.sub("_", current_app.config.get("RQ_QUEUE_PREFIX", ""))
+    return f"{deployment}store-{store_id}-"
 
 
 def cancel_store_jobs(store_id: int) -> int:

@@ -4,7 +4,9 @@ A flow is due for a store when
 
 * the store is active (not uninstalled, not waiting for re-authorisation) and
   has an enabled connection whose connector has the flow's capabilities;
-* its switch ``store.settings["flows"][group]`` is on (defaults: bcapp.mapping.rules);
+* its switch ``store.settings["flows"][group]`` is on (defaults: bcapp.mapping.rules),
+  and the flow applies to the store's settings (``Flow.when``: stock goes one way,
+  following the catalog direction);
 * its interval — ``store.settings["schedules"][flow]`` (or ``[group]``), else
   the flow's default in ``PERIODIC`` — is a positive number of minutes; and
 * the store's last (non-dry) run of the flow was created that long ago or more.
@@ -94,6 +96,8 @@ def due_flows(store: Store, connection: Connection, now: datetime) -> list[str]:
     for flow in list(FLOWS.values()):
         minutes = interval_minutes(store, flow)
         if not minutes or not flow.requires <= capabilities:
+            continue
+        if flow.when is not None and not flow.when(store):
             continue
         if _is_due(last_run(store.id, flow.name), minutes, now):
             due.append(flow.name)

@@ -153,8 +153,13 @@ def sync_catalog(ctx: SyncContext, **_options: Any) -> None:
     direction(ctx, rules)
 
 
+def erp_leads(store: Any) -> bool:
+    """Whether the ERP leads the catalog (the default): stock flows ERP → store."""
+    return rules_for(store).catalog.direction != "store_to_erp"
+
+
 @register_flow("stock", requires={Capability.STOCK}, queue="catalog", lock="catalog",
-               group="stock", every=15)  # fmt: skip
+               group="stock", every=15, when=erp_leads)  # fmt: skip
 def sync_stock(ctx: SyncContext, **_options: Any) -> str | None:
     """Stock levels only (the catalog run does this too, after its products)."""
     rules = rules_for(ctx.store)

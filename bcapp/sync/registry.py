@@ -68,6 +68,9 @@ class Flow:
     log_unchanged: bool = True
     #: For flows whose needs depend on the options (retry/replay): options → a refined Flow.
     resolver: Callable[[Flow, Mapping[str, Any]], Flow] | None = field(default=None, compare=False)
+    #: Store → whether the schedule runs this flow for it (a run asked for by hand still
+    #: runs and says why it has nothing to do); None: always.
+    when: Callable[[Any], bool] | None = field(default=None, compare=False)
 
     def __call__(self, ctx: Any, **options: Any) -> Any:
         return self.fn(ctx, **options)
@@ -116,6 +119,7 @@ def register_flow(
     every: int | None = None,
     needs_connection: bool = True,
     log_unchanged: bool = True,
+    when: Callable[[Any], bool] | None = None,
 ) -> Callable[[FlowFn], FlowFn]:
     """Decorator: register ``fn`` as flow ``name`` (re-registering replaces it)."""
     if queue not in QUEUES:
@@ -124,7 +128,7 @@ def register_flow(
     def decorate(fn: FlowFn) -> FlowFn:
         FLOWS[name] = Flow(
             name, fn, frozenset(requires), queue, lock, group, str(direction), needs_connection,
-            log_unchanged,
+            log_unchanged, when=when,
         )  # fmt: skip
         if every is not None:
             PERIODIC[name] = every

@@ -1,9 +1,10 @@
 """Store stock → ERP (issue 10, MplusKASSA): when the store leads, the ERP follows its stock.
 
 Flow ``stock_to_erp`` (group "stock", every 15 min like ``stock``). It does
-nothing unless the store's ``catalog.direction`` is ``store_to_erp``: a store
-whose ERP leads gets its stock *from* the ERP (:mod:`bcapp.sync.stock`), and
-pushing it back would echo. Needs ``Capability.STOCK_TO_ERP`` (``set_stock``).
+nothing unless the store's ``catalog.direction`` is ``store_to_erp`` (and the
+schedule only runs it then, ``when=store_leads``): a store whose ERP leads gets
+its stock *from* the ERP (:mod:`bcapp.sync.stock`), and pushing it back would echo.
+Needs ``Capability.STOCK_TO_ERP`` (``set_stock``).
 
 * Reads every BigCommerce product with its variants (``sku``,
   ``inventory_level``, ``inventory_tracking`` only). A full read each run, not
@@ -84,8 +85,14 @@ def levels_of(row: dict[str, Any]) -> Iterator[StoreLevel]:
                          int(variant["id"]), skip)  # fmt: skip
 
 
+def store_leads(store: Any) -> bool:
+    """Whether the store leads the catalog: only then is its stock pushed to the ERP."""
+    return rules_for(store).catalog.direction == "store_to_erp"
+
+
 @register_flow("stock_to_erp", requires={Capability.STOCK_TO_ERP}, queue="catalog",
-               lock="catalog", group="stock", direction=OUT, every=15)  # fmt: skip
+               lock="catalog", group="stock", direction=OUT, every=15,
+               when=store_leads)  # fmt: skip
 def sync_stock_to_erp(ctx: SyncContext, **_options: Any) -> str | None:
     """Push BigCommerce stock levels to the ERP when the store leads (see the module docstring)."""
     direction = rules_for(ctx.store).catalog.direction

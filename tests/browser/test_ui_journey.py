@@ -50,7 +50,6 @@ def world(live_app: Any, ports: tuple[int, int], monkeypatch: pytest.MonkeyPatch
     from bcapp.jobs.worker import BackgroundWorker
     from bcapp.sandbox.afas import AfasSandbox
 
-    _start_store_ids_high(live_app)
     bc = build_sandbox(
         app_url=live_app.live_url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
         store_hash=STORE, seed=False,
@@ -64,20 +63,6 @@ def world(live_app: Any, ports: tuple[int, int], monkeypatch: pytest.MonkeyPatch
     yield type("World", (), {"bc": bc, "afas": afas, "panel": server.url})
     worker.stop()
     server.stop()
-
-
-def _start_store_ids_high(app: Any) -> None:
-    """RQ job ids are ``store-{id}-{flow}`` and not namespaced per test run, so a job another
-    run left in the shared test Redis for store 1 would be taken for ours: start ids high."""
-    import random
-
-    from bcapp.extensions import db
-    from bcapp.models import Store, StoreStatus
-
-    with app.app_context():
-        db.session.add(Store(id=random.randint(10**6, 10**9), store_hash=f"x{uuid.uuid4().hex}",
-                             status=StoreStatus.UNINSTALLED, settings={}))  # fmt: skip
-        db.session.commit()
 
 
 def wait_for_run(page: Any, frame: Any, flow: str, seconds: float = 40) -> None:

@@ -13,7 +13,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from bcapp.errors import ReauthorizationRequired, RetryableSyncError
 from bcapp.extensions import db
 from bcapp.jobs.locks import RunLock
-from bcapp.jobs.queues import cancel_store_jobs, queue
+from bcapp.jobs.queues import cancel_store_jobs, job_id, queue
 from bcapp.jobs.runtime import set_app
 from bcapp.jobs.sync import enqueue_flow, enqueue_replay, enqueue_retry
 from bcapp.jobs.worker import build_worker
@@ -74,7 +74,7 @@ def test_deterministic_job_ids_dedupe(app, rds, store, flows, work):
     flows("test_sync", queue="catalog")(lambda ctx: calls.append(1))
     first = enqueue_flow(store.id, "test_sync")
     second = enqueue_flow(store.id, "test_sync")
-    assert first.id == second.id == f"store-{store.id}-test_sync"
+    assert first.id == second.id == f"{app.config['RQ_QUEUE_PREFIX']}store-{store.id}-test_sync"
     assert queue("catalog").count == 1 and len(runs(store)) == 1
     dry = enqueue_flow(store.id, "test_sync", dry_run=True)
     assert dry.id.endswith("-dry")
@@ -252,7 +252,7 @@ def test_a_job_enqueued_without_retry_gets_the_standard_policy(app, rds, store, 
     job = queue("default").enqueue(
         "bcapp.jobs.sync.run_flow_job",
         kwargs={"store_id": store.id, "flow": "test_down", "run_id": run.id},
-        job_id=f"store-{store.id}-test_down",
+        job_id=job_id(store.id, "test_down"),
     )
     work()
     job.refresh()
@@ -292,3 +292,19 @@ def test_enqueue_with_redis_down_leaves_no_run_waiting(app, rds, store, flows):
         enqueue_flow(store.id, "test_any")
     app.extensions["bcapp.redis"] = None
     assert all(r.status != RunStatus.QUEUED for r in runs(store))
+
+
+def test_job_ids_carry_the_deployment_prefix(app, rds, store, flows):
+    """RQ keeps job hashes under rq:job:{id} whatever the queue: two deployments sharing a
+    Redis (RQ_QUEUE_PREFIX) must not queue into, or cancel, each other's store-1 jobs."""
+    flows("test_sync", queue="catalog")(lambda ctx: None)
+    ours = enqueue_flow(store.id, "test_sync")
+    app.config["RQ_QUEUE_PREFIX"] = "other:deploy/"  # another deployment, same store id
+    theirs = enqueue_flow(store.id, "test_sync")
+    assert theirs.id == f"other_deploy_store-{store.id}-test_sync" != ours.id
+    assert cancel_store_jobs(store.id) == 1  # theirs only
+    assert ours.get_status(refresh=True) == "queued"
+    for key in rds.scan_iter("*other_deploy_*"):
+        rds.delete(key)
+    for key in rds.scan_iter("*other:deploy/*"):
+        rds.delete(key)

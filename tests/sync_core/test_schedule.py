@@ -10,6 +10,7 @@ import pytest
 from bcapp.connectors.base import Capability
 from bcapp.extensions import db
 from bcapp.jobs.locks import RunLock
+from bcapp.jobs.queues import job_id
 from bcapp.jobs.runtime import set_app
 from bcapp.jobs.schedule import tick
 from bcapp.models import RunStatus, StoreStatus, SyncRun
@@ -30,7 +31,7 @@ def work(app: Any, rds: Any) -> Any:
 
 def ours(jobs: list[Any]) -> set[str]:
     """Job ids of this test's flows (the real flow modules are scheduled too)."""
-    return {j.id.split("-", 2)[2] for j in jobs if "-test_" in j.id}
+    return {j.id.split("store-", 1)[1].split("-", 1)[1] for j in jobs if "-test_" in j.id}
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def test_cli_sync_runs_a_flow_for_one_store(app, rds, store, flows):
     assert result.exit_code == 0, result.output
     assert f"{store.store_hash} test_cli: succeeded — Dry run: 1 unchanged" in result.output
     result = runner.invoke(args=["sync", "test_cli", "--store", store.store_hash, "--enqueue"])
-    assert result.exit_code == 0 and f"job store-{store.id}-test_cli (queued)" in result.output
+    assert result.exit_code == 0 and f"job {job_id(store.id, 'test_cli')} (queued)" in result.output
     result = runner.invoke(args=["sync", "nope"])
     assert result.exit_code != 0
     set_app(None)
@@ -108,7 +109,7 @@ def test_tick_queues_housekeeping_once_per_interval(app, rds, work):
 def test_tick_closes_queued_runs_whose_job_was_lost(app, rds, store):
     old = utcnow() - timedelta(hours=3)
     lost = SyncRun(store_id=store.id, flow="test_lost", status=RunStatus.QUEUED, created_at=old,
-                   job_id=f"store-{store.id}-test_lost")  # fmt: skip
+                   job_id=job_id(store.id, "test_lost"))  # fmt: skip
     db.session.add(lost)
     db.session.commit()
     tick()
@@ -133,3 +134,20 @@ def test_unsaved_switches_follow_the_settings_defaults(app, rds, scheduled_flows
     store.settings = {"flows": {"refunds": True}}
     db.session.commit()
     assert "test_refunds_default_off" in ours(tick(utcnow() + timedelta(days=1)))
+
+
+def test_stock_is_scheduled_one_way_following_the_catalog_direction(app, rds):
+    """Mplus can take stock both ways; the schedule runs only the direction the merchant
+    chose, instead of a no-op run of the other every 15 minutes."""
+    from bcapp.jobs.schedule import due_flows
+    from bcapp.models import Connection
+    from bcapp.sync.registry import load_flows
+
+    load_flows()
+    store = make_store(connection=False)
+    mplus = Connection(store_id=store.id, kind="mplus", settings={}, secrets={})
+    due = set(due_flows(store, mplus, utcnow()))
+    assert "stock" in due and "stock_to_erp" not in due
+    store.settings = {"catalog": {"direction": "store_to_erp"}}
+    due = set(due_flows(store, mplus, utcnow()))
+    assert "stock_to_erp" in due and "stock" not in due
