@@ -48,9 +48,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "ALERT_DIGEST_MINUTES": (15, "At most one failure digest per store per this many minutes"),
     "ERP_CHECK_TIMEOUT": (15.0, "Seconds the settings page waits for an ERP connection test"),
     "WEBHOOK_HANDOFF": (
-        "rq",
-        "rq: the intake queues an RQ job per event; list: one Redis push per event, "
-        "the orders workers make the jobs",
+        "list",
+        "list: the intake pushes event ids to one Redis list and the orders workers make the "
+        "jobs (lightest request); rq: the intake makes the RQ jobs itself",
     ),
     "RQ_QUEUE_PREFIX": ("", "Prefix of queue names and lock keys (deployments sharing a Redis)"),
     "SYNC_RETRY_INTERVALS": (

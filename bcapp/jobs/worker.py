@@ -97,7 +97,7 @@ def run_worker(
     thread) when the intake hands events over by list (``WEBHOOK_HANDOFF``).
     """
     worker = build_worker(app, queues, simple=simple)
-    if "orders" in queues and app.config.get("WEBHOOK_HANDOFF", "rq") == "list":
+    if "orders" in queues and app.config["WEBHOOK_HANDOFF"] == "list":
         dispatch_pending(app)  # what arrived while no worker ran
         if not burst:
             threading.Thread(target=dispatch_forever, args=(app,), daemon=True,
@@ -270,7 +270,7 @@ class BackgroundWorker:
         if self.tick_every and time.monotonic() - self._last_tick >= self.tick_every:
             self._last_tick = time.monotonic()
             tick_job()
-        if self.app.config.get("WEBHOOK_HANDOFF", "rq") == "list":
+        if self.app.config["WEBHOOK_HANDOFF"] == "list":
             dispatch_pending(self.app)
         with self.app.app_context():
             promote_due_jobs()

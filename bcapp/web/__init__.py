@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, g
 
-from bcapp.web.session import FIELD, HEADER, app_url
+from bcapp.web.session import FIELD, HEADER, CookielessSessions, app_url
 
 
 def register_blueprints(app: Flask) -> None:
@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
     init_ui(app)
     app.jinja_env.globals.update(app_url=app_url, session_field=FIELD, session_header=HEADER)
     app.after_request(_security_headers)
+    app.session_interface = CookielessSessions()
 
 
 def _security_headers(response: Response) -> Response:

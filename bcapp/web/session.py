@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, render_template, request, url_for
+from flask.sessions import NullSession, SessionInterface
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from bcapp.extensions import db
@@ -37,6 +38,35 @@ FIELD = "_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _NoCookieSession(NullSession):
+    """What ``flask.session`` is here: reads as empty, refuses writes with the reason."""
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(
+            "bcapp keeps no cookie session (it runs in a third-party iframe); "
+            "use the signed session token (bcapp.web.session) instead"
+        )
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
+
+
+class CookielessSessions(SessionInterface):
+    """Flask's session interface, turned off: no cookie is read or set, on any route.
+
+    Besides stating the design in code, it spares every request (webhook
+    deliveries above all) building a signing serializer for a cookie that is
+    never there.
+    """
+
+    null_session_class = _NoCookieSession
+
+    def open_session(self, app: Any, request: Any) -> None:
+        return None  # Flask then uses the null session
+
+    def save_session(self, app: Any, session: Any, response: Any) -> None:
+        return None
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -35,6 +35,17 @@ def test_no_cookies_are_set(client, token):
     assert r.headers["X-Bcapp-Session"]  # a fresh token for the next request
 
 
+def test_flask_cookie_session_is_off(app):
+    """Code that reaches for ``flask.session`` by habit fails loudly instead of setting a
+    cookie the iframe would lose; a cookie sent anyway is not read."""
+    from flask import session
+
+    with app.test_request_context("/app", headers={"Cookie": "session=eyJ1IjoxfQ.forged"}):
+        assert dict(session) == {}
+        with pytest.raises(RuntimeError, match="no cookie session"):
+            session["user"] = 1
+
+
 def test_settings_form_saves(client, token):
     r = client.post(
         "/app/settings/general",

@@ -157,15 +157,19 @@ def _clear_redis() -> None:
 
 
 def drain(world: World, *, rounds: int = 20) -> int:
-    """Run every queued job in this process; scheduled retries are due at once. Returns jobs run."""
+    """Run every queued job in this process, as an orders worker would: first the event ids
+    the intake handed over (``WEBHOOK_HANDOFF=list``) become jobs, and scheduled retries are
+    due at once. Returns jobs run."""
     from rq import SimpleWorker
     from rq.job import Job
     from rq.registry import ScheduledJobRegistry
 
     from bcapp.jobs.queues import queue
+    from bcapp.jobs.worker import dispatch_pending
 
     ran = 0
     for _ in range(rounds):
+        dispatch_pending(world.app)
         q = queue("orders")
         scheduled = ScheduledJobRegistry(queue=q)
         for jid in scheduled.get_job_ids():

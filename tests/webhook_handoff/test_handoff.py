@@ -15,7 +15,7 @@ import pytest
 
 from bcapp.extensions import db, redis_ext
 from bcapp.jobs.events import requeue_stored_events
-from bcapp.jobs.queues import queue
+from bcapp.jobs.queues import event_job_id, queue
 from bcapp.jobs.worker import BackgroundWorker, dispatch_forever, dispatch_pending
 from bcapp.models import Store, WebhookEvent
 from bcapp.web.webhooks import enqueue_event, handoff_key
@@ -52,7 +52,7 @@ def test_delivery_waits_in_the_list_until_dispatched(client, app, store):
     assert job_ids() == []  # nothing of RQ in the request
 
     assert dispatch_pending(app) == 1
-    job = queue("orders").fetch_job(f"store-{store.id}-event-{event.id}")
+    job = queue("orders").fetch_job(event_job_id(store.id, event.id))
     assert job is not None and job.func_name == "bcapp.jobs.events.handle_event_job"
     assert job.args == (event.id,)
     assert redis_ext.client.llen(handoff_key()) == 0
@@ -90,7 +90,7 @@ def test_an_id_lost_between_list_and_queue_is_requeued_by_reconciliation(client,
     assert job_ids() == []
     assert requeue_stored_events(store.id, older_than=0) == 1
     event = db.session.execute(db.select(WebhookEvent)).scalar_one()
-    assert job_ids() == [f"store-{store.id}-event-{event.id}"]
+    assert job_ids() == [event_job_id(store.id, event.id)]
 
 
 def test_background_worker_dispatches_and_runs_the_event(client, app, store):
@@ -116,7 +116,7 @@ def test_enqueue_event_makes_a_job_rq_can_run(app, store):
     db.session.add(event)
     db.session.commit()
     assert enqueue_event(event)
-    job = queue("orders").fetch_job(f"store-{store.id}-event-{event.id}")
+    job = queue("orders").fetch_job(event_job_id(store.id, event.id))
     assert job.get_status() == "queued" and job.origin == queue("orders").name
     from rq import SimpleWorker
 

@@ -15,7 +15,9 @@ from rq import Queue
 from standardwebhooks.webhooks import Webhook
 
 from bcapp.extensions import db, redis_ext
+from bcapp.jobs.worker import dispatch_pending
 from bcapp.models import Store, WebhookEvent
+from bcapp.web.webhooks import handoff_key
 from tests.conftest import CLIENT_SECRET, base_config
 
 SIGNER = Webhook(base64.b64encode(CLIENT_SECRET.encode()).decode())
@@ -61,8 +63,18 @@ def deliver(
 def orders_queue(app, redis_url):
     q = Queue("orders", connection=redis_ext.client)
     q.empty()
+    redis_ext.client.delete(handoff_key())
     yield q
     q.empty()
+    redis_ext.client.delete(handoff_key())
+
+
+def handed_over(app, orders_queue) -> list[str]:
+    """The jobs the workers will run: the intake's RQ jobs, or (``WEBHOOK_HANDOFF=list``, the
+    default) the ids an orders worker's dispatcher turns into those jobs, after it has."""
+    if app.config["WEBHOOK_HANDOFF"] == "list":
+        dispatch_pending(app)
+    return orders_queue.get_job_ids()
 
 
 @pytest.fixture
@@ -76,7 +88,9 @@ def store(app):
     return s
 
 
-def test_valid_delivery_is_stored_and_enqueued(client, store, orders_queue):
+@pytest.mark.parametrize("handoff", ["list", "rq"])
+def test_valid_delivery_is_stored_and_enqueued(app, client, store, orders_queue, handoff):
+    app.config["WEBHOOK_HANDOFF"] = handoff
     r = deliver(client, payload())
     assert r.status_code == 200
     event = db.session.execute(db.select(WebhookEvent)).scalar_one()
@@ -85,18 +99,21 @@ def test_valid_delivery_is_stored_and_enqueued(client, store, orders_queue):
         "250",
         store.id,
     )
+    pushed = redis_ext.client.lrange(handoff_key(), 0, -1)
+    assert pushed == ([f"{store.id}:{event.id}".encode()] if handoff == "list" else [])
+    assert handed_over(app, orders_queue) == [f"store-{store.id}-event-{event.id}"]
     job = orders_queue.fetch_job(f"store-{store.id}-event-{event.id}")
     assert job is not None and job.func_name == "bcapp.jobs.events.handle_event_job"
     assert job.args == (event.id,)
 
 
-def test_retried_delivery_is_stored_once(client, store, orders_queue):
+def test_retried_delivery_is_stored_once(app, client, store, orders_queue):
     body = payload()
     assert deliver(client, body, webhook_id="msg_1").status_code == 200
     assert deliver(client, body, webhook_id="msg_1").status_code == 200
     assert deliver(client, body, webhook_id="msg_2").status_code == 200  # same content
     assert db.session.query(WebhookEvent).count() == 1
-    assert len(orders_queue.get_job_ids()) == 1
+    assert len(handed_over(app, orders_queue)) == 1
 
 
 def test_distinct_events_of_one_order_are_kept(client, store, orders_queue):
@@ -145,6 +162,8 @@ def test_missing_signature_headers_are_refused(client, store):
         pytest.param("{not json", id="not-json"),
         pytest.param("[1, 2]", id="not-object"),
         pytest.param(json.dumps({**payload(), "scope": None}), id="no-scope"),
+        pytest.param(json.dumps({**payload(), "scope": "store/order/\u0000"}), id="nul-scope"),
+        pytest.param(json.dumps({**payload(), "scope": "store/" + "x" * 130}), id="long-scope"),
         pytest.param(json.dumps({**payload(), "producer": "nobody"}), id="bad-producer"),
         pytest.param(json.dumps({**payload(), "data": "x"}), id="bad-data"),
     ],
@@ -211,5 +230,6 @@ def test_same_delivery_five_times_concurrently_is_stored_once(pg_app, redis_url)
         t.join(10)
     assert codes == [200] * 5
     assert db.session.query(WebhookEvent).count() == 1
-    assert len(Queue("orders", connection=redis_ext.for_app(pg_app)).get_job_ids()) == 1
-    Queue("orders", connection=redis_ext.for_app(pg_app)).empty()
+    orders = Queue("orders", connection=redis_ext.for_app(pg_app))
+    assert len(handed_over(pg_app, orders)) == 1
+    orders.empty()
