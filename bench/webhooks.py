@@ -1,7 +1,7 @@
 """Webhook intake and order export, measured: prints figures, asserts nothing.
 
     python bench/webhooks.py [--quick] [--part=1] [--part=2] [--part=3] [--forking]
-                             [--handoff=list|rq]
+                             [--handoff=list|rq] [--gunicorn=ARGS] [--rounds=N]
 
 ``--forking`` runs RQ's default forking workers (a fork, a new database connection
 and RQ's bookkeeping per job) instead of SimpleWorkers. ``--handoff=rq`` makes
@@ -34,6 +34,7 @@ re-created) and Redis (database 12 of TEST_REDIS_URL's server, flushed).
 
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing as mp
 import os
@@ -59,11 +60,11 @@ STORE_HASH, HOOK_SECRET = "b3nch", "bench-hook-secret"
 INTAKE_PORT, BARE_PORT = 18431, 18432
 PYTHON = sys.executable
 #: RQ's SimpleWorker runs jobs in the worker process: no fork, no reconnect per job.
-SIMPLE_WORKERS = "--forking" not in sys.argv
+SIMPLE_WORKERS = True  # --forking: False
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 #: How the intake hands events to the workers: "list" (one LPUSH; the workers' dispatcher
 #: makes the RQ jobs) or "rq" (the RQ job is made in the request), ``--handoff=rq``.
-HANDOFF = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--handoff=")), "list")
+HANDOFF = "list"
 
 
 def bare_app() -> Any:
@@ -144,17 +145,16 @@ def prepare(app: Any, access_token: str, afas_settings: dict[str, Any]) -> int:
         return store.id
 
 
-def _gunicorn_args() -> list[str]:
+def gunicorn_args(value: str) -> list[str]:
     """Extra gunicorn settings for every server the bench starts: ``--gunicorn="ARGS"``, or
     the earlier ``--gunicorn=W,T`` (W gthread workers x T threads)."""
-    value = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--gunicorn=")), "")
     workers, _, threads = value.partition(",")
     if workers.isdigit() and threads.isdigit():
         return ["--workers", workers, "--worker-class", "gthread", "--threads", threads]
     return value.split()
 
 
-GUNICORN_ARGS = _gunicorn_args()
+GUNICORN_ARGS: list[str] = []
 
 
 def start_gunicorn(target: str, port: int, env: dict[str, str]) -> Any:
@@ -603,23 +603,42 @@ def part_storm(total: int = 5000, dup_share: float = 0.3) -> None:
         pipe.close()
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Re-creates the database bcapp_bench and flushes Redis database 12.")
+    parser.add_argument("--quick", action="store_true", help="small counts, one round")
+    parser.add_argument("--part", action="append", choices=["1", "2", "3"], default=[],
+                        help="run only this part (repeatable): 1 intake, 2 latency, 3 storm")
+    parser.add_argument("--forking", action="store_true",
+                        help="RQ's forking workers instead of SimpleWorkers")
+    parser.add_argument("--handoff", choices=["list", "rq"], default="list",
+                        help="WEBHOOK_HANDOFF of the intake (default: list)")
+    parser.add_argument("--gunicorn", default="", metavar="ARGS",
+                        help='extra gunicorn settings, or W,T for W gthread workers x T threads')
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating bare/intake rounds of part 1 (default 3)")
+    return parser.parse_args(argv)
+
+
 def main() -> None:
+    global SIMPLE_WORKERS, HANDOFF, GUNICORN_ARGS
+    args = parse_args()
+    SIMPLE_WORKERS, HANDOFF = not args.forking, args.handoff
+    GUNICORN_ARGS = gunicorn_args(args.gunicorn)
     sys.stdout.reconfigure(line_buffering=True)  # figures appear as each part ends
-    quick = "--quick" in sys.argv
-    chosen = {a.removeprefix("--part=") for a in sys.argv if a.startswith("--part=")}
-    parts = chosen or {"1", "2", "3"}
+    parts = set(args.part) or {"1", "2", "3"}
     print(f"bench/webhooks.py on {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     if "1" in parts:
         reset_database()
         app = make_app()
         prepare(app, "unused-token", {"environment": "12345", "token": "x"})
         env = {k: str(v) for k, v in app_config().items()}
-        rounds = next((int(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--rounds=")), 3)
-        part_intake(3000 if quick else 20000, env, rounds=1 if quick else rounds)
+        part_intake(3000 if args.quick else 20000, env, rounds=1 if args.quick else args.rounds)
     if "2" in parts:
-        part_latency(10 if quick else 30)
+        part_latency(10 if args.quick else 30)
     if "3" in parts:
-        part_storm(500 if quick else 5000)
+        part_storm(500 if args.quick else 5000)
 
 
 if __name__ == "__main__":
