@@ -233,7 +233,7 @@ def binding_data(
             new[name] = old[name]
         else:
             new.pop(name, None)
-    return {
+    data = {
         "f": new,
         "v": {sku: [variant_ids[sku], short_hash(body)] for sku, body in parts.variants.items()
               if sku in variant_ids},
@@ -242,6 +242,9 @@ def binding_data(
               for name, value in parts.custom_fields.items() if name in field_ids},
         "blocked": parts.blocked,
     }  # fmt: skip
+    if previous and "channels" in previous:  # the storefronts it is on (bcapp.sync.storefronts)
+        data["channels"] = previous["channels"]
+    return data
 
 
 # -- BigCommerce → comparable projection (dry-run diffs, adopting existing products) -------------

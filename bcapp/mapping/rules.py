@@ -12,13 +12,14 @@ Sections and keys (defaults in brackets)::
     flows       catalog, stock, orders, customers, shipments [on]; refunds, order_status [off]
     catalog     direction [erp_to_store | store_to_erp], mode [create_and_update | update_only],
                 excluded_fields [[]], price_includes_vat [False], custom_fields [[]],
-                on_deleted_in_bc [report | recreate]
+                on_deleted_in_bc [report | recreate], channels [[1]] (storefronts synced
+                products are sold on; categories go into the first one's tree)
     stock       calculation [on_hand | on_hand_minus_reserved], warehouses [[] = all],
                 buffer [0], manage_stock [True]
     orders      export_statuses [[11]], success_status_id [9], error_status_id [12],
                 customer_mode [match | default_debtor], default_debtor [""],
                 company_as_organisation [True], shipping_cost_article [""],
-                subscriptions_for_digital [False]
+                subscriptions_for_digital [False], channels [[] = every storefront]
     mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
                 order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
     fulfilment  shipment_source [erp | store]
@@ -81,6 +82,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "price_includes_vat": False,
         "custom_fields": [],
         "on_deleted_in_bc": "report",
+        "channels": [1],
     },
     "stock": {"calculation": "on_hand", "warehouses": [], "buffer": 0, "manage_stock": True},
     "orders": {
@@ -92,6 +94,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "company_as_organisation": True,
         "shipping_cost_article": "",
         "subscriptions_for_digital": False,
+        "channels": [],
     },
     "mappings": {"payment": {}, "tax": {}, "shipping": {}, "order_status": {}},
     "fulfilment": {"shipment_source": "erp"},
@@ -153,6 +156,9 @@ class CatalogRules:
     price_includes_vat: bool
     custom_fields: tuple[str, ...]
     on_deleted_in_bc: str
+    #: Storefronts (BigCommerce channel ids) that sell the synced products; a product
+    #: on no channel is invisible everywhere. The first one's category tree is used.
+    channels: tuple[int, ...] = (1,)
 
     @property
     def creates(self) -> bool:
@@ -202,10 +208,16 @@ class OrderRules:
     company_as_organisation: bool
     shipping_cost_article: str
     subscriptions_for_digital: bool
+    #: Storefronts whose orders go to the ERP; empty: every storefront.
+    channels: frozenset[int] = frozenset()
 
     def exports(self, status_id: int) -> bool:
         """Export decides by status, never by event (order/created fires for incomplete ones)."""
         return status_id in self.export_statuses
+
+    def from_exported_channel(self, channel_id: int) -> bool:
+        """Whether orders placed on storefront ``channel_id`` go to this ERP."""
+        return not self.channels or channel_id in self.channels
 
     @property
     def uses_default_debtor(self) -> bool:
@@ -285,11 +297,15 @@ def rules_for(store_or_settings: Any) -> StoreRules:
             price_includes_vat=bool(c["price_includes_vat"]),
             custom_fields=tuple(c["custom_fields"]),
             on_deleted_in_bc=c["on_deleted_in_bc"],
+            channels=tuple(int(i) for i in c["channels"]) or (1,),
         ),
         stock=StockRules(
             st["calculation"], tuple(st["warehouses"]), int(st["buffer"]), bool(st["manage_stock"])
         ),
-        orders=OrderRules(**{**o, "export_statuses": frozenset(o["export_statuses"])}),
+        orders=OrderRules(
+            **{**o, "export_statuses": frozenset(o["export_statuses"]),
+               "channels": frozenset(int(i) for i in o["channels"])}
+        ),
         mappings=Mappings(
             dict(m.get("payment", {})),
             dict(m.get("tax", {})),

@@ -102,6 +102,19 @@ def _status_list(value: Any) -> list[int]:
     return ids
 
 
+def _channel_list(value: Any, *, required: bool) -> list[int]:
+    """Storefront (channel) ids in the merchant's order, each once."""
+    message = "Enter storefront (channel) ids, whole numbers separated by commas."
+    ids: list[int] = []
+    for item in _list(value):
+        number = _int(item, 1, 2**31 - 1, message)
+        if number not in ids:
+            ids.append(number)
+    if required and not ids:
+        raise ValueError("Enter at least one storefront; 1 is the store's first storefront.")
+    return ids
+
+
 def _excluded(value: Any) -> list[str]:
     fields = _list(value)
     unknown = [f for f in fields if f not in CATALOG_FIELDS]
@@ -124,6 +137,7 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "price_includes_vat": _bool,
         "custom_fields": _list,
         "on_deleted_in_bc": _choice("catalog", "on_deleted_in_bc"),
+        "channels": lambda v: _channel_list(v, required=True),
     },
     "stock": {
         "calculation": _choice("stock", "calculation"),
@@ -140,6 +154,7 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "company_as_organisation": _bool,
         "shipping_cost_article": _text,
         "subscriptions_for_digital": _bool,
+        "channels": lambda v: _channel_list(v, required=False),
     },
     "mappings": {
         "payment": _mapping,

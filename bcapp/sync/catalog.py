@@ -42,6 +42,7 @@ from bcapp.sync.products import ProductSync
 from bcapp.sync.records import payload_hash
 from bcapp.sync.registry import register_flow, register_retry
 from bcapp.sync.stock import StockSync
+from bcapp.sync.storefronts import assign_storefronts
 
 Direction = Callable[[SyncContext, StoreRules], Any]
 
@@ -128,6 +129,7 @@ def erp_to_store(ctx: SyncContext, rules: StoreRules) -> None:
     ProductSync(
         ctx, options, creates=rules.catalog.creates, on_deleted=rules.catalog.on_deleted_in_bc,
     ).run(from_start=changed)  # fmt: skip
+    assign_storefronts(ctx, rules.catalog.channels)
     ctx.commit(cursor=fingerprint, cursor_name=SETTINGS_CURSOR)
     if wants_stock(rules, capabilities):
         StockSync(ctx, rules.stock).run()

@@ -33,7 +33,7 @@ from bcapp.errors import ConfigError, SkipRecord
 from bcapp.extensions import db
 from bcapp.mapping.rules import StoreRules
 from bcapp.models import Binding
-from bcapp.sync.categories import _tree_id
+from bcapp.sync.categories import channel_tree_id
 from bcapp.sync.context import SyncContext
 from bcapp.sync.records import Direction, Outcome, payload_hash
 from bcapp.sync.runner import for_each
@@ -74,7 +74,7 @@ def bindings_by_bc(ctx: SyncContext, entity: str, bc_ids: Iterable[Any]) -> dict
 
 def export_categories(ctx: SyncContext) -> dict[int, str]:
     """The tree's categories into the ERP; returns BigCommerce category id → ERP group id."""
-    rows = list(ctx.bc.category_trees.categories([_tree_id(ctx)]))
+    rows = list(ctx.bc.category_trees.categories([channel_tree_id(ctx)]))
     ctx.add_total(len(rows))
     bound = {int(b.bc_id): b for b in ctx.binder.all(CATEGORY).values()}
     groups = {bc_id: b.erp_id for bc_id, b in bound.items()}

@@ -24,12 +24,12 @@ from bcapp.bigcommerce.resources.categories import CATEGORY_BATCH
 from bcapp.connectors.base import Category
 from bcapp.errors import ConfigError, FatalSyncError
 from bcapp.extensions import db
+from bcapp.mapping.rules import rules_for
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
 from bcapp.sync.records import Outcome
 
 ENTITY = "category"
-DEFAULT_CHANNEL = 1
 
 
 class CategoryIndex:
@@ -54,7 +54,7 @@ def sync_categories(ctx: SyncContext) -> CategoryIndex:
     index = CategoryIndex({erp: int(b.bc_id) for erp, b in bindings.items()})
     if not categories:
         return index
-    tree_id = _tree_id(ctx)
+    tree_id = channel_tree_id(ctx)
     existing = _existing(ctx, tree_id) if _needs_tree(ctx, categories, bindings) else None
     if existing is not None:
         _drop_deleted(ctx, bindings, existing, index)
@@ -64,10 +64,15 @@ def sync_categories(ctx: SyncContext) -> CategoryIndex:
     return index
 
 
-def _tree_id(ctx: SyncContext) -> int:
-    trees = list(ctx.bc.category_trees.trees([DEFAULT_CHANNEL]))
+def channel_tree_id(ctx: SyncContext) -> int:
+    """The category tree of the first storefront the catalog sells on (one tree per channel)."""
+    channel = rules_for(ctx.store).catalog.channels[0]
+    trees = list(ctx.bc.category_trees.trees([channel]))
     if not trees:
-        raise ConfigError("The store's default channel has no category tree in BigCommerce.")
+        raise ConfigError(
+            f"Storefront {channel} has no category tree in BigCommerce: check the storefronts "
+            "in the catalog settings (the first one's tree receives the categories)."
+        )
     return int(trees[0]["id"])
 
 

@@ -112,6 +112,9 @@ def export_order(ctx: Any, bc_id: int, *, force: bool = False, quiet: bool = Fal
         return f"Order {bc_id} is already in the ERP."
     rules = rules_for(ctx.store)
     order = fetch_order(ctx, bc_id)
+    if binding is None and not rules.orders.from_exported_channel(order.channel_id):
+        return (f"Order {bc_id} is from storefront {order.channel_id}, whose orders do not go "
+                "to this ERP (order settings): not exported.")  # fmt: skip
     if binding is None and not _wanted(order, rules, force):
         return f"Order {bc_id} is in status {order.status_id}: not exported."
     with order_lock(ctx, bc_id):
@@ -300,7 +303,9 @@ def reconcile_orders(ctx: Any, **_: Any) -> str:
     for raw in ctx.bc.orders.iterate(min_date_modified=(since - OVERLAP).isoformat()):
         modified = v2_date(raw.get("date_modified")) or since
         newest = max(newest, modified)
-        if rules.orders.exports(int(raw.get("status_id") or 0)):
+        if rules.orders.exports(int(raw.get("status_id") or 0)) and (
+            rules.orders.from_exported_channel(int(raw.get("channel_id") or 1))
+        ):
             todo.append(int(raw["id"]))
     open_ids = _not_done(ctx, todo)
     ctx.add_total(len(open_ids))

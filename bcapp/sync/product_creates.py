@@ -87,6 +87,7 @@ class Creating:
             image_ids=_image_ids(item.parts.images, created.get("images") or []),
             field_ids={f["name"]: int(f["id"]) for f in created.get("custom_fields") or []},
         )  # fmt: skip
+        data["channels"] = []  # created by us: storefronts.assign_storefronts sets exactly these
         self.ctx.binder.bind(ENTITY, created["id"], item.product.erp_id, sync_hash=item.digest,
                              data=data)  # fmt: skip
         self._bind_skus(int(created["id"]), variant_ids)

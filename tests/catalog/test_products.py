@@ -66,7 +66,10 @@ def test_creates_use_one_request_per_product(world: World) -> None:
         c for c in world.writes() if c == ("POST", f"/stores/{world.bc.hash}/v3/catalog/products")
     ]
     assert len(posts) == 6
-    assert len(world.writes()) == 6  # variants and images rode along; no stock was given
+    # variants and images rode along; no stock was given; one PUT sells all six on storefront 1
+    assert world.writes()[6:] == [
+        ("PUT", f"/stores/{world.bc.hash}/v3/catalog/products/channel-assignments")
+    ]
 
 
 def test_unchanged_resync_writes_nothing_delta_or_full(world: World) -> None:

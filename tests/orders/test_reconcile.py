@@ -83,3 +83,21 @@ def test_events_stored_while_redis_was_down_are_queued_again(world):
 
     assert len(world.erp_orders(order_id)) == 1
     assert world.events()[-1].status == "processed"
+
+
+def test_orders_from_storefronts_not_chosen_stay_out_of_the_erp(world):
+    world.product("SKU-1")
+    outlet = world.bc_store.add_storefront("Outlet")
+    world.settings("orders", channels=[outlet])
+    web = world.order("SKU-1")  # the first storefront
+    shop = world.order("SKU-1", channel_id=outlet)
+
+    world.run("orders")
+
+    assert world.erp_orders(web) == [] and len(world.erp_orders(shop)) == 1
+    run = world.export(web)  # the webhook's path says why, too
+    assert "from storefront 1" in run.message and "not exported" in run.message
+    assert world.erp_orders(web) == []
+    world.settings("orders", channels=[])  # every storefront again
+    world.export(web)
+    assert len(world.erp_orders(web)) == 1

@@ -119,6 +119,20 @@ def test_settings_sections_save_inline_with_htmx(afas, session):
     assert r.status_code == 422 and "Choose one of" in r.text and "0 or more" in r.text
 
 
+def test_storefront_settings_save_and_show(afas, session):
+    r = session.htmx_post("/app/settings/catalog", {"channels": "2, 1"})
+    assert r.status_code == 200 and "Settings saved" in r.text
+    r = session.htmx_post("/app/settings/orders", {"channels": "3", "export_statuses": "11"})
+    assert r.status_code == 200, r.text
+    rules = rules_for(connection_store(session))
+    assert rules.catalog.channels == (2, 1) and rules.orders.channels == {3}
+    assert 'value="2, 1"' in session.get("/app/settings/catalog").text
+
+    r = session.htmx_post("/app/settings/catalog", {"channels": ""})
+    assert r.status_code == 422 and "at least one storefront" in r.text
+    assert rules_for(connection_store(session)).catalog.channels == (2, 1)  # kept
+
+
 def connection_store(session):
     from bcapp.models import Store
 

@@ -89,6 +89,16 @@ class SandboxStore:
         self.product_names: dict[str, int] = {}
         self._owned: dict[str, dict[int, dict[int, None]]] = defaultdict(lambda: defaultdict(dict))
 
+    def add_storefront(self, name: str, *, with_tree: bool = True) -> int:
+        """A further storefront channel (multi-storefront), with its own category tree
+        as the control panel sets one up; returns the channel id."""
+        channel_id = max(self.channels) + 1
+        self.channels[channel_id] = {"id": channel_id, "name": name}
+        if with_tree:
+            tree_id = self.next_id("tree")
+            self.trees[tree_id] = {"id": tree_id, "name": name, "channels": [channel_id]}
+        return channel_id
+
     # -- indexes (catalog writes keep them; lookups stay O(1) at catalog scale) ------
     def put_variant(self, record: dict[str, Any]) -> None:
         """Store a variant and index it by product and SKU."""
