@@ -197,6 +197,10 @@ def upsert_customer(ctx: Any, customer: Customer) -> Outcome:
     if rules.orders.uses_default_debtor:
         ctx.note(f"Customer {customer.email} not sent: every order goes to the default debtor.")
         return Outcome.SKIPPED
+    if not rules.orders.from_exported_channel(customer.channel_id):
+        ctx.note(f"Customer {customer.email} not sent: storefront {customer.channel_id}'s orders "
+                 "do not go to this ERP (order settings).")  # fmt: skip
+        return Outcome.SKIPPED
     customer = as_erp_customer(customer, rules)
     key = customer_key(customer)
     binding = ctx.binder.by_bc(CUSTOMER, key)

@@ -91,3 +91,15 @@ def test_default_debtor_mode_sends_no_customers(hooked):
     deliver(w)
     drain(w)
     assert w.afas.debtors_with_email("anna@example.com") == []
+
+
+def test_customers_of_storefronts_not_exported_stay_out_of_the_erp(hooked):
+    w = hooked
+    outlet = w.bc_store.add_storefront("Outlet")
+    w.settings("orders", channels=[outlet])
+    new_customer(w)  # registered on the first storefront
+    new_customer(w, email="olga@example.com", origin_channel_id=outlet)
+    deliver(w)
+    drain(w)
+    assert w.afas.debtors_with_email("anna@example.com") == []
+    assert len(w.afas.debtors_with_email("olga@example.com")) == 1
