@@ -24,6 +24,7 @@ from bcapp.web import erp
 from bcapp.web.forms import SECTION_TITLES, mapping_rows, raw_section
 from bcapp.web.schema_form import form_fields, read_form
 from bcapp.web.session import store_required
+from bcapp.web.store_facts import StoreFacts, store_facts
 
 bp = Blueprint("settings", __name__, url_prefix="/app/settings")
 
@@ -44,11 +45,16 @@ def stored_section(section: str) -> dict[str, Any]:
     return values
 
 
+#: Sections that show the store's own status labels or channel names (read from BigCommerce).
+FACT_SECTIONS = frozenset({"orders", "catalog", "mappings"})
+
+
 def section_context(
     section: str, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """Everything a section partial needs: values, errors and the choices to offer."""
     connection = erp.connection_of(g.store)
+    facts = store_facts(g.store) if section in FACT_SECTIONS else StoreFacts(BC_ORDER_STATUSES)
     return {
         "section": section,
         "title": SECTION_TITLES[section],
@@ -57,7 +63,8 @@ def section_context(
         "connection": connection,
         "flow_names": FLOW_NAMES,
         "supported": erp.supported_flows(connection.kind if connection else None),
-        "bc_statuses": BC_ORDER_STATUSES,
+        "bc_statuses": facts.statuses,
+        "store_facts": facts,
         "catalog_fields": CATALOG_FIELDS,
         "mapping_rows": mapping_rows,
     }
