@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bcapp.bigcommerce.client import chunked
-from bcapp.errors import FatalSyncError
+from bcapp.errors import ConfigError, FatalSyncError
 from bcapp.models import Binding
 from bcapp.sync.product_matching import ENTITY
 from bcapp.sync.records import Outcome
@@ -42,6 +42,12 @@ def assign_storefronts(ctx: SyncContext, channels: Sequence[int]) -> int:
     todo = [b for b in ctx.binder.all(ENTITY).values() if _recorded(b) != wanted]
     if not todo:
         return 0
+    missing = set(wanted) - {int(c["id"]) for c in ctx.bc.store.channels()}
+    if missing:  # checked once, rather than every product refused one by one
+        raise ConfigError(
+            f"Storefront(s) {_names(sorted(missing))} do not exist in BigCommerce: check the "
+            "storefronts in the catalog settings."
+        )
     if ctx.dry_run:
         ctx.note(f"Would put {len(todo)} product(s) on storefront(s) {_names(wanted)}.")
         return len(todo)

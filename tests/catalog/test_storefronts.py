@@ -111,3 +111,17 @@ def test_storefront_setting_is_validated() -> None:
     assert "whole numbers" in errors["channels"]
     values, errors = validate_section("orders", {"channels": ""})
     assert values["channels"] == [] and not errors
+
+
+def test_a_storefront_that_does_not_exist_fails_the_run_once_with_its_number(
+    world: World,
+) -> None:
+    world.afas.add_article("MUG", "Mug")
+    world.settings("catalog", channels=[1, 7])
+
+    run = world.run()
+
+    assert run.status == "failed"
+    assert "Storefront(s) 7 do not exist in BigCommerce" in run.message
+    assigns = [c for c in world.writes() if c[1].endswith("/channel-assignments")]
+    assert assigns == []  # not one refused request per product
