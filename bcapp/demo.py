@@ -110,6 +110,10 @@ def build_sandbox(
         timeout_delay=30.0,
     )
     store = sandbox.create_store(store_hash, plan="standard", installed=False)
+    # As many merchants have it: a second storefront, and "Awaiting Shipment" renamed to
+    # the label the order export moves exported orders to.
+    store.add_storefront("Outlet")
+    store.status_labels[9] = "Downloaded"
     if seed:
         sandbox.seed(store)
     return sandbox
