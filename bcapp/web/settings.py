@@ -24,7 +24,7 @@ from bcapp.web import erp
 from bcapp.web.forms import SECTION_TITLES, mapping_rows, raw_section
 from bcapp.web.schema_form import form_fields, read_form
 from bcapp.web.session import store_required
-from bcapp.web.store_facts import StoreFacts, store_facts
+from bcapp.web.store_facts import StoreFacts, check_channels, store_facts
 
 bp = Blueprint("settings", __name__, url_prefix="/app/settings")
 
@@ -144,7 +144,9 @@ def show(section: str) -> Any:
 def save_rules(section: str) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate the posted section and store it when it is clean."""
     current = merged(g.store.settings)[section]
-    values, errors = validate_section(section, raw_section(section, request.form), current=current)
+    raw = raw_section(section, request.form)
+    values, errors = validate_section(section, raw, current=current)
+    check_channels(g.store, raw, values, errors)
     if not errors:
         g.store.settings = with_section(g.store.settings, section, values)
         db.session.commit()

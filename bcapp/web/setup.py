@@ -19,6 +19,7 @@ from bcapp.web import erp
 from bcapp.web.forms import raw_section
 from bcapp.web.session import app_url, store_required
 from bcapp.web.settings import connection_context, read_connection, section_context
+from bcapp.web.store_facts import check_channels
 
 bp = Blueprint("setup", __name__, url_prefix="/app/setup")
 
@@ -110,6 +111,7 @@ def _save_sections(sections: tuple[str, ...]) -> Any:
     for section in sections:
         raw = raw_section(section, request.form)
         values, errors = validate_section(section, raw, current=current[section])
+        check_channels(g.store, raw, values, errors)
         all_values[section] = values
         all_errors.update(errors)
     if all_errors:

@@ -66,6 +66,20 @@ def store_facts(store: Any) -> StoreFacts:
     return facts
 
 
+def check_channels(store: Any, raw: Any, values: dict[str, Any], errors: dict[str, str]) -> None:
+    """Refuse a posted storefront the store does not have (when BigCommerce can be read):
+    at the form, not as a failed run an hour later."""
+    if "channels" not in raw or "channels" in errors or not values.get("channels"):
+        return
+    facts = store_facts(store)
+    if not facts.live or not facts.channels:
+        return
+    missing = [str(c) for c in values["channels"] if int(c) not in facts.channels]
+    if missing:
+        errors["channels"] = (f"Your store has no storefront {', '.join(missing)}. "
+                              f"Your channels: {facts.channel_hint()}.")  # fmt: skip
+
+
 def _read(store: Any) -> StoreFacts:
     from bcapp.bigcommerce.client import BigCommerceClient
     from bcapp.bigcommerce.ratelimit import budget_for

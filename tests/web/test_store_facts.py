@@ -50,3 +50,13 @@ def test_an_unreadable_store_falls_back_to_the_built_in_labels(
 
     assert r.status_code == 200
     assert "Awaiting Shipment" in r.text and "built-in names" in r.text
+
+
+def test_a_storefront_the_store_lacks_is_refused_at_the_form(bc: Any, session: Session) -> None:
+    outlet = bc.add_storefront("Outlet")
+
+    r = session.htmx_post("/app/settings/catalog", {"channels": f"1, {outlet}, 9"})
+
+    assert r.status_code == 422
+    assert "Your store has no storefront 9. Your channels: 1 Default storefront, 2 Outlet." in r.text
+    assert session.htmx_post("/app/settings/catalog", {"channels": f"{outlet}"}).status_code == 200
