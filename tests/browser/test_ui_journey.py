@@ -111,6 +111,12 @@ def test_install_set_up_sync_fail_and_retry(page, world, live_app):
     frame.get_by_role("button", name="Continue").click()
     for heading in ("Flows", "Orders", "Catalog & stock", "Mappings"):
         frame.get_by_role("heading", name=heading, exact=True).wait_for()
+        if heading == "Orders":  # the demo store's own status label and storefronts
+            success = frame.get_by_label("After a successful export, set the order to")
+            chosen = success.locator("option:checked").inner_text()
+            assert chosen == "Downloaded (Awaiting Shipment)"
+            screenshot(page, "journey-wizard-orders")
+            frame.get_by_text("Your channels: 1 Default storefront, 2 Outlet.").wait_for()
         frame.get_by_role("button", name="Save and continue").click()
     frame.get_by_role("heading", name="General settings").wait_for()
     frame.get_by_role("button", name="Finish").click()
