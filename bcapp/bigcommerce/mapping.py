@@ -92,8 +92,12 @@ def _tax_rate(ex: Decimal, tax: Decimal) -> Decimal:
     return (tax / ex * 100).quantize(Decimal("0.01"))
 
 
-def line_from_bc(product: Json) -> OrderLine:
-    """A v2 order product → OrderLine (per-unit prices; discounts summed per line)."""
+def line_from_bc(product: Json, tax: Json | None = None) -> OrderLine:
+    """A v2 order product → OrderLine (per-unit prices; discounts summed per line).
+
+    ``tax`` is the line's row of ``/orders/{id}/taxes``: order products do not name
+    their tax class, the taxes do (id, and the class's name).
+    """
     ex, inc = money(product.get("price_ex_tax")), money(product.get("price_inc_tax"))
     discounts = sum(
         (money(d.get("amount")) for d in product.get("applied_discounts") or ()), Decimal("0")
@@ -105,7 +109,9 @@ def line_from_bc(product: Json) -> OrderLine:
         price_ex_tax=ex,
         price_inc_tax=inc,
         tax_rate=_tax_rate(ex, inc - ex),
-        tax_class=str(product.get("tax_class_id") or ""),
+        tax_class="" if tax is None or tax.get("tax_class_id") is None
+        else str(tax["tax_class_id"]),
+        tax_class_name=str((tax or {}).get("class") or ""),
         discount=discounts,
         is_digital=product.get("type") == "digital",
         bc_line_id=product.get("id"),
@@ -119,16 +125,22 @@ def order_from_bc(
     products: Iterable[Json],
     shipping_addresses: Iterable[Json] = (),
     coupons: Iterable[Json] = (),
+    taxes: Iterable[Json] = (),
 ) -> Order:
-    """A v2 order with its products, shipping addresses and coupons → Order."""
+    """A v2 order with its products, shipping addresses, coupons and taxes → Order."""
     shipping = tuple(address_from_bc(a) for a in shipping_addresses)
+    line_taxes = {
+        str(t.get("order_product_id")): t
+        for t in taxes
+        if t.get("line_item_type") in (None, "item") and t.get("order_product_id")
+    }
     methods = [a.get("shipping_method") or "" for a in shipping_addresses]
     return Order(
         bc_id=int(order["id"]),
         reference=str(order["id"]),
         customer=customer_from_order(order, shipping),
         billing_address=address_from_bc(order.get("billing_address") or {}),
-        lines=tuple(line_from_bc(p) for p in products),
+        lines=tuple(line_from_bc(p, line_taxes.get(str(p.get("id")))) for p in products),
         shipping_addresses=shipping,
         status_id=int(order.get("status_id") or 0),
         channel_id=int(order.get("channel_id") or 1),

@@ -164,12 +164,13 @@ class OrderLine:
     price_ex_tax: Decimal
     price_inc_tax: Decimal
     tax_rate: Decimal = Decimal("0")  # percent
-    tax_class: str = ""
+    tax_class: str = ""  # BigCommerce tax class id ("0" = Default Tax Class); "" = untaxed
     discount: Decimal = Decimal("0")  # total discount on the line, incl. tax
     is_digital: bool = False
     bc_line_id: int | None = None  # BigCommerce order_product id
     bc_product_id: int | None = None
     bc_variant_id: int | None = None
+    tax_class_name: str = ""  # the tax class's name in BigCommerce, e.g. "Default Tax Class"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from bcapp.bigcommerce.mapping import order_from_bc
 from bcapp.connectors.base import Order
 from bcapp.errors import FatalSyncError, SkipRecord
 from bcapp.extensions import db
-from bcapp.mapping.rules import StoreRules
+from bcapp.mapping.rules import Mappings, StoreRules
 from bcapp.models import Binding
 
 #: The catalog flow's SKU ↔ ERP article number bindings (``catalog_to_erp.NUMBER``).
@@ -27,8 +27,9 @@ ARTICLE_NUMBER = "article_number"
 ROUNDING = Decimal("0.05")
 
 
-def fetch_order(ctx: Any, bc_id: int) -> Order:
-    """The BigCommerce order with its lines, shipping addresses and coupons."""
+def fetch_order(ctx: Any, bc_id: int, *, taxes: bool = False) -> Order:
+    """The BigCommerce order with its lines, shipping addresses and coupons; with ``taxes``
+    (the merchant maps tax classes) also each line's tax class, from the order's taxes."""
     raw = ctx.bc.orders.get(bc_id)
     if not raw or raw.get("is_deleted"):
         raise SkipRecord(f"BigCommerce order {bc_id} no longer exists.")
@@ -37,7 +38,10 @@ def fetch_order(ctx: Any, bc_id: int) -> Order:
     coupons: list[Any] = []
     if Decimal(str(raw.get("coupon_discount") or 0)):
         coupons = ctx.bc.v2("GET", f"/orders/{bc_id}/coupons") or []
-    return order_from_bc(raw, products, shipping, coupons)
+    tax_rows = []
+    if taxes and Decimal(str(raw.get("total_tax") or 0)):  # an untaxed order has no rows
+        tax_rows = ctx.bc.orders.taxes(bc_id)
+    return order_from_bc(raw, products, shipping, coupons, tax_rows)
 
 
 def mapped_values(order: Order, rules: StoreRules) -> dict[str, str]:
@@ -58,9 +62,13 @@ def mapped_values(order: Order, rules: StoreRules) -> dict[str, str]:
             tables.shipping_code(order.shipping_method), "Shipping method", order.shipping_method,
             "shipping")  # fmt: skip
     if tables.tax:
-        for tax_class in sorted({line.tax_class for line in order.lines if line.tax_class}):
+        country = destination_country(order)
+        classes = {line.tax_class: line.tax_class_name for line in order.lines if line.tax_class}
+        for tax_class, name in sorted(classes.items()):
+            where = ", ".join([f"id {tax_class}"] * bool(name) + [f"to {country}"] * bool(country))
             mapped[f"tax:{tax_class}"] = _required(
-                tables.tax_code(tax_class), "Tax class", tax_class, "tax")
+                tax_code_for(tables, (tax_class, name), country), "Tax class", name or tax_class,
+                "tax", f" ({where})" if where else "")  # fmt: skip
     if rules.orders.shipping_cost_article:
         mapped["shipping_item_code"] = rules.orders.shipping_cost_article
     if order.coupon_codes:
@@ -68,10 +76,35 @@ def mapped_values(order: Order, rules: StoreRules) -> dict[str, str]:
     return mapped
 
 
-def _required(code: str | None, what: str, value: str, table: str) -> str:
+def destination_country(order: Order) -> str:
+    """ISO code of the country the goods go to: the first shipping address, else billing."""
+    for address in (*order.shipping_addresses, order.billing_address):
+        if address.country_code:
+            return address.country_code.strip().upper()
+    return ""
+
+
+def tax_code_for(tables: Mappings, tax_class: tuple[str, str], country: str) -> str | None:
+    """The ERP VAT code of a tax class (id, name) for goods going to ``country``.
+
+    The table names a class by its name as the control panel shows it ("Default Tax
+    Class") or by its id ("0"). VAT depends on the destination (OSS rates within the
+    EU, zero-rated exports), so ``"BE/Default Tax Class"`` (that class to Belgium) and
+    ``"CH/*"`` (every class to Switzerland) come before the plain class.
+    """
+    names = [n for n in tax_class if n]
+    keys = [f"{country}/{n}" for n in names] + [f"{country}/*"] if country else []
+    for key in (*keys, *names):
+        code = tables.tax_code(key)
+        if code is not None:
+            return code
+    return None
+
+
+def _required(code: str | None, what: str, value: str, table: str, context: str = "") -> str:
     if code is None or str(code).strip() == "":
         raise FatalSyncError(
-            f'{what} "{value}" has no ERP code: add it to the {table} mapping in the '
+            f'{what} "{value}"{context} has no ERP code: add it to the {table} mapping in the '
             "settings, then retry the order.", details={"unmapped": {table: value}},
         )  # fmt: skip
     return str(code)

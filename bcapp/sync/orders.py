@@ -111,7 +111,7 @@ def export_order(ctx: Any, bc_id: int, *, force: bool = False, quiet: bool = Fal
                        f"Already in the ERP as {binding.erp_id}.")  # fmt: skip
         return f"Order {bc_id} is already in the ERP."
     rules = rules_for(ctx.store)
-    order = fetch_order(ctx, bc_id)
+    order = fetch_order(ctx, bc_id, taxes=bool(rules.mappings.tax))
     if binding is None and not rules.orders.from_exported_channel(order.channel_id):
         return (f"Order {bc_id} is from storefront {order.channel_id}, whose orders do not go "
                 "to this ERP (order settings): not exported.")  # fmt: skip

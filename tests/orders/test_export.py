@@ -245,3 +245,42 @@ def test_non_ascii_names_survive(world):
     world.export(order_id)
     [relation] = world.afas.debtors_with_email("zoe@example.com")
     assert "Ødegård" in str(relation)
+
+
+def test_tax_class_by_name_and_destination_country(world):
+    """Lines name their tax class only in the order's taxes; the table maps it by name, and
+    per destination country before the plain class (OSS rates, zero-rated exports)."""
+    world.product("SKU-1", 20)
+    world.settings("mappings", tax={"Default Tax Class": "HOOG",
+                                    "BE/Default Tax Class": "BE21", "CH/*": "NUL"})  # fmt: skip
+    belgium = {"first_name": "An", "last_name": "Peeters", "street_1": "Meir 1",
+               "city": "Antwerpen", "zip": "2000", "country": "Belgium",
+               "country_iso2": "BE"}  # fmt: skip
+    home = world.order("SKU-1", tax_rate=0.21)
+    to_be = world.order("SKU-1", tax_rate=0.21, shipping_addresses=[belgium])
+    to_ch = world.order("SKU-1", tax_rate=0.21,
+                        shipping_addresses=[{**belgium, "country_iso2": "CH"}])  # fmt: skip
+
+    for order_id in (home, to_be, to_ch):
+        run = world.export(order_id)
+        assert run.status == "succeeded" and not world.log("order", "failed"), run.message
+
+    def vat_groups(order_id):
+        [erp] = world.erp_orders(order_id)
+        return [line.get("VaRc") for line in erp["lines"]]
+
+    assert vat_groups(home) == ["HOOG"]
+    assert vat_groups(to_be) == ["BE21"]
+    assert vat_groups(to_ch) == ["NUL"]
+
+
+def test_an_unmapped_tax_class_is_named_with_its_destination(world):
+    world.product("SKU-1", 20)
+    world.settings("mappings", tax={"Shipping": "LAAG"})
+    order_id = world.order("SKU-1", tax_rate=0.21)
+
+    world.export(order_id)
+
+    assert world.erp_orders(order_id) == []
+    [failed] = world.log("order", "failed")
+    assert 'Tax class "Default Tax Class" (id 0, to NL) has no ERP code' in failed.message

@@ -77,6 +77,22 @@ def test_order_detail_products_and_addresses(api: httpx.Client, order_of) -> Non
     assert len(addresses) == 1 and addresses[0]["items_total"] == 3
 
 
+def test_order_taxes_name_each_line_tax_class_with_details(api: httpx.Client, order_of) -> None:
+    untaxed = order_of()
+    assert api.get(f"/v2/orders/{untaxed['id']}/taxes").status_code == 204
+    order = order_of(tax_rate=0.21)
+    url = f"/v2/orders/{order['id']}/taxes"
+    plain = api.get(url).json()
+    assert len(plain) == 2 and "order_product_id" not in plain[0]
+    rows = api.get(url, params={"details": "true"}).json()
+    lines = api.get(f"/v2/orders/{order['id']}/products").json()
+    assert [r["order_product_id"] for r in rows] == [str(line["id"]) for line in lines]
+    assert {(r["tax_class_id"], r["class"], r["line_item_type"]) for r in rows} == {
+        (0, "Default Tax Class", "item")
+    }
+    assert rows[0]["rate"] == "21.0000"
+
+
 def test_status_update_emits_and_uses_custom_labels(
     api: httpx.Client, store: SandboxStore, order_of
 ) -> None:

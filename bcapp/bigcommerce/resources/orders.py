@@ -37,6 +37,11 @@ class Orders(Resource):
     def products(self, order_id: int) -> list[dict[str, Any]]:
         return list(self.api.iter_v2(f"/orders/{order_id}/products"))
 
+    def taxes(self, order_id: int) -> list[dict[str, Any]]:
+        """Taxes applied, with ``order_product_id`` and ``line_item_type`` (``details=true``):
+        the only place BigCommerce names a line's tax class."""
+        return list(self.api.iter_v2(f"/orders/{order_id}/taxes", {"details": "true"}))
+
     def shipping_addresses(self, order_id: int) -> list[dict[str, Any]]:
         return list(self.api.iter_v2(f"/orders/{order_id}/shipping_addresses"))
 
