@@ -141,12 +141,19 @@ def show(section: str) -> Any:
     return render_section(section)
 
 
+def validated(
+    section: str, raw: Any, current: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The section's rules checked, then its storefronts against the store's own channels."""
+    values, errors = validate_section(section, raw, current=current)
+    check_channels(g.store, raw, values, errors)
+    return values, errors
+
+
 def save_rules(section: str) -> tuple[dict[str, Any], dict[str, str]]:
     """Validate the posted section and store it when it is clean."""
     current = merged(g.store.settings)[section]
-    raw = raw_section(section, request.form)
-    values, errors = validate_section(section, raw, current=current)
-    check_channels(g.store, raw, values, errors)
+    values, errors = validated(section, raw_section(section, request.form), current)
     if not errors:
         g.store.settings = with_section(g.store.settings, section, values)
         db.session.commit()

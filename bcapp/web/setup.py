@@ -14,12 +14,10 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from bcapp.extensions import db
 from bcapp.mapping.rules import merged, with_section
-from bcapp.mapping.validation import validate_section
 from bcapp.web import erp
 from bcapp.web.forms import raw_section
 from bcapp.web.session import app_url, store_required
-from bcapp.web.settings import connection_context, read_connection, section_context
-from bcapp.web.store_facts import check_channels
+from bcapp.web.settings import connection_context, read_connection, section_context, validated
 
 bp = Blueprint("setup", __name__, url_prefix="/app/setup")
 
@@ -110,8 +108,7 @@ def _save_sections(sections: tuple[str, ...]) -> Any:
     all_errors: dict[str, str] = {}
     for section in sections:
         raw = raw_section(section, request.form)
-        values, errors = validate_section(section, raw, current=current[section])
-        check_channels(g.store, raw, values, errors)
+        values, errors = validated(section, raw, current[section])
         all_values[section] = values
         all_errors.update(errors)
     if all_errors:
