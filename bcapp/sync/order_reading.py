@@ -69,6 +69,10 @@ def mapped_values(order: Order, rules: StoreRules) -> dict[str, str]:
             mapped[f"tax:{tax_class}"] = _required(
                 tax_code_for(tables, (tax_class, name), country), "Tax class", name or tax_class,
                 "tax", f" ({where})" if where else "")  # fmt: skip
+        untaxed = country and any(not line.tax_class for line in order.lines)
+        code = tables.tax_code(f"{country}/*") if untaxed else None
+        if code is not None:  # an export BigCommerce charged no tax on: the country's code
+            mapped["tax:"] = code
     if rules.orders.shipping_cost_article:
         mapped["shipping_item_code"] = rules.orders.shipping_cost_article
     if order.coupon_codes:

@@ -260,8 +260,11 @@ def test_tax_class_by_name_and_destination_country(world):
     to_be = world.order("SKU-1", tax_rate=0.21, shipping_addresses=[belgium])
     to_ch = world.order("SKU-1", tax_rate=0.21,
                         shipping_addresses=[{**belgium, "country_iso2": "CH"}])  # fmt: skip
+    export = world.order("SKU-1", tax_rate=0,  # BigCommerce charged no tax: no taxes rows
+                         shipping_addresses=[{**belgium, "country_iso2": "CH"}])  # fmt: skip
+    untaxed_home = world.order("SKU-1", tax_rate=0)
 
-    for order_id in (home, to_be, to_ch):
+    for order_id in (home, to_be, to_ch, export, untaxed_home):
         run = world.export(order_id)
         assert run.status == "succeeded" and not world.log("order", "failed"), run.message
 
@@ -272,6 +275,8 @@ def test_tax_class_by_name_and_destination_country(world):
     assert vat_groups(home) == ["HOOG"]
     assert vat_groups(to_be) == ["BE21"]
     assert vat_groups(to_ch) == ["NUL"]
+    assert vat_groups(export) == ["NUL"]  # the country's rule covers untaxed lines too
+    assert vat_groups(untaxed_home) == [None]  # no rule: Profit uses the article's own group
 
 
 def test_an_unmapped_tax_class_is_named_with_its_destination(world):

@@ -128,11 +128,12 @@ def line_fields(
 ) -> dict[str, Any]:
     """FbSalesLines fields; ``item`` is (item code, dimension 1, dimension 2).
 
-    ``mapped["tax:<tax class>"]`` (the merchant's tax-class map) sets the line's
+    ``mapped["tax:<tax class>"]`` (the merchant's tax-class map; ``"tax:"`` for a line
+    BigCommerce charged no tax on, set by a country rule such as ``CH/*``) sets the line's
     VAT rate group (``VaRc``); without it Profit uses the article's own group.
     """
     code, dim1, dim2 = item
-    vat_group = (mapped or {}).get(f"tax:{line.tax_class}") if line.tax_class else None
+    vat_group = (mapped or {}).get(f"tax:{line.tax_class}")  # "tax:" = an untaxed line
     price = line.price_inc_tax if incl else line.price_ex_tax
     return {
         "VaIt": "2",

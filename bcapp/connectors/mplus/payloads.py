@@ -120,7 +120,7 @@ def order_to_mplus(
             ln.price_ex_tax,
             ln.tax_rate,
             ln.discount,
-            order.mapped.get(f"tax:{ln.tax_class}", "") if ln.tax_class else "",
+            order.mapped.get(f"tax:{ln.tax_class}", ""),  # "tax:": an untaxed line
         )
         for ln in order.lines
     ]
