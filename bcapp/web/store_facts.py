@@ -23,7 +23,7 @@ import httpx
 import redis
 from flask import current_app
 
-from bcapp.errors import SyncError
+from bcapp.errors import BcappError
 from bcapp.mapping.rules import BC_ORDER_STATUSES
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def _read(store: Any) -> StoreFacts:
     try:
         statuses = {int(row["id"]): _label(row) for row in client.orders.statuses()}
         channels = {int(c["id"]): str(c.get("name") or c["id"]) for c in client.store.channels()}
-    except (SyncError, httpx.HTTPError, redis.RedisError) as exc:
+    except (BcappError, httpx.HTTPError, redis.RedisError) as exc:  # a revoked token too
         log.warning("store %s: settings page uses built-in labels: %s", store.store_hash, exc)
         return StoreFacts(dict(BC_ORDER_STATUSES), live=False)
     finally:

@@ -61,3 +61,12 @@ def test_a_storefront_the_store_lacks_is_refused_at_the_form(bc: Any, session: S
     refusal = "Your store has no storefront 9. Your channels: 1 Default storefront, 2 Outlet."
     assert refusal in r.text
     assert session.htmx_post("/app/settings/catalog", {"channels": f"{outlet}"}).status_code == 200
+
+
+def test_a_rejected_token_falls_back_too(bc: Any, session: Session, store: Any) -> None:
+    store.access_token = "revoked"
+    db.session.commit()
+
+    r = session.get("/app/settings/orders")
+
+    assert r.status_code == 200 and "built-in names" in r.text
