@@ -8,6 +8,7 @@ between; v2 dates are RFC 2822.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
@@ -92,12 +93,8 @@ def _tax_rate(ex: Decimal, tax: Decimal) -> Decimal:
     return (tax / ex * 100).quantize(Decimal("0.01"))
 
 
-def line_from_bc(product: Json, tax: Json | None = None) -> OrderLine:
-    """A v2 order product → OrderLine (per-unit prices; discounts summed per line).
-
-    ``tax`` is the line's row of ``/orders/{id}/taxes``: order products do not name
-    their tax class, the taxes do (id, and the class's name).
-    """
+def line_from_bc(product: Json) -> OrderLine:
+    """A v2 order product → OrderLine (per-unit prices; discounts summed per line)."""
     ex, inc = money(product.get("price_ex_tax")), money(product.get("price_inc_tax"))
     discounts = sum(
         (money(d.get("amount")) for d in product.get("applied_discounts") or ()), Decimal("0")
@@ -109,9 +106,6 @@ def line_from_bc(product: Json, tax: Json | None = None) -> OrderLine:
         price_ex_tax=ex,
         price_inc_tax=inc,
         tax_rate=_tax_rate(ex, inc - ex),
-        tax_class="" if tax is None or tax.get("tax_class_id") is None
-        else str(tax["tax_class_id"]),
-        tax_class_name=str((tax or {}).get("class") or ""),
         discount=discounts,
         is_digital=product.get("type") == "digital",
         bc_line_id=product.get("id"),
@@ -125,22 +119,16 @@ def order_from_bc(
     products: Iterable[Json],
     shipping_addresses: Iterable[Json] = (),
     coupons: Iterable[Json] = (),
-    taxes: Iterable[Json] = (),
 ) -> Order:
-    """A v2 order with its products, shipping addresses, coupons and taxes → Order."""
+    """A v2 order with its products, shipping addresses and coupons → Order."""
     shipping = tuple(address_from_bc(a) for a in shipping_addresses)
-    line_taxes = {
-        str(t.get("order_product_id")): t
-        for t in taxes
-        if t.get("line_item_type") in (None, "item") and t.get("order_product_id")
-    }
     methods = [a.get("shipping_method") or "" for a in shipping_addresses]
     return Order(
         bc_id=int(order["id"]),
         reference=str(order["id"]),
         customer=customer_from_order(order, shipping),
         billing_address=address_from_bc(order.get("billing_address") or {}),
-        lines=tuple(line_from_bc(p, line_taxes.get(str(p.get("id")))) for p in products),
+        lines=tuple(line_from_bc(p) for p in products),
         shipping_addresses=shipping,
         status_id=int(order.get("status_id") or 0),
         channel_id=int(order.get("channel_id") or 1),
@@ -157,3 +145,25 @@ def order_from_bc(
         tax_total=money(order.get("total_tax")),
         customer_message=order.get("customer_message") or "",
     )
+
+
+def with_line_taxes(order: Order, taxes: Iterable[Json]) -> Order:
+    """``order`` with each line's tax class (id and name) from ``/orders/{id}/taxes`` rows.
+
+    Order products do not name their tax class; the taxes do, per ``order_product_id``
+    (``details=true``). A line without a row (BigCommerce charged no tax) keeps none.
+    """
+    rows = {
+        str(t["order_product_id"]): t
+        for t in taxes
+        if t.get("line_item_type") in (None, "item") and t.get("order_product_id")
+        and t.get("tax_class_id") is not None
+    }
+    lines = []
+    for line in order.lines:
+        row = rows.get(str(line.bc_line_id))
+        if row is not None:
+            name = str(row.get("class") or "")
+            line = replace(line, tax_class=str(row["tax_class_id"]), tax_class_name=name)
+        lines.append(line)
+    return replace(order, lines=tuple(lines))

@@ -1,6 +1,7 @@
 """A BigCommerce order read and made ready for the ERP (the first half of an export).
 
-:func:`fetch_order` reads the order with its lines, shipping addresses and coupons;
+:func:`fetch_order` reads the order with its lines, shipping addresses and coupons
+(:func:`with_tax_classes` adds the lines' tax classes when the merchant maps them);
 :func:`prepared` checks the lines and applies the merchant's mapping tables
 (payment, shipping, tax; an unmapped value is an import error naming it);
 :func:`with_article_numbers` adds the numbers the store → ERP catalog flow gave
@@ -14,7 +15,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from bcapp.bigcommerce.mapping import order_from_bc
+from bcapp.bigcommerce.mapping import order_from_bc, with_line_taxes
 from bcapp.connectors.base import Order
 from bcapp.errors import FatalSyncError, SkipRecord
 from bcapp.extensions import db
@@ -27,9 +28,8 @@ ARTICLE_NUMBER = "article_number"
 ROUNDING = Decimal("0.05")
 
 
-def fetch_order(ctx: Any, bc_id: int, *, taxes: bool = False) -> Order:
-    """The BigCommerce order with its lines, shipping addresses and coupons; with ``taxes``
-    (the merchant maps tax classes) also each line's tax class, from the order's taxes."""
+def fetch_order(ctx: Any, bc_id: int) -> Order:
+    """The BigCommerce order with its lines, shipping addresses and coupons."""
     raw = ctx.bc.orders.get(bc_id)
     if not raw or raw.get("is_deleted"):
         raise SkipRecord(f"BigCommerce order {bc_id} no longer exists.")
@@ -38,10 +38,15 @@ def fetch_order(ctx: Any, bc_id: int, *, taxes: bool = False) -> Order:
     coupons: list[Any] = []
     if Decimal(str(raw.get("coupon_discount") or 0)):
         coupons = ctx.bc.v2("GET", f"/orders/{bc_id}/coupons") or []
-    tax_rows = []
-    if taxes and Decimal(str(raw.get("total_tax") or 0)):  # an untaxed order has no rows
-        tax_rows = ctx.bc.orders.taxes(bc_id)
-    return order_from_bc(raw, products, shipping, coupons, tax_rows)
+    return order_from_bc(raw, products, shipping, coupons)
+
+
+def with_tax_classes(ctx: Any, order: Order, rules: StoreRules) -> Order:
+    """The order with its lines' tax classes, read only when the merchant maps tax classes
+    and the order has tax (one request, made for an order that is being exported)."""
+    if not rules.mappings.tax or not order.tax_total:
+        return order
+    return with_line_taxes(order, ctx.bc.orders.taxes(order.bc_id))
 
 
 def mapped_values(order: Order, rules: StoreRules) -> dict[str, str]:

@@ -53,6 +53,7 @@ from bcapp.sync.order_reading import (
     prepared,
     total_check,
     with_article_numbers,
+    with_tax_classes,
 )
 from bcapp.sync.records import Direction, Outcome
 from bcapp.sync.registry import FLOWS, register_flow, register_retry
@@ -111,7 +112,7 @@ def export_order(ctx: Any, bc_id: int, *, force: bool = False, quiet: bool = Fal
                        f"Already in the ERP as {binding.erp_id}.")  # fmt: skip
         return f"Order {bc_id} is already in the ERP."
     rules = rules_for(ctx.store)
-    order = fetch_order(ctx, bc_id, taxes=bool(rules.mappings.tax))
+    order = fetch_order(ctx, bc_id)
     if binding is None and not rules.orders.from_exported_channel(order.channel_id):
         return (f"Order {bc_id} is from storefront {order.channel_id}, whose orders do not go "
                 "to this ERP (order settings): not exported.")  # fmt: skip
@@ -146,7 +147,8 @@ def _create(ctx: Any, order: Order, rules: StoreRules) -> Binding | None:
     """Customer, then the ERP order, then the binding (committed); None after an import error."""
     subscriptions = rules.orders.subscriptions_for_digital and _can(ctx, Capability.SUBSCRIPTIONS)
     try:
-        ready = with_article_numbers(ctx, prepared(order, rules, subscriptions))
+        taxed = with_tax_classes(ctx, order, rules)
+        ready = with_article_numbers(ctx, prepared(taxed, rules, subscriptions))
         if ctx.dry_run:
             ctx.preview(ORDER, None, ready, bc_id=order.bc_id)
             return None
