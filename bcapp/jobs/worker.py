@@ -27,6 +27,7 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from flask import Flask
 from rq import SimpleWorker, Worker
@@ -43,6 +44,39 @@ from bcapp.sync.registry import load_flows
 log = logging.getLogger(__name__)
 
 
+#: Seconds the listener of RQ's command channel blocks per read: also how long a stop waits.
+COMMAND_POLL_SECONDS = 1.0
+
+
+class PromptStopMixin:
+    """RQ's command-channel listener, polling every second instead of every 60.
+
+    RQ runs ``pubsub.run_in_thread(sleep_time=60)``; since redis-py 8,
+    ``PubSubWorkerThread.stop()`` waits for that thread to finish, and after the
+    unsubscribe it sits out the whole 60 s. Every worker teardown (a burst worker's
+    end, a warm shutdown) then took a minute: the demo's worker stood still and
+    jobs queued behind it were not run.
+    """
+
+    def subscribe(self) -> None:
+        worker: Any = self
+        worker.pubsub = worker.connection.pubsub()
+        worker.pubsub.subscribe(**{worker.pubsub_channel_name: worker.handle_payload})
+        worker.pubsub_thread = worker.pubsub.run_in_thread(
+            sleep_time=COMMAND_POLL_SECONDS,
+            daemon=True,
+            exception_handler=worker._pubsub_exception_handler,
+        )
+
+
+class AppWorker(PromptStopMixin, Worker):
+    """RQ's forking worker, stopping promptly."""
+
+
+class AppSimpleWorker(PromptStopMixin, SimpleWorker):
+    """RQ's in-process worker, stopping promptly."""
+
+
 def build_worker(
     app: Flask, queues: Sequence[str] = QUEUE_NAMES, *, simple: bool = False
 ) -> Worker | SimpleWorker:
@@ -51,7 +85,7 @@ def build_worker(
     with app.app_context():
         load_flows()  # import the flow modules before forking, once
         warm_up()
-        worker_class = SimpleWorker if simple else Worker
+        worker_class = AppSimpleWorker if simple else AppWorker
         return worker_class([queue(name) for name in queues], connection=redis_ext.client)
 
 
@@ -203,11 +237,21 @@ def dispatch_forever(app: Flask, stop: threading.Event | None = None) -> None:
 
 
 class ThreadWorker(SimpleWorker):
-    """A SimpleWorker that can live in a thread (signals belong to the main thread)."""
+    """A SimpleWorker that can live in a thread (signals belong to the main thread).
+
+    It works one burst per round and takes no commands (nothing can kill a job
+    in a thread), so it does not listen on RQ's command channel at all.
+    """
 
     death_penalty_class = TimerDeathPenalty  # job timeouts by timer, not SIGALRM
 
     def _install_signal_handlers(self) -> None:
+        return None
+
+    def subscribe(self) -> None:
+        return None
+
+    def unsubscribe(self) -> None:
         return None
 
 

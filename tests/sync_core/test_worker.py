@@ -44,3 +44,24 @@ def test_forking_worker_runs_a_queued_flow(app, app_config, rds, store, flows):
     assert run.message == f"ran in {entry.details['pid']}"
     assert entry.details["pid"] != os.getpid()
     assert db.session.execute(db.select(Binding)).scalar_one().erp_id == "A"
+
+
+
+def test_a_worker_stops_listening_within_seconds_not_a_minute(app, rds):
+    """RQ unsubscribes, then stops its command listener; redis-py 8's stop waits for it.
+
+    When the listener has already read the unsubscribe reply, it waits for a new
+    subscription for as long as it polls: RQ's 60 s made every worker teardown
+    (a burst's end, a warm shutdown) hang a minute, and the demo's worker stood still.
+    """
+    import time
+
+    from bcapp.jobs.worker import build_worker
+
+    worker = build_worker(app, ["orders"], simple=True)
+    worker.subscribe()
+    worker.pubsub.unsubscribe()  # what RQ's unsubscribe() sends first
+    time.sleep(0.5)  # the listener reads the reply and waits, as it does under load
+    started = time.monotonic()
+    worker.unsubscribe()
+    assert time.monotonic() - started < 5
