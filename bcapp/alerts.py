@@ -220,9 +220,11 @@ def _advance(store: Store, digest: Digest, sent_at: datetime | None) -> None:
 def flush_all(*, force: bool = False) -> dict[str, int]:
     """One pass over every active store; a failing channel is logged and retried next time."""
     counts = {"sent": 0, "errors": 0}
-    stores = db.session.execute(
-        db.select(Store).where(Store.status == StoreStatus.ACTIVE)
-    ).scalars().all()
+    stores = (
+        db.session.execute(db.select(Store).where(Store.status == StoreStatus.ACTIVE))
+        .scalars()
+        .all()
+    )
     for store in stores:
         try:
             if flush_alerts(store, force=force):

@@ -80,3 +80,12 @@ def embedded_redis(app: Flask) -> Any:
 
 
 redis_ext = RedisHolder()
+
+
+def key_prefix() -> str:
+    """``RQ_QUEUE_PREFIX`` of the current app: part of every Redis key the app makes.
+
+    Queues, job ids, locks, rate budgets and the webhook hand-off list all carry
+    it, so deployments (or test runs) sharing one Redis never touch each other's keys.
+    """
+    return str(current_app.config.get("RQ_QUEUE_PREFIX", "") or "")

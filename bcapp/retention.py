@@ -52,11 +52,15 @@ def cutoff_for(store: Store, now: datetime | None = None) -> datetime:
 def _delete_entries(store_id: int, cutoff: datetime) -> int:
     deleted = 0
     while True:
-        ids = db.session.execute(
-            db.select(LogEntry.id)
-            .where(LogEntry.store_id == store_id, LogEntry.created_at < cutoff)
-            .limit(BATCH)
-        ).scalars().all()
+        ids = (
+            db.session.execute(
+                db.select(LogEntry.id)
+                .where(LogEntry.store_id == store_id, LogEntry.created_at < cutoff)
+                .limit(BATCH)
+            )
+            .scalars()
+            .all()
+        )
         if not ids:
             return deleted
         db.session.execute(db.delete(LogEntry).where(LogEntry.id.in_(ids)))

@@ -61,16 +61,21 @@ def run(orders: int) -> None:
             world = build_world(app)
             # Standard plan quota on the sandbox clock: a spent window advances the clock
             # (the wait is not slept, so the wall time below is our work, not the quota's).
-            app.extensions[BC_BUDGET] = LocalBudget(STORE_HASH, clock=world.bc.clock.now,
-                                                    sleep=world.bc.clock.advance, max_wait=60)
+            app.extensions[BC_BUDGET] = LocalBudget(
+                STORE_HASH, clock=world.bc.clock.now, sleep=world.bc.clock.advance, max_wait=60
+            )
             counting = Counting(world.bc.transport())
             app.extensions[BC_TRANSPORT] = counting
             world.product("CAP")
             world.product("MUG")
             numbers = {}
             for _ in range(orders):
-                order_id = world.order(lines=[{"product_id": world.skus["CAP"], "quantity": 2},
-                                              {"product_id": world.skus["MUG"], "quantity": 1}])
+                order_id = world.order(
+                    lines=[
+                        {"product_id": world.skus["CAP"], "quantity": 2},
+                        {"product_id": world.skus["MUG"], "quantity": 1},
+                    ]
+                )
                 world.export(order_id)
                 numbers[order_id] = world.erp_orders(order_id)[0]["OrderNumber"]
             world.settings("mappings", order_status={"Geleverd": 10})
@@ -86,9 +91,12 @@ def run(orders: int) -> None:
                     result = world.run(flow, full=full)
                     took = time.perf_counter() - start
                     total = sum(counting.calls.values())
-                    print(f"  {flow:13} {label:5}  {result.created + result.updated:4} written "
-                          f"{result.unchanged:4} unchanged  {total / orders:5.2f} calls/record "
-                          f"({dict(counting.calls)})  {took:6.2f} s  {took / orders * 1000:6.1f} ms/record")  # noqa: E501
+                    print(
+                        f"  {flow:13} {label:5}  {result.created + result.updated:4} written "
+                        f"{result.unchanged:4} unchanged  {total / orders:5.2f} calls/record "
+                        f"({dict(counting.calls)})  {took:6.2f} s  "
+                        f"{took / orders * 1000:6.1f} ms/record"
+                    )
             redis_ext.client.flushdb()
             db.drop_all()
 

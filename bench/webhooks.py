@@ -319,13 +319,17 @@ def part_intake(n: int, env: dict[str, str], rounds: int) -> None:
         intake_figures = measure("webhooks:intake_app()", INTAKE_PORT, env, warm, items)
         stored += len(items) + len(warm)
         for name, f in (("bare 200 endpoint", bare_figures), ("webhook intake", intake_figures)):
-            print(f"   {name:18s} {f['rate']:8.0f} req/s  p50 {f['p50_ms']:6.1f} ms  "
-                  f"p99 {f['p99_ms']:6.1f} ms  n={f['n']}  status={f['codes']}  CPU/request: "
-                  f"gunicorn {f['server_ms']:.2f} ms, machine {f['machine_ms']:.2f} ms")
+            print(
+                f"   {name:18s} {f['rate']:8.0f} req/s  p50 {f['p50_ms']:6.1f} ms  "
+                f"p99 {f['p99_ms']:6.1f} ms  n={f['n']}  status={f['codes']}  CPU/request: "
+                f"gunicorn {f['server_ms']:.2f} ms, machine {f['machine_ms']:.2f} ms"
+            )
         ratios.append(intake_figures["rate"] / bare_figures["rate"])
         print(f"   round {r + 1}: intake / bare = {ratios[-1]:.2f}")
-    print(f"   median intake / bare = {sorted(ratios)[len(ratios) // 2]:.2f} "
-          f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)}; targets: >= 1000 req/s, >= 0.5)")
+    print(
+        f"   median intake / bare = {sorted(ratios)[len(ratios) // 2]:.2f} "
+        f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)}; targets: >= 1000 req/s, >= 0.5)"
+    )
     check_stored(stored)
 
 
@@ -396,9 +400,11 @@ class Pipeline:
         time.sleep(1)
 
     def _worker(self) -> Any:
-        code = ("import json,os; from bcapp import create_app; from bcapp.jobs.worker import "
-                "run_worker; run_worker(create_app(json.loads(os.environ['CFG'])), ['orders'], "
-                f"simple={SIMPLE_WORKERS})")
+        code = (
+            "import json,os; from bcapp import create_app; from bcapp.jobs.worker import "
+            "run_worker; run_worker(create_app(json.loads(os.environ['CFG'])), ['orders'], "
+            f"simple={SIMPLE_WORKERS})"
+        )
         env = {**os.environ, "CFG": json.dumps(self.config)}
         return subprocess.Popen([PYTHON, "-c", code], env=env, cwd=ROOT, start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -407,8 +413,10 @@ class Pipeline:
         from bcapp.sandbox.bigcommerce.catalog import create_product
 
         with self.bc.lock:
-            product = create_product(self.store, {"name": "Bench", "type": "physical",
-                                                  "weight": 1, "price": 10, "sku": "BENCH-1"})
+            product = create_product(
+                self.store,
+                {"name": "Bench", "type": "physical", "weight": 1, "price": 10, "sku": "BENCH-1"},
+            )
         self.afas.add_article("BENCH-1", "Bench article")
         return product["id"]
 
@@ -555,11 +563,15 @@ def part_latency(seconds: int, rate: float = 10.0) -> None:
         cpu["bench+sandboxes"] = time.process_time() - self_before
         lat = sorted(landed[r] - placed[r] for r in placed if r in landed)
         kind = "simple" if SIMPLE_WORKERS else "forking"
-        print(f"\n2. Webhook -> ERP order latency at {rate:.0f} orders/s for {seconds} s "
-              f"(AFAS +100 ms per call, 16 {kind} RQ workers, "
-              "intake under gunicorn.conf.py):")
-        print(f"   exported {len(lat)}/{len(placed)}  p50 {pct(lat, 50):.2f} s  "
-              f"p95 {pct(lat, 95):.2f} s  max {max(lat or [0]):.2f} s  (target p95 <= 2 s)")
+        print(
+            f"\n2. Webhook -> ERP order latency at {rate:.0f} orders/s for {seconds} s "
+            f"(AFAS +100 ms per call, 16 {kind} RQ workers, "
+            "intake under gunicorn.conf.py):"
+        )
+        print(
+            f"   exported {len(lat)}/{len(placed)}  p50 {pct(lat, 50):.2f} s  "
+            f"p95 {pct(lat, 95):.2f} s  max {max(lat or [0]):.2f} s  (target p95 <= 2 s)"
+        )
         print(f"   AFAS orders {len(pipe.afas.tables.orders)} for {len(placed)} store orders")
         pipe.diagnose()
         pipe.legs(placed_wall)
@@ -587,8 +599,10 @@ def part_storm(total: int = 5000, dup_share: float = 0.3) -> None:
         time.sleep(2)  # let stragglers (duplicates still in flight) finish
         done = time.perf_counter() - start
         refs = [o["CustomerReference"] for o in pipe.afas.tables.orders.values()]
-        print(f"\n3. Storm: {len(items)} deliveries ({total - distinct} duplicates), shuffled, "
-              f"posted at {figures['rate']:.0f} req/s in {posted:.1f} s, status={figures['codes']}")
+        print(
+            f"\n3. Storm: {len(items)} deliveries ({total - distinct} duplicates), shuffled, "
+            f"posted at {figures['rate']:.0f} req/s in {posted:.1f} s, status={figures['codes']}"
+        )
         print(f"   ERP orders: {len(refs)} for {distinct} distinct store orders; distinct "
               f"references {len(set(refs))}; missing {len(set(map(str, orders)) - set(refs))}; "
               f"all exported after {done:.1f} s")  # fmt: skip
@@ -606,18 +620,34 @@ def part_storm(total: int = 5000, dup_share: float = 0.3) -> None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        epilog="Re-creates the database bcapp_bench and flushes Redis database 12.")
+        epilog="Re-creates the database bcapp_bench and flushes Redis database 12.",
+    )
     parser.add_argument("--quick", action="store_true", help="small counts, one round")
-    parser.add_argument("--part", action="append", choices=["1", "2", "3"], default=[],
-                        help="run only this part (repeatable): 1 intake, 2 latency, 3 storm")
-    parser.add_argument("--forking", action="store_true",
-                        help="RQ's forking workers instead of SimpleWorkers")
-    parser.add_argument("--handoff", choices=["list", "rq"], default="list",
-                        help="WEBHOOK_HANDOFF of the intake (default: list)")
-    parser.add_argument("--gunicorn", default="", metavar="ARGS",
-                        help='extra gunicorn settings, or W,T for W gthread workers x T threads')
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="alternating bare/intake rounds of part 1 (default 3)")
+    parser.add_argument(
+        "--part",
+        action="append",
+        choices=["1", "2", "3"],
+        default=[],
+        help="run only this part (repeatable): 1 intake, 2 latency, 3 storm",
+    )
+    parser.add_argument(
+        "--forking", action="store_true", help="RQ's forking workers instead of SimpleWorkers"
+    )
+    parser.add_argument(
+        "--handoff",
+        choices=["list", "rq"],
+        default="list",
+        help="WEBHOOK_HANDOFF of the intake (default: list)",
+    )
+    parser.add_argument(
+        "--gunicorn",
+        default="",
+        metavar="ARGS",
+        help="extra gunicorn settings, or W,T for W gthread workers x T threads",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating bare/intake rounds of part 1 (default 3)"
+    )
     return parser.parse_args(argv)
 
 

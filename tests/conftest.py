@@ -1,8 +1,14 @@
 """Shared fixtures: an app per test on SQLite (or PostgreSQL), real Redis, signed JWTs.
 
 Servers: PostgreSQL at TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test)
-and Redis at REDIS_URL (default redis://127.0.0.1:6379/15). A test that needs one skips
+and Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379/15). A test that needs one skips
 with a reason when it is absent, except under CI=true, where its absence fails the run.
+
+Isolation: every test app gets its own ``RQ_QUEUE_PREFIX``, which every Redis key the app
+makes carries (queues, job ids, locks, rate budgets, the hand-off list); the ``app`` fixture
+deletes that prefix's keys afterwards. PostgreSQL tests create a database of their own
+(``fresh_pg_url``). So two test runs on one machine, or a test run beside a benchmark,
+never see each other's jobs or locks.
 """
 
 from __future__ import annotations
@@ -84,6 +90,30 @@ def redis_url() -> str:
     return REDIS_URL
 
 
+def test_prefix() -> str:
+    """A Redis key prefix of one test's own (letters, digits and ``-``: valid in RQ job ids)."""
+    return f"t{uuid.uuid4().hex[:10]}-"
+
+
+def clear_redis(app: Any) -> int:
+    """Delete every Redis key of ``app``'s prefix (its queues, jobs, locks); returns how many."""
+    import redis
+
+    prefix = app.config.get("RQ_QUEUE_PREFIX") or ""
+    if not prefix:
+        return 0
+    client = redis.Redis.from_url(app.config.get("REDIS_URL") or REDIS_URL)
+    try:
+        keys = list(client.scan_iter(f"*{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+        return len(keys)
+    except redis.RedisError:
+        return 0
+    finally:
+        client.close()
+
+
 def base_config(tmp_path: Any, **overrides: Any) -> dict[str, Any]:
     return {
         "BCAPP_ENV": "test",
@@ -96,6 +126,7 @@ def base_config(tmp_path: Any, **overrides: Any) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{tmp_path}/test.sqlite",
         "REDIS_URL": REDIS_URL,
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        "RQ_QUEUE_PREFIX": test_prefix(),
         **overrides,
     }
 
@@ -115,6 +146,7 @@ def app(app_config: dict[str, Any]) -> Iterator[Any]:
         _db.session.remove()
         _db.drop_all()
         _db.engine.dispose()
+    clear_redis(application)
 
 
 @pytest.fixture

@@ -156,7 +156,8 @@ def with_line_taxes(order: Order, taxes: Iterable[Json]) -> Order:
     rows = {
         str(t["order_product_id"]): t
         for t in taxes
-        if t.get("line_item_type") in (None, "item") and t.get("order_product_id")
+        if t.get("line_item_type") in (None, "item")
+        and t.get("order_product_id")
         and t.get("tax_class_id") is not None
     }
     lines = []

@@ -287,10 +287,16 @@ def merge_headers(
     }
 
 
-def budget_for(store_hash: str, redis: Any | None = None, **kwargs: Any) -> _BudgetBase:
-    """A Redis budget when a Redis client is given, else an in-process one."""
+def budget_for(
+    store_hash: str, redis: Any | None = None, *, namespace: str = "", **kwargs: Any
+) -> _BudgetBase:
+    """A Redis budget when a Redis client is given, else an in-process one.
+
+    ``namespace`` (the app's key prefix) goes into the Redis key: deployments
+    sharing a Redis keep their budgets apart.
+    """
     if redis is not None:
         from bcapp.bigcommerce.budget_redis import RedisBudget
 
-        return RedisBudget(redis, store_hash, **kwargs)
+        return RedisBudget(redis, store_hash, prefix=f"bcapp:bc:budget:{namespace}", **kwargs)
     return LocalBudget(store_hash, **kwargs)

@@ -99,8 +99,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "mappings": {"payment": {}, "tax": {}, "shipping": {}, "order_status": {}},
     "fulfilment": {"shipment_source": "erp"},
     "schedules": {
-        "catalog": 60, "stock": 15, "orders": 5, "customers": 60, "shipments": 15,
-        "refunds": 60, "order_status": 15,
+        "catalog": 60,
+        "stock": 15,
+        "orders": 5,
+        "customers": 60,
+        "shipments": 15,
+        "refunds": 60,
+        "order_status": 15,
     },
 }
 
@@ -303,8 +308,11 @@ def rules_for(store_or_settings: Any) -> StoreRules:
             st["calculation"], tuple(st["warehouses"]), int(st["buffer"]), bool(st["manage_stock"])
         ),
         orders=OrderRules(
-            **{**o, "export_statuses": frozenset(o["export_statuses"]),
-               "channels": frozenset(int(i) for i in o["channels"])}
+            **{
+                **o,
+                "export_statuses": frozenset(o["export_statuses"]),
+                "channels": frozenset(int(i) for i in o["channels"]),
+            }
         ),
         mappings=Mappings(
             dict(m.get("payment", {})),

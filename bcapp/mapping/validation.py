@@ -210,4 +210,3 @@ def _cross_checks(section: str, values: Mapping[str, Any], errors: Mapping[str, 
     ):
         return {"default_debtor": "Enter the ERP debtor number that receives every order."}
     return {}
-

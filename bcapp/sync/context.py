@@ -38,7 +38,7 @@ import httpx
 from flask import current_app
 
 from bcapp.errors import FatalSyncError, RetryableSyncError
-from bcapp.extensions import db, redis_ext
+from bcapp.extensions import db, key_prefix, redis_ext
 from bcapp.models import Connection, Cursor, LogEntry, Store, SyncRun
 from bcapp.sync.binder import Binder
 from bcapp.sync.recorder import RunRecorder
@@ -159,7 +159,7 @@ class SyncContext:
             return shared
         from bcapp.bigcommerce.ratelimit import budget_for
 
-        return budget_for(self.store.store_hash, redis_ext.client)
+        return budget_for(self.store.store_hash, redis_ext.client, namespace=key_prefix())
 
     @property
     def redis(self) -> Any:

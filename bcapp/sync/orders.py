@@ -33,9 +33,8 @@ modified since the cursor that should be in the ERP and is not) and the
 from __future__ import annotations
 
 import logging
-import os
-import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,7 +42,7 @@ from typing import Any
 from bcapp.bigcommerce.mapping import v2_date
 from bcapp.connectors.base import Capability, Order
 from bcapp.errors import FatalSyncError, RetryableSyncError, SkipRecord, SyncError
-from bcapp.extensions import db, redis_ext
+from bcapp.extensions import db
 from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.models import Binding
 from bcapp.sync import order_status
@@ -63,25 +62,20 @@ log = logging.getLogger(__name__)
 
 ORDER = "order"
 SUBSCRIPTION = "subscription"
-#: Test hook: comma-separated checkpoint names at which a worker stops and waits to be killed.
-PAUSE_ENV = "BCAPP_PAUSE_AT"
 #: Reconciliation re-reads this much before its cursor (v2 dates have whole seconds).
 OVERLAP = timedelta(minutes=2)
 
 
-def checkpoint(name: str) -> None:
-    """Stop here for good when ``BCAPP_PAUSE_AT`` names this point (crash tests kill us here).
+#: Called with the name of each point of an export where a crash would leave a different
+#: state ("before_create", "after_create", "before_commit", "after_commit"). None in
+#: production; the crash tests install one that stops the process there to be killed.
+checkpoint_hook: Callable[[str], None] | None = None
 
-    Announces the pause in Redis (``bcapp:paused:{name}`` = pid) so the test knows
-    when to send SIGKILL. Costs one environment lookup otherwise.
-    """
-    wanted = os.environ.get(PAUSE_ENV)
-    if not wanted or name not in wanted.split(","):
-        return
-    redis_ext.client.set(f"bcapp:paused:{name}", os.getpid(), ex=600)
-    log.warning("paused at %s (pid %s) until killed", name, os.getpid())
-    while True:
-        time.sleep(1)
+
+def checkpoint(name: str) -> None:
+    """Tell the checkpoint hook (if any) that the export reached ``name``."""
+    if checkpoint_hook is not None:
+        checkpoint_hook(name)
 
 
 # -- one order -----------------------------------------------------------------------------------

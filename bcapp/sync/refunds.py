@@ -196,8 +196,16 @@ def _done(ctx: Any, note: CreditNote, order_id: int, refund: dict[str, Any],
     bc_id = f"{order_id}:{refund['id']}"
     ctx.binder.bind(CREDIT_NOTE, bc_id, note.erp_id, data={"order_id": order_id})
     details = {**details, "refund_id": refund["id"], "refunded": refund.get("total_amount")}
-    ctx.record(Outcome.CREATED, CREDIT_NOTE, bc_id, note.erp_id, message, request=note,
-               response=refund, details={**details, "sent": body} if body else details)
+    ctx.record(
+        Outcome.CREATED,
+        CREDIT_NOTE,
+        bc_id,
+        note.erp_id,
+        message,
+        request=note,
+        response=refund,
+        details={**details, "sent": body} if body else details,
+    )
     return bc_id
 
 
@@ -226,10 +234,21 @@ def _status_only(ctx: Any, note: CreditNote, order_id: int, details: dict[str, A
     status = REFUNDED if note.total + already >= paid - ROUNDING else PARTIALLY_REFUNDED
     ctx.bc.orders.update_status(order_id, status)
     bc_id = f"{order_id}:manual-{note.erp_id}"
-    ctx.binder.bind(CREDIT_NOTE, bc_id, note.erp_id,
-                    data={"order_id": order_id, "manual": True, "amount": str(note.total)})
-    ctx.record(Outcome.CREATED, CREDIT_NOTE, bc_id, note.erp_id, by_hand, request=note,
-               details={**details, "manual_action": by_hand, "status_id": status})
+    ctx.binder.bind(
+        CREDIT_NOTE,
+        bc_id,
+        note.erp_id,
+        data={"order_id": order_id, "manual": True, "amount": str(note.total)},
+    )
+    ctx.record(
+        Outcome.CREATED,
+        CREDIT_NOTE,
+        bc_id,
+        note.erp_id,
+        by_hand,
+        request=note,
+        details={**details, "manual_action": by_hand, "status_id": status},
+    )
     return bc_id
 
 
@@ -282,8 +301,12 @@ def credit_note_from_payload(payload: dict[str, Any]) -> CreditNote | None:
     """A CreditNote from a log entry's stored request, or None if it is not one."""
     if "erp_id" not in payload or "lines" not in payload:
         return None
-    lines = tuple(CreditNoteLine(sku=ln["sku"], quantity=Decimal(str(ln["quantity"])),
-                                 amount=Decimal(str(ln["amount"]))) for ln in payload["lines"])
+    lines = tuple(
+        CreditNoteLine(
+            sku=ln["sku"], quantity=Decimal(str(ln["quantity"])), amount=Decimal(str(ln["amount"]))
+        )
+        for ln in payload["lines"]
+    )
     return CreditNote(
         erp_id=str(payload["erp_id"]), order_reference=str(payload["order_reference"]),
         lines=lines, shipping_amount=Decimal(str(payload.get("shipping_amount") or 0)),

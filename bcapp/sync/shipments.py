@@ -82,8 +82,14 @@ def ship_to_store(ctx: Any, shipment: Shipment) -> str:
     """One ERP delivery note → BigCommerce shipment(s); idempotent by the shipment binding."""
     binding = ctx.binder.by_erp(SHIPMENT, shipment.erp_id)
     if binding is not None:
-        ctx.record(Outcome.UNCHANGED, SHIPMENT, binding.bc_id, shipment.erp_id,
-                   "Already in BigCommerce.", details={"order_bc_id": binding.bc_id.split(":")[0]})
+        ctx.record(
+            Outcome.UNCHANGED,
+            SHIPMENT,
+            binding.bc_id,
+            shipment.erp_id,
+            "Already in BigCommerce.",
+            details={"order_bc_id": binding.bc_id.split(":")[0]},
+        )
         return binding.bc_id
     order_id = order_id_for(ctx, shipment.order_reference, shipment.erp_order_id)
     if shipment.bc_id is not None:  # the ERP says this note came from a store shipment
@@ -110,11 +116,18 @@ def ship_to_store(ctx: Any, shipment: Shipment) -> str:
     bc_id = f"{order_id}:{ids[0]}"
     ctx.binder.bind(SHIPMENT, bc_id, shipment.erp_id, data={**details, "shipment_ids": ids})
     left = sum(_left_to_ship(p) for p in products if p.get("order_address_id")) - sum(
-        q for _, q in items)
-    ctx.record(Outcome.CREATED, SHIPMENT, bc_id, shipment.erp_id,
-               f"Shipped {sum(q for _, q in items)} item(s); BigCommerce marks the order "
-               f"{'Shipped' if left <= 0 else 'Partially Shipped'}.",
-               request=shipment, details={**details, "shipment_ids": ids, "sent": bodies})
+        q for _, q in items
+    )
+    ctx.record(
+        Outcome.CREATED,
+        SHIPMENT,
+        bc_id,
+        shipment.erp_id,
+        f"Shipped {sum(q for _, q in items)} item(s); BigCommerce marks the order "
+        f"{'Shipped' if left <= 0 else 'Partially Shipped'}.",
+        request=shipment,
+        details={**details, "shipment_ids": ids, "sent": bodies},
+    )
     return bc_id
 
 
@@ -127,7 +140,8 @@ def shipment_bodies(shipment: Shipment, items: list[tuple[dict[str, Any], int]])
     by_address: dict[int, list[dict[str, int]]] = {}
     for product, quantity in items:
         by_address.setdefault(int(product["order_address_id"]), []).append(
-            {"order_product_id": int(product["id"]), "quantity": quantity})
+            {"order_product_id": int(product["id"]), "quantity": quantity}
+        )
     return [{"order_address_id": address, "items": lines, **tracking_fields(shipment),
              "comments": marker(shipment)} for address, lines in by_address.items()]  # fmt: skip
 
@@ -291,8 +305,11 @@ def event_route(event: Any) -> tuple[str, str, dict[str, Any]] | None:
     if store is None or rules_for(store).shipment_source != "store":
         return None
     data = event.payload["data"]
-    return "shipments", "shipment_export", {
-        "order_id": int(data["orderId"]), "shipment_id": int(data["id"])}
+    return (
+        "shipments",
+        "shipment_export",
+        {"order_id": int(data["orderId"]), "shipment_id": int(data["id"])},
+    )
 
 
 @register_retry(SHIPMENT, lock=SHIPMENT_LOCK)
@@ -318,12 +335,14 @@ def shipment_from_payload(payload: dict[str, Any]) -> Shipment | None:
     """A Shipment from a log entry's stored request (Replay), or None if it is not one."""
     if "erp_id" not in payload or "lines" not in payload:
         return None
-    lines = tuple(ShipmentLine(sku=ln["sku"], quantity=Decimal(str(ln["quantity"])),
-                               bc_line_id=ln.get("bc_line_id")) for ln in payload["lines"])
+    lines = tuple(
+        ShipmentLine(
+            sku=ln["sku"], quantity=Decimal(str(ln["quantity"])), bc_line_id=ln.get("bc_line_id")
+        )
+        for ln in payload["lines"]
+    )
     return Shipment(erp_id=str(payload["erp_id"]), order_reference=str(payload["order_reference"]),
                     lines=lines, tracking_number=payload.get("tracking_number") or "",
                     carrier=payload.get("carrier") or "",
                     tracking_link=payload.get("tracking_link") or "",
                     erp_order_id=payload.get("erp_order_id") or "")  # fmt: skip
-
-

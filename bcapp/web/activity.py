@@ -62,9 +62,7 @@ class Filters:
     def query_args(self, **changes: Any) -> dict[str, Any]:
         """The filters as link arguments (empty ones left out), with ``changes`` applied."""
         values = {**self.__dict__, **changes}
-        return {
-            k: v for k, v in values.items() if v not in ("", None) and (k, v) != ("page", 1)
-        }
+        return {k: v for k, v in values.items() if v not in ("", None) and (k, v) != ("page", 1)}
 
 
 def _iso_day(value: str) -> str:

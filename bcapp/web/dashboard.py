@@ -151,9 +151,9 @@ def budget_snapshot(store: Any) -> Any:
         if shared is not None and getattr(shared, "store_hash", None) == store.store_hash:
             return shared.snapshot()
         from bcapp.bigcommerce.ratelimit import budget_for
-        from bcapp.extensions import redis_ext
+        from bcapp.extensions import key_prefix, redis_ext
 
-        return budget_for(store.store_hash, redis_ext.client).snapshot()
+        return budget_for(store.store_hash, redis_ext.client, namespace=key_prefix()).snapshot()
     except Exception:  # the dashboard must render without Redis
         current_app.logger.info("no rate budget snapshot for %s", store.store_hash)
         return None

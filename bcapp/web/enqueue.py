@@ -61,6 +61,4 @@ def enqueue_retry(store: Store, entry: LogEntry, *, replay: bool) -> Enqueued:
         return _call(sync.enqueue_replay, entry.id, store_id=store.id)
     if entry.bc_id is None and entry.erp_id is None:
         return Enqueued(error="This entry names no record to retry.")
-    return _call(
-        sync.enqueue_retry, store.id, entry.entity, bc_id=entry.bc_id, erp_id=entry.erp_id
-    )
+    return _call(sync.enqueue_retry, store.id, entry.entity, bc_id=entry.bc_id, erp_id=entry.erp_id)

@@ -64,8 +64,7 @@ def _widget(spec: Mapping[str, Any]) -> str:
 def _options(spec: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     if "oneOf" in spec:
         return tuple(
-            (str(o.get("const")), str(o.get("title", o.get("const"))))
-            for o in spec["oneOf"]
+            (str(o.get("const")), str(o.get("title", o.get("const")))) for o in spec["oneOf"]
         )
     titles = spec.get("enumNames") or spec.get("x-enumNames") or spec.get("enum", [])
     return tuple((str(v), str(t)) for v, t in zip(spec.get("enum", []), titles, strict=False))

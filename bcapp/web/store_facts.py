@@ -46,7 +46,7 @@ class StoreFacts:
     live: bool = True
 
     def channel_hint(self) -> str:
-        """"1 Main shop, 2 Outlet" for a field's hint; empty when unknown."""
+        """ "1 Main shop, 2 Outlet" for a field's hint; empty when unknown."""
         return ", ".join(f"{cid} {name}" for cid, name in sorted(self.channels.items()))
 
 
@@ -83,7 +83,7 @@ def check_channels(store: Any, raw: Any, values: dict[str, Any], errors: dict[st
 def _read(store: Any) -> StoreFacts:
     from bcapp.bigcommerce.client import BigCommerceClient
     from bcapp.bigcommerce.ratelimit import budget_for
-    from bcapp.extensions import redis_ext
+    from bcapp.extensions import key_prefix, redis_ext
     from bcapp.sync.context import BC_TRANSPORT
 
     if not store.access_token:
@@ -92,7 +92,9 @@ def _read(store: Any) -> StoreFacts:
         store.store_hash, store.access_token,
         api_url=current_app.config.get("BC_API_URL", "https://api.bigcommerce.com"),
         transport=current_app.extensions.get(BC_TRANSPORT),
-        budget=budget_for(store.store_hash, redis_ext.client, max_wait=0.5),
+        budget=budget_for(
+            store.store_hash, redis_ext.client, namespace=key_prefix(), max_wait=0.5
+        ),
         timeout=FETCH_TIMEOUT, max_retries=0,
     )  # fmt: skip
     try:
@@ -107,7 +109,7 @@ def _read(store: Any) -> StoreFacts:
 
 
 def _label(row: dict[str, Any]) -> str:
-    """"Downloaded (Awaiting Shipment)" for a renamed status, else the status's name."""
+    """ "Downloaded (Awaiting Shipment)" for a renamed status, else the status's name."""
     system = str(row.get("system_label") or row.get("name") or "").strip()
     system = system or BC_ORDER_STATUSES.get(int(row["id"]), str(row["id"]))
     custom = str(row.get("custom_label") or "").strip()

@@ -11,8 +11,10 @@ import jsonschema
 from bcapp.sandbox.afas.spec import load_specs, strict_schema
 
 SPECS = load_specs()
-SKIP_REASON = ("AFAS OpenAPI files not found (../shared/erp-specs/afas or BCAPP_SHARED_DIR): "
-               "conformance is checked where the vendor files are present")
+SKIP_REASON = (
+    "AFAS OpenAPI files not found (../shared/erp-specs/afas or BCAPP_SHARED_DIR): "
+    "conformance is checked where the vendor files are present"
+)
 
 
 def operation(path: str) -> tuple[str, dict]:

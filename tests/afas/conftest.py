@@ -22,8 +22,12 @@ def sandbox() -> AfasSandbox:
 
 
 def connect(sandbox: AfasSandbox, page_size: int = 4, **settings: Any) -> AfasConnector:
-    connector = AfasConnector(sandbox.settings(**settings), transport=sandbox.transport(),
-                              page_size=page_size, record=True)
+    connector = AfasConnector(
+        sandbox.settings(**settings),
+        transport=sandbox.transport(),
+        page_size=page_size,
+        record=True,
+    )
     _BUILT.append(connector)
     return connector
 
@@ -49,8 +53,22 @@ def afas(sandbox: AfasSandbox) -> Iterator[AfasConnector]:
 
 
 def anna(email: str = "anna@example.com", company: str = "") -> Customer:
-    address = Address(first_name="Anna", last_name="de Vries", company=company,
-                      street="Speelkamp 105 b", postal_code="3833 LC", city="Leusden",
-                      country_code="NL", email=email)
-    return Customer(email=email, first_name="Anna", last_name="de Vries", company=company,
-                    phone="0612345678", addresses=(address,), bc_id=7)
+    address = Address(
+        first_name="Anna",
+        last_name="de Vries",
+        company=company,
+        street="Speelkamp 105 b",
+        postal_code="3833 LC",
+        city="Leusden",
+        country_code="NL",
+        email=email,
+    )
+    return Customer(
+        email=email,
+        first_name="Anna",
+        last_name="de Vries",
+        company=company,
+        phone="0612345678",
+        addresses=(address,),
+        bc_id=7,
+    )

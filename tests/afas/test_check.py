@@ -32,16 +32,24 @@ def test_missing_getconnector_is_named_with_afas_words(sandbox: AfasSandbox) -> 
 
 def test_missing_field_is_named(sandbox: AfasSandbox) -> None:
     connector = build(sandbox, connectors={"articles": {"fields": {"price": "Verkoopprijs"}}})
-    with pytest.raises(ConfigError, match=r"BCApp_Articles \(articles\) has no field\(s\) "
-                                          r"Verkoopprijs"):
+    with pytest.raises(
+        ConfigError,
+        match=r"BCApp_Articles \(articles\) has no field\(s\) "
+        r"Verkoopprijs",
+    ):
         connector.check()
 
 
 def test_merchant_named_connector_with_own_field_names_passes(sandbox: AfasSandbox) -> None:
-    sandbox.define_connector("Shop_Debiteuren", [("Nummer", "string"), ("Mail", "string")],
-                             source="Profit_Debtor")
-    build(sandbox, connectors={"debtors": {"connector": "Shop_Debiteuren",
-                                           "fields": {"id": "Nummer", "email": "Mail"}}}).check()
+    sandbox.define_connector(
+        "Shop_Debiteuren", [("Nummer", "string"), ("Mail", "string")], source="Profit_Debtor"
+    )
+    build(
+        sandbox,
+        connectors={
+            "debtors": {"connector": "Shop_Debiteuren", "fields": {"id": "Nummer", "email": "Mail"}}
+        },
+    ).check()
 
 
 def test_wrong_token_is_a_config_error(sandbox: AfasSandbox) -> None:
@@ -73,9 +81,17 @@ def test_capabilities_cover_the_afas_app() -> None:
     from bcapp.connectors.afas import AfasConnector
 
     assert AfasConnector.capabilities >= {
-        Capability.CATEGORIES, Capability.PRODUCTS, Capability.STOCK, Capability.CUSTOMERS,
-        Capability.ORDERS, Capability.SUBSCRIPTIONS, Capability.SHIPMENTS_FROM_ERP,
-        Capability.SHIPMENTS_TO_ERP, Capability.CREDIT_NOTES, Capability.ORDER_STATUS}
+        Capability.CATEGORIES,
+        Capability.PRODUCTS,
+        Capability.STOCK,
+        Capability.CUSTOMERS,
+        Capability.ORDERS,
+        Capability.SUBSCRIPTIONS,
+        Capability.SHIPMENTS_FROM_ERP,
+        Capability.SHIPMENTS_TO_ERP,
+        Capability.CREDIT_NOTES,
+        Capability.ORDER_STATUS,
+    }
 
 
 def test_custom_fields_must_exist_on_the_article_connector(sandbox: AfasSandbox) -> None:
@@ -86,8 +102,9 @@ def test_custom_fields_must_exist_on_the_article_connector(sandbox: AfasSandbox)
 
 def test_an_entity_without_connector_is_switched_off(sandbox: AfasSandbox) -> None:
     sandbox.add_article("A1", dimensions=[("S", "")])
-    connector = build(sandbox, connectors={"dimensions": {"connector": ""},
-                                           "stock": {"connector": ""}})
+    connector = build(
+        sandbox, connectors={"dimensions": {"connector": ""}, "stock": {"connector": ""}}
+    )
     connector.check()
     (product,) = [p for b in connector.fetch_products(None) for p in b.records]
     assert product.variants == ()

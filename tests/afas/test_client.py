@@ -32,9 +32,14 @@ def test_token_header_wraps_the_data_in_afas_token_xml() -> None:
     assert base64.b64decode(token_header(full).split(" ")[1]).decode() == full
 
 
-@pytest.mark.parametrize(("kind", "host"), [
-    ("production", "rest"), ("test", "resttest"), ("acceptance", "restaccept"),
-])
+@pytest.mark.parametrize(
+    ("kind", "host"),
+    [
+        ("production", "rest"),
+        ("test", "resttest"),
+        ("acceptance", "restaccept"),
+    ],
+)
 def test_base_url_per_environment_type(kind: str, host: str) -> None:
     assert base_url("12345", kind) == f"https://12345.{host}.afas.online/ProfitRestServices"
 
@@ -48,10 +53,15 @@ def test_base_url_refuses_nonsense_environment() -> None:
 
 
 def test_filter_sets_are_or_ed_with_semicolons_and_and_ed_with_commas() -> None:
-    params = encode_filters([
-        [Filter("ModifiedDate", Op.GT, "2026-01-01T08:00:00Z")],
-        [Filter("ModifiedDate", Op.EQ, "2026-01-01T08:00:00Z"), Filter("ItemCode", Op.GT, "A1")],
-    ])
+    params = encode_filters(
+        [
+            [Filter("ModifiedDate", Op.GT, "2026-01-01T08:00:00Z")],
+            [
+                Filter("ModifiedDate", Op.EQ, "2026-01-01T08:00:00Z"),
+                Filter("ItemCode", Op.GT, "A1"),
+            ],
+        ]
+    )
     assert params == {
         "filterfieldids": "ModifiedDate;ModifiedDate,ItemCode",
         "filtervalues": "2026-01-01T08:00:00Z;2026-01-01T08:00:00Z,A1",
@@ -104,8 +114,11 @@ def test_timeout_and_unreachable_are_retryable(sandbox: AfasSandbox) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    down = AfasClient.connect("https://1.resttest.afas.online/ProfitRestServices", "t",
-                              transport=httpx.MockTransport(refuse))
+    down = AfasClient.connect(
+        "https://1.resttest.afas.online/ProfitRestServices",
+        "t",
+        transport=httpx.MockTransport(refuse),
+    )
     with pytest.raises(RetryableSyncError, match="could not be reached"):
         down.metainfo()
     assert down.last_exchange is not None and "refused" in down.last_exchange.error
@@ -130,8 +143,9 @@ def test_forbidden_is_a_config_error_about_ip_restrictions() -> None:
     def forbid(request: httpx.Request) -> httpx.Response:
         return httpx.Response(403)
 
-    client = AfasClient.connect("https://1.rest.afas.online/ProfitRestServices", "t",
-                                transport=httpx.MockTransport(forbid))
+    client = AfasClient.connect(
+        "https://1.rest.afas.online/ProfitRestServices", "t", transport=httpx.MockTransport(forbid)
+    )
     with pytest.raises(ConfigError, match="IP restriction"):
         client.metainfo()
 

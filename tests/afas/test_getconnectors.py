@@ -25,23 +25,26 @@ def codes(client, *sets, order=("ItemCode",)) -> list[str]:  # type: ignore[no-u
     return [r["ItemCode"] for r in rows]
 
 
-@pytest.mark.parametrize(("flt", "expected"), [
-    (Filter("SalesPrice", Op.EQ, "10"), ["A1"]),
-    (Filter("SalesPrice", Op.GE, "20"), ["A2", "C1"]),
-    (Filter("SalesPrice", Op.LE, "10"), ["A1", "B1"]),
-    (Filter("SalesPrice", Op.GT, "20"), ["C1"]),
-    (Filter("SalesPrice", Op.LT, "10"), ["B1"]),
-    (Filter("Description", Op.CONTAINS, "red"), ["A1", "B1"]),
-    (Filter("ArtGroup", Op.NE, "SHIRTS"), ["B1", "C1"]),
-    (Filter("ArtGroup", Op.EMPTY), ["C1"]),
-    (Filter("ArtGroup", Op.NOT_EMPTY), ["A1", "A2", "B1"]),
-    (Filter("Description", Op.STARTS_WITH, "Red"), ["A1", "B1"]),
-    (Filter("Description", Op.NOT_CONTAINS, "shirt"), ["B1", "C1"]),
-    (Filter("Description", Op.NOT_STARTS_WITH, "Red"), ["A2", "C1"]),
-    (Filter("Description", Op.ENDS_WITH, "cap"), ["B1", "C1"]),
-    (Filter("Description", Op.NOT_ENDS_WITH, "cap"), ["A1", "A2"]),
-    (Filter("Blocked", Op.EQ, True), ["A2"]),
-])
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        (Filter("SalesPrice", Op.EQ, "10"), ["A1"]),
+        (Filter("SalesPrice", Op.GE, "20"), ["A2", "C1"]),
+        (Filter("SalesPrice", Op.LE, "10"), ["A1", "B1"]),
+        (Filter("SalesPrice", Op.GT, "20"), ["C1"]),
+        (Filter("SalesPrice", Op.LT, "10"), ["B1"]),
+        (Filter("Description", Op.CONTAINS, "red"), ["A1", "B1"]),
+        (Filter("ArtGroup", Op.NE, "SHIRTS"), ["B1", "C1"]),
+        (Filter("ArtGroup", Op.EMPTY), ["C1"]),
+        (Filter("ArtGroup", Op.NOT_EMPTY), ["A1", "A2", "B1"]),
+        (Filter("Description", Op.STARTS_WITH, "Red"), ["A1", "B1"]),
+        (Filter("Description", Op.NOT_CONTAINS, "shirt"), ["B1", "C1"]),
+        (Filter("Description", Op.NOT_STARTS_WITH, "Red"), ["A2", "C1"]),
+        (Filter("Description", Op.ENDS_WITH, "cap"), ["B1", "C1"]),
+        (Filter("Description", Op.NOT_ENDS_WITH, "cap"), ["A1", "A2"]),
+        (Filter("Blocked", Op.EQ, True), ["A2"]),
+    ],
+)
 def test_operator_types(client, flt: Filter, expected: list[str]) -> None:  # type: ignore[no-untyped-def]
     assert codes(client, [flt]) == expected
 
@@ -66,22 +69,27 @@ def test_rows_carry_only_the_connectors_fields(client) -> None:  # type: ignore[
 def test_unknown_connector_and_bad_operator_answer_profits_error(client) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(FatalSyncError, match="GetConnector 'Nope' does not exist"):
         client.get_rows("Nope")
-    response = client.client.get("connectors/BCApp_Articles", params={
-        "filterfieldids": "ItemCode", "filtervalues": "A1", "operatortypes": "99"})
+    response = client.client.get(
+        "connectors/BCApp_Articles",
+        params={"filterfieldids": "ItemCode", "filtervalues": "A1", "operatortypes": "99"},
+    )
     assert response.status_code == 500
     assert response.json()["externalMessage"] == "Unknown operator type '99'."
 
 
 def test_metainfo_lists_and_describes_custom_connectors(sandbox: AfasSandbox) -> None:
-    sandbox.define_connector("Shop_Items", [("Code", "string"), ("Mod", "date")],
-                             source="BCApp_Articles")
+    sandbox.define_connector(
+        "Shop_Items", [("Code", "string"), ("Mod", "date")], source="BCApp_Articles"
+    )
     client = connect(sandbox).client
     listing = client.metainfo()
     assert {"id": "Shop_Items", "description": "Shop_Items"} in listing["getConnectors"]
     assert "FbSales" in {c["id"] for c in listing["updateConnectors"]}
     info = client.metainfo("Shop_Items")
-    assert [(f["id"], f["dataType"]) for f in info["fields"]] == [("Code", "string"),
-                                                                  ("Mod", "date")]
+    assert [(f["id"], f["dataType"]) for f in info["fields"]] == [
+        ("Code", "string"),
+        ("Mod", "date"),
+    ]
 
 
 def test_several_environments_are_routed_by_host() -> None:

@@ -16,15 +16,27 @@ def all_records(batches) -> list:  # type: ignore[no-untyped-def]
 def test_article_with_dimensions_becomes_product_with_variants(
     sandbox: AfasSandbox, afas: AfasConnector
 ) -> None:
-    sandbox.add_article("TS", "T-shirt", price="19.95", group="SHIRTS", ean="871000",
-                        dimensions=[("S", "RED"), ("M", "RED")], image_url="https://img/ts.jpg",
-                        CountryOfOrigin="PT")
+    sandbox.add_article(
+        "TS",
+        "T-shirt",
+        price="19.95",
+        group="SHIRTS",
+        ean="871000",
+        dimensions=[("S", "RED"), ("M", "RED")],
+        image_url="https://img/ts.jpg",
+        CountryOfOrigin="PT",
+    )
     sandbox.add_article("CAP", "Cap", price="5", blocked=True)
-    afas = connect(sandbox, catalog={"custom_fields": ["CountryOfOrigin"],
-                                      "article_prices_include_vat": True})
+    afas = connect(
+        sandbox, catalog={"custom_fields": ["CountryOfOrigin"], "article_prices_include_vat": True}
+    )
     shirt, cap = all_records(afas.fetch_products(None))
-    assert (shirt.sku, shirt.name, shirt.price, shirt.ean) == ("TS", "T-shirt",
-                                                                Decimal("19.95"), "871000")
+    assert (shirt.sku, shirt.name, shirt.price, shirt.ean) == (
+        "TS",
+        "T-shirt",
+        Decimal("19.95"),
+        "871000",
+    )
     assert shirt.category_erp_ids == ("SHIRTS",) and shirt.images == ("https://img/ts.jpg",)
     assert shirt.vat_rate == Decimal("21") and shirt.price_includes_vat
     assert shirt.custom_fields == (("CountryOfOrigin", "PT"),)
@@ -70,8 +82,10 @@ def test_stock_per_sku_over_warehouses_never_split(sandbox: AfasSandbox) -> None
     assert [lvl.sku for lvl in levels] == ["A", "B", "C", "TS-M-RED"]
     a = levels[0]
     assert [(w.warehouse, w.on_hand, w.reserved) for w in a.warehouses] == [
-        ("01", Decimal("10"), Decimal("2")), ("02", Decimal("5"), Decimal("0")),
-        ("03", Decimal("1"), Decimal("0"))]
+        ("01", Decimal("10"), Decimal("2")),
+        ("02", Decimal("5"), Decimal("0")),
+        ("03", Decimal("1"), Decimal("0")),
+    ]
     assert all(b.cursor is None for b in afas.fetch_stock(None))
 
 
@@ -80,9 +94,15 @@ def _order(sandbox: AfasSandbox, reference: str, lines: list[tuple[str, int]]) -
     number = str(sandbox.updates.next_order)
     sandbox.updates.next_order += 1
     sandbox.tables.orders[number] = {
-        "OrderNumber": number, "Status": "Open", "OrderDate": "2026-01-01",
-        "DebtorId": debtor, "CurrencyId": "EUR", "CustomerReference": reference,
-        "TotalAmount": 0, "ModifiedDate": sandbox.clock.stamp(), "lines": [],
+        "OrderNumber": number,
+        "Status": "Open",
+        "OrderDate": "2026-01-01",
+        "DebtorId": debtor,
+        "CurrencyId": "EUR",
+        "CustomerReference": reference,
+        "TotalAmount": 0,
+        "ModifiedDate": sandbox.clock.stamp(),
+        "lines": [],
     }
     return number
 
@@ -91,8 +111,9 @@ def test_ready_packing_slips_become_shipments_without_splitting_one(
     sandbox: AfasSandbox,
 ) -> None:
     order = _order(sandbox, "100", [])
-    big = sandbox.add_packing_slip(order, [(f"A{i}", i) for i in range(1, 7)],
-                                   tracking="3SABC123", carrier="PostNL")
+    big = sandbox.add_packing_slip(
+        order, [(f"A{i}", i) for i in range(1, 7)], tracking="3SABC123", carrier="PostNL"
+    )
     draft = sandbox.add_packing_slip(order, [("A1", 1)], ready=False)
     small = sandbox.add_packing_slip(order, [("A1", 1), ("A2", 2)])
     afas = connect(sandbox, page_size=4)
@@ -100,10 +121,15 @@ def test_ready_packing_slips_become_shipments_without_splitting_one(
     ships = all_records(batches)
     assert [s.erp_id for s in ships] == [big, small]
     first = ships[0]
-    assert (first.order_reference, first.erp_order_id, first.tracking_number,
-            first.carrier) == ("100", order, "3SABC123", "PostNL")
+    assert (first.order_reference, first.erp_order_id, first.tracking_number, first.carrier) == (
+        "100",
+        order,
+        "3SABC123",
+        "PostNL",
+    )
     assert [(ln.sku, ln.quantity) for ln in first.lines] == [
-        (f"A{i}", Decimal(i)) for i in range(1, 7)]
+        (f"A{i}", Decimal(i)) for i in range(1, 7)
+    ]
     assert len(ships[1].lines) == 2
     # the draft slip shows up once it is reported ready
     sandbox.report_ready(draft)
@@ -118,7 +144,8 @@ def test_credit_invoices_become_credit_notes(sandbox: AfasSandbox) -> None:
     (note,) = all_records(afas.fetch_credit_notes(None))
     assert note.order_reference == "200"
     assert [(ln.sku, ln.quantity, ln.amount) for ln in note.lines] == [
-        ("A1", Decimal("1"), Decimal("12.10"))]
+        ("A1", Decimal("1"), Decimal("12.10"))
+    ]
     assert note.shipping_amount == Decimal("4.95") and note.total == Decimal("17.05")
 
 
@@ -128,7 +155,9 @@ def test_order_status_changes_follow_the_cursor(sandbox: AfasSandbox) -> None:
     afas = connect(sandbox)
     batches = list(afas.fetch_order_statuses(None))
     assert [(s.order_reference, s.status) for s in all_records(batches)] == [
-        ("300", "Open"), ("301", "Open")]
+        ("300", "Open"),
+        ("301", "Open"),
+    ]
     sandbox.set_order_status(first, "Geleverd")
     changes = all_records(afas.fetch_order_statuses(batches[-1].cursor))
     assert [(s.erp_order_id, s.status) for s in changes] == [(first, "Geleverd")]

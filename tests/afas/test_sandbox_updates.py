@@ -30,8 +30,10 @@ def shop(sandbox: AfasSandbox) -> AfasSandbox:
     return sandbox
 
 
-needs_spec = pytest.mark.skipif(spec_module.load_specs() is None,
-                                reason="AFAS OpenAPI files not found (../shared/erp-specs/afas)")
+needs_spec = pytest.mark.skipif(
+    spec_module.load_specs() is None,
+    reason="AFAS OpenAPI files not found (../shared/erp-specs/afas)",
+)
 
 
 @needs_spec
@@ -40,7 +42,8 @@ def test_missing_required_field_answers_profits_error_body(shop: AfasSandbox) ->
     assert response.status_code == 500
     body = response.json()
     assert body["externalMessage"] == (
-        "Required field 'Sales contact' (DbId) is not filled in (FbSales).")
+        "Required field 'Sales contact' (DbId) is not filled in (FbSales)."
+    )
     assert set(body) == {"externalMessage", "errorNumber", "profitLogReference"}
 
 
@@ -54,8 +57,10 @@ def test_unknown_field_and_bad_type_are_refused(shop: AfasSandbox) -> None:
 
 @needs_spec
 def test_afas_style_string_values_are_accepted(shop: AfasSandbox) -> None:
-    body = sales({"DbId": "20001", "Unit": "1", "BkOr": "0", "RfCs": "r1"},
-                 [{"VaIt": "2", "ItCd": "A1", "BiUn": "STK", "QuUn": "2", "Upri": "9.95"}])
+    body = sales(
+        {"DbId": "20001", "Unit": "1", "BkOr": "0", "RfCs": "r1"},
+        [{"VaIt": "2", "ItCd": "A1", "BiUn": "STK", "QuUn": "2", "Upri": "9.95"}],
+    )
     response = post(shop, "FbSales", body)
     assert response.status_code == 201
     number = response.json()["results"]["FbSales"]["OrNu"]
@@ -65,9 +70,11 @@ def test_afas_style_string_values_are_accepted(shop: AfasSandbox) -> None:
 def test_business_rules_refuse_unknown_items_and_debtors(shop: AfasSandbox) -> None:
     line = {"VaIt": "2", "ItCd": "NOPE", "BiUn": "STK", "QuUn": 1}
     assert post(shop, "FbSales", sales({"DbId": "20001"}, [line])).json()["externalMessage"] == (
-        "Item 'NOPE' does not exist.")
+        "Item 'NOPE' does not exist."
+    )
     assert post(shop, "FbSales", sales({"DbId": "1"})).json()["externalMessage"] == (
-        "Sales relation '1' does not exist.")
+        "Sales relation '1' does not exist."
+    )
 
 
 def test_unsupported_method_is_refused(shop: AfasSandbox) -> None:
@@ -88,8 +95,8 @@ def test_builtin_rules_apply_without_the_spec_files(no_spec: None, shop: AfasSan
     assert spec_module.load_specs() is None
     response = post(shop, "FbSales", sales({"OrDa": "2026-01-01"}))
     assert response.json()["externalMessage"] == (
-        "Required field 'DbId' is not filled in (FbSales).")
-    ok = post(shop, "FbSales", sales({"DbId": "20001"},
-                                     [{"VaIt": "2", "ItCd": "A1", "QuUn": 1}]))
+        "Required field 'DbId' is not filled in (FbSales)."
+    )
+    ok = post(shop, "FbSales", sales({"DbId": "20001"}, [{"VaIt": "2", "ItCd": "A1", "QuUn": 1}]))
     assert ok.status_code == 201
     assert post(shop, "KnUnknown", {"KnUnknown": {"Element": {"Fields": {}}}}).status_code == 500

@@ -16,28 +16,56 @@ from tests.afas.conftest import anna, connect
 
 
 def posted(sandbox: AfasSandbox, connector: str) -> list[dict]:
-    return [r["body"] for r in sandbox.requests
-            if r["method"] in {"POST", "PUT"} and r["path"] == f"connectors/{connector}"]
+    return [
+        r["body"]
+        for r in sandbox.requests
+        if r["method"] in {"POST", "PUT"} and r["path"] == f"connectors/{connector}"
+    ]
 
 
 def order(reference: str = "1001", **changes) -> Order:  # type: ignore[no-untyped-def]
     customer = anna()
     lines = (
-        OrderLine(sku="TS-M-RED", name="T-shirt M red", quantity=Decimal(2),
-                  price_ex_tax=Decimal("16.49"), price_inc_tax=Decimal("19.95"),
-                  tax_rate=Decimal(21)),
-        OrderLine(sku="CAP", name="Cap", quantity=Decimal(1), price_ex_tax=Decimal("4.13"),
-                  price_inc_tax=Decimal("5.00"), discount=Decimal("1.00")),
-        OrderLine(sku="EBOOK", name="E-book", quantity=Decimal(1), price_ex_tax=Decimal(10),
-                  price_inc_tax=Decimal("12.10"), is_digital=True),
+        OrderLine(
+            sku="TS-M-RED",
+            name="T-shirt M red",
+            quantity=Decimal(2),
+            price_ex_tax=Decimal("16.49"),
+            price_inc_tax=Decimal("19.95"),
+            tax_rate=Decimal(21),
+        ),
+        OrderLine(
+            sku="CAP",
+            name="Cap",
+            quantity=Decimal(1),
+            price_ex_tax=Decimal("4.13"),
+            price_inc_tax=Decimal("5.00"),
+            discount=Decimal("1.00"),
+        ),
+        OrderLine(
+            sku="EBOOK",
+            name="E-book",
+            quantity=Decimal(1),
+            price_ex_tax=Decimal(10),
+            price_inc_tax=Decimal("12.10"),
+            is_digital=True,
+        ),
     )
-    base = Order(bc_id=int(reference), reference=reference, customer=customer,
-                 billing_address=customer.addresses[0], lines=lines,
-                 shipping_addresses=customer.addresses, currency="EUR",
-                 created_at=datetime(2026, 3, 1, 12, tzinfo=UTC), shipping_method="PostNL",
-                 shipping_cost_ex_tax=Decimal("4.09"), shipping_cost_inc_tax=Decimal("4.95"),
-                 customer_message="Leave at the door",
-                 mapped={"payment_method": "IDL", "payment_condition": "14"})
+    base = Order(
+        bc_id=int(reference),
+        reference=reference,
+        customer=customer,
+        billing_address=customer.addresses[0],
+        lines=lines,
+        shipping_addresses=customer.addresses,
+        currency="EUR",
+        created_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+        shipping_method="PostNL",
+        shipping_cost_ex_tax=Decimal("4.09"),
+        shipping_cost_inc_tax=Decimal("4.95"),
+        customer_message="Leave at the door",
+        mapped={"payment_method": "IDL", "payment_condition": "14"},
+    )
     return replace(base, **changes)
 
 
@@ -61,7 +89,11 @@ def test_new_person_becomes_sales_relation_with_person_and_address(
     assert person["Fields"]["MatchPer"] == "7" and person["Fields"]["AutoNum"] is True
     address = person["Objects"][0]["KnBasicAddressAdr"]["Element"][0]["Fields"]
     assert (address["Ad"], address["HmNr"], address["HmAd"], address["ZpCd"]) == (
-        "Speelkamp", 105, "b", "3833LC")
+        "Speelkamp",
+        105,
+        "b",
+        "3833LC",
+    )
     assert shop.tables.relations[debtor]["Email"] == "anna@example.com"
 
 
@@ -90,24 +122,43 @@ def test_order_goes_to_fbsales_with_reference_lines_and_shipping(shop: AfasSandb
     fields = body["FbSales"]["Element"]["Fields"]
     assert (fields["RfCs"], fields["DbId"], fields["OrDa"]) == ("1001", debtor, "2026-03-01")
     assert (fields["PaTp"], fields["PaCd"], fields["InVa"], fields["War"]) == (
-        "IDL", "14", True, "01")
+        "IDL",
+        "14",
+        True,
+        "01",
+    )
     assert "Speelkamp 105 b" in fields["ExAd"]
-    lines = [el["Fields"] for el in body["FbSales"]["Element"]["Objects"][0]["FbSalesLines"]
-             ["Element"]]
-    assert [(ln["ItCd"], ln.get("StL1"), ln.get("StL2"), ln["QuUn"], ln["Upri"]) for ln in lines] \
-        == [("TS", "M", "RED", 2.0, 19.95), ("CAP", None, None, 1.0, 5.0),
-            ("VZK", None, None, 1.0, 4.95)]
+    lines = [
+        el["Fields"] for el in body["FbSales"]["Element"]["Objects"][0]["FbSalesLines"]["Element"]
+    ]
+    assert [
+        (ln["ItCd"], ln.get("StL1"), ln.get("StL2"), ln["QuUn"], ln["Upri"]) for ln in lines
+    ] == [
+        ("TS", "M", "RED", 2.0, 19.95),
+        ("CAP", None, None, 1.0, 5.0),
+        ("VZK", None, None, 1.0, 4.95),
+    ]
     assert lines[1]["ARDc"] == 1.0 and lines[2]["VaIt"] == "6"
     assert shop.tables.orders[number]["CustomerReference"] == "1001"
     assert afas.find_order("1001") == number
 
 
-def test_unknown_sku_skips_the_order_and_sends_nothing(shop: AfasSandbox,
-                                                       afas: AfasConnector) -> None:
+def test_unknown_sku_skips_the_order_and_sends_nothing(
+    shop: AfasSandbox, afas: AfasConnector
+) -> None:
     debtor = afas.upsert_customer(anna())
-    bad = order(lines=(*order().lines, OrderLine(
-        sku="GHOST-1", name="?", quantity=Decimal(1), price_ex_tax=Decimal(1),
-        price_inc_tax=Decimal(1))))
+    bad = order(
+        lines=(
+            *order().lines,
+            OrderLine(
+                sku="GHOST-1",
+                name="?",
+                quantity=Decimal(1),
+                price_ex_tax=Decimal(1),
+                price_inc_tax=Decimal(1),
+            ),
+        )
+    )
     with pytest.raises(SkipRecord, match="no article for SKU GHOST-1"):
         afas.create_order(bad, debtor)
     assert posted(shop, "FbSales") == []
@@ -133,25 +184,37 @@ def test_digital_line_becomes_subscription(shop: AfasSandbox, afas: AfasConnecto
 def test_store_shipment_becomes_ready_packing_slip(shop: AfasSandbox, afas: AfasConnector) -> None:
     debtor = afas.upsert_customer(anna())
     number = afas.create_order(order(), debtor)
-    slip = afas.create_shipment(Shipment(
-        erp_id="", order_reference="1001", carrier="PostNL", tracking_number="3S123",
-        lines=(ShipmentLine(sku="TS-M-RED", quantity=Decimal(1)),)))
+    slip = afas.create_shipment(
+        Shipment(
+            erp_id="",
+            order_reference="1001",
+            carrier="PostNL",
+            tracking_number="3S123",
+            lines=(ShipmentLine(sku="TS-M-RED", quantity=Decimal(1)),),
+        )
+    )
     stored = shop.tables.packing_slips[slip]
     assert (stored["OrderNumber"], stored["DebtorId"], stored["ReportedReady"]) == (
-        number, debtor, True)
+        number,
+        debtor,
+        True,
+    )
     assert stored["TrackTrace"] == "PostNL 3S123"
-    assert stored["lines"] == [{"ItemCode": "TS", "StockDimCode1": "M", "StockDimCode2": "RED",
-                                "Quantity": 1.0}]
+    assert stored["lines"] == [
+        {"ItemCode": "TS", "StockDimCode1": "M", "StockDimCode2": "RED", "Quantity": 1.0}
+    ]
 
 
-def test_shipment_for_an_order_not_in_afas_is_skipped(shop: AfasSandbox,
-                                                      afas: AfasConnector) -> None:
+def test_shipment_for_an_order_not_in_afas_is_skipped(
+    shop: AfasSandbox, afas: AfasConnector
+) -> None:
     with pytest.raises(SkipRecord, match="export the order first"):
         afas.create_shipment(Shipment(erp_id="", order_reference="4040", lines=()))
 
 
-def test_extra_addresses_become_delivery_address_contacts(shop: AfasSandbox,
-                                                          afas: AfasConnector) -> None:
+def test_extra_addresses_become_delivery_address_contacts(
+    shop: AfasSandbox, afas: AfasConnector
+) -> None:
     customer = anna()
     other = replace(customer.addresses[0], street="Stationsstraat 1", first_name="Piet")
     afas.upsert_customer(replace(customer, addresses=(*customer.addresses, other)))
@@ -160,7 +223,8 @@ def test_extra_addresses_become_delivery_address_contacts(shop: AfasSandbox,
     (contact,) = next(o for o in person["Objects"] if "KnContact" in o)["KnContact"]["Element"]
     assert contact["Fields"]["ViKc"] == "AFL"
     assert contact["Objects"][0]["KnBasicAddressAdr"]["Element"][0]["Fields"]["Ad"] == (
-        "Stationsstraat")
+        "Stationsstraat"
+    )
 
 
 def test_tax_class_map_sets_the_lines_vat_group(shop: AfasSandbox, afas: AfasConnector) -> None:
@@ -169,8 +233,9 @@ def test_tax_class_map_sets_the_lines_vat_group(shop: AfasSandbox, afas: AfasCon
     lines = (replace(base.lines[0], tax_class="Reduced"), base.lines[1])
     afas.create_order(replace(base, lines=lines, mapped={"tax:Reduced": "LAAG"}), debtor)
     (body,) = posted(shop, "FbSales")
-    fields = [el["Fields"] for el in
-              body["FbSales"]["Element"]["Objects"][0]["FbSalesLines"]["Element"]]
+    fields = [
+        el["Fields"] for el in body["FbSales"]["Element"]["Objects"][0]["FbSalesLines"]["Element"]
+    ]
     assert fields[0]["VaRc"] == "LAAG" and "VaRc" not in fields[1]
 
 

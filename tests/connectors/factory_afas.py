@@ -46,14 +46,25 @@ class AfasHandle:
     def make_order(self, reference: str, customer: Customer) -> Order:
         skus = self._seeded[:2] or self.seed_products(2)
         lines = tuple(
-            OrderLine(sku=sku, name=f"Product {sku}", quantity=Decimal(i + 1),
-                      price_ex_tax=Decimal("10.00"), price_inc_tax=Decimal("12.10"),
-                      tax_rate=Decimal(21))
+            OrderLine(
+                sku=sku,
+                name=f"Product {sku}",
+                quantity=Decimal(i + 1),
+                price_ex_tax=Decimal("10.00"),
+                price_inc_tax=Decimal("12.10"),
+                tax_rate=Decimal(21),
+            )
             for i, sku in enumerate(skus)
         )
         address = customer.addresses[0] if customer.addresses else Address()
-        return Order(bc_id=int(reference), reference=reference, customer=customer,
-                     billing_address=address, lines=lines, shipping_addresses=(address,))
+        return Order(
+            bc_id=int(reference),
+            reference=reference,
+            customer=customer,
+            billing_address=address,
+            lines=lines,
+            shipping_addresses=(address,),
+        )
 
     def order_count(self, reference: str) -> int:
         return len(self.sandbox.orders_with_reference(reference))

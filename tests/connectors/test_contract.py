@@ -25,10 +25,23 @@ def needs(connector: Any, capability: Capability) -> None:
 
 
 def customer(email: str = "anna@example.com", company: str = "") -> Customer:
-    address = Address(first_name="Anna", last_name="de Vries", street="Speelkamp 105",
-                      postal_code="3833 LC", city="Leusden", country_code="NL", email=email)
-    return Customer(email=email, first_name="Anna", last_name="de Vries", company=company,
-                    addresses=(address,), bc_id=7)
+    address = Address(
+        first_name="Anna",
+        last_name="de Vries",
+        street="Speelkamp 105",
+        postal_code="3833 LC",
+        city="Leusden",
+        country_code="NL",
+        email=email,
+    )
+    return Customer(
+        email=email,
+        first_name="Anna",
+        last_name="de Vries",
+        company=company,
+        addresses=(address,),
+        bc_id=7,
+    )
 
 
 def fetch_all(connector: Any, cursor: str | None) -> tuple[list[Any], str | None]:
@@ -152,8 +165,9 @@ def test_find_order_recovers_an_order_created_before_a_crash(erp: tuple[Any, Any
     connector, handle = erp
     needs(connector, Capability.ORDERS)
     ref = str(next(_refs))
-    created = connector.create_order(handle.make_order(ref, customer()),
-                                      customer_ref(connector, handle))
+    created = connector.create_order(
+        handle.make_order(ref, customer()), customer_ref(connector, handle)
+    )
     assert connector.find_order(ref) == created
     assert connector.find_order(str(next(_refs))) is None
 

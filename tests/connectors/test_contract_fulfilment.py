@@ -52,7 +52,8 @@ def test_ready_delivery_note_arrives_once_with_lines_and_tracking(erp: tuple[Any
     assert shipment.order_reference == order.reference
     assert shipment.tracking_number == "3SABC1234567"
     assert sorted((ln.sku, ln.quantity) for ln in shipment.lines) == sorted(
-        (ln.sku, ln.quantity) for ln in order.lines)
+        (ln.sku, ln.quantity) for ln in order.lines
+    )
     assert drain(connector.fetch_shipments, cursor)[0] == []
 
 
@@ -76,8 +77,12 @@ def test_shipment_for_an_order_the_erp_lacks_is_skipped(erp: tuple[Any, Any]) ->
     connector, handle = erp
     needs(connector, Capability.SHIPMENTS_TO_ERP)
     order = handle.make_order(str(next(_refs)), customer())
-    shipment = Shipment(erp_id="", order_reference=order.reference, bc_id=43,
-                        lines=(ShipmentLine(sku=order.lines[0].sku, quantity=Decimal(1)),))
+    shipment = Shipment(
+        erp_id="",
+        order_reference=order.reference,
+        bc_id=43,
+        lines=(ShipmentLine(sku=order.lines[0].sku, quantity=Decimal(1)),),
+    )
     with pytest.raises(SkipRecord) as caught:
         connector.create_shipment(shipment)
     assert order.reference in caught.value.message
@@ -94,7 +99,8 @@ def test_credit_note_arrives_once_with_positive_amounts(erp: tuple[Any, Any]) ->
     assert note.order_reference == order.reference
     line = order.lines[0]
     assert [(ln.sku, ln.quantity, ln.amount) for ln in note.lines] == [
-        (line.sku, Decimal(1), line.price_inc_tax)]
+        (line.sku, Decimal(1), line.price_inc_tax)
+    ]
     assert note.total == line.price_inc_tax
     assert drain(connector.fetch_credit_notes, cursor)[0] == []
 

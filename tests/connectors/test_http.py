@@ -17,8 +17,11 @@ class ShopErp(HttpApi):
 
 
 def api(handler, **kwargs) -> ShopErp:  # type: ignore[no-untyped-def]
-    client = make_client("https://erp.example/api/", transport=httpx.MockTransport(handler),
-                         headers={"Authorization": "Bearer s3cret-token"})
+    client = make_client(
+        "https://erp.example/api/",
+        transport=httpx.MockTransport(handler),
+        headers={"Authorization": "Bearer s3cret-token"},
+    )
     return ShopErp(client=client, secrets=("s3cret-token",), **kwargs)
 
 
@@ -42,8 +45,9 @@ def test_throttling_and_5xx_are_retryable_with_retry_after(status: int) -> None:
     assert info.value.retry_after == 12.0 and info.value.status == status
 
 
-@pytest.mark.parametrize(("status", "words"), [(401, "refused our credentials"),
-                                               (403, "denied access")])
+@pytest.mark.parametrize(
+    ("status", "words"), [(401, "refused our credentials"), (403, "denied access")]
+)
 def test_auth_failures_are_config_errors_in_a_merchants_sentence(status: int, words: str) -> None:
     erp = api(answer(status, json={"message": "token expired"}))
     with pytest.raises(ConfigError) as info:
@@ -51,8 +55,9 @@ def test_auth_failures_are_config_errors_in_a_merchants_sentence(status: int, wo
     assert words in info.value.message and "ShopERP says: token expired" in info.value.message
 
 
-@pytest.mark.parametrize("exc", [httpx.ReadTimeout, httpx.ConnectTimeout, httpx.ConnectError,
-                                 httpx.RemoteProtocolError])
+@pytest.mark.parametrize(
+    "exc", [httpx.ReadTimeout, httpx.ConnectTimeout, httpx.ConnectError, httpx.RemoteProtocolError]
+)
 def test_transport_failures_are_retryable(exc: type[httpx.TransportError]) -> None:
     def fail(request: httpx.Request) -> httpx.Response:
         raise exc("boom", request=request)
@@ -65,8 +70,12 @@ def test_transport_failures_are_retryable(exc: type[httpx.TransportError]) -> No
 
 def test_exchange_records_what_was_sent_and_said_without_secrets() -> None:
     erp = api(answer(201, json={"id": 7, "echo": "s3cret-token", "password": "pw"}), record=True)
-    erp.request("POST", "customers", params={"q": "a"},
-                json_body={"email": "a@example.com", "api_key": "k-123456", "note": "s3cret-token"})
+    erp.request(
+        "POST",
+        "customers",
+        params={"q": "a"},
+        json_body={"email": "a@example.com", "api_key": "k-123456", "note": "s3cret-token"},
+    )
     exchange = erp.last_exchange
     assert exchange is not None and erp.exchanges == [exchange]
     logged = exchange.as_dict()
@@ -87,4 +96,7 @@ def test_huge_bodies_are_cut_in_the_log() -> None:
 def test_redact_masks_keys_at_any_depth_and_short_values_stay() -> None:
     data = {"a": [{"Token": "x"}, "abc"], "b": {"secret": 1}, "c": "key=LONGSECRET"}
     assert redact(data, secrets=("LONGSECRET", "ab")) == {
-        "a": [{"Token": "***"}, "abc"], "b": {"secret": "***"}, "c": "key=***"}
+        "a": [{"Token": "***"}, "abc"],
+        "b": {"secret": "***"},
+        "c": "key=***",
+    }

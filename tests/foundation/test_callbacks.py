@@ -6,10 +6,10 @@ import time
 
 import jwt
 import pytest
-from rq import Queue
 from sqlalchemy import text
 
-from bcapp.extensions import db, redis_ext
+from bcapp.extensions import db
+from bcapp.jobs.queues import job_id, queue
 from bcapp.models import Connection, Store, StoreStatus, StoreUser
 from tests.conftest import CLIENT_SECRET, make_jwt
 
@@ -103,9 +103,9 @@ def test_new_user_is_added_on_first_load(client, store):
 
 
 def test_uninstall_deletes_token_and_erp_credentials(client, store, redis_url):
-    q = Queue("default", connection=redis_ext.client)
-    q.enqueue("builtins.print", job_id=f"store-{store.id}-catalog")
-    q.enqueue("builtins.print", job_id="store-99999-catalog")
+    q = queue("default")
+    q.enqueue("builtins.print", job_id=job_id(store.id, "catalog"))
+    q.enqueue("builtins.print", job_id=job_id(99999, "catalog"))
     r = client.get(
         "/bigcommerce/uninstall", query_string={"signed_payload_jwt": make_jwt("abc123")}
     )
@@ -115,7 +115,7 @@ def test_uninstall_deletes_token_and_erp_credentials(client, store, redis_url):
     assert db.session.execute(text("SELECT secrets FROM connections")).scalar() is None
     assert db.session.query(StoreUser).count() == 0
     ids = q.get_job_ids()
-    assert f"store-{store.id}-catalog" not in ids and "store-99999-catalog" in ids
+    assert job_id(store.id, "catalog") not in ids and job_id(99999, "catalog") in ids
     q.empty()
     # the app no longer opens for this store
     assert load(client, make_jwt("abc123")).status_code == 401

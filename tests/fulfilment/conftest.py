@@ -12,25 +12,21 @@ from typing import Any
 
 import pytest
 
-from bcapp.extensions import redis_ext
-from tests.conftest import base_config
+from tests.conftest import base_config, clear_redis
 from tests.orders.conftest import WORLD_CONFIG, World, build_world
-
-#: A Redis database of our own (other suites use 15 and 13, bench/webhooks.py 12).
-REDIS_URL = "redis://127.0.0.1:6379/11"
 
 
 @pytest.fixture
 def app_config(tmp_path: Any) -> dict[str, Any]:
-    return base_config(tmp_path, **{**WORLD_CONFIG, "REDIS_URL": REDIS_URL})
+    return base_config(tmp_path, **WORLD_CONFIG)
 
 
 @pytest.fixture
 def world(app: Any, redis_url: str) -> Iterator[World]:
     w = build_world(app)
-    redis_ext.client.flushdb()
+    clear_redis(app)
     yield w
-    redis_ext.client.flushdb()
+    clear_redis(app)
 
 
 def exported(world: World, *lines: tuple[str, int], **spec: Any) -> tuple[int, str]:

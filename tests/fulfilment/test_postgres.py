@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import base_config
-from tests.fulfilment.conftest import REDIS_URL, exported
+from tests.fulfilment.conftest import exported
 from tests.orders.conftest import WORLD_CONFIG, World
 
 
 @pytest.fixture
 def app_config(tmp_path: Any, fresh_pg_url: str) -> dict[str, Any]:
     url = fresh_pg_url.replace("postgresql://", "postgresql+psycopg://")
-    return base_config(tmp_path, **{**WORLD_CONFIG, "REDIS_URL": REDIS_URL, "DATABASE_URL": url})
+    return base_config(tmp_path, **{**WORLD_CONFIG, "DATABASE_URL": url})
 
 
 def test_fulfilment_round_on_postgres(world: World) -> None:

@@ -97,7 +97,9 @@ def test_credited_shipping_is_a_shipping_refund(world: World) -> None:
     assert run.created == 1, run.message
     [refund] = refunds_of(world, order_id)
     assert sorted((i["item_type"], i["requested_amount"]) for i in refund["items"]) == [
-        ("PRODUCT", 10.0), ("SHIPPING", 4.95)]
+        ("PRODUCT", 10.0),
+        ("SHIPPING", 4.95),
+    ]
     assert world.bc_order(order_id)["status_id"] == 4  # all paid money is back
 
 

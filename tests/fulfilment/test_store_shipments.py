@@ -15,8 +15,11 @@ def ship_in_store(world: World, order_id: int, sku: str, quantity: int, **extra:
     """A shipment made in the control panel (or by a shipping app)."""
     line = next(p for p in world.bc_store.order_products.values()
                 if p["order_id"] == order_id and p["sku"] == sku)  # fmt: skip
-    body = {"order_address_id": line["order_address_id"],
-            "items": [{"order_product_id": line["id"], "quantity": quantity}], **extra}
+    body = {
+        "order_address_id": line["order_address_id"],
+        "items": [{"order_product_id": line["id"], "quantity": quantity}],
+        **extra,
+    }
     with world.bc.lock:
         return create_shipment(world.bc_store, world.bc_order(order_id), body)["id"]
 
@@ -76,7 +79,10 @@ def test_event_route_names_the_flow_only_while_the_store_leads(world: World) -> 
     assert event_route(Event()) is None  # the ERP leads: the echo of our own shipment
     world.settings("fulfilment", shipment_source="store")
     assert event_route(Event()) == (
-        "shipments", "shipment_export", {"order_id": 101, "shipment_id": 7})
+        "shipments",
+        "shipment_export",
+        {"order_id": 101, "shipment_id": 7},
+    )
 
 
 def test_crash_between_delivery_note_and_bind_makes_no_second_note(world: World) -> None:

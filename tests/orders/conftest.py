@@ -17,7 +17,7 @@ import pytest
 from bcapp.bigcommerce.ratelimit import LocalBudget
 from bcapp.connectors.afas.settings import SETTINGS_SCHEMA
 from bcapp.connectors.base import split_settings
-from bcapp.extensions import db, redis_ext
+from bcapp.extensions import db
 from bcapp.models import Binding, Connection, LogEntry, Store, WebhookEvent
 from bcapp.sandbox.afas import AfasSandbox
 from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
@@ -26,14 +26,14 @@ from bcapp.sandbox.bigcommerce.checkout import create_order
 from bcapp.sync.context import BC_BUDGET, BC_TRANSPORT, ERP_TRANSPORT
 from bcapp.sync.registry import load_flows
 from bcapp.sync.runner import run_flow
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, base_config
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, base_config, clear_redis
 
 STORE_HASH = "ord3rs"
-#: A Redis database of our own: other suites run beside this one on db 15 (queues, store-1 locks).
-REDIS_URL = "redis://127.0.0.1:6379/13"
 WORLD_CONFIG = {
-    "ORDER_LOCK_TTL": 5, "ORDER_LOCK_WAIT": 5, "BC_API_URL": "https://api.bigcommerce.com",
-    "APP_URL": "https://app.example.com", "REDIS_URL": REDIS_URL,
+    "ORDER_LOCK_TTL": 5,
+    "ORDER_LOCK_WAIT": 5,
+    "BC_API_URL": "https://api.bigcommerce.com",
+    "APP_URL": "https://app.example.com",
     "EVENT_RETRY_INTERVALS": [1, 1, 1, 1, 1, 1, 1, 1],
 }
 BILLING = {
@@ -146,14 +146,9 @@ def build_world(app: Any, *, clock: SandboxClock | None = None) -> World:
 @pytest.fixture
 def world(app: Any, redis_url: str) -> Iterator[World]:
     w = build_world(app)
-    _clear_redis()
+    clear_redis(app)
     yield w
-    _clear_redis()
-
-
-def _clear_redis() -> None:
-    """Our own database (see REDIS_URL): queues, locks and job hashes of the last test go."""
-    redis_ext.client.flushdb()
+    clear_redis(app)
 
 
 def drain(world: World, *, rounds: int = 20) -> int:

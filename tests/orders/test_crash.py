@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,8 +29,10 @@ from bcapp.connectors.afas.settings import SETTINGS_SCHEMA
 from bcapp.connectors.base import split_settings
 from bcapp.extensions import db, redis_ext
 from bcapp.models import Connection, WebhookEvent
-from tests.conftest import base_config
+from tests.conftest import base_config, clear_redis
 from tests.orders.conftest import WORLD_CONFIG, build_world
+
+ROOT = Path(__file__).resolve().parents[2]
 
 POINTS = ("before_create", "after_create", "before_commit", "after_commit", "after_create")
 WORKER = """
@@ -37,6 +40,9 @@ import json, os, sys
 from bcapp import create_app
 from bcapp.jobs.worker import run_worker
 app = create_app(json.loads(os.environ["TEST_APP_CONFIG"]))
+if os.environ.get("TEST_PAUSE_AT"):
+    from tests.orders.pause import install
+    install(os.environ["TEST_PAUSE_AT"], app.config["RQ_QUEUE_PREFIX"])
 run_worker(app, ["orders", "default"], burst=len(sys.argv) > 1, with_scheduler=False)
 """
 
@@ -55,7 +61,7 @@ def crash_world(fresh_pg_url, tmp_path, redis_url):
     app = create_app(config)
     with app.app_context():
         db.create_all()
-        redis_ext.client.flushdb()
+        clear_redis(app)
         world = build_world(app)
         bc_url, bc_server = serve(world.bc.wsgi_app)
         afas_url, afas_server = serve(world.afas.wsgi_app)
@@ -69,7 +75,7 @@ def crash_world(fresh_pg_url, tmp_path, redis_url):
         yield world, worker_config
         bc_server.shutdown()
         afas_server.shutdown()
-        redis_ext.client.flushdb()
+        clear_redis(app)
         db.session.remove()
         db.engine.dispose()
 
@@ -95,10 +101,10 @@ def _no_stray_workers():
 
 def start_worker(config: dict[str, Any], pause: str | None = None, burst: bool = False) -> Any:
     """The worker process; its log goes to a file (a full pipe would block it)."""
-    env = {**os.environ, "TEST_APP_CONFIG": json.dumps(config)}
-    env.pop("BCAPP_PAUSE_AT", None)
+    env = {**os.environ, "TEST_APP_CONFIG": json.dumps(config), "PYTHONPATH": str(ROOT)}
+    env.pop("TEST_PAUSE_AT", None)
     if pause:
-        env["BCAPP_PAUSE_AT"] = pause
+        env["TEST_PAUSE_AT"] = pause
     args = [sys.executable, "-c", WORKER] + (["burst"] if burst else [])
     log = open(config["INSTANCE_PATH"] + ".log", "ab")  # noqa: SIM115
     proc = subprocess.Popen(args, env=env, start_new_session=True, stdout=log, stderr=log)
@@ -112,9 +118,9 @@ def tail(proc: Any) -> str:
         return fh.read().decode(errors="replace")[-3000:]
 
 
-def wait_paused(point: str, proc: Any, timeout: float = 30) -> int:
+def wait_paused(point: str, proc: Any, config: dict[str, Any], timeout: float = 30) -> int:
     """The pid of the process paused at ``point`` (RQ's work horse: its own session)."""
-    key = f"bcapp:paused:{point}"
+    key = f"{config['RQ_QUEUE_PREFIX']}paused:{point}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pid = redis_ext.client.get(key)
@@ -154,9 +160,10 @@ def stored_event(world: Any, order_id: int) -> WebhookEvent:
     return event
 
 
-def wait_locks_free(store_id: int, timeout: float = 15) -> None:
+def wait_locks_free(store_id: int, config: dict[str, Any], timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
-    while any(redis_ext.client.scan_iter(f"bcapp:lock:store-{store_id}:order-[0-9]*")):
+    pattern = f"bcapp:lock:{config['RQ_QUEUE_PREFIX']}store-{store_id}:order-[0-9]*"
+    while any(redis_ext.client.scan_iter(pattern)):
         assert time.monotonic() < deadline, "a dead worker's order lock never expired"
         time.sleep(0.2)
 
@@ -170,7 +177,7 @@ def test_sigkill_at_every_point_never_duplicates(crash_world):
         order_id = world.order("SKU-1")  # the same customer every time
         events.append(stored_event(world, order_id))
         proc = start_worker(config, pause=point)
-        horse = wait_paused(point, proc)
+        horse = wait_paused(point, proc, config)
         # The worker first (so it cannot start another work horse), then the job's process.
         os.killpg(proc.pid, signal.SIGKILL)
         os.kill(horse, signal.SIGKILL)
@@ -179,7 +186,7 @@ def test_sigkill_at_every_point_never_duplicates(crash_world):
     afas_orders_after_kills = len(world.afas.tables.orders)
     assert afas_orders_after_kills == 4  # every point after the ERP create left an order
 
-    wait_locks_free(world.store.id)
+    wait_locks_free(world.store.id, config)
     from bcapp.jobs.events import handle_event_job
     from bcapp.jobs.queues import queue
     from bcapp.jobs.sync import enqueue_flow
@@ -191,7 +198,8 @@ def test_sigkill_at_every_point_never_duplicates(crash_world):
     assert proc.wait(90) == 0, tail(proc)
     db.session.expire_all()
     assert {e.status for e in world.events()} == {"processed"}, [
-        (e.id, e.status, e.error) for e in world.events()]
+        (e.id, e.status, e.error) for e in world.events()
+    ]
 
     for event in events:
         order_id = event.payload["data"]["id"]

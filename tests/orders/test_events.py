@@ -16,6 +16,7 @@ from bcapp.extensions import db
 from bcapp.jobs.events import handle_event_job
 from bcapp.models import WebhookEvent
 from bcapp.sync.webhooks import SCOPES
+from tests.conftest import clear_redis
 from tests.orders.conftest import WORLD_CONFIG, build_world, deliver, drain
 
 
@@ -133,13 +134,13 @@ def pg_app(fresh_pg_url, tmp_path, redis_url):
         yield app
         db.session.remove()
         db.engine.dispose()
+    clear_redis(app)
 
 
 def test_same_order_five_times_at_once_gives_one_erp_order(pg_app):
     """Five events for one order handled by five threads at once (PostgreSQL, real locks)."""
-    from bcapp.extensions import redis_ext
 
-    redis_ext.client.flushdb()
+    clear_redis(pg_app)
     w = build_world(pg_app)
     w.run("webhooks")
     w.product("SKU-1")
@@ -176,13 +177,12 @@ def test_same_order_five_times_at_once_gives_one_erp_order(pg_app):
     assert errors == []
     assert len(w.erp_orders(order_id)) == 1
     assert len(w.afas.debtors_with_email("jan@example.com")) == 1
-    redis_ext.client.flushdb()
+    clear_redis(pg_app)
 
 
 def test_same_delivery_five_times_concurrently_is_stored_once(pg_app):
-    from bcapp.extensions import redis_ext
 
-    redis_ext.client.flushdb()
+    clear_redis(pg_app)
     w = build_world(pg_app)
     w.run("webhooks")
     w.product("SKU-1")
@@ -210,13 +210,12 @@ def test_same_delivery_five_times_concurrently_is_stored_once(pg_app):
     assert codes == [200] * 5
     assert len([e for e in w.events() if e.scope == "store/order/created"]) == 1
     assert len(w.erp_orders(order_id)) == 1
-    redis_ext.client.flushdb()
+    clear_redis(pg_app)
 
 
 def test_two_orders_of_one_new_customer_at_once_make_one_relation(pg_app):
-    from bcapp.extensions import redis_ext
 
-    redis_ext.client.flushdb()
+    clear_redis(pg_app)
     w = build_world(pg_app)
     w.product("SKU-1")
     orders = [w.order("SKU-1", billing={"email": "new@example.com"}) for _ in range(4)]
@@ -242,4 +241,4 @@ def test_two_orders_of_one_new_customer_at_once_make_one_relation(pg_app):
     assert errors == []
     assert len(w.afas.debtors_with_email("new@example.com")) == 1
     assert all(len(w.erp_orders(o)) == 1 for o in orders)
-    redis_ext.client.flushdb()
+    clear_redis(pg_app)

@@ -72,9 +72,17 @@ def test_events_stored_while_redis_was_down_are_queued_again(world):
     world.bc_store.orders[order_id]["_mtime"] -= 3 * 86400  # outside the reconciliation window
     payload = {"scope": "store/order/statusUpdated", "data": {"type": "order", "id": order_id},
                "producer": "stores/ord3rs", "created_at": 1}  # fmt: skip
-    db.session.add(WebhookEvent(store_id=world.store.id, webhook_id="lost", content_hash="lost",
-                                scope=payload["scope"], resource_id=str(order_id),
-                                payload=payload, received_at=utcnow() - timedelta(minutes=10)))
+    db.session.add(
+        WebhookEvent(
+            store_id=world.store.id,
+            webhook_id="lost",
+            content_hash="lost",
+            scope=payload["scope"],
+            resource_id=str(order_id),
+            payload=payload,
+            received_at=utcnow() - timedelta(minutes=10),
+        )
+    )
     db.session.commit()
 
     world.run("orders")

@@ -28,7 +28,7 @@ def sandbox(app: Any, store: Any, rds: Any) -> Any:
     app.extensions[BC_TRANSPORT] = httpx.WSGITransport(app=sb.wsgi_app)
     yield sb
     app.extensions.pop(BC_TRANSPORT, None)
-    rds.delete(f"bcapp:bc:budget:{store.store_hash}")
+    rds.delete(f"bcapp:bc:budget:{app.config['RQ_QUEUE_PREFIX']}{store.store_hash}")
 
 
 def test_the_bigcommerce_client_talks_to_the_sandbox_and_a_revoked_token_pauses(
@@ -41,7 +41,8 @@ def test_the_bigcommerce_client_talks_to_the_sandbox_and_a_revoked_token_pauses(
 
     run = run_flow(store.id, "test_store_info")
     assert run.status == RunStatus.SUCCEEDED and run.unchanged == 1
-    assert rds.exists(f"bcapp:bc:budget:{store.store_hash}")  # the budget is shared in Redis
+    key = f"bcapp:bc:budget:{app.config['RQ_QUEUE_PREFIX']}{store.store_hash}"
+    assert rds.exists(key)  # the budget is shared in Redis, under the deployment's prefix
     sandbox.revoke_token(store.access_token)
     run = run_flow(store.id, "test_store_info")
     db.session.refresh(store)

@@ -46,7 +46,6 @@ def test_forking_worker_runs_a_queued_flow(app, app_config, rds, store, flows):
     assert db.session.execute(db.select(Binding)).scalar_one().erp_id == "A"
 
 
-
 def test_a_worker_stops_listening_within_seconds_not_a_minute(app, rds):
     """RQ unsubscribes, then stops its command listener; redis-py 8's stop waits for it.
 

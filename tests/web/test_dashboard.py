@@ -94,9 +94,9 @@ def test_webhook_health_shows_last_delivery(session, connected):
 
 def test_rate_budget_in_use_is_shown(session, connected, app):
     from bcapp.bigcommerce.ratelimit import RateLimitHeaders, budget_for
-    from bcapp.extensions import redis_ext
+    from bcapp.extensions import key_prefix, redis_ext
 
-    budget = budget_for(connected.store_hash, redis_ext.client)
+    budget = budget_for(connected.store_hash, redis_ext.client, namespace=key_prefix())
     redis_ext.client.delete(budget.key)
     assert "No API calls measured yet" in session.get("/app").text
     budget.observe(RateLimitHeaders(left=120, reset_ms=12000, quota=150, window_ms=30000))

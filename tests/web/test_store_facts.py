@@ -41,9 +41,7 @@ def test_labels_are_read_once_per_few_minutes(bc: Any, session: Session) -> None
     assert "Downloaded (Awaiting Shipment)" not in session.get("/app/settings/orders").text
 
 
-def test_an_unreadable_store_falls_back_to_the_built_in_labels(
-    bc: Any, session: Session
-) -> None:
+def test_an_unreadable_store_falls_back_to_the_built_in_labels(bc: Any, session: Session) -> None:
     bc.fail_next(5, status=500)
 
     r = session.get("/app/settings/orders")

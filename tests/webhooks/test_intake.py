@@ -11,14 +11,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
-from rq import Queue
 from standardwebhooks.webhooks import Webhook
 
 from bcapp.extensions import db, redis_ext
+from bcapp.jobs.queues import event_job_id, queue
 from bcapp.jobs.worker import dispatch_pending
 from bcapp.models import Store, WebhookEvent
 from bcapp.web.webhooks import handoff_key
-from tests.conftest import CLIENT_SECRET, base_config
+from tests.conftest import CLIENT_SECRET, base_config, clear_redis
 
 SIGNER = Webhook(base64.b64encode(CLIENT_SECRET.encode()).decode())
 
@@ -61,7 +61,7 @@ def deliver(
 
 @pytest.fixture
 def orders_queue(app, redis_url):
-    q = Queue("orders", connection=redis_ext.client)
+    q = queue("orders")
     q.empty()
     redis_ext.client.delete(handoff_key())
     yield q
@@ -101,8 +101,8 @@ def test_valid_delivery_is_stored_and_enqueued(app, client, store, orders_queue,
     )
     pushed = redis_ext.client.lrange(handoff_key(), 0, -1)
     assert pushed == ([f"{store.id}:{event.id}".encode()] if handoff == "list" else [])
-    assert handed_over(app, orders_queue) == [f"store-{store.id}-event-{event.id}"]
-    job = orders_queue.fetch_job(f"store-{store.id}-event-{event.id}")
+    assert handed_over(app, orders_queue) == [event_job_id(store.id, event.id)]
+    job = orders_queue.fetch_job(event_job_id(store.id, event.id))
     assert job is not None and job.func_name == "bcapp.jobs.events.handle_event_job"
     assert job.args == (event.id,)
 
@@ -211,10 +211,10 @@ def pg_app(tmp_path, fresh_pg_url):
         yield app
         db.session.remove()
         db.engine.dispose()
+    clear_redis(app)
 
 
 def test_same_delivery_five_times_concurrently_is_stored_once(pg_app, redis_url):
-    Queue("orders", connection=redis_ext.for_app(pg_app)).empty()
     body, codes = payload(order_id=777), []
     start = threading.Barrier(5)
 
@@ -230,6 +230,4 @@ def test_same_delivery_five_times_concurrently_is_stored_once(pg_app, redis_url)
         t.join(10)
     assert codes == [200] * 5
     assert db.session.query(WebhookEvent).count() == 1
-    orders = Queue("orders", connection=redis_ext.for_app(pg_app))
-    assert len(handed_over(pg_app, orders)) == 1
-    orders.empty()
+    assert len(handed_over(pg_app, queue("orders"))) == 1

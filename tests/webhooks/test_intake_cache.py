@@ -11,23 +11,6 @@ from tests.webhooks.test_intake import deliver, payload
 
 
 @pytest.fixture
-def app_config(tmp_path):
-    """Our own Redis database: the jobs these deliveries enqueue stay out of shared queues."""
-    from tests.conftest import base_config
-    from tests.orders.conftest import REDIS_URL
-
-    return base_config(tmp_path, REDIS_URL=REDIS_URL)
-
-
-@pytest.fixture(autouse=True)
-def _empty_queues(app):
-    from bcapp.extensions import redis_ext
-
-    yield
-    redis_ext.client.flushdb()
-
-
-@pytest.fixture
 def store(app):
     s = Store(store_hash="abc123", access_token="tok", settings={}, webhook_secret="hook-secret")
     db.session.add(s)

@@ -102,13 +102,11 @@ def test_rotated_secret_fixes_the_headers_quietly(world):
 
 
 def test_install_signal_only_enqueues_registration(world):
-    from rq import Queue
-
-    from bcapp.extensions import redis_ext
+    from bcapp.jobs.queues import queue
     from bcapp.signals import store_installed
 
     store_installed.send(world.app, store=world.store)
 
     assert hooks(world) == []  # nothing called BigCommerce in the request
-    jobs = Queue("default", connection=redis_ext.client).jobs
+    jobs = queue("default").jobs
     assert [j.args[1] for j in jobs] == ["webhooks"]

@@ -91,11 +91,13 @@ class ChangeQuery:
 
     def exactly(self, pos: Position) -> list[FilterSet]:
         """The filter set for one (modified, key) group."""
-        return [[
-            *self.base_filters,
-            Filter(self.modified_field, Op.EQ, filter_datetime(pos.modified)),
-            Filter(self.key_field, Op.EQ, pos.key),
-        ]]
+        return [
+            [
+                *self.base_filters,
+                Filter(self.modified_field, Op.EQ, filter_datetime(pos.modified)),
+                Filter(self.key_field, Op.EQ, pos.key),
+            ]
+        ]
 
     @property
     def order_by(self) -> list[str]:

@@ -85,8 +85,10 @@ def base_url(environment: str, environment_type: str = "production", override: s
 def token_header(token: str) -> str:
     """``AfasToken <base64 xml>`` for a token's data part (or a full token XML)."""
     token = token.strip()
-    xml = token if token.startswith("<token>") else (
-        f"<token><version>1</version><data>{token}</data></token>"
+    xml = (
+        token
+        if token.startswith("<token>")
+        else (f"<token><version>1</version><data>{token}</data></token>")
     )
     return "AfasToken " + base64.b64encode(xml.encode()).decode()
 

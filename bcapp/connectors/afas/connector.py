@@ -60,11 +60,20 @@ class AfasConnector(Fulfilment):
 
     kind: ClassVar[str] = "afas"
     label: ClassVar[str] = "AFAS Profit"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.CATEGORIES, Capability.PRODUCTS, Capability.STOCK, Capability.CUSTOMERS,
-        Capability.ORDERS, Capability.SUBSCRIPTIONS, Capability.SHIPMENTS_FROM_ERP,
-        Capability.SHIPMENTS_TO_ERP, Capability.CREDIT_NOTES, Capability.ORDER_STATUS,
-    })
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.CATEGORIES,
+            Capability.PRODUCTS,
+            Capability.STOCK,
+            Capability.CUSTOMERS,
+            Capability.ORDERS,
+            Capability.SUBSCRIPTIONS,
+            Capability.SHIPMENTS_FROM_ERP,
+            Capability.SHIPMENTS_TO_ERP,
+            Capability.CREDIT_NOTES,
+            Capability.ORDER_STATUS,
+        }
+    )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
 
     def __init__(
@@ -161,8 +170,7 @@ class AfasConnector(Fulfilment):
         cfg = self.entity("article_groups")
         if not cfg.connector:
             return
-        for rows in self.client.iter_rows(cfg.connector, order_by=[cfg["id"]],
-                                          take=self.page_size):
+        for rows in self.client.iter_rows(cfg.connector, order_by=[cfg["id"]], take=self.page_size):
             yield Batch(tuple(mapping.category_from_row(r, cfg) for r in rows), None)
 
     def fetch_products(self, cursor: str | None) -> Iterator[Batch[Product]]:
@@ -173,12 +181,16 @@ class AfasConnector(Fulfilment):
         query = ChangeQuery(cfg.connector, cfg["modified"], cfg["code"], take=self.page_size)
         for groups, next_cursor in read_changes(self.client, query, cursor):
             rows = [g[-1] for g in groups]
-            dims = self._dimensions([mapping.text(r.get(cfg["code"])) for r in rows
-                                     if self._has_dimensions(r, cfg)])
+            dims = self._dimensions(
+                [mapping.text(r.get(cfg["code"])) for r in rows if self._has_dimensions(r, cfg)]
+            )
             products = tuple(
                 mapping.product_from_rows(
-                    r, dims.get(mapping.text(r.get(cfg["code"])), []), cfg,
-                    self.entity("dimensions"), self.orders_cfg,
+                    r,
+                    dims.get(mapping.text(r.get(cfg["code"])), []),
+                    cfg,
+                    self.entity("dimensions"),
+                    self.orders_cfg,
                 )
                 for r in rows
             )
@@ -195,8 +207,9 @@ class AfasConnector(Fulfilment):
     def _dimensions(self, codes: list[str]) -> dict[str, list[dict[str, Any]]]:
         cfg = self.entity("dimensions")
         out: dict[str, list[dict[str, Any]]] = {}
-        for rows in self._lookup(cfg.connector, cfg["code"], codes,
-                                 order_by=[cfg["code"], cfg["dim1"], cfg["dim2"]]):
+        for rows in self._lookup(
+            cfg.connector, cfg["code"], codes, order_by=[cfg["code"], cfg["dim1"], cfg["dim2"]]
+        ):
             for row in rows:
                 out.setdefault(mapping.text(row.get(cfg["code"])), []).append(row)
         return out
@@ -208,9 +221,10 @@ class AfasConnector(Fulfilment):
         unique = sorted(set(v for v in values if v))
         order = [f for f in order_by if f]
         for i in range(0, len(unique), LOOKUP_CHUNK):
-            sets = [[Filter(field, Op.EQ, v)] for v in unique[i:i + LOOKUP_CHUNK]]
-            yield from self.client.iter_rows(connector, filters=sets, order_by=order,
-                                             take=self.page_size)
+            sets = [[Filter(field, Op.EQ, v)] for v in unique[i : i + LOOKUP_CHUNK]]
+            yield from self.client.iter_rows(
+                connector, filters=sets, order_by=order, take=self.page_size
+            )
 
     def fetch_stock(self, cursor: str | None) -> Iterator[Batch[StockLevel]]:
         """Stock per SKU over all warehouses (a full snapshot: batches carry no cursor)."""
@@ -238,8 +252,10 @@ class AfasConnector(Fulfilment):
         if not email.strip():
             return None
         rows = self.client.get_rows(
-            cfg.connector, filters=[[Filter(cfg["email"], Op.EQ, email.strip())]],
-            order_by=[cfg["id"]], take=1,
+            cfg.connector,
+            filters=[[Filter(cfg["email"], Op.EQ, email.strip())]],
+            order_by=[cfg["id"]],
+            take=1,
         )
         return mapping.text(rows[0].get(cfg["id"])) if rows else None
 
@@ -266,7 +282,8 @@ class AfasConnector(Fulfilment):
         if not debtor:
             raise FatalSyncError(
                 f"AFAS created the sales relation for {customer.email} but returned no "
-                "debtor number.", remote="afas",
+                "debtor number.",
+                remote="afas",
             )
         return debtor
 
@@ -280,8 +297,10 @@ class AfasConnector(Fulfilment):
     def _order_row(self, reference: str) -> dict[str, Any] | None:
         cfg = self.entity("sales_orders")
         rows = self.client.get_rows(
-            cfg.connector, filters=[[Filter(cfg["reference"], Op.EQ, reference)]],
-            order_by=[cfg["number"]], take=1,
+            cfg.connector,
+            filters=[[Filter(cfg["reference"], Op.EQ, reference)]],
+            order_by=[cfg["number"]],
+            take=1,
         )
         return rows[0] if rows else None
 
@@ -348,7 +367,8 @@ class AfasConnector(Fulfilment):
             raise SkipRecord(
                 f"AFAS has no article for SKU {', '.join(unknown)}: create the article "
                 "(or fix the SKU in the store) and export the order again.",
-                remote="afas", details={"skus": unknown},
+                remote="afas",
+                details={"skus": unknown},
             )
         return found
 

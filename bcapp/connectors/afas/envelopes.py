@@ -16,8 +16,13 @@ from bcapp.connectors.afas.mapping import shipment_reference, split_street
 from bcapp.connectors.base import Address, Customer, Order, OrderLine, Shipment
 
 
-def envelope(name: str, fields: Mapping[str, Any], objects: Sequence[Mapping[str, Any]] = (),
-             *, key: tuple[str, str] | None = None) -> dict[str, Any]:
+def envelope(
+    name: str,
+    fields: Mapping[str, Any],
+    objects: Sequence[Mapping[str, Any]] = (),
+    *,
+    key: tuple[str, str] | None = None,
+) -> dict[str, Any]:
     """``{name: {"Element": {...}}}``; ``key`` adds an ``@Attr`` (e.g. ("DbId", "10001"))."""
     element: dict[str, Any] = {}
     if key:
@@ -88,14 +93,21 @@ def relation_envelope(
         rel_fields["VaId"] = customer.vat_number[:20]
     key = ("DbId", erp_id) if erp_id else None
     if customer.company.strip():
-        org: dict[str, Any] = {"Nm": customer.company[:255], "EmAd": customer.email,
-                               "TeNr": customer.phone or None}
-        org.update({"PadAdr": True, "AutoNum": True, "MatchOga": "6"} if new
-                   else {"MatchOga": "9"})
-        contact = child("KnContact", [(
-            {"PadAdr": True, "EmAd": customer.email},
-            [child("KnPerson", [(person_fields(customer, new=True), [])])] if new else [],
-        )])
+        org: dict[str, Any] = {
+            "Nm": customer.company[:255],
+            "EmAd": customer.email,
+            "TeNr": customer.phone or None,
+        }
+        org.update({"PadAdr": True, "AutoNum": True, "MatchOga": "6"} if new else {"MatchOga": "9"})
+        contact = child(
+            "KnContact",
+            [
+                (
+                    {"PadAdr": True, "EmAd": customer.email},
+                    [child("KnPerson", [(person_fields(customer, new=True), [])])] if new else [],
+                )
+            ],
+        )
         objects = [child("KnOrganisation", [(org, [*addr_objs, contact] if new else addr_objs)])]
         return "KnSalesRelationOrg", envelope("KnSalesRelationOrg", rel_fields, objects, key=key)
     objects = [child("KnPerson", [(person_fields(customer, new=new), addr_objs)])]
@@ -107,23 +119,45 @@ def delivery_contacts(customer: Customer, today: date) -> list[dict[str, Any]]:
     extra = [a for a in customer.addresses[1:] if a.street and a != customer.addresses[0]]
     if not extra:
         return []
-    return [child("KnContact", [(
-        {"PadAdr": True, "ViKc": "AFL",
-         "ExAd": (" ".join(p for p in (a.first_name, a.last_name) if p) or "Delivery")[:60]},
-        [child("KnBasicAddressAdr", [(address_fields(a, today), [])])],
-    ) for a in extra])]
+    return [
+        child(
+            "KnContact",
+            [
+                (
+                    {
+                        "PadAdr": True,
+                        "ViKc": "AFL",
+                        "ExAd": (
+                            " ".join(p for p in (a.first_name, a.last_name) if p) or "Delivery"
+                        )[:60],
+                    },
+                    [child("KnBasicAddressAdr", [(address_fields(a, today), [])])],
+                )
+                for a in extra
+            ],
+        )
+    ]
 
 
 def format_address(address: Address) -> str:
     """A one-line delivery address for FbSales ``ExAd``."""
     name = " ".join(p for p in (address.first_name, address.last_name) if p)
-    parts = [address.company, name, address.street, address.street2,
-             f"{address.postal_code} {address.city}".strip(), address.country_code]
+    parts = [
+        address.company,
+        name,
+        address.street,
+        address.street2,
+        f"{address.postal_code} {address.city}".strip(),
+        address.country_code,
+    ]
     return ", ".join(p for p in parts if p)
 
 
 def line_fields(
-    line: OrderLine, item: tuple[str, str, str], orders: Mapping[str, Any], incl: bool,
+    line: OrderLine,
+    item: tuple[str, str, str],
+    orders: Mapping[str, Any],
+    incl: bool,
     mapped: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """FbSalesLines fields; ``item`` is (item code, dimension 1, dimension 2).
@@ -159,16 +193,27 @@ def sales_order_envelope(
     """FbSales for a store order; lines by article code, plus a shipping-cost line."""
     mapped = order.mapped
     incl = bool(orders.get("prices_include_vat", True))
-    lines = [(line_fields(line, items[line.sku], orders, incl, mapped), [])
-             for line in order.lines if not line.is_digital]
+    lines = [
+        (line_fields(line, items[line.sku], orders, incl, mapped), [])
+        for line in order.lines
+        if not line.is_digital
+    ]
     shipping = order.shipping_cost_inc_tax if incl else order.shipping_cost_ex_tax
     ship_code = mapped.get("shipping_item_code") or orders.get("shipping_item_code")
     if ship_code and shipping:
-        lines.append(({
-            "VaIt": str(orders["shipping_item_type"]), "ItCd": ship_code,
-            "Ds": (order.shipping_method or "Shipping")[:255],
-            "BiUn": orders["shipping_unit"], "QuUn": 1.0, "Upri": float(shipping),
-        }, []))
+        lines.append(
+            (
+                {
+                    "VaIt": str(orders["shipping_item_type"]),
+                    "ItCd": ship_code,
+                    "Ds": (order.shipping_method or "Shipping")[:255],
+                    "BiUn": orders["shipping_unit"],
+                    "QuUn": 1.0,
+                    "Upri": float(shipping),
+                },
+                [],
+            )
+        )
     ship_to = order.shipping_addresses[0] if order.shipping_addresses else None
     fields = {
         "OrDa": (order.created_at or datetime.now(UTC)).date().isoformat(),
@@ -190,19 +235,29 @@ def sales_order_envelope(
 
 
 def subscription_envelope(
-    order: Order, line: OrderLine, number: int, debtor: str, code: str,
+    order: Order,
+    line: OrderLine,
+    number: int,
+    debtor: str,
+    code: str,
     orders: Mapping[str, Any],
 ) -> dict[str, Any]:
     """FbSubscription for one digital order line (number is ours: the spec requires SuNr)."""
     start = (order.created_at or datetime.now(UTC)).date().isoformat()
     fields = {
-        "SuNr": number, "DbId": debtor, "SuSt": start, "RfCs": order.reference[:100],
+        "SuNr": number,
+        "DbId": debtor,
+        "SuSt": start,
+        "RfCs": order.reference[:100],
         "CuId": order.currency or None,
         "UnFi": int(orders["administration"]) if orders.get("administration") else None,
     }
     sub_line = {
-        "VaIt": str(orders["subscription_item_type"]), "ItCd": code, "DaSt": start,
-        "Qu": float(line.quantity), "InFr": start,
+        "VaIt": str(orders["subscription_item_type"]),
+        "ItCd": code,
+        "DaSt": start,
+        "Qu": float(line.quantity),
+        "InFr": start,
     }
     return envelope("FbSubscription", fields, [child("FbSubscriptionLines", [(sub_line, [])])])
 
@@ -217,11 +272,21 @@ def delivery_note_envelope(
     lines = []
     for line in shipment.lines:
         code, dim1, dim2 = items[line.sku]
-        lines.append(({
-            "VaIt": "2", "ItCd": code, "BiUn": orders["unit"], "QuUn": float(line.quantity),
-            "StL1": dim1 or None, "StL2": dim2 or None, "SoOr": shipment.erp_order_id or None,
-            "War": orders["warehouse"] or None,
-        }, []))
+        lines.append(
+            (
+                {
+                    "VaIt": "2",
+                    "ItCd": code,
+                    "BiUn": orders["unit"],
+                    "QuUn": float(line.quantity),
+                    "StL1": dim1 or None,
+                    "StL2": dim2 or None,
+                    "SoOr": shipment.erp_order_id or None,
+                    "War": orders["warehouse"] or None,
+                },
+                [],
+            )
+        )
     track = " ".join(p for p in (shipment.carrier, shipment.tracking_number) if p)
     fields = {
         "OrDa": (shipment.shipped_at or datetime.now(UTC)).date().isoformat(),

@@ -37,12 +37,20 @@ class Fulfilment:
         if not cfg.connector:
             return
         base = [Filter(cfg["ready"], Op.EQ, True)] if cfg["ready"] else []
-        query = ChangeQuery(cfg.connector, cfg["modified"], cfg["number"], tuple(base),
-                            order_extra=self._line_order(cfg), take=self.page_size,
-                            grouped=True)
+        query = ChangeQuery(
+            cfg.connector,
+            cfg["modified"],
+            cfg["number"],
+            tuple(base),
+            order_extra=self._line_order(cfg),
+            take=self.page_size,
+            grouped=True,
+        )
         for groups, next_cursor in read_changes(self.client, query, cursor):
-            yield Batch(tuple(mapping.shipment_from_rows(g, cfg, self.separator)
-                              for g in groups), next_cursor)
+            yield Batch(
+                tuple(mapping.shipment_from_rows(g, cfg, self.separator) for g in groups),
+                next_cursor,
+            )
 
     @staticmethod
     def _line_order(cfg: EntityConfig) -> tuple[str, ...]:
@@ -54,13 +62,21 @@ class Fulfilment:
         if not cfg.connector:
             return
         base = (Filter(cfg["reference"], Op.NOT_EMPTY, ""),)
-        query = ChangeQuery(cfg.connector, cfg["modified"], cfg["number"], base,
-                            order_extra=self._line_order(cfg), take=self.page_size,
-                            grouped=True)
+        query = ChangeQuery(
+            cfg.connector,
+            cfg["modified"],
+            cfg["number"],
+            base,
+            order_extra=self._line_order(cfg),
+            take=self.page_size,
+            grouped=True,
+        )
         ship = str(self.orders_cfg.get("shipping_item_code") or "")
         for groups, next_cursor in read_changes(self.client, query, cursor):
-            yield Batch(tuple(mapping.credit_note_from_rows(g, cfg, self.separator, ship)
-                              for g in groups), next_cursor)
+            yield Batch(
+                tuple(mapping.credit_note_from_rows(g, cfg, self.separator, ship) for g in groups),
+                next_cursor,
+            )
 
     def fetch_order_statuses(self, cursor: str | None) -> Iterator[Batch[OrderStatusChange]]:
         """Status of store orders in AFAS, changed after ``cursor``."""
@@ -68,8 +84,9 @@ class Fulfilment:
         if not cfg.connector:
             return
         base = (Filter(cfg["reference"], Op.NOT_EMPTY, ""),)
-        query = ChangeQuery(cfg.connector, cfg["modified"], cfg["number"], base,
-                            take=self.page_size)
+        query = ChangeQuery(
+            cfg.connector, cfg["modified"], cfg["number"], base, take=self.page_size
+        )
         for groups, next_cursor in read_changes(self.client, query, cursor):
             yield Batch(tuple(mapping.status_from_row(g[-1], cfg) for g in groups), next_cursor)
 
@@ -87,7 +104,8 @@ class Fulfilment:
         if row is None:
             raise SkipRecord(
                 f"AFAS has no sales order with reference {shipment.order_reference}: "
-                "export the order first.", remote="afas",
+                "export the order first.",
+                remote="afas",
             )
         cfg = self.entity("sales_orders")
         erp_order = mapping.text(row.get(cfg["number"]))
@@ -103,7 +121,9 @@ class Fulfilment:
             return None
         reference = mapping.shipment_reference(shipment)[:100]
         rows = self.client.get_rows(
-            cfg.connector, filters=[[Filter(cfg["reference"], Op.EQ, reference)]],
-            order_by=[cfg["number"]], take=1,
+            cfg.connector,
+            filters=[[Filter(cfg["reference"], Op.EQ, reference)]],
+            order_by=[cfg["number"]],
+            take=1,
         )
         return mapping.text(rows[0].get(cfg["number"])) if rows else None

@@ -113,7 +113,8 @@ def product_from_rows(
         ean=text(row.get(cfg["ean"])) if cfg["ean"] else "",
         weight=dec(row.get(cfg["weight"])) if cfg["weight"] and row.get(cfg["weight"]) else None,
         brand=text(row.get(cfg["brand"])) if cfg["brand"] else "",
-        category_erp_ids=(text(row.get(cfg["group"])),) if cfg["group"] and row.get(cfg["group"])
+        category_erp_ids=(text(row.get(cfg["group"])),)
+        if cfg["group"] and row.get(cfg["group"])
         else (),
         images=(image,) if image else (),
         variants=tuple(variant_from_row(code, d, dim_cfg, orders) for d in dimensions),
@@ -207,10 +208,13 @@ def credit_note_from_rows(
         if shipping_code and text(r.get(cfg["code"])) == shipping_code:
             shipping += amount
             continue
-        lines.append(CreditNoteLine(
-            sku=row_sku(r, cfg, separator), quantity=abs(dec(r.get(cfg["quantity"]))),
-            amount=amount,
-        ))
+        lines.append(
+            CreditNoteLine(
+                sku=row_sku(r, cfg, separator),
+                quantity=abs(dec(r.get(cfg["quantity"]))),
+                amount=amount,
+            )
+        )
     return CreditNote(
         erp_id=text(head.get(cfg["number"])),
         order_reference=text(head.get(cfg["reference"])),
@@ -227,7 +231,8 @@ def status_from_row(row: Row, cfg: EntityConfig) -> OrderStatusChange:
         erp_order_id=text(row.get(cfg["number"])),
         status=text(row.get(cfg["status"])),
         changed_at=parse_datetime(row.get(cfg["modified"])),
-        total=dec(row[cfg["total"]]) if cfg["total"] and row.get(cfg["total"]) is not None
+        total=dec(row[cfg["total"]])
+        if cfg["total"] and row.get(cfg["total"]) is not None
         else None,
     )
 

@@ -20,44 +20,108 @@ from bcapp.errors import ConfigError
 
 #: entity → (GetConnector id, {role: field name}); an empty field name means "not used".
 ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
-    "articles": ("BCApp_Articles", {
-        "code": "ItemCode", "name": "Description", "description": "ExtraDescription",
-        "group": "ArtGroup", "blocked": "Blocked", "ean": "Barcode", "price": "SalesPrice",
-        "vat_rate": "VatPercentage", "weight": "Weight", "image_url": "ImageUrl",
-        "brand": "", "publish": "", "dimension_1": "StockDimId1",
-        "dimension_2": "StockDimId2", "modified": "ModifiedDate",
-    }),
-    "dimensions": ("BCApp_ArticleDimensions", {
-        "code": "ItemCode", "dim1": "StockDimCode1", "dim2": "StockDimCode2",
-        "ean": "Barcode", "price": "SalesPrice", "blocked": "Blocked", "image_url": "",
-    }),
-    "article_groups": ("Profit_ArticleGroups", {
-        "id": "Artikelgroep", "name": "Omschrijving", "parent": "",
-    }),
-    "stock": ("BCApp_Stock", {
-        "code": "ItemCode", "dim1": "StockDimCode1", "dim2": "StockDimCode2",
-        "warehouse": "Warehouse", "on_hand": "InStock", "reserved": "Reserved",
-    }),
+    "articles": (
+        "BCApp_Articles",
+        {
+            "code": "ItemCode",
+            "name": "Description",
+            "description": "ExtraDescription",
+            "group": "ArtGroup",
+            "blocked": "Blocked",
+            "ean": "Barcode",
+            "price": "SalesPrice",
+            "vat_rate": "VatPercentage",
+            "weight": "Weight",
+            "image_url": "ImageUrl",
+            "brand": "",
+            "publish": "",
+            "dimension_1": "StockDimId1",
+            "dimension_2": "StockDimId2",
+            "modified": "ModifiedDate",
+        },
+    ),
+    "dimensions": (
+        "BCApp_ArticleDimensions",
+        {
+            "code": "ItemCode",
+            "dim1": "StockDimCode1",
+            "dim2": "StockDimCode2",
+            "ean": "Barcode",
+            "price": "SalesPrice",
+            "blocked": "Blocked",
+            "image_url": "",
+        },
+    ),
+    "article_groups": (
+        "Profit_ArticleGroups",
+        {
+            "id": "Artikelgroep",
+            "name": "Omschrijving",
+            "parent": "",
+        },
+    ),
+    "stock": (
+        "BCApp_Stock",
+        {
+            "code": "ItemCode",
+            "dim1": "StockDimCode1",
+            "dim2": "StockDimCode2",
+            "warehouse": "Warehouse",
+            "on_hand": "InStock",
+            "reserved": "Reserved",
+        },
+    ),
     "debtors": ("Profit_Debtor", {"id": "DebtorId", "email": "Email"}),
-    "sales_orders": ("Profit_Salesorders", {
-        "number": "OrderNumber", "reference": "CustomerReference", "debtor": "DebtorId",
-    }),
-    "order_status": ("BCApp_OrderStatus", {
-        "number": "OrderNumber", "reference": "CustomerReference", "status": "Status",
-        "modified": "ModifiedDate", "total": "TotalAmount",
-    }),
+    "sales_orders": (
+        "Profit_Salesorders",
+        {
+            "number": "OrderNumber",
+            "reference": "CustomerReference",
+            "debtor": "DebtorId",
+        },
+    ),
+    "order_status": (
+        "BCApp_OrderStatus",
+        {
+            "number": "OrderNumber",
+            "reference": "CustomerReference",
+            "status": "Status",
+            "modified": "ModifiedDate",
+            "total": "TotalAmount",
+        },
+    ),
     "subscriptions": ("Profit_Subscriptions", {"number": "SubscriptionNr"}),
-    "packing_slips": ("BCApp_PackingSlips", {
-        "number": "DeliveryNoteNumber", "order": "OrderNumber", "reference": "CustomerReference",
-        "code": "ItemCode", "dim1": "StockDimCode1", "dim2": "StockDimCode2",
-        "quantity": "Quantity", "tracking": "TrackTrace", "carrier": "Transporter",
-        "ready": "ReportedReady", "date": "DeliveryDate", "modified": "ModifiedDate",
-    }),
-    "credit_invoices": ("BCApp_CreditInvoices", {
-        "number": "InvoiceNumber", "reference": "CustomerReference", "code": "ItemCode",
-        "dim1": "StockDimCode1", "dim2": "StockDimCode2", "quantity": "Quantity",
-        "amount": "AmountInclVat", "date": "InvoiceDate", "modified": "ModifiedDate",
-    }),
+    "packing_slips": (
+        "BCApp_PackingSlips",
+        {
+            "number": "DeliveryNoteNumber",
+            "order": "OrderNumber",
+            "reference": "CustomerReference",
+            "code": "ItemCode",
+            "dim1": "StockDimCode1",
+            "dim2": "StockDimCode2",
+            "quantity": "Quantity",
+            "tracking": "TrackTrace",
+            "carrier": "Transporter",
+            "ready": "ReportedReady",
+            "date": "DeliveryDate",
+            "modified": "ModifiedDate",
+        },
+    ),
+    "credit_invoices": (
+        "BCApp_CreditInvoices",
+        {
+            "number": "InvoiceNumber",
+            "reference": "CustomerReference",
+            "code": "ItemCode",
+            "dim1": "StockDimCode1",
+            "dim2": "StockDimCode2",
+            "quantity": "Quantity",
+            "amount": "AmountInclVat",
+            "date": "InvoiceDate",
+            "modified": "ModifiedDate",
+        },
+    ),
 }
 
 #: option → (default, JSON Schema type, title). Order options are what FbSales needs.
@@ -102,14 +166,19 @@ def _entity_schema(entity: str) -> dict[str, Any]:
         "title": entity.replace("_", " ").capitalize(),
         "properties": {
             "connector": {
-                "type": "string", "title": "GetConnector id", "default": connector,
+                "type": "string",
+                "title": "GetConnector id",
+                "default": connector,
                 "description": "Empty switches this entity off.",
             },
             "fields": {
                 "type": "object",
                 "properties": {
-                    role: {"type": "string", "default": name,
-                           "title": f"{role.replace('_', ' ').capitalize()} field"}
+                    role: {
+                        "type": "string",
+                        "default": name,
+                        "title": f"{role.replace('_', ' ').capitalize()} field",
+                    }
                     for role, name in fields.items()
                 },
             },
@@ -124,23 +193,32 @@ SETTINGS_SCHEMA: dict[str, Any] = {
     "required": ["environment", "token"],
     "properties": {
         "environment": {
-            "type": "string", "title": "Environment number", "pattern": "^[0-9]{4,8}$",
+            "type": "string",
+            "title": "Environment number",
+            "pattern": "^[0-9]{4,8}$",
             "description": "The digits in your AFAS Online address, e.g. 12345.",
         },
         "environment_type": {
-            "type": "string", "title": "Environment type",
-            "enum": ["production", "test", "acceptance"], "default": "production",
+            "type": "string",
+            "title": "Environment type",
+            "enum": ["production", "test", "acceptance"],
+            "default": "production",
         },
         "token": {
-            "type": "string", "title": "App connector token", "writeOnly": True,
+            "type": "string",
+            "title": "App connector token",
+            "writeOnly": True,
             "description": "The token (the <data> part) of the app connector's user.",
         },
         "base_url": {
-            "type": "string", "title": "Base URL override", "default": "",
+            "type": "string",
+            "title": "Base URL override",
+            "default": "",
             "description": "Only for a sandbox or demo environment.",
         },
         "connectors": {
-            "type": "object", "title": "GetConnectors",
+            "type": "object",
+            "title": "GetConnectors",
             "properties": {entity: _entity_schema(entity) for entity in ENTITY_DEFAULTS},
         },
         "catalog": _options_schema("Products", CATALOG_OPTIONS),
@@ -188,9 +266,7 @@ class AfasSettings:
         if not environment and not base:
             raise ConfigError("Enter the AFAS environment number (e.g. 12345).")
         given = values.get("connectors") or {}
-        entities = {
-            name: _entity(name, given.get(name) or {}) for name in ENTITY_DEFAULTS
-        }
+        entities = {name: _entity(name, given.get(name) or {}) for name in ENTITY_DEFAULTS}
         orders = _options(ORDER_DEFAULTS, values.get("orders"))
         catalog = _options(CATALOG_DEFAULTS, values.get("catalog"))
         return cls(
@@ -216,5 +292,6 @@ def _entity(name: str, given: Mapping[str, Any]) -> EntityConfig:
     merged.update({k: str(v) for k, v in (given.get("fields") or {}).items() if v is not None})
     chosen = given.get("connector")
     # "" switches the entity off; None (not given) keeps the default connector
-    return EntityConfig(connector=connector if chosen is None else str(chosen).strip(),
-                        fields=merged)
+    return EntityConfig(
+        connector=connector if chosen is None else str(chosen).strip(), fields=merged
+    )

@@ -170,7 +170,8 @@ def status_of(order: Mapping[str, Any], zone: str = "Europe/Amsterdam") -> Order
         erp_order_id=order["orderId"],
         status=status,
         changed_at=units.from_mplus_datetime(order.get("entryTimestamp"), zone),
-        total=units.from_cents(total) if (total := order.get("totalInclAmount")) is not None
+        total=units.from_cents(total)
+        if (total := order.get("totalInclAmount")) is not None
         else None,
     )
 

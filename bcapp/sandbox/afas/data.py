@@ -56,63 +56,176 @@ def num(value: Any) -> float | None:
 def standard_connectors(t: Tables) -> list[GetConnectorDef]:
     """The standard Profit_* and the BCApp_* GetConnectors the sandbox offers."""
     return [
-        GetConnectorDef("BCApp_Articles", [
-            F("ItemCode"), F("Description"), F("ExtraDescription"), F("ArtGroup"),
-            F("Blocked", "boolean"), F("Barcode"), F("SalesPrice", "decimal"),
-            F("VatPercentage", "decimal"), F("Weight", "decimal"), F("ImageUrl"),
-            F("StockDimId1"), F("StockDimId2"), F("Webshop", "boolean"),
-            F("Brand"), F("CountryOfOrigin"), F("CreateDate", "date"), F("ModifiedDate", "date"),
-        ], lambda: list(t.articles.values())),
-        GetConnectorDef("Profit_Article", [
-            F("ItemCode"), F("Description"), F("ExtraDescription"), F("UnitId"),
-            F("ArtGroup"), F("Blocked", "boolean"), F("Barcode"), F("VATGroup"),
-            F("StockDimId1"), F("StockDimId2"), F("CreateDate", "date"), F("ModifiedDate", "date"),
-        ], lambda: list(t.articles.values())),
-        GetConnectorDef("BCApp_ArticleDimensions", [
-            F("ItemCode"), F("StockDimCode1"), F("StockDimCode2"), F("Barcode"),
-            F("SalesPrice", "decimal"), F("Blocked", "boolean"),
-        ], lambda: list(t.dimensions)),
-        GetConnectorDef("Profit_ArticleGroups", [F("Artikelgroep"), F("Omschrijving")],
-                        lambda: list(t.groups.values())),
-        GetConnectorDef("BCApp_Stock", [
-            F("ItemCode"), F("StockDimCode1"), F("StockDimCode2"), F("Warehouse"),
-            F("InStock", "decimal"), F("Reserved", "decimal"),
-        ], lambda: list(t.stock.values())),
-        GetConnectorDef("Profit_Debtor", [
-            F("DebtorId"), F("DebtorName"), F("BcCo"), F("Email"), F("TelNr"), F("VatNr"),
-            F("Blocked", "boolean"), F("CreateDate", "date"), F("ModifiedDate", "date"),
-        ], lambda: list(t.relations.values())),
-        GetConnectorDef("Profit_Salesorders", [
-            F("OrderNumber"), F("Status"), F("OrderDate", "date"), F("DebtorId"),
-            F("CurrencyId"), F("CustomerReference"), F("TotalAmount", "decimal"),
-        ], lambda: list(t.orders.values())),
-        GetConnectorDef("BCApp_OrderStatus", [
-            F("OrderNumber"), F("CustomerReference"), F("Status"), F("DebtorId"),
-            F("TotalAmount", "decimal"), F("ModifiedDate", "date"),
-        ], lambda: list(t.orders.values())),
-        GetConnectorDef("Profit_Subscriptions", [
-            F("SubscriptionNr", "int"), F("DebtorId"), F("DateStartSub", "date"),
-            F("Itemcode"), F("Quantity", "decimal"),
-        ], lambda: _subscription_rows(t.subscriptions)),
-        GetConnectorDef("BCApp_PackingSlips", [
-            F("DeliveryNoteNumber"), F("OrderNumber"), F("CustomerReference"), F("DebtorId"),
-            F("LineNumber", "int"), F("ItemCode"), F("StockDimCode1"), F("StockDimCode2"),
-            F("Quantity", "decimal"), F("TrackTrace"), F("Transporter"),
-            F("ReportedReady", "boolean"), F("DeliveryDate", "date"), F("ModifiedDate", "date"),
-        ], lambda: _line_rows(t.packing_slips)),
-        GetConnectorDef("BCApp_CreditInvoices", [
-            F("InvoiceNumber"), F("CustomerReference"), F("DebtorId"), F("LineNumber", "int"),
-            F("ItemCode"), F("StockDimCode1"), F("StockDimCode2"), F("Quantity", "decimal"),
-            F("AmountInclVat", "decimal"), F("InvoiceDate", "date"), F("ModifiedDate", "date"),
-        ], lambda: _line_rows(t.credit_invoices)),
+        GetConnectorDef(
+            "BCApp_Articles",
+            [
+                F("ItemCode"),
+                F("Description"),
+                F("ExtraDescription"),
+                F("ArtGroup"),
+                F("Blocked", "boolean"),
+                F("Barcode"),
+                F("SalesPrice", "decimal"),
+                F("VatPercentage", "decimal"),
+                F("Weight", "decimal"),
+                F("ImageUrl"),
+                F("StockDimId1"),
+                F("StockDimId2"),
+                F("Webshop", "boolean"),
+                F("Brand"),
+                F("CountryOfOrigin"),
+                F("CreateDate", "date"),
+                F("ModifiedDate", "date"),
+            ],
+            lambda: list(t.articles.values()),
+        ),
+        GetConnectorDef(
+            "Profit_Article",
+            [
+                F("ItemCode"),
+                F("Description"),
+                F("ExtraDescription"),
+                F("UnitId"),
+                F("ArtGroup"),
+                F("Blocked", "boolean"),
+                F("Barcode"),
+                F("VATGroup"),
+                F("StockDimId1"),
+                F("StockDimId2"),
+                F("CreateDate", "date"),
+                F("ModifiedDate", "date"),
+            ],
+            lambda: list(t.articles.values()),
+        ),
+        GetConnectorDef(
+            "BCApp_ArticleDimensions",
+            [
+                F("ItemCode"),
+                F("StockDimCode1"),
+                F("StockDimCode2"),
+                F("Barcode"),
+                F("SalesPrice", "decimal"),
+                F("Blocked", "boolean"),
+            ],
+            lambda: list(t.dimensions),
+        ),
+        GetConnectorDef(
+            "Profit_ArticleGroups",
+            [F("Artikelgroep"), F("Omschrijving")],
+            lambda: list(t.groups.values()),
+        ),
+        GetConnectorDef(
+            "BCApp_Stock",
+            [
+                F("ItemCode"),
+                F("StockDimCode1"),
+                F("StockDimCode2"),
+                F("Warehouse"),
+                F("InStock", "decimal"),
+                F("Reserved", "decimal"),
+            ],
+            lambda: list(t.stock.values()),
+        ),
+        GetConnectorDef(
+            "Profit_Debtor",
+            [
+                F("DebtorId"),
+                F("DebtorName"),
+                F("BcCo"),
+                F("Email"),
+                F("TelNr"),
+                F("VatNr"),
+                F("Blocked", "boolean"),
+                F("CreateDate", "date"),
+                F("ModifiedDate", "date"),
+            ],
+            lambda: list(t.relations.values()),
+        ),
+        GetConnectorDef(
+            "Profit_Salesorders",
+            [
+                F("OrderNumber"),
+                F("Status"),
+                F("OrderDate", "date"),
+                F("DebtorId"),
+                F("CurrencyId"),
+                F("CustomerReference"),
+                F("TotalAmount", "decimal"),
+            ],
+            lambda: list(t.orders.values()),
+        ),
+        GetConnectorDef(
+            "BCApp_OrderStatus",
+            [
+                F("OrderNumber"),
+                F("CustomerReference"),
+                F("Status"),
+                F("DebtorId"),
+                F("TotalAmount", "decimal"),
+                F("ModifiedDate", "date"),
+            ],
+            lambda: list(t.orders.values()),
+        ),
+        GetConnectorDef(
+            "Profit_Subscriptions",
+            [
+                F("SubscriptionNr", "int"),
+                F("DebtorId"),
+                F("DateStartSub", "date"),
+                F("Itemcode"),
+                F("Quantity", "decimal"),
+            ],
+            lambda: _subscription_rows(t.subscriptions),
+        ),
+        GetConnectorDef(
+            "BCApp_PackingSlips",
+            [
+                F("DeliveryNoteNumber"),
+                F("OrderNumber"),
+                F("CustomerReference"),
+                F("DebtorId"),
+                F("LineNumber", "int"),
+                F("ItemCode"),
+                F("StockDimCode1"),
+                F("StockDimCode2"),
+                F("Quantity", "decimal"),
+                F("TrackTrace"),
+                F("Transporter"),
+                F("ReportedReady", "boolean"),
+                F("DeliveryDate", "date"),
+                F("ModifiedDate", "date"),
+            ],
+            lambda: _line_rows(t.packing_slips),
+        ),
+        GetConnectorDef(
+            "BCApp_CreditInvoices",
+            [
+                F("InvoiceNumber"),
+                F("CustomerReference"),
+                F("DebtorId"),
+                F("LineNumber", "int"),
+                F("ItemCode"),
+                F("StockDimCode1"),
+                F("StockDimCode2"),
+                F("Quantity", "decimal"),
+                F("AmountInclVat", "decimal"),
+                F("InvoiceDate", "date"),
+                F("ModifiedDate", "date"),
+            ],
+            lambda: _line_rows(t.credit_invoices),
+        ),
     ]
 
 
 def _subscription_rows(subs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"SubscriptionNr": int(number), "DebtorId": sub.get("DbId"),
-         "DateStartSub": sub.get("SuSt"), "Itemcode": (sub["lines"] or [{}])[0].get("ItCd"),
-         "Quantity": (sub["lines"] or [{}])[0].get("Qu")}
+        {
+            "SubscriptionNr": int(number),
+            "DebtorId": sub.get("DbId"),
+            "DateStartSub": sub.get("SuSt"),
+            "Itemcode": (sub["lines"] or [{}])[0].get("ItCd"),
+            "Quantity": (sub["lines"] or [{}])[0].get("Qu"),
+        }
         for number, sub in subs.items()
     ]
 

@@ -26,9 +26,14 @@ class FieldDef:
     def meta(self, index: int) -> dict[str, Any]:
         control = {"boolean": 3, "date": 4, "int": 5, "decimal": 5}.get(self.data_type, 1)
         return {
-            "id": self.id, "fieldId": f"U{index:03d}", "dataType": self.data_type,
-            "label": self.label or self.id, "length": self.length, "controlType": control,
-            "decimals": 2 if self.data_type == "decimal" else 0, "decimalsFieldId": "",
+            "id": self.id,
+            "fieldId": f"U{index:03d}",
+            "dataType": self.data_type,
+            "label": self.label or self.id,
+            "length": self.length,
+            "controlType": control,
+            "decimals": 2 if self.data_type == "decimal" else 0,
+            "decimalsFieldId": "",
         }
 
 
@@ -47,7 +52,8 @@ class GetConnectorDef:
 
     def metainfo(self) -> dict[str, Any]:
         return {
-            "name": self.id, "description": self.description or self.id,
+            "name": self.id,
+            "description": self.description or self.id,
             "fields": [f.meta(i + 1) for i, f in enumerate(self.fields)],
         }
 
@@ -123,8 +129,10 @@ def parse_filters(params: Mapping[str, str], conn: GetConnectorDef) -> list[list
     ops = params.get("operatortypes", "")
     id_sets, value_sets, op_sets = ids.split(";"), values.split(";"), ops.split(";")
     if not (len(id_sets) == len(value_sets) == len(op_sets)):
-        raise QueryError("The number of filter sets in filterfieldids, filtervalues and "
-                         "operatortypes does not match.")
+        raise QueryError(
+            "The number of filter sets in filterfieldids, filtervalues and "
+            "operatortypes does not match."
+        )
     out = []
     for fid, fval, fop in zip(id_sets, value_sets, op_sets, strict=True):
         fields, vals, opers = fid.split(","), fval.split(","), fop.split(",")
@@ -168,7 +176,8 @@ def sort_rows(rows: list[dict[str, Any]], order: str, conn: GetConnectorDef) -> 
         data_type = conn.types[name]
         rows.sort(
             key=lambda r, n=name, t=data_type: (
-                coerce(r.get(n), t) is not None, coerce(r.get(n), t) or 0
+                coerce(r.get(n), t) is not None,
+                coerce(r.get(n), t) or 0,
             ),
             reverse=key.startswith("-"),
         )
@@ -187,4 +196,4 @@ def run_query(conn: GetConnectorDef, params: Mapping[str, str]) -> dict[str, Any
     sets = parse_filters(params, conn)
     rows = [r for r in conn.rows() if matches(r, sets, conn.types)]
     rows = sort_rows(rows, params.get("orderbyfieldids", ""), conn)
-    return {"skip": skip, "take": take, "rows": [conn.project(r) for r in rows[skip:skip + take]]}
+    return {"skip": skip, "take": take, "rows": [conn.project(r) for r in rows[skip : skip + take]]}

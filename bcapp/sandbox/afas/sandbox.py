@@ -51,8 +51,13 @@ class AfasSandbox:
 
     def settings(self, **overrides: Any) -> dict[str, Any]:
         """Connector settings pointing at this sandbox."""
-        return {"environment": self.environment, "environment_type": "test",
-                "token": self.token, "base_url": self.base_url, **overrides}
+        return {
+            "environment": self.environment,
+            "environment_type": "test",
+            "token": self.token,
+            "base_url": self.base_url,
+            **overrides,
+        }
 
     def transport(self) -> httpx.BaseTransport:
         """An httpx transport into this sandbox (honours injected timeouts)."""
@@ -81,31 +86,61 @@ class AfasSandbox:
 
     # -- seeding --------------------------------------------------------------------------
 
-    def add_article(self, code: str, description: str = "", *, price: Any = "10.00",
-                    group: str = "", ean: str = "", blocked: bool = False,
-                    dimensions: Iterable[tuple[str, str]] = (), vat: Any = "21",
-                    image_url: str = "", modified: str | None = None, **extra: Any) -> dict:
+    def add_article(
+        self,
+        code: str,
+        description: str = "",
+        *,
+        price: Any = "10.00",
+        group: str = "",
+        ean: str = "",
+        blocked: bool = False,
+        dimensions: Iterable[tuple[str, str]] = (),
+        vat: Any = "21",
+        image_url: str = "",
+        modified: str | None = None,
+        **extra: Any,
+    ) -> dict:
         """Add (or replace) an article; ``dimensions`` are (dim1, dim2) codes."""
         stamp = modified or self.clock.stamp()
         dims = list(dimensions)
         row = {
-            "ItemCode": code, "Description": description or f"Article {code}",
-            "ExtraDescription": "", "ArtGroup": group, "Blocked": blocked, "Barcode": ean,
-            "SalesPrice": num(price), "VatPercentage": num(vat), "Weight": None,
-            "ImageUrl": image_url, "StockDimId1": "MAAT" if dims else "",
-            "StockDimId2": "KLEUR" if any(d2 for _, d2 in dims) else "", "Webshop": True,
-            "Brand": "", "CountryOfOrigin": "", "UnitId": "STK", "VATGroup": "HOOG",
-            "CreateDate": stamp, "ModifiedDate": stamp, **extra,
+            "ItemCode": code,
+            "Description": description or f"Article {code}",
+            "ExtraDescription": "",
+            "ArtGroup": group,
+            "Blocked": blocked,
+            "Barcode": ean,
+            "SalesPrice": num(price),
+            "VatPercentage": num(vat),
+            "Weight": None,
+            "ImageUrl": image_url,
+            "StockDimId1": "MAAT" if dims else "",
+            "StockDimId2": "KLEUR" if any(d2 for _, d2 in dims) else "",
+            "Webshop": True,
+            "Brand": "",
+            "CountryOfOrigin": "",
+            "UnitId": "STK",
+            "VATGroup": "HOOG",
+            "CreateDate": stamp,
+            "ModifiedDate": stamp,
+            **extra,
         }
         if group and group not in self.tables.groups:
             self.add_group(group)
         self.tables.articles[code] = row
         self.tables.dimensions[:] = [d for d in self.tables.dimensions if d["ItemCode"] != code]
         for i, (dim1, dim2) in enumerate(dims):
-            self.tables.dimensions.append({
-                "ItemCode": code, "StockDimCode1": dim1, "StockDimCode2": dim2 or "",
-                "Barcode": f"{ean}{i}" if ean else "", "SalesPrice": None, "Blocked": False,
-            })
+            self.tables.dimensions.append(
+                {
+                    "ItemCode": code,
+                    "StockDimCode1": dim1,
+                    "StockDimCode2": dim2 or "",
+                    "Barcode": f"{ean}{i}" if ean else "",
+                    "SalesPrice": None,
+                    "Blocked": False,
+                }
+            )
         return row
 
     def touch_article(self, code: str, **changes: Any) -> dict:
@@ -118,11 +153,22 @@ class AfasSandbox:
     def add_group(self, code: str, name: str = "") -> None:
         self.tables.groups[code] = {"Artikelgroep": code, "Omschrijving": name or f"Group {code}"}
 
-    def set_stock(self, code: str, warehouse: str, on_hand: Any, reserved: Any = 0,
-                  dim1: str = "", dim2: str = "") -> None:
+    def set_stock(
+        self,
+        code: str,
+        warehouse: str,
+        on_hand: Any,
+        reserved: Any = 0,
+        dim1: str = "",
+        dim2: str = "",
+    ) -> None:
         self.tables.stock[(code, dim1, dim2, warehouse)] = {
-            "ItemCode": code, "StockDimCode1": dim1, "StockDimCode2": dim2,
-            "Warehouse": warehouse, "InStock": num(on_hand), "Reserved": num(reserved),
+            "ItemCode": code,
+            "StockDimCode1": dim1,
+            "StockDimCode2": dim2,
+            "Warehouse": warehouse,
+            "InStock": num(on_hand),
+            "Reserved": num(reserved),
         }
 
     def add_debtor(self, email: str, name: str = "", number: str | None = None) -> str:
@@ -130,9 +176,16 @@ class AfasSandbox:
         self.updates.next_debtor = max(self.updates.next_debtor, int(number) + 1)
         stamp = self.clock.stamp()
         self.tables.relations[number] = {
-            "DebtorId": number, "DebtorName": name or email, "BcCo": f"P{number}",
-            "Email": email, "TelNr": "", "VatNr": "", "Blocked": False,
-            "CreateDate": stamp, "ModifiedDate": stamp, "kind": "person",
+            "DebtorId": number,
+            "DebtorName": name or email,
+            "BcCo": f"P{number}",
+            "Email": email,
+            "TelNr": "",
+            "VatNr": "",
+            "Blocked": False,
+            "CreateDate": stamp,
+            "ModifiedDate": stamp,
+            "kind": "person",
         }
         return number
 
@@ -141,9 +194,16 @@ class AfasSandbox:
         order["Status"] = status
         order["ModifiedDate"] = self.clock.stamp()
 
-    def add_packing_slip(self, order_number: str, lines: Iterable[tuple[str, Any]], *,
-                         tracking: str = "", carrier: str = "", ready: bool = True,
-                         dims: Mapping[str, tuple[str, str]] | None = None) -> str:
+    def add_packing_slip(
+        self,
+        order_number: str,
+        lines: Iterable[tuple[str, Any]],
+        *,
+        tracking: str = "",
+        carrier: str = "",
+        ready: bool = True,
+        dims: Mapping[str, tuple[str, str]] | None = None,
+    ) -> str:
         """A packing slip for a sales order; lines are (item code, quantity)."""
         order = self.tables.orders[order_number]
         number = str(self.updates.next_packing_slip)
@@ -151,13 +211,25 @@ class AfasSandbox:
         stamp = self.clock.stamp()
         dims = dims or {}
         self.tables.packing_slips[number] = {
-            "DeliveryNoteNumber": number, "OrderNumber": order_number,
-            "CustomerReference": order["CustomerReference"], "DebtorId": order["DebtorId"],
-            "TrackTrace": tracking, "Transporter": carrier, "ReportedReady": ready,
-            "DeliveryDate": stamp, "ModifiedDate": stamp, "source": "profit",
-            "lines": [{"ItemCode": code, "StockDimCode1": dims.get(code, ("", ""))[0],
-                       "StockDimCode2": dims.get(code, ("", ""))[1], "Quantity": num(qty)}
-                      for code, qty in lines],
+            "DeliveryNoteNumber": number,
+            "OrderNumber": order_number,
+            "CustomerReference": order["CustomerReference"],
+            "DebtorId": order["DebtorId"],
+            "TrackTrace": tracking,
+            "Transporter": carrier,
+            "ReportedReady": ready,
+            "DeliveryDate": stamp,
+            "ModifiedDate": stamp,
+            "source": "profit",
+            "lines": [
+                {
+                    "ItemCode": code,
+                    "StockDimCode1": dims.get(code, ("", ""))[0],
+                    "StockDimCode2": dims.get(code, ("", ""))[1],
+                    "Quantity": num(qty),
+                }
+                for code, qty in lines
+            ],
         }
         return number
 
@@ -166,39 +238,64 @@ class AfasSandbox:
         slip["ReportedReady"] = True
         slip["ModifiedDate"] = self.clock.stamp()
 
-    def add_credit_invoice(self, reference: str, lines: Iterable[tuple[str, Any, Any]],
-                           number: str | None = None) -> str:
+    def add_credit_invoice(
+        self, reference: str, lines: Iterable[tuple[str, Any, Any]], number: str | None = None
+    ) -> str:
         """A credit invoice for a store order; lines are (item code, quantity, amount)."""
         number = number or str(80000001 + len(self.tables.credit_invoices))
-        debtor = next((o["DebtorId"] for o in self.tables.orders.values()
-                       if o["CustomerReference"] == reference), "")
+        debtor = next(
+            (
+                o["DebtorId"]
+                for o in self.tables.orders.values()
+                if o["CustomerReference"] == reference
+            ),
+            "",
+        )
         stamp = self.clock.stamp()
         self.tables.credit_invoices[number] = {
-            "InvoiceNumber": number, "CustomerReference": reference, "DebtorId": debtor,
-            "InvoiceDate": stamp, "ModifiedDate": stamp,
-            "lines": [{"ItemCode": code, "StockDimCode1": "", "StockDimCode2": "",
-                       "Quantity": -num(qty), "AmountInclVat": -num(amount)}
-                      for code, qty, amount in lines],
+            "InvoiceNumber": number,
+            "CustomerReference": reference,
+            "DebtorId": debtor,
+            "InvoiceDate": stamp,
+            "ModifiedDate": stamp,
+            "lines": [
+                {
+                    "ItemCode": code,
+                    "StockDimCode1": "",
+                    "StockDimCode2": "",
+                    "Quantity": -num(qty),
+                    "AmountInclVat": -num(amount),
+                }
+                for code, qty, amount in lines
+            ],
         }
         return number
 
-    def define_connector(self, connector_id: str, fields: Iterable[tuple[str, str]],
-                         source: str) -> None:
+    def define_connector(
+        self, connector_id: str, fields: Iterable[tuple[str, str]], source: str
+    ) -> None:
         """A merchant-named custom GetConnector over an existing connector's rows."""
         base = self.connectors[source]
         self.connectors[connector_id] = GetConnectorDef(
             connector_id, [FieldDef(f, t) for f, t in fields], base.rows
         )
 
-    def seed(self, articles: int = 0, *, with_dimensions: int = 0,
-             modified: str | None = None) -> list[str]:
+    def seed(
+        self, articles: int = 0, *, with_dimensions: int = 0, modified: str | None = None
+    ) -> list[str]:
         """Bulk articles A0001..; the first ``with_dimensions`` get sizes S/M/L."""
         codes = []
         for i in range(1, articles + 1):
             code = f"A{i:04d}"
             dims = [("S", ""), ("M", ""), ("L", "")] if i <= with_dimensions else []
-            self.add_article(code, price=Decimal(10) + i, ean=f"87{i:011d}", dimensions=dims,
-                             group=f"G{i % 3}", modified=modified)
+            self.add_article(
+                code,
+                price=Decimal(10) + i,
+                ean=f"87{i:011d}",
+                dimensions=dims,
+                group=f"G{i % 3}",
+                modified=modified,
+            )
             codes.append(code)
         return codes
 
@@ -222,8 +319,14 @@ class AfasSandbox:
         return app
 
     def _handle(self, rest: str) -> Response:
-        self.requests.append({"method": request.method, "path": rest,
-                              "params": dict(request.args), "body": request.get_json(silent=True)})
+        self.requests.append(
+            {
+                "method": request.method,
+                "path": rest,
+                "params": dict(request.args),
+                "body": request.get_json(silent=True),
+            }
+        )
         if self.latency:
             time.sleep(self.latency)
         if not self._authorised() or rest.rsplit("/", 1)[-1] in self.restricted:
@@ -259,32 +362,46 @@ class AfasSandbox:
         if isinstance(fault, tuple):
             return self._error(500, fault[1])
         if fault == 503:
-            body = {"error": {"code": "503", "message": "Service temporarily unavailable due "
-                              "to scheduled maintenance."}, "retry_after": 30}
+            body = {
+                "error": {
+                    "code": "503",
+                    "message": "Service temporarily unavailable due to scheduled maintenance.",
+                },
+                "retry_after": 30,
+            }
             return self._json(body, 503)
-        return Response("Internal server error", status=int(fault) if fault != "timeout"
-                        else 504, content_type="text/plain")
+        return Response(
+            "Internal server error",
+            status=int(fault) if fault != "timeout" else 504,
+            content_type="text/plain",
+        )
 
     def _metainfo(self) -> dict[str, Any]:
         return {
             "updateConnectors": [{"id": i, "description": d} for i, d in UPDATE_CONNECTORS],
             "getConnectors": [{"id": c, "description": c} for c in self.connectors],
-            "info": {"envid": f"O{self.environment}AA", "appName": "bcapp sandbox",
-                     "group": "bcapp", "tokenExpiry": ""},
+            "info": {
+                "envid": f"O{self.environment}AA",
+                "appName": "bcapp sandbox",
+                "group": "bcapp",
+                "tokenExpiry": "",
+            },
         }
 
     def _metainfo_get(self, name: str) -> Response:
         conn = self.connectors.get(name)
         if conn is None:
-            return self._error(500, f"GetConnector '{name}' does not exist or is not part of "
-                                    "this app connector.")
+            return self._error(
+                500, f"GetConnector '{name}' does not exist or is not part of this app connector."
+            )
         return self._json(conn.metainfo())
 
     def _get_connector(self, name: str) -> Response:
         conn = self.connectors.get(name)
         if conn is None:
-            return self._error(500, f"GetConnector '{name}' does not exist or is not part of "
-                                    "this app connector.")
+            return self._error(
+                500, f"GetConnector '{name}' does not exist or is not part of this app connector."
+            )
         try:
             return self._json(run_query(conn, request.args))
         except QueryError as exc:
@@ -305,8 +422,11 @@ class AfasSandbox:
         return self._json({"results": {name: results}}, 201 if method == "POST" else 200)
 
     def _error(self, status: int, message: str) -> Response:
-        body = {"externalMessage": message, "errorNumber": -2147209215,
-                "profitLogReference": f"{int(time.time() * 1000):X}"}
+        body = {
+            "externalMessage": message,
+            "errorNumber": -2147209215,
+            "profitLogReference": f"{int(time.time() * 1000):X}",
+        }
         return self._json(body, status)
 
     @staticmethod

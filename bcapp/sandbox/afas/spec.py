@@ -23,8 +23,11 @@ from pathlib import Path
 from typing import Any
 
 SPEC_FILES = (
-    "profit-en-artikelen.json", "profit-en-inrichting.json", "profit-en-magazijn.json",
-    "profit-en-mutaties.json", "profit-en-organisaties-en-personen.json",
+    "profit-en-artikelen.json",
+    "profit-en-inrichting.json",
+    "profit-en-magazijn.json",
+    "profit-en-mutaties.json",
+    "profit-en-organisaties-en-personen.json",
     "profit-en-verkoop-en-orders.json",
 )
 
@@ -32,13 +35,18 @@ SPEC_FILES = (
 BUILTIN_RULES: dict[str, dict[str, set[str]]] = {
     "FbSales": {"FbSales": {"DbId"}, "FbSales/FbSalesLines": {"VaIt", "ItCd", "QuUn"}},
     "FbDeliveryNote": {
-        "FbDeliveryNote": {"DbId"}, "FbDeliveryNote/FbDeliveryNoteLines": {"VaIt", "ItCd", "QuUn"},
+        "FbDeliveryNote": {"DbId"},
+        "FbDeliveryNote/FbDeliveryNoteLines": {"VaIt", "ItCd", "QuUn"},
     },
-    "FbSubscription": {"FbSubscription": {"SuNr"},
-                       "FbSubscription/FbSubscriptionLines": {"VaIt", "ItCd", "InFr"}},
+    "FbSubscription": {
+        "FbSubscription": {"SuNr"},
+        "FbSubscription/FbSubscriptionLines": {"VaIt", "ItCd", "InFr"},
+    },
     "KnSalesRelationPer": {"KnSalesRelationPer": {"CuId"}, "KnSalesRelationPer/KnPerson": set()},
-    "KnSalesRelationOrg": {"KnSalesRelationOrg": {"CuId"},
-                           "KnSalesRelationOrg/KnOrganisation": {"Nm"}},
+    "KnSalesRelationOrg": {
+        "KnSalesRelationOrg": {"CuId"},
+        "KnSalesRelationOrg/KnOrganisation": {"Nm"},
+    },
 }
 
 
@@ -172,8 +180,11 @@ def strict_schema(specs: Mapping[str, Any], connector: str, method: str) -> dict
     schema = copy.deepcopy(schema)
     required = effective_required(specs, connector, method)
     as_attributes = {  # e.g. DbId given as "@DbId" on the element, as AFAS's examples do
-        k[1:] for example in examples(specs, connector, method)
-        for _, element in elements(example) for k in element if k.startswith("@")
+        k[1:]
+        for example in examples(specs, connector, method)
+        for _, element in elements(example)
+        for k in element
+        if k.startswith("@")
     }
     for path, fields in schema_fields(schema):
         fields["required"] = sorted(required.get(path, set()) - as_attributes)
@@ -198,8 +209,11 @@ def validate_update(connector: str, method: str, body: Any) -> list[str]:
         if spec is None:
             errors.append(f"Object '{path.rsplit('/', 1)[-1]}' is unknown in '{connector}'.")
             continue
-        errors.extend(_check_fields(path, element.get("Fields") or {}, spec,
-                                    required.get(path, set()), element))
+        errors.extend(
+            _check_fields(
+                path, element.get("Fields") or {}, spec, required.get(path, set()), element
+            )
+        )
     return errors
 
 
@@ -215,8 +229,13 @@ def _rules(specs_id: int, connector: str, method: str) -> tuple[dict, dict] | No
     return dict(schema_fields(schema)), effective_required(specs, connector, method)
 
 
-def _check_fields(path: str, fields: Mapping[str, Any], spec: Mapping[str, Any],
-                  required: set[str], element: Mapping[str, Any]) -> list[str]:
+def _check_fields(
+    path: str,
+    fields: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    required: set[str],
+    element: Mapping[str, Any],
+) -> list[str]:
     props = spec.get("properties", {})
     errors = []
     attrs = {k[1:] for k in element if k.startswith("@")}

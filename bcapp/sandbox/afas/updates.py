@@ -57,14 +57,22 @@ class Updates:
             raise ProfitError(f"Sales relation '{debtor}' does not exist.")
         number = str(self.next_debtor)
         self.next_debtor += 1
-        name_text = " ".join(p for p in (data.get("FiNm"), data.get("LaNm")) if p) if person \
+        name_text = (
+            " ".join(p for p in (data.get("FiNm"), data.get("LaNm")) if p)
+            if person
             else str(data.get("Nm") or "")
+        )
         stamp = self.clock.stamp()
         self.t.relations[number] = {
-            "DebtorId": number, "DebtorName": name_text, "BcCo": f"P{number}",
-            "Email": data.get("EmAd") or "", "TelNr": data.get("TeNr") or "",
-            "VatNr": _fields(element).get("VaId") or "", "Blocked": False,
-            "CreateDate": stamp, "ModifiedDate": stamp,
+            "DebtorId": number,
+            "DebtorName": name_text,
+            "BcCo": f"P{number}",
+            "Email": data.get("EmAd") or "",
+            "TelNr": data.get("TeNr") or "",
+            "VatNr": _fields(element).get("VaId") or "",
+            "Blocked": False,
+            "CreateDate": stamp,
+            "ModifiedDate": stamp,
             "kind": "person" if person else "organisation",
         }
         return {"DbId": number}
@@ -115,10 +123,16 @@ class Updates:
         total = sum(num(line.get("Upri") or 0) * num(line.get("QuUn") or 0) for line in lines)
         stamp = self.clock.stamp()
         self.t.orders[number] = {
-            "OrderNumber": number, "Status": "Open", "OrderDate": fields.get("OrDa"),
-            "DebtorId": debtor, "CurrencyId": fields.get("CuId") or "EUR",
-            "CustomerReference": fields.get("RfCs") or "", "TotalAmount": round(total, 2),
-            "ModifiedDate": stamp, "fields": dict(fields), "lines": lines,
+            "OrderNumber": number,
+            "Status": "Open",
+            "OrderDate": fields.get("OrDa"),
+            "DebtorId": debtor,
+            "CurrencyId": fields.get("CuId") or "EUR",
+            "CustomerReference": fields.get("RfCs") or "",
+            "TotalAmount": round(total, 2),
+            "ModifiedDate": stamp,
+            "fields": dict(fields),
+            "lines": lines,
         }
         return {"OrNu": number}
 
@@ -129,8 +143,10 @@ class Updates:
         if number in self.t.subscriptions:
             raise ProfitError(f"Subscription '{number}' already exists.")
         self._debtor(fields)
-        lines = [dict(_fields(el)) for el in
-                 _first(element, "FbSubscription/FbSubscriptionLines", "FbSubscription")]
+        lines = [
+            dict(_fields(el))
+            for el in _first(element, "FbSubscription/FbSubscriptionLines", "FbSubscription")
+        ]
         for line in lines:
             self._check_item(line)
         self.t.subscriptions[number] = {**fields, "lines": lines}
@@ -140,8 +156,10 @@ class Updates:
         element = body["FbDeliveryNote"]["Element"]
         fields = _fields(element)
         debtor = self._debtor(fields)
-        lines = [dict(_fields(el)) for el in
-                 _first(element, "FbDeliveryNote/FbDeliveryNoteLines", "FbDeliveryNote")]
+        lines = [
+            dict(_fields(el))
+            for el in _first(element, "FbDeliveryNote/FbDeliveryNoteLines", "FbDeliveryNote")
+        ]
         for line in lines:
             self._check_item(line)
         order = str(fields.get("SoOr") or "")
@@ -151,13 +169,24 @@ class Updates:
         self.next_packing_slip += 1
         stamp = self.clock.stamp()
         self.t.packing_slips[number] = {
-            "DeliveryNoteNumber": number, "OrderNumber": order,
-            "CustomerReference": fields.get("RfCs") or "", "DebtorId": debtor,
-            "TrackTrace": fields.get("TrTr") or "", "Transporter": "",
-            "ReportedReady": bool(fields.get("RdDe")), "DeliveryDate": fields.get("OrDa"),
-            "ModifiedDate": stamp, "source": "api",
-            "lines": [{"ItemCode": ln.get("ItCd"), "StockDimCode1": ln.get("StL1") or "",
-                       "StockDimCode2": ln.get("StL2") or "", "Quantity": num(ln.get("QuUn"))}
-                      for ln in lines],
+            "DeliveryNoteNumber": number,
+            "OrderNumber": order,
+            "CustomerReference": fields.get("RfCs") or "",
+            "DebtorId": debtor,
+            "TrackTrace": fields.get("TrTr") or "",
+            "Transporter": "",
+            "ReportedReady": bool(fields.get("RdDe")),
+            "DeliveryDate": fields.get("OrDa"),
+            "ModifiedDate": stamp,
+            "source": "api",
+            "lines": [
+                {
+                    "ItemCode": ln.get("ItCd"),
+                    "StockDimCode1": ln.get("StL1") or "",
+                    "StockDimCode2": ln.get("StL2") or "",
+                    "Quantity": num(ln.get("QuUn")),
+                }
+                for ln in lines
+            ],
         }
         return {"OrNu": number}
