@@ -14,7 +14,9 @@ record builds a new one with :func:`dataclasses.replace`.
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -346,6 +348,59 @@ def split_settings(
 
 
 TransportArg = httpx.BaseTransport | None
+
+
+@runtime_checkable
+class Credentials(Protocol):
+    """Where a connector keeps secrets that change while it runs (OAuth tokens).
+
+    Exact Online and AccountView hand out short-lived access tokens and *rotating*
+    refresh tokens: a refresh token works once, so a refreshed pair that is not
+    stored at once, or two workers refreshing with the same token, disconnects the
+    merchant. A connector that refreshes does it as::
+
+        with credentials.locked():          # one refresher per connection, all workers
+            current = credentials.read()    # another worker may have refreshed already
+            if still_stale(current):
+                credentials.write({**current, **refreshed})  # durable before use
+
+    The app's implementation stores the values encrypted, in a transaction of its
+    own (a run that later fails must not roll a rotated token back), under a Redis
+    lock; :class:`MemoryCredentials` is the in-process one for tests and sandboxes.
+    """
+
+    def read(self) -> dict[str, Any]:
+        """The current secrets, decrypted (fresh from storage, not a cached copy)."""
+        ...
+
+    def write(self, values: Mapping[str, Any]) -> None:
+        """Store ``values`` as the connection's secrets, durably, before returning."""
+        ...
+
+    def locked(self) -> AbstractContextManager[None]:
+        """Hold the connection's refresh lock (every worker and process of this install)."""
+        ...
+
+
+class MemoryCredentials:
+    """Credentials in a dict, with a thread lock: tests, sandboxes and one-shot checks."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        self._values = dict(values or {})
+        self._lock = threading.RLock()
+        self.writes = 0
+
+    def read(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def write(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+        self.writes += 1
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        with self._lock:
+            yield
 
 
 def last_exchange(connector: Any) -> dict[str, Any] | None:
