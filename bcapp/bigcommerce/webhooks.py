@@ -23,6 +23,14 @@ from bcapp.bigcommerce.client import BigCommerceClient
 
 Action = Literal["created", "reactivated", "updated", "deleted"]
 
+#: The custom header each of a store's hooks carries: ``{store hash}.{store secret}``.
+HOOK_HEADER = "X-Bcapp-Hook"
+
+
+def hook_header_value(store_hash: str, secret: str) -> str:
+    """The custom-header value a store's hooks carry (the intake checks it per delivery)."""
+    return f"{store_hash}.{secret}"
+
 
 @dataclass(frozen=True)
 class WebhookChange:

@@ -24,6 +24,7 @@ so flows need no extra branches.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import or_
@@ -35,6 +36,9 @@ from bcapp.models.base import utcnow
 from bcapp.sync.records import payload_hash, to_jsonable
 
 __all__ = ["Binder", "payload_hash"]
+
+#: Ids per ``IN (...)`` query: well under every database's parameter limit.
+MANY_CHUNK = 500
 
 
 def _id(value: Any) -> str:
@@ -95,6 +99,28 @@ class Binder:
     def bc_id_for(self, entity: str, erp_id: Any) -> str | None:
         binding = self.by_erp(entity, erp_id)
         return binding.bc_id if binding else None
+
+    def many_by_bc(self, entity: str, bc_ids: Iterable[Any]) -> dict[str, Binding]:
+        """Bindings of these BigCommerce ids keyed by bc_id (one query per 500 ids)."""
+        return {b.bc_id: b for b in self._many(entity, Binding.bc_id, bc_ids)}
+
+    def many_by_erp(self, entity: str, erp_ids: Iterable[Any]) -> dict[str, Binding]:
+        """Bindings of these ERP ids keyed by erp_id (one query per 500 ids)."""
+        return {b.erp_id: b for b in self._many(entity, Binding.erp_id, erp_ids)}
+
+    def erp_ids_for(self, entity: str, bc_ids: Iterable[Any]) -> dict[str, str]:
+        """bc_id → erp_id for those of ``bc_ids`` that are bound."""
+        return {bc: b.erp_id for bc, b in self.many_by_bc(entity, bc_ids).items()}
+
+    def _many(self, entity: str, column: Any, ids: Iterable[Any]) -> Iterator[Binding]:
+        wanted = sorted({_id(i) for i in ids})
+        for start in range(0, len(wanted), MANY_CHUNK):
+            stmt = db.select(Binding).where(
+                Binding.connection_id == self.connection_id,
+                Binding.entity == entity,
+                column.in_(wanted[start : start + MANY_CHUNK]),
+            )
+            yield from db.session.execute(stmt).scalars()
 
     def all(self, entity: str) -> dict[str, Binding]:
         """Every binding of ``entity`` keyed by erp_id: one query instead of one per record."""

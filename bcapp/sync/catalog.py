@@ -147,7 +147,7 @@ def wants_stock(rules: StoreRules, capabilities: frozenset[Capability]) -> bool:
                group="catalog", every=60)  # fmt: skip
 def sync_catalog(ctx: SyncContext, **_options: Any) -> None:
     """Categories, products and stock in one run (see the module docstring)."""
-    rules = rules_for(ctx.store)
+    rules = ctx.rules
     try:
         direction = DIRECTIONS[rules.catalog.direction]
     except KeyError:
@@ -164,7 +164,7 @@ def erp_leads(store: Any) -> bool:
                group="stock", every=15, when=erp_leads)  # fmt: skip
 def sync_stock(ctx: SyncContext, **_options: Any) -> str | None:
     """Stock levels only (the catalog run does this too, after its products)."""
-    rules = rules_for(ctx.store)
+    rules = ctx.rules
     if rules.catalog.direction == "store_to_erp":
         # The store leads: stock_to_erp pushes BigCommerce's levels to the ERP; pulling the
         # ERP's back here would make the two flows echo each other.
@@ -182,27 +182,25 @@ def retry_product(
 ) -> str:
     """The log's Retry (and Replay) for a product: read the article again and sync it now.
 
-    Connectors read articles in pages, not one by one, so this pages until
-    it meets the article (a failed record is past the delta cursor; without
-    this it would wait for its next change or a full resync). A stored
-    payload is not replayed: the ERP's current state is what should win.
+    One point read (a failed record is past the delta cursor; without this it
+    would wait for its next change or a full resync). A stored payload is not
+    replayed: the ERP's current state is what should win.
     """
     erp_id = erp_id or (ctx.binder.erp_id_for(PRODUCT, bc_id) if bc_id is not None else None)
     if not erp_id:
         raise ConfigError("This log entry names no ERP article to sync again.")
-    rules = rules_for(ctx.store)
+    rules = ctx.rules
     wait_out_windows(ctx)
     sync = ProductSync(
         ctx, mapping_options(ctx, rules, CategoryIndex.from_bindings(ctx)),
         creates=rules.catalog.creates, on_deleted=rules.catalog.on_deleted_in_bc,
     )  # fmt: skip
-    for batch in ctx.connector.fetch_products(None):
-        found = [p for p in batch.records if p.erp_id == str(erp_id)]
-        if found:
-            ctx.add_total(1)
-            sync.sync_batch(found)
-            return f"ERP article {erp_id} synced again."
-    raise ConfigError(f"The ERP no longer has article {erp_id}.")
+    product = ctx.connector.fetch_product(str(erp_id))
+    if product is None:
+        raise ConfigError(f"The ERP no longer has article {erp_id}.")
+    ctx.add_total(1)
+    sync.sync_batch([product])
+    return f"ERP article {erp_id} synced again."
 
 
 def resync(store_id: int, *, dry_run: bool = False) -> Any:

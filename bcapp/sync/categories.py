@@ -24,7 +24,6 @@ from bcapp.bigcommerce.resources.categories import CATEGORY_BATCH
 from bcapp.connectors.base import Category
 from bcapp.errors import ConfigError, FatalSyncError
 from bcapp.extensions import db
-from bcapp.mapping.rules import rules_for
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
 from bcapp.sync.records import Outcome
@@ -66,7 +65,7 @@ def sync_categories(ctx: SyncContext) -> CategoryIndex:
 
 def channel_tree_id(ctx: SyncContext) -> int:
     """The category tree of the first storefront the catalog sells on (one tree per channel)."""
-    channel = rules_for(ctx.store).catalog.channels[0]
+    channel = ctx.rules.catalog.channels[0]
     trees = list(ctx.bc.category_trees.trees([channel]))
     if not trees:
         raise ConfigError(

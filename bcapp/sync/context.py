@@ -2,16 +2,18 @@
 
 A flow is ``def flow(ctx: SyncContext, **options)``. Through ``ctx`` it reaches:
 
-* ``ctx.store``, ``ctx.connection``, ``ctx.settings`` (``store.settings``), ``ctx.options``;
-* ``ctx.connector`` — the ERP connector, built on first use from the
-  connection (transport from ``app.extensions[ERP_TRANSPORT]`` when set:
-  tests and the demo route it to a sandbox);
-* ``ctx.bc`` — the store's :class:`~bcapp.bigcommerce.client.BigCommerceClient`
-  (transport from ``app.extensions[BC_TRANSPORT]``, rate budget from
-  ``app.extensions[BC_BUDGET]`` or a per-store Redis budget);
+* ``ctx.install`` (the app's :class:`~bcapp.models.Store` row: id, hash, settings),
+  ``ctx.connection``, ``ctx.settings`` (``install.settings``), ``ctx.rules`` (the
+  typed view, :class:`~bcapp.mapping.rules.StoreRules`), ``ctx.options``;
+* ``ctx.connector`` — the ERP :class:`~bcapp.connectors.base.Connector`, built on
+  first use from the connection (transport from ``app.extensions[ERP_TRANSPORT]``
+  when set: tests and the demo route it to a sandbox);
+* ``ctx.store`` — the store's :class:`~bcapp.bigcommerce.store.BigCommerceStore`,
+  speaking canonical records (transport from ``app.extensions[BC_TRANSPORT]``,
+  rate budget from ``app.extensions[BC_BUDGET]`` or a per-store Redis budget);
 * ``ctx.binder`` — the :class:`~bcapp.sync.binder.Binder` of this connection;
 * ``ctx.dry_run`` — True: write nothing remote, record what *would* change
-  with :meth:`preview` (``ctx.bc`` refuses writes in a dry run as a safety
+  with :meth:`preview` (``ctx.store`` refuses writes in a dry run as a safety
   net; ERP connectors cannot be guarded by method, so flows must check);
   ``ctx.full`` — True: ignore the saved cursor;
 * cursors: ``ctx.load_cursor()`` and ``ctx.commit(cursor=batch.cursor)`` — the
@@ -37,8 +39,15 @@ from typing import Any
 import httpx
 from flask import current_app
 
-from bcapp.errors import FatalSyncError, RetryableSyncError
+from bcapp.bigcommerce.client import BigCommerceClient
+from bcapp.bigcommerce.ratelimit import Budget, budget_for
+from bcapp.bigcommerce.store import BigCommerceStore
+from bcapp.connectors import make_connector
+from bcapp.connectors.base import Capability, Connector, StoreLedConnector
+from bcapp.errors import ConfigError, FatalSyncError, RetryableSyncError
 from bcapp.extensions import db, key_prefix, redis_ext
+from bcapp.jobs.locks import RunLock
+from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.models import Connection, Cursor, LogEntry, Store, SyncRun
 from bcapp.sync.binder import Binder
 from bcapp.sync.recorder import RunRecorder
@@ -85,7 +94,7 @@ class SyncContext:
 
     def __init__(
         self,
-        store: Store,
+        install: Store,
         connection: Connection | None,
         run: SyncRun,
         *,
@@ -94,10 +103,10 @@ class SyncContext:
         full: bool = False,
         direction: str = Direction.ERP_TO_BC,
         options: dict[str, Any] | None = None,
-        lock: Any = None,
+        lock: RunLock | None = None,
         log_unchanged: bool = True,
     ) -> None:
-        self.store = store
+        self.install = install
         self.connection = connection
         self.run = run
         self.flow = flow
@@ -107,23 +116,24 @@ class SyncContext:
         self.recorder = RunRecorder(run, direction=direction, log_unchanged=log_unchanged)
         self.binder = Binder(connection.id if connection else 0, dry_run=dry_run)
         self._lock = lock
-        self._closers: list[Any] = []
+        self._closers: list[Connector | BigCommerceClient] = []
 
     # -- what the flow talks to ---------------------------------------------------------------
 
     @property
     def settings(self) -> dict[str, Any]:
-        """The store's merchant settings (see ``bcapp.mapping.rules`` for the typed view)."""
-        return self.store.settings or {}
+        """The store's merchant settings (:attr:`rules` is the typed view)."""
+        return self.install.settings or {}
 
     @cached_property
-    def connector(self) -> Any:
+    def rules(self) -> StoreRules:
+        """The merchant's settings, typed and with defaults (read once per run)."""
+        return rules_for(self.install)
+
+    @cached_property
+    def connector(self) -> Connector:
         """The ERP connector, built on first use."""
-        from bcapp.connectors import make_connector
-
         if self.connection is None:
-            from bcapp.errors import ConfigError
-
             raise ConfigError("Connect your ERP in the app's settings first.")
         connector = make_connector(
             self.connection.kind,
@@ -133,17 +143,38 @@ class SyncContext:
         self._closers.append(connector)
         return connector
 
-    @cached_property
-    def bc(self) -> Any:
-        """The store's BigCommerce client, built on first use."""
-        from bcapp.bigcommerce.client import BigCommerceClient
+    @property
+    def store_led(self) -> StoreLedConnector:
+        """The connector as one that takes the catalog or stock from the store.
 
-        transport = current_app.extensions.get(BC_TRANSPORT)
+        Raises ConfigError (a sentence for the merchant) when this ERP cannot.
+        """
+        connector = self.connector
+        if not isinstance(connector, StoreLedConnector):
+            raise ConfigError(
+                f"The {connector.label} connection cannot receive the store's catalog or "
+                "stock. Set the catalog direction to 'ERP to store' in the catalog settings."
+            )
+        return connector
+
+    def can(self, capability: Capability) -> bool:
+        """Whether the store's ERP connector has ``capability`` (False without a connection)."""
+        return self.connection is not None and capability in self.connector.capabilities
+
+    @cached_property
+    def store(self) -> BigCommerceStore:
+        """The store's BigCommerce, speaking canonical records, built on first use."""
+        return BigCommerceStore(self.bc)
+
+    @cached_property
+    def bc(self) -> BigCommerceClient:
+        """The store's raw BigCommerce client (the facade's; flows use :attr:`store`)."""
+        transport: httpx.BaseTransport | None = current_app.extensions.get(BC_TRANSPORT)
         if self.dry_run:  # a preview must not write, even if a flow forgets to check
             transport = ReadOnlyTransport(transport or httpx.HTTPTransport())
         client = BigCommerceClient(
-            self.store.store_hash,
-            self.store.access_token,
+            self.install.store_hash,
+            self.install.access_token or "",
             api_url=current_app.config.get("BC_API_URL", "https://api.bigcommerce.com"),
             transport=transport,
             budget=self._budget(),
@@ -152,18 +183,12 @@ class SyncContext:
         self._closers.append(client)
         return client
 
-    def _budget(self) -> Any:
+    def _budget(self) -> Budget:
         """The store's rate budget, shared by every worker through Redis."""
-        shared = current_app.extensions.get(BC_BUDGET)
+        shared: Budget | None = current_app.extensions.get(BC_BUDGET)
         if shared is not None:
             return shared
-        from bcapp.bigcommerce.ratelimit import budget_for
-
-        return budget_for(self.store.store_hash, redis_ext.client, namespace=key_prefix())
-
-    @property
-    def redis(self) -> Any:
-        return redis_ext.client
+        return budget_for(self.install.store_hash, redis_ext.client, namespace=key_prefix())
 
     # -- cursors ------------------------------------------------------------------------------
 

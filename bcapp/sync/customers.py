@@ -22,21 +22,18 @@ corrected by hand. A write that would change nothing is skipped by hash.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import time
-from collections.abc import Callable
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any
 
 from flask import current_app
 
-from bcapp.bigcommerce.mapping import customer_from_bc
 from bcapp.connectors.base import Capability, Customer
 from bcapp.errors import ConfigError, RetryableSyncError, SkipRecord
 from bcapp.extensions import redis_ext
 from bcapp.jobs.locks import RunLock
-from bcapp.mapping.rules import StoreRules, rules_for
+from bcapp.mapping.rules import StoreRules
+from bcapp.sync.context import SyncContext
 from bcapp.sync.records import Direction, Outcome, payload_hash
 from bcapp.sync.registry import register_flow, register_retry
 
@@ -84,12 +81,12 @@ def for_update(customer: Customer, fields: frozenset[str]) -> Customer:
 # -- the order's debtor -------------------------------------------------------------------------
 
 
-def debtor_for_order(ctx: Any, customer: Customer, order_id: int) -> str:
+def debtor_for_order(ctx: SyncContext, customer: Customer, order_id: int) -> str:
     """The ERP debtor an order is booked on: default debtor, bound, found, or created now.
 
     Commits the customer binding at once, so it survives a later failure of the order.
     """
-    rules = rules_for(ctx.store)
+    rules = ctx.rules
     if rules.orders.uses_default_debtor:
         if not rules.orders.default_debtor:
             raise ConfigError("Orders go to one default debtor, but none is set in the settings.")
@@ -104,15 +101,14 @@ def debtor_for_order(ctx: Any, customer: Customer, order_id: int) -> str:
         return _find_or_create(ctx, customer, key, order_id)
 
 
-def _find_or_create(ctx: Any, customer: Customer, key: str, order_id: int) -> str:
+def _find_or_create(ctx: SyncContext, customer: Customer, key: str, order_id: int) -> str:
     binding = ctx.binder.by_bc(CUSTOMER, key)  # again, under the lock
     if binding is not None:
         return binding.erp_id
     erp_id = ctx.connector.find_customer(customer.email) if customer.email else None
     outcome = Outcome.UNCHANGED
     if erp_id is None:
-        upsert = ctx.connector.upsert_customer
-        erp_id = upsert(customer, **supported(upsert, searched=True))
+        erp_id = ctx.connector.upsert_customer(customer, searched=True)
         outcome = Outcome.CREATED
     _bind(ctx, key, erp_id, customer)
     message = ("Created" if outcome == Outcome.CREATED else "Matched") + (
@@ -123,31 +119,9 @@ def _find_or_create(ctx: Any, customer: Customer, key: str, order_id: int) -> st
     return erp_id
 
 
-def supported(method: Callable[..., Any], **hints: Any) -> dict[str, Any]:
-    """The ``hints`` that ``method`` accepts as keywords (none for a connector without them).
-
-    Hints such as ``searched=True`` (the flow has just searched the ERP and found
-    nothing) are optional extras beyond the Connector protocol: a connector that
-    takes them skips a repeated lookup, any other is called exactly as before.
-    """
-    names = _keywords(getattr(method, "__func__", method))
-    return {k: v for k, v in hints.items() if k in names or "**" in names}
-
-
-@lru_cache(maxsize=256)
-def _keywords(func: Callable[..., Any]) -> frozenset[str]:
-    try:
-        params = inspect.signature(func).parameters.values()
-    except (TypeError, ValueError):
-        return frozenset()
-    return frozenset(
-        "**" if p.kind is p.VAR_KEYWORD else p.name
-        for p in params
-        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_KEYWORD)
-    )
-
-
-def _bind(ctx: Any, key: str, erp_id: str, customer: Customer, digest: str | None = None) -> None:
+def _bind(
+    ctx: SyncContext, key: str, erp_id: str, customer: Customer, digest: str | None = None
+) -> None:
     """Bind unless the ERP relation is already bound to another key (same e-mail, other channel)."""
     other = ctx.binder.by_erp(CUSTOMER, erp_id)
     if other is not None and other.bc_id != key:
@@ -162,7 +136,7 @@ class RecordLock:
     (``ORDER_LOCK_TTL``) is renewed while held, so a killed worker frees it.
     """
 
-    def __init__(self, ctx: Any, name: str, label: str) -> None:
+    def __init__(self, ctx: SyncContext, name: str, label: str) -> None:
         config = current_app.config
         self.ttl = float(config.get("ORDER_LOCK_TTL", 120))
         self.wait = float(config.get("ORDER_LOCK_WAIT", 10))
@@ -172,7 +146,7 @@ class RecordLock:
     def __enter__(self) -> RunLock:
         deadline = time.monotonic() + self.wait
         while True:
-            lock = RunLock(redis_ext.client, self.ctx.store.id, self.name, ttl=self.ttl)
+            lock = RunLock(redis_ext.client, self.ctx.install.id, self.name, ttl=self.ttl)
             try:
                 self.lock = lock.acquire()
                 return self.lock
@@ -191,9 +165,9 @@ class RecordLock:
 # -- customer created/updated in BigCommerce -----------------------------------------------------
 
 
-def upsert_customer(ctx: Any, customer: Customer) -> Outcome:
+def upsert_customer(ctx: SyncContext, customer: Customer) -> Outcome:
     """Create or update the ERP relation of a BigCommerce customer (per-field update rules)."""
-    rules = rules_for(ctx.store)
+    rules = ctx.rules
     if rules.orders.uses_default_debtor:
         ctx.note(f"Customer {customer.email} not sent: every order goes to the default debtor.")
         return Outcome.SKIPPED
@@ -222,7 +196,7 @@ def upsert_customer(ctx: Any, customer: Customer) -> Outcome:
     return Outcome.UPDATED
 
 
-def _create(ctx: Any, key: str, customer: Customer) -> Outcome:
+def _create(ctx: SyncContext, key: str, customer: Customer) -> Outcome:
     if ctx.dry_run:
         ctx.preview(CUSTOMER, None, customer, bc_id=key)
         return Outcome.CREATED
@@ -234,19 +208,19 @@ def _create(ctx: Any, key: str, customer: Customer) -> Outcome:
     return Outcome.CREATED
 
 
-def fetch_customer(ctx: Any, customer_id: int) -> Customer:
+def fetch_customer(ctx: SyncContext, customer_id: int) -> Customer:
     """The BigCommerce customer with addresses, as a canonical record."""
-    found = ctx.bc.customers.by_ids([int(customer_id)])
-    if not found:
+    customer = ctx.store.customer(customer_id)
+    if customer is None:
         raise SkipRecord(f"BigCommerce has no customer {customer_id} (deleted?).")
-    return customer_from_bc(found[0])
+    return customer
 
 
 @register_flow("customer_export", requires={Capability.CUSTOMERS}, queue="orders",
                group="customers", direction=Direction.BC_TO_ERP)  # fmt: skip
-def export_customer_flow(ctx: Any, *, customer_id: int) -> str:
+def export_customer_flow(ctx: SyncContext, *, customer_id: int) -> str:
     """One customer created or updated in BigCommerce → the ERP (webhook-driven)."""
-    if not rules_for(ctx.store).enabled("customers"):
+    if not ctx.rules.enabled("customers"):
         return "Customer sync is switched off."
     outcome = upsert_customer(ctx, fetch_customer(ctx, customer_id))
     return f"Customer {customer_id}: {outcome.value}."
@@ -254,7 +228,9 @@ def export_customer_flow(ctx: Any, *, customer_id: int) -> str:
 
 @register_retry(CUSTOMER, requires={Capability.CUSTOMERS}, queue="orders",
                 direction=Direction.BC_TO_ERP)  # fmt: skip
-def retry_customer(ctx: Any, *, bc_id: Any = None, erp_id: Any = None, payload: Any = None) -> str:
+def retry_customer(
+    ctx: SyncContext, *, bc_id: Any = None, erp_id: Any = None, payload: Any = None
+) -> str:
     """The log's Retry on a customer: re-read them from BigCommerce and upsert again."""
     binding = ctx.binder.by_bc(CUSTOMER, bc_id) if bc_id is not None else None
     customer_id = (binding.data or {}).get("bc_id") if binding else None

@@ -27,8 +27,9 @@ from typing import Any
 
 from bcapp.connectors.base import Capability, OrderStatusChange
 from bcapp.errors import SkipRecord
-from bcapp.mapping.rules import BC_ORDER_STATUSES, rules_for
+from bcapp.mapping.rules import BC_ORDER_STATUSES
 from bcapp.models import Binding
+from bcapp.sync.context import SyncContext
 from bcapp.sync.records import Outcome
 from bcapp.sync.registry import register_flow
 from bcapp.sync.runner import for_each
@@ -42,7 +43,7 @@ def _label(status_id: int | None) -> str:
     return BC_ORDER_STATUSES.get(int(status_id), str(status_id)) if status_id is not None else "-"
 
 
-def order_binding(ctx: Any, change: OrderStatusChange) -> Binding | None:
+def order_binding(ctx: SyncContext, change: OrderStatusChange) -> Binding | None:
     """The order binding of an exported order (by ERP number, else by our reference)."""
     binding = ctx.binder.by_erp(ORDER, change.erp_order_id) if change.erp_order_id else None
     if binding is None and str(change.order_reference).isdigit():
@@ -50,7 +51,7 @@ def order_binding(ctx: Any, change: OrderStatusChange) -> Binding | None:
     return binding
 
 
-def follow_status(ctx: Any, change: OrderStatusChange) -> None:
+def follow_status(ctx: SyncContext, change: OrderStatusChange) -> None:
     """One ERP order's status (and total) → BigCommerce, as the merchant's table says."""
     binding = order_binding(ctx, change)
     if binding is None:
@@ -66,9 +67,9 @@ def follow_status(ctx: Any, change: OrderStatusChange) -> None:
     ctx.binder.touch(binding, data={"erp_status": change.status})
 
 
-def apply_status(ctx: Any, binding: Binding, change: OrderStatusChange) -> None:
+def apply_status(ctx: SyncContext, binding: Binding, change: OrderStatusChange) -> None:
     """Move the BigCommerce order to the mapped status (or say why not)."""
-    rules = rules_for(ctx.store)
+    rules = ctx.rules
     target = rules.mappings.bc_status_for(change.status)
     details = {"erp_status": change.status, "erp_order_id": binding.erp_id}
     if target is None:
@@ -81,22 +82,25 @@ def apply_status(ctx: Any, binding: Binding, change: OrderStatusChange) -> None:
             f"ERP status {change.status!r} maps to {_label(target)}, an export status: that "
             "would send the order to the ERP again. Choose another status in the mapping.",
             details=details)  # fmt: skip
-    current = int((ctx.bc.orders.get(int(binding.bc_id)) or {}).get("status_id") or 0)
+    head = ctx.store.order_head(int(binding.bc_id))
+    if head is None or head.deleted:
+        raise SkipRecord(f"BigCommerce order {binding.bc_id} no longer exists.", details=details)
+    current = head.status_id
     details.update(bc_status_from=current, bc_status_to=target)
     if current == target:
         ctx.record(Outcome.UNCHANGED, ORDER, binding.bc_id, binding.erp_id,
                    f"Already {_label(target)}.", details=details)  # fmt: skip
         return
     if not ctx.dry_run:
-        ctx.bc.orders.update_status(int(binding.bc_id), target)
+        ctx.store.set_order_status(int(binding.bc_id), target)
     ctx.record(Outcome.UPDATED, ORDER, binding.bc_id, binding.erp_id,
                f"ERP status {change.status!r}: {_label(current)} → {_label(target)}.",
                details=details)  # fmt: skip
 
 
-def report_total_change(ctx: Any, binding: Binding, change: OrderStatusChange) -> None:
+def report_total_change(ctx: SyncContext, binding: Binding, change: OrderStatusChange) -> None:
     """Log (once per new total) that the ERP order's amount changed after export."""
-    total = getattr(change, "total", None)
+    total = change.total
     if total is None:
         return
     data = binding.data or {}
@@ -117,7 +121,7 @@ def report_total_change(ctx: Any, binding: Binding, change: OrderStatusChange) -
 
 @register_flow("order_status", requires={Capability.ORDER_STATUS}, lock="order_status",
                group="order_status", every=15)  # fmt: skip
-def sync_order_statuses(ctx: Any, **_: Any) -> None:
+def sync_order_statuses(ctx: SyncContext, **_: Any) -> None:
     """ERP order statuses changed since the cursor → BigCommerce, through the mapping table."""
     for batch in ctx.connector.fetch_order_statuses(ctx.load_cursor()):
         for_each(ctx, batch.records, lambda c: follow_status(ctx, c), entity=ORDER,

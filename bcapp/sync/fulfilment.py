@@ -10,7 +10,7 @@ record about an exported order into a BigCommerce write. Both must
 * skip a record BigCommerce refuses with BigCommerce's own sentence
   (:func:`bc_failure`), keeping the record as the log's request so the
   activity log's Replay can send it again (:func:`with_request`);
-* re-read one record for the log's Retry (:func:`find_record`).
+* re-read one record for the log's Retry (:func:`current`: the connector's point read).
 
 No flow is registered here.
 """
@@ -48,13 +48,12 @@ def order_id_for(ctx: Any, reference: str, erp_order_id: str = "") -> int:
     )
 
 
-def find_record(fetch: Callable[[str | None], Iterable[Any]], erp_id: str) -> Any:
-    """The ERP record ``erp_id`` in its latest state, read through a connector's fetch."""
-    for batch in fetch(None):
-        for record in batch.records:
-            if str(record.erp_id) == str(erp_id):
-                return record
-    raise ConfigError(f"The ERP no longer lists record {erp_id} (deleted or not ready).")
+def current(read: Callable[[str], T | None], erp_id: str) -> T:
+    """The ERP record ``erp_id`` in its latest state, through a connector's point read."""
+    record = read(str(erp_id))
+    if record is None:
+        raise ConfigError(f"The ERP no longer lists record {erp_id} (deleted or not ready).")
+    return record
 
 
 def whole(quantity: Decimal, what: str) -> int:

@@ -1,12 +1,12 @@
 """A BigCommerce order read and made ready for the ERP (the first half of an export).
 
-:func:`fetch_order` reads the order with its lines, shipping addresses and coupons
-(:func:`with_tax_classes` adds the lines' tax classes when the merchant maps them);
-:func:`prepared` checks the lines and applies the merchant's mapping tables
-(payment, shipping, tax; an unmapped value is an import error naming it);
+:func:`prepared` checks the lines; :func:`instructions_for` applies the merchant's
+mapping tables (payment, shipping, tax; an unmapped value is an import error naming
+it) as the connector's :class:`~bcapp.connectors.base.OrderInstructions`;
 :func:`with_article_numbers` adds the numbers the store → ERP catalog flow gave
 letter SKUs; :func:`total_check` compares what the ERP order adds up to with
-BigCommerce's total. Nothing here writes.
+BigCommerce's total. The order itself comes from the store facade
+(``ctx.store.order``); nothing here reads BigCommerce or writes.
 """
 
 from __future__ import annotations
@@ -15,12 +15,10 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from bcapp.bigcommerce.mapping import order_from_bc, with_line_taxes
-from bcapp.connectors.base import Order
-from bcapp.errors import FatalSyncError, SkipRecord
-from bcapp.extensions import db
+from bcapp.connectors.base import Order, OrderInstructions
+from bcapp.errors import FatalSyncError
 from bcapp.mapping.rules import Mappings, StoreRules
-from bcapp.models import Binding
+from bcapp.sync.binder import Binder
 
 #: The catalog flow's SKU ↔ ERP article number bindings (``catalog_to_erp.NUMBER``).
 ARTICLE_NUMBER = "article_number"
@@ -28,61 +26,46 @@ ARTICLE_NUMBER = "article_number"
 ROUNDING = Decimal("0.05")
 
 
-def fetch_order(ctx: Any, bc_id: int) -> Order:
-    """The BigCommerce order with its lines, shipping addresses and coupons."""
-    raw = ctx.bc.orders.get(bc_id)
-    if not raw or raw.get("is_deleted"):
-        raise SkipRecord(f"BigCommerce order {bc_id} no longer exists.")
-    products = ctx.bc.orders.products(bc_id)
-    shipping = ctx.bc.orders.shipping_addresses(bc_id) if raw.get("shipping_address_count") else []
-    coupons: list[Any] = []
-    if Decimal(str(raw.get("coupon_discount") or 0)):
-        coupons = ctx.bc.v2("GET", f"/orders/{bc_id}/coupons") or []
-    return order_from_bc(raw, products, shipping, coupons)
-
-
-def with_tax_classes(ctx: Any, order: Order, rules: StoreRules) -> Order:
-    """The order with its lines' tax classes, read only when the merchant maps tax classes
-    and the order has tax (one request, made for an order that is being exported)."""
-    if not rules.mappings.tax or not order.tax_total:
-        return order
-    return with_line_taxes(order, ctx.bc.orders.taxes(order.bc_id))
-
-
-def mapped_values(order: Order, rules: StoreRules) -> dict[str, str]:
-    """The merchant's mapping tables applied to one order (ERP codes the connector sends).
+def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
+    """The merchant's mapping tables applied to one order: the ERP codes the connector sends.
 
     A table the merchant filled in is a promise that every value is in it: an
     order with a value missing from a non-empty table is an import error naming
     the value. An empty table means the ERP's defaults apply.
     """
     tables = rules.mappings
-    mapped: dict[str, str] = {}
+    payment = delivery = None
     if tables.payment:
-        mapped["payment_method"] = _required(
+        payment = _required(
             tables.payment_code(order.payment_method), "Payment method", order.payment_method,
             "payment")  # fmt: skip
     if tables.shipping and order.shipping_method:
-        mapped["delivery_method"] = _required(
+        delivery = _required(
             tables.shipping_code(order.shipping_method), "Shipping method", order.shipping_method,
             "shipping")  # fmt: skip
-    if tables.tax:
-        country = destination_country(order)
-        classes = {line.tax_class: line.tax_class_name for line in order.lines if line.tax_class}
-        for tax_class, name in sorted(classes.items()):
-            where = ", ".join([f"id {tax_class}"] * bool(name) + [f"to {country}"] * bool(country))
-            mapped[f"tax:{tax_class}"] = _required(
-                tax_code_for(tables, (tax_class, name), country), "Tax class", name or tax_class,
-                "tax", f" ({where})" if where else "")  # fmt: skip
-        untaxed = country and any(not line.tax_class for line in order.lines)
-        code = tables.tax_code(f"{country}/*") if untaxed else None
-        if code is not None:  # an export BigCommerce charged no tax on: the country's code
-            mapped["tax:"] = code
-    if rules.orders.shipping_cost_article:
-        mapped["shipping_item_code"] = rules.orders.shipping_cost_article
-    if order.coupon_codes:
-        mapped["coupon_codes"] = ",".join(order.coupon_codes)
-    return mapped
+    return OrderInstructions(
+        payment_method=payment,
+        delivery_method=delivery,
+        tax_codes=_tax_codes(order, tables) if tables.tax else {},
+        shipping_article=rules.orders.shipping_cost_article or None,
+    )
+
+
+def _tax_codes(order: Order, tables: Mappings) -> dict[str, str]:
+    """Tax class id → ERP VAT code for the order's lines; ``""``: lines charged no tax."""
+    country = destination_country(order)
+    codes: dict[str, str] = {}
+    classes = {line.tax_class: line.tax_class_name for line in order.lines if line.tax_class}
+    for tax_class, name in sorted(classes.items()):
+        where = ", ".join([f"id {tax_class}"] * bool(name) + [f"to {country}"] * bool(country))
+        codes[tax_class] = _required(
+            tax_code_for(tables, (tax_class, name), country), "Tax class", name or tax_class,
+            "tax", f" ({where})" if where else "")  # fmt: skip
+    untaxed = country and any(not line.tax_class for line in order.lines)
+    code = tables.tax_code(f"{country}/*") if untaxed else None
+    if code is not None:  # an export BigCommerce charged no tax on: the country's code
+        codes[""] = code
+    return codes
 
 
 def destination_country(order: Order) -> str:
@@ -119,8 +102,8 @@ def _required(code: str | None, what: str, value: str, table: str, context: str 
     return str(code)
 
 
-def prepared(order: Order, rules: StoreRules, subscriptions: bool) -> Order:
-    """The order as the ERP gets it: mappings resolved, checked lines, digital lines placed."""
+def prepared(order: Order, subscriptions: bool) -> Order:
+    """The order as the ERP gets it: checked lines, digital lines placed."""
     blank = [line.name or str(line.bc_line_id) for line in order.lines if not line.sku]
     if blank:
         raise FatalSyncError(
@@ -129,30 +112,23 @@ def prepared(order: Order, rules: StoreRules, subscriptions: bool) -> Order:
     lines = order.lines
     if not subscriptions:  # no subscription in the ERP: digital products are ordinary lines
         lines = tuple(replace(line, is_digital=False) for line in lines)
-    return replace(order, lines=lines, mapped=mapped_values(order, rules))
+    return replace(order, lines=lines)
 
 
-def with_article_numbers(ctx: Any, order: Order) -> Order:
-    """The order with ``mapped["article:<sku>"]`` for SKUs the catalog flow gave a number.
+def with_article_numbers(
+    binder: Binder, order: Order, instructions: OrderInstructions
+) -> OrderInstructions:
+    """``instructions`` with the article numbers the catalog flow gave the order's SKUs.
 
     An ERP with numeric article numbers only (Mplus) knows a letter SKU by the
-    number the store → ERP catalog flow bound to it; the connector reads it from
-    here. No such bindings (AFAS, or a SKU never sent): the order is unchanged.
+    number the store → ERP catalog flow bound to it. No such bindings (AFAS, or a
+    SKU never sent): the instructions are unchanged.
     """
     skus = sorted({line.sku for line in order.lines if line.sku})
-    if not skus:
-        return order
-    rows = db.session.execute(
-        db.select(Binding.bc_id, Binding.erp_id).filter(
-            Binding.connection_id == ctx.binder.connection_id,
-            Binding.entity == ARTICLE_NUMBER,
-            Binding.bc_id.in_(skus),
-        )
-    ).all()
-    if not rows:
-        return order
-    numbers = {f"article:{sku}": str(number) for sku, number in rows}
-    return replace(order, mapped={**order.mapped, **numbers})
+    numbers = binder.erp_ids_for(ARTICLE_NUMBER, skus)
+    if not numbers:
+        return instructions
+    return replace(instructions, article_numbers=numbers)
 
 
 def total_check(order: Order, *, books_shipping: bool = True) -> dict[str, Any]:

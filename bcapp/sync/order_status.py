@@ -17,9 +17,9 @@ error statuses are not export statuses (:func:`safe_target` guards it).
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from bcapp.mapping.rules import OrderRules
+from bcapp.sync.context import SyncContext
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +31,17 @@ def safe_target(rules: OrderRules, status_id: int | None) -> int | None:
     return int(status_id)
 
 
-def write_status(ctx: Any, bc_id: int, status_id: int | None, current: int | None = None) -> bool:
+def write_status(
+    ctx: SyncContext, bc_id: int, status_id: int | None, current: int | None = None
+) -> bool:
     """Move BigCommerce order ``bc_id`` to ``status_id``; False when nothing was written."""
     if status_id is None or current == status_id or ctx.dry_run:
         return False
-    ctx.bc.orders.update_status(int(bc_id), int(status_id))
+    ctx.store.set_order_status(int(bc_id), int(status_id))
     return True
 
 
-def mark_exported(ctx: Any, rules: OrderRules, bc_id: int, current: int | None) -> bool:
+def mark_exported(ctx: SyncContext, rules: OrderRules, bc_id: int, current: int | None) -> bool:
     """The success write-back: only while the order still sits in an export status.
 
     A merchant who moved the order on by hand (shipped it, cancelled it) in the
@@ -50,6 +52,6 @@ def mark_exported(ctx: Any, rules: OrderRules, bc_id: int, current: int | None) 
     return write_status(ctx, bc_id, safe_target(rules, rules.success_status_id), current)
 
 
-def mark_failed(ctx: Any, rules: OrderRules, bc_id: int, current: int | None) -> bool:
+def mark_failed(ctx: SyncContext, rules: OrderRules, bc_id: int, current: int | None) -> bool:
     """The error write-back (import error): the order shows up as needing attention."""
     return write_status(ctx, bc_id, safe_target(rules, rules.error_status_id), current)

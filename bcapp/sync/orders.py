@@ -34,28 +34,27 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bcapp.bigcommerce.mapping import v2_date
-from bcapp.connectors.base import Capability, Order
+from bcapp.connectors.base import Capability, Order, OrderLine
 from bcapp.errors import FatalSyncError, RetryableSyncError, SkipRecord, SyncError
 from bcapp.extensions import db
-from bcapp.mapping.rules import StoreRules, rules_for
+from bcapp.mapping.rules import StoreRules
 from bcapp.models import Binding
 from bcapp.sync import order_status
-from bcapp.sync.customers import RecordLock, debtor_for_order, supported
+from bcapp.sync.context import SyncContext
+from bcapp.sync.customers import RecordLock, debtor_for_order
 from bcapp.sync.order_reading import (
-    fetch_order,
+    instructions_for,
     prepared,
     total_check,
     with_article_numbers,
-    with_tax_classes,
 )
 from bcapp.sync.records import Direction, Outcome
-from bcapp.sync.registry import FLOWS, register_flow, register_retry
+from bcapp.sync.registry import FLOWS, Flow, register_flow, register_retry
 from bcapp.sync.runner import for_each
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,15 @@ def is_done(binding: Binding | None) -> bool:
     return binding is not None and bool((binding.data or {}).get("done", True))
 
 
-def export_order(ctx: Any, bc_id: int, *, force: bool = False, quiet: bool = False) -> str:
+def fetch_order(ctx: SyncContext, bc_id: int) -> Order:
+    """The BigCommerce order with its lines, shipping addresses and coupons."""
+    order = ctx.store.order(bc_id)
+    if order is None:
+        raise SkipRecord(f"BigCommerce order {bc_id} no longer exists.")
+    return order
+
+
+def export_order(ctx: SyncContext, bc_id: int, *, force: bool = False, quiet: bool = False) -> str:
     """Export BigCommerce order ``bc_id`` if its status says so; idempotent, crash-safe.
 
     Args:
@@ -105,7 +112,7 @@ def export_order(ctx: Any, bc_id: int, *, force: bool = False, quiet: bool = Fal
             ctx.record(Outcome.UNCHANGED, ORDER, bc_id, binding.erp_id,
                        f"Already in the ERP as {binding.erp_id}.")  # fmt: skip
         return f"Order {bc_id} is already in the ERP."
-    rules = rules_for(ctx.store)
+    rules = ctx.rules
     order = fetch_order(ctx, bc_id)
     if binding is None and not rules.orders.from_exported_channel(order.channel_id):
         return (f"Order {bc_id} is from storefront {order.channel_id}, whose orders do not go "
@@ -122,7 +129,7 @@ def _wanted(order: Order, rules: StoreRules, force: bool) -> bool:
     return force and order.status_id == rules.orders.error_status_id
 
 
-def _export_locked(ctx: Any, order: Order, rules: StoreRules) -> str:
+def _export_locked(ctx: SyncContext, order: Order, rules: StoreRules) -> str:
     binding = ctx.binder.by_bc(ORDER, order.bc_id)  # again: another worker may just have bound it
     if binding is None:
         checkpoint("before_find")
@@ -137,19 +144,21 @@ def _export_locked(ctx: Any, order: Order, rules: StoreRules) -> str:
     return f"Order {order.bc_id} is in the ERP as {binding.erp_id}."
 
 
-def _create(ctx: Any, order: Order, rules: StoreRules) -> Binding | None:
+def _create(ctx: SyncContext, order: Order, rules: StoreRules) -> Binding | None:
     """Customer, then the ERP order, then the binding (committed); None after an import error."""
-    subscriptions = rules.orders.subscriptions_for_digital and _can(ctx, Capability.SUBSCRIPTIONS)
+    subscriptions = rules.orders.subscriptions_for_digital and ctx.can(Capability.SUBSCRIPTIONS)
     try:
-        taxed = with_tax_classes(ctx, order, rules)
-        ready = with_article_numbers(ctx, prepared(taxed, rules, subscriptions))
+        if rules.mappings.tax and order.tax_total:  # one request, only when it matters
+            order = ctx.store.with_tax_classes(order)
+        ready = prepared(order, subscriptions)
+        todo = with_article_numbers(ctx.binder, ready, instructions_for(ready, rules))
         if ctx.dry_run:
-            ctx.preview(ORDER, None, ready, bc_id=order.bc_id)
+            ctx.preview(ORDER, None, {"order": ready, "instructions": todo}, bc_id=order.bc_id)
             return None
         debtor = debtor_for_order(ctx, ready.customer, order.bc_id)
         checkpoint("before_create")
-        create = ctx.connector.create_order  # searched: _export_locked just asked find_order
-        erp_id = create(ready, debtor, **supported(create, searched=True))
+        # searched: _export_locked has just asked find_order, under the order lock
+        erp_id = ctx.connector.create_order(ready, debtor, todo, searched=True)
     except (SkipRecord, FatalSyncError) as exc:
         _import_error(ctx, order, rules, exc)
         return None
@@ -162,7 +171,7 @@ def _create(ctx: Any, order: Order, rules: StoreRules) -> Binding | None:
 
 
 def _bind(
-    ctx: Any,
+    ctx: SyncContext,
     order: Order,
     erp_id: str,
     rules: StoreRules,
@@ -172,11 +181,10 @@ def _bind(
     recovered: bool = False,
 ) -> Binding:
     if subscriptions is None:
-        subscriptions = rules.orders.subscriptions_for_digital and _can(
-            ctx, Capability.SUBSCRIPTIONS
-        )
+        subscriptions = rules.orders.subscriptions_for_digital and ctx.can(Capability.SUBSCRIPTIONS)
     digital = [line.bc_line_id for line in order.lines if line.is_digital] if subscriptions else []
-    check = total_check(order, books_shipping=_books_shipping(ctx, order))
+    books_shipping = bool(rules.orders.shipping_cost_article or ctx.connector.shipping_article)
+    check = total_check(order, books_shipping=books_shipping)
     data = {"done": False, "debtor": debtor, "pending_subscriptions": digital, "total": check}
     binding = ctx.binder.bind(ORDER, order.bc_id, erp_id, data=data)
     if recovered:
@@ -195,7 +203,7 @@ def _bind(
     return binding
 
 
-def _finish(ctx: Any, order: Order, rules: StoreRules, binding: Binding) -> None:
+def _finish(ctx: SyncContext, order: Order, rules: StoreRules, binding: Binding) -> None:
     """Subscriptions still pending, then the success status; marks the binding done."""
     data = dict(binding.data or {})
     pending = list(data.get("pending_subscriptions") or [])
@@ -212,7 +220,7 @@ def _finish(ctx: Any, order: Order, rules: StoreRules, binding: Binding) -> None
     ctx.commit()
 
 
-def _subscription(ctx: Any, order: Order, line: Any, debtor: str) -> None:
+def _subscription(ctx: SyncContext, order: Order, line: OrderLine, debtor: str) -> None:
     key = f"{order.bc_id}:{line.bc_line_id}"
     if ctx.binder.by_bc(SUBSCRIPTION, key) is not None:
         return
@@ -222,7 +230,7 @@ def _subscription(ctx: Any, order: Order, line: Any, debtor: str) -> None:
                f"Subscription {number} for {line.sku} (order {order.bc_id}).")  # fmt: skip
 
 
-def _import_error(ctx: Any, order: Order, rules: StoreRules, exc: Exception) -> None:
+def _import_error(ctx: SyncContext, order: Order, rules: StoreRules, exc: Exception) -> None:
     """Log the reason against the order and move it to the error status (committed)."""
     db.session.rollback()
     details = dict(getattr(exc, "details", {}) or {})
@@ -234,19 +242,7 @@ def _import_error(ctx: Any, order: Order, rules: StoreRules, exc: Exception) -> 
     order_status.mark_failed(ctx, rules.orders, order.bc_id, order.status_id)
 
 
-def _books_shipping(ctx: Any, order: Order) -> bool:
-    """Whether a shipping-cost article is configured (ours, or the connector's own setting)."""
-    if order.mapped.get("shipping_item_code") or rules_for(ctx.store).orders.shipping_cost_article:
-        return True
-    connector_orders = getattr(getattr(ctx.connector, "settings", None), "orders", None) or {}
-    return bool(connector_orders.get("shipping_item_code"))
-
-
-def _can(ctx: Any, capability: Capability) -> bool:
-    return capability in getattr(ctx.connector, "capabilities", frozenset())
-
-
-def order_lock(ctx: Any, bc_id: int) -> RecordLock:
+def order_lock(ctx: SyncContext, bc_id: int) -> RecordLock:
     """The per-order Redis lock (see :class:`~bcapp.sync.customers.RecordLock`)."""
     return RecordLock(ctx, f"order-{bc_id}", f"Order {bc_id}")
 
@@ -256,12 +252,12 @@ def order_lock(ctx: Any, bc_id: int) -> RecordLock:
 
 @register_flow("order_export", requires={Capability.ORDERS, Capability.CUSTOMERS},
                queue="orders", group="orders", direction=Direction.BC_TO_ERP)  # fmt: skip
-def export_order_flow(ctx: Any, *, order_id: int, quiet: bool = True) -> str:
+def export_order_flow(ctx: SyncContext, *, order_id: int, quiet: bool = True) -> str:
     """One order, from a webhook event."""
     return export_order(ctx, order_id, quiet=quiet)
 
 
-def _unique_run_lock(flow: Any, options: Any) -> Any:
+def _unique_run_lock(flow: Flow, options: Mapping[str, Any]) -> Flow:
     # Single-order runs must not queue behind each other on one store-wide run lock:
     # the per-order lock inside export_order is what keeps them apart.
     return replace(flow, lock=f"order-export-{uuid.uuid4().hex[:12]}", resolver=None)
@@ -272,7 +268,9 @@ FLOWS["order_export"] = replace(FLOWS["order_export"], resolver=_unique_run_lock
 
 @register_retry(ORDER, requires={Capability.ORDERS, Capability.CUSTOMERS}, queue="orders",
                 direction=Direction.BC_TO_ERP)  # fmt: skip
-def retry_order(ctx: Any, *, bc_id: Any = None, erp_id: Any = None, payload: Any = None) -> str:
+def retry_order(
+    ctx: SyncContext, *, bc_id: Any = None, erp_id: Any = None, payload: Any = None
+) -> str:
     """The log's Retry (and Replay) on an order: export it again from its current state."""
     if bc_id is None and erp_id is not None:
         bc_id = ctx.binder.bc_id_for(ORDER, erp_id)
@@ -284,7 +282,7 @@ def retry_order(ctx: Any, *, bc_id: Any = None, erp_id: Any = None, payload: Any
 @register_flow("orders", requires={Capability.ORDERS, Capability.CUSTOMERS}, queue="orders",
                lock="orders-reconcile", group="orders", direction=Direction.BC_TO_ERP,
                every=5)  # fmt: skip
-def reconcile_orders(ctx: Any, **_: Any) -> str:
+def reconcile_orders(ctx: SyncContext, **_: Any) -> str:
     """Every order modified since the cursor that should be in the ERP and is not: export it.
 
     Catches what webhooks missed (dropped, delayed, a deactivated hook). The cursor
@@ -292,17 +290,16 @@ def reconcile_orders(ctx: Any, **_: Any) -> str:
     """
     from bcapp.jobs.events import requeue_stored_events
 
-    requeue_stored_events(ctx.store.id, older_than=300)  # stored while Redis was down
-    rules = rules_for(ctx.store)
+    requeue_stored_events(ctx.install.id, older_than=300)  # stored while Redis was down
+    rules = ctx.rules
     since = _since(ctx)
     newest, todo = since, []
-    for raw in ctx.bc.orders.iterate(min_date_modified=(since - OVERLAP).isoformat()):
-        modified = v2_date(raw.get("date_modified")) or since
-        newest = max(newest, modified)
-        if rules.orders.exports(int(raw.get("status_id") or 0)) and (
-            rules.orders.from_exported_channel(int(raw.get("channel_id") or 1))
+    for head in ctx.store.orders_changed_since(since - OVERLAP):
+        newest = max(newest, head.modified_at or since)
+        if rules.orders.exports(head.status_id) and rules.orders.from_exported_channel(
+            head.channel_id
         ):
-            todo.append(int(raw["id"]))
+            todo.append(head.bc_id)
     open_ids = _not_done(ctx, todo)
     ctx.add_total(len(open_ids))
     for_each(ctx, open_ids, lambda oid: export_order(ctx, oid), entity=ORDER,
@@ -311,24 +308,16 @@ def reconcile_orders(ctx: Any, **_: Any) -> str:
     return f"{len(todo)} order(s) in an export status, {len(open_ids)} needed export."
 
 
-def _since(ctx: Any) -> datetime:
+def _since(ctx: SyncContext) -> datetime:
     saved = ctx.load_cursor()
     if saved:
         return datetime.fromisoformat(saved)
-    installed = ctx.store.installed_at or datetime.now(UTC)
+    installed = ctx.install.installed_at or datetime.now(UTC)
     installed = installed if installed.tzinfo else installed.replace(tzinfo=UTC)
     return installed - timedelta(hours=1)
 
 
-def _not_done(ctx: Any, bc_ids: list[int]) -> list[int]:
-    if not bc_ids:
-        return []
-    rows = db.session.execute(
-        db.select(Binding).filter(
-            Binding.connection_id == ctx.binder.connection_id,
-            Binding.entity == ORDER,
-            Binding.bc_id.in_([str(i) for i in bc_ids]),
-        )
-    ).scalars()
-    done = {int(b.bc_id) for b in rows if is_done(b)}
+def _not_done(ctx: SyncContext, bc_ids: list[int]) -> list[int]:
+    bound = ctx.binder.many_by_bc(ORDER, bc_ids)
+    done = {int(bc_id) for bc_id, b in bound.items() if is_done(b)}
     return [i for i in dict.fromkeys(bc_ids) if i not in done]

@@ -35,7 +35,7 @@ from bcapp.sync.fulfilment import (
     allocate,
     bc_failure,
     bc_words,
-    find_record,
+    current,
     order_id_for,
     order_products,
     with_request,
@@ -291,7 +291,7 @@ def retry_credit_note(ctx: Any, *, bc_id: Any = None, erp_id: Any = None,
         raise ConfigError("This log entry names no ERP credit invoice.")
     note = credit_note_from_payload(payload) if isinstance(payload, dict) else None
     if note is None or note.erp_id != str(erp_id):
-        note = find_record(ctx.connector.fetch_credit_notes, str(erp_id))
+        note = current(ctx.connector.fetch_credit_note, str(erp_id))
     ctx.set_total(1)
     for_each(ctx, [note], lambda n: _one(ctx, n), entity=CREDIT_NOTE, ids=_ids)
     return f"Credit invoice {erp_id} handled."

@@ -351,7 +351,7 @@ def _retry_flow(
 
 
 def _replay_flow(ctx: SyncContext, *, log_entry_id: int) -> Any:
-    entry = _log_entry(log_entry_id, ctx.store.id)
+    entry = _log_entry(log_entry_id, ctx.install.id)
     if entry.request is None:
         raise ConfigError("This log entry has no stored request to replay.")
     handler = retry_handler(entry.entity)

@@ -43,7 +43,7 @@ from bcapp.sync.fulfilment import (
     ORDER,
     allocate,
     bc_failure,
-    find_record,
+    current,
     order_id_for,
     order_products,
     whole,
@@ -266,7 +266,7 @@ def _erp_ids(shipment: Shipment) -> tuple[str | None, str]:
                group="shipments", every=15)  # fmt: skip
 def sync_shipments(ctx: Any, **_: Any) -> str | None:
     """The scheduled run: ERP delivery notes to BigCommerce, or (store leads) the sweep."""
-    if rules_for(ctx.store).shipment_source == "store":
+    if ctx.rules.shipment_source == "store":
         if Capability.SHIPMENTS_TO_ERP not in ctx.connector.capabilities:
             raise ConfigError("This ERP cannot take shipments from the store.")
         sweep_store_shipments(ctx)
@@ -283,7 +283,7 @@ def sync_shipments(ctx: Any, **_: Any) -> str | None:
                lock=SHIPMENT_LOCK, group="shipments", direction=Direction.BC_TO_ERP)  # fmt: skip
 def export_shipment(ctx: Any, *, order_id: int, shipment_id: int, **_: Any) -> str:
     """One BigCommerce shipment from the webhook (only when the store leads shipments)."""
-    if rules_for(ctx.store).shipment_source != "store":
+    if ctx.rules.shipment_source != "store":
         return "Shipments come from the ERP (settings): the store's shipment is left alone."
     ctx.set_total(1)
     raw = {"order_id": order_id, "id": shipment_id}
@@ -315,7 +315,7 @@ def event_route(event: Any) -> tuple[str, str, dict[str, Any]] | None:
 @register_retry(SHIPMENT, lock=SHIPMENT_LOCK)
 def retry_shipment(ctx: Any, *, bc_id: Any = None, erp_id: Any = None, payload: Any = None) -> Any:
     """Retry/Replay a shipment in the direction the merchant's settings say."""
-    if rules_for(ctx.store).shipment_source == "store":
+    if ctx.rules.shipment_source == "store":
         order_id, _, shipment_id = str(bc_id or "").partition(":")
         if not shipment_id:
             raise ConfigError("This log entry names no BigCommerce shipment to send again.")
@@ -324,7 +324,7 @@ def retry_shipment(ctx: Any, *, bc_id: Any = None, erp_id: Any = None, payload: 
         raise ConfigError("This log entry names no ERP delivery note to send again.")
     record = shipment_from_payload(payload) if isinstance(payload, dict) else None
     if record is None or record.erp_id != str(erp_id):
-        record = find_record(ctx.connector.fetch_shipments, str(erp_id))
+        record = current(ctx.connector.fetch_shipment, str(erp_id))
     ctx.set_total(1)
     for_each(ctx, [record], lambda s: with_request(s, lambda r: ship_to_store(ctx, r)),
              entity=SHIPMENT, ids=_erp_ids)  # fmt: skip

@@ -95,7 +95,7 @@ def store_leads(store: Any) -> bool:
                when=store_leads)  # fmt: skip
 def sync_stock_to_erp(ctx: SyncContext, **_options: Any) -> str | None:
     """Push BigCommerce stock levels to the ERP when the store leads (see the module docstring)."""
-    direction = rules_for(ctx.store).catalog.direction
+    direction = ctx.rules.catalog.direction
     if direction != "store_to_erp":
         return (f"The ERP leads the catalog (catalog direction {direction}): stock flows from the "
                 "ERP to the store, nothing is sent to the ERP.")  # fmt: skip

@@ -17,14 +17,17 @@ received for that scope. The orders reconciliation covers the gap meanwhile.
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
 
-from bcapp.bigcommerce.webhooks import WebhookChange, ensure_webhooks
+from bcapp.bigcommerce.store import Hook
+from bcapp.bigcommerce.webhooks import HOOK_HEADER, WebhookChange, hook_header_value
 from bcapp.extensions import db
-from bcapp.models import WebhookEvent
+from bcapp.models import Store, WebhookEvent
+from bcapp.sync.context import SyncContext
 from bcapp.sync.records import Direction, Outcome
 from bcapp.sync.registry import register_flow
 
@@ -50,25 +53,21 @@ def destination() -> str:
     return current_app.config["APP_URL"].rstrip("/") + INTAKE_PATH
 
 
-def hook_headers(store: Any) -> dict[str, str]:
+def hook_headers(store: Store) -> dict[str, str]:
     """The custom header that names the store and proves the delivery is for it."""
-    from bcapp.web.webhooks import HOOK_HEADER, hook_header_value
-
     return {HOOK_HEADER: hook_header_value(store.store_hash, store.webhook_secret or "")}
 
 
 @register_flow("webhooks", queue="default", group="webhooks", direction=Direction.APP,
                every=WATCH_EVERY, needs_connection=False)  # fmt: skip
-def watch_webhooks(ctx: Any, **_: Any) -> str:
+def watch_webhooks(ctx: SyncContext, **_: Any) -> str:
     """Create missing hooks, re-activate deactivated ones, fix headers; alert about gaps."""
-    if not ctx.store.webhook_secret:
-        import secrets
-
-        ctx.store.webhook_secret = secrets.token_urlsafe(32)
+    if not ctx.install.webhook_secret:
+        ctx.install.webhook_secret = secrets.token_urlsafe(32)
         ctx.commit()
-    before = {h["id"]: h for h in ctx.bc.hooks.iterate()}
+    before = {h.hook_id: h for h in ctx.store.hooks()}
     first_time = not before
-    changes = ensure_webhooks(ctx.bc, destination(), SCOPES, hook_headers(ctx.store))
+    changes = ctx.store.ensure_webhooks(destination(), SCOPES, hook_headers(ctx.install))
     for change in changes:
         _record(ctx, change, before.get(change.hook_id), first_time=first_time)
     ctx.commit()
@@ -77,9 +76,7 @@ def watch_webhooks(ctx: Any, **_: Any) -> str:
     return "; ".join(change.describe() for change in changes)
 
 
-def _record(
-    ctx: Any, change: WebhookChange, old: dict[str, Any] | None, *, first_time: bool
-) -> None:
+def _record(ctx: SyncContext, change: WebhookChange, old: Hook | None, *, first_time: bool) -> None:
     gap = change.action == "reactivated" or (change.action == "created" and not first_time)
     if not gap:
         outcome = Outcome.CREATED if change.action == "created" else Outcome.UPDATED
@@ -96,14 +93,13 @@ def _record(
     ctx.record(Outcome.FAILED, ENTITY, change.hook_id, None, message, details=details)
 
 
-def _off_since(ctx: Any, scope: str, old: dict[str, Any] | None) -> datetime | None:
+def _off_since(ctx: SyncContext, scope: str, old: Hook | None) -> datetime | None:
     """When deliveries stopped: the deactivation stamp, else our last event of that scope."""
-    stamp = (old or {}).get("updated_at") if old and not old.get("is_active") else None
-    if stamp:
-        return datetime.fromtimestamp(int(stamp), tz=UTC)
+    if old is not None and not old.is_active and old.updated_at is not None:
+        return old.updated_at
     last = db.session.execute(
         db.select(db.func.max(WebhookEvent.received_at)).where(
-            WebhookEvent.store_id == ctx.store.id, WebhookEvent.scope == scope
+            WebhookEvent.store_id == ctx.install.id, WebhookEvent.scope == scope
         )
     ).scalar()
     if last is not None and last.tzinfo is None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bcapp.connectors.afas import AfasConnector
-from bcapp.connectors.base import Order, OrderLine, Shipment, ShipmentLine
+from bcapp.connectors.base import Order, OrderInstructions, OrderLine, Shipment, ShipmentLine
 from bcapp.errors import FatalSyncError, SkipRecord
 from bcapp.sandbox.afas import AfasSandbox
 from tests.afas.conftest import anna, connect
@@ -64,7 +64,6 @@ def order(reference: str = "1001", **changes) -> Order:  # type: ignore[no-untyp
         shipping_cost_ex_tax=Decimal("4.09"),
         shipping_cost_inc_tax=Decimal("4.95"),
         customer_message="Leave at the door",
-        mapped={"payment_method": "IDL", "payment_condition": "14"},
     )
     return replace(base, **changes)
 
@@ -117,13 +116,14 @@ def test_company_becomes_organisation_with_contact(shop: AfasSandbox, afas: Afas
 def test_order_goes_to_fbsales_with_reference_lines_and_shipping(shop: AfasSandbox) -> None:
     afas = connect(shop, orders={"shipping_item_code": "VZK", "warehouse": "01"})
     debtor = afas.upsert_customer(anna())
-    number = afas.create_order(order(), debtor)
+    todo = OrderInstructions(payment_method="IDL", delivery_method="2")
+    number = afas.create_order(order(), debtor, todo)
     (body,) = posted(shop, "FbSales")
     fields = body["FbSales"]["Element"]["Fields"]
     assert (fields["RfCs"], fields["DbId"], fields["OrDa"]) == ("1001", debtor, "2026-03-01")
-    assert (fields["PaTp"], fields["PaCd"], fields["InVa"], fields["War"]) == (
+    assert (fields["PaTp"], fields["DtId"], fields["InVa"], fields["War"]) == (
         "IDL",
-        "14",
+        2,
         True,
         "01",
     )
@@ -231,7 +231,8 @@ def test_tax_class_map_sets_the_lines_vat_group(shop: AfasSandbox, afas: AfasCon
     debtor = afas.upsert_customer(anna())
     base = order("1002")
     lines = (replace(base.lines[0], tax_class="Reduced"), base.lines[1])
-    afas.create_order(replace(base, lines=lines, mapped={"tax:Reduced": "LAAG"}), debtor)
+    todo = OrderInstructions(tax_codes={"Reduced": "LAAG"})
+    afas.create_order(replace(base, lines=lines), debtor, todo)
     (body,) = posted(shop, "FbSales")
     fields = [
         el["Fields"] for el in body["FbSales"]["Element"]["Objects"][0]["FbSalesLines"]["Element"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from bcapp.connectors import make_connector
-from bcapp.connectors.base import Address, Customer, Order, OrderLine
+from bcapp.connectors.base import Address, Customer, Order, OrderInstructions, OrderLine
 from bcapp.sandbox.afas import AfasSandbox
 
 KIND = "afas"
@@ -65,6 +65,10 @@ class AfasHandle:
             lines=lines,
             shipping_addresses=(address,),
         )
+
+    def instructions(self, order: Order) -> OrderInstructions:
+        """Mapped codes Profit takes: a payment method, a (numeric) delivery type."""
+        return OrderInstructions(payment_method="IDL", delivery_method="2")
 
     def order_count(self, reference: str) -> int:
         return len(self.sandbox.orders_with_reference(reference))

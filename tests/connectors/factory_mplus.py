@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from bcapp.connectors import make_connector
-from bcapp.connectors.base import Address, Customer, Order, OrderLine
+from bcapp.connectors.base import Address, Customer, Order, OrderInstructions, OrderLine
 from bcapp.sandbox.mplus import MplusSandbox, MplusState
 
 KIND = "mplus"
@@ -79,6 +79,10 @@ class MplusHandle:
             lines=lines,
             shipping_addresses=(address,),
         )
+
+    def instructions(self, order: Order) -> OrderInstructions:
+        """Mapped codes Mplus takes: a payment method and a delivery method name."""
+        return OrderInstructions(payment_method="IDEAL", delivery_method="PostNL")
 
     def order_count(self, reference: str) -> int:
         return sum(1 for o in self.state.orders.values() if o.get("extOrderId") == reference)

@@ -135,6 +135,17 @@ def test_record_changing_during_paging_is_neither_lost_nor_repeated(
         assert "changed" in latest[erp_id].name, "the change itself was not delivered"
 
 
+def test_one_product_is_read_by_its_id_for_a_retry(erp: tuple[Any, Any]) -> None:
+    connector, handle = erp
+    needs(connector, Capability.PRODUCTS)
+    ids = handle.seed_products(2 * handle.page_size + 1)
+    handle.touch_product(ids[-1])
+    product = connector.fetch_product(ids[-1])
+    assert product is not None and product.erp_id == ids[-1]
+    assert "changed" in product.name  # the current state, not a cached page
+    assert connector.fetch_product("NO-SUCH-ARTICLE-424242") is None
+
+
 # -- orders and customers ----------------------------------------------------------------
 
 
@@ -147,6 +158,30 @@ def test_customer_upsert_by_email_is_idempotent(erp: tuple[Any, Any]) -> None:
     assert connector.find_customer("jan@example.com") == first
     assert handle.customer_count("jan@example.com") == 1
     assert connector.find_customer("nobody@example.com") is None
+
+
+def test_upsert_after_a_search_creates_once(erp: tuple[Any, Any]) -> None:
+    connector, handle = erp
+    needs(connector, Capability.CUSTOMERS)
+    assert connector.find_customer("piet@example.com") is None
+    created = connector.upsert_customer(customer("piet@example.com"), searched=True)
+    assert connector.find_customer("piet@example.com") == created
+    assert handle.customer_count("piet@example.com") == 1
+
+
+def test_order_instructions_are_taken_and_a_searched_create_is_once(
+    erp: tuple[Any, Any],
+) -> None:
+    connector, handle = erp
+    needs(connector, Capability.ORDERS)
+    ref = str(next(_refs))
+    assert connector.find_order(ref) is None
+    order = handle.make_order(ref, customer())
+    todo = handle.instructions(order)  # what this ERP's sandbox accepts as mapped codes
+    created = connector.create_order(order, customer_ref(connector, handle), todo, searched=True)
+    assert created and connector.find_order(ref) == created
+    assert handle.order_count(ref) == 1
+    assert isinstance(connector.shipping_article, str)
 
 
 def test_same_order_twice_makes_one_erp_order(erp: tuple[Any, Any]) -> None:

@@ -55,6 +55,10 @@ def test_ready_delivery_note_arrives_once_with_lines_and_tracking(erp: tuple[Any
         (ln.sku, ln.quantity) for ln in order.lines
     )
     assert drain(connector.fetch_shipments, cursor)[0] == []
+    again = connector.fetch_shipment(note)  # the log's Retry: one record, no paging
+    assert again is not None and again.erp_id == note
+    assert again.tracking_number == "3SABC1234567"
+    assert connector.fetch_shipment("999999999") is None
 
 
 def test_store_shipment_becomes_one_delivery_note_even_when_sent_twice(
@@ -103,6 +107,9 @@ def test_credit_note_arrives_once_with_positive_amounts(erp: tuple[Any, Any]) ->
     ]
     assert note.total == line.price_inc_tax
     assert drain(connector.fetch_credit_notes, cursor)[0] == []
+    again = connector.fetch_credit_note(number)  # the log's Retry: one record, no paging
+    assert again == note
+    assert connector.fetch_credit_note("999999999") is None
 
 
 def test_status_changes_after_export_are_reported_each_time(erp: tuple[Any, Any]) -> None:

@@ -10,7 +10,16 @@ from typing import Any
 import httpx
 import pytest
 
-from bcapp.connectors.base import Address, Category, Customer, Order, OrderLine, Product, Variant
+from bcapp.connectors.base import (
+    Address,
+    Category,
+    Customer,
+    Order,
+    OrderInstructions,
+    OrderLine,
+    Product,
+    Variant,
+)
 from bcapp.connectors.mplus import MplusConnector, allocate_article_number
 from bcapp.errors import FatalSyncError, SkipRecord
 from bcapp.sandbox.mplus import MplusSandbox, MplusState
@@ -116,8 +125,9 @@ def test_letter_sku_needs_a_mapped_article_number(
     line = replace(make_order().lines[0], sku="MUG-RED")
     with pytest.raises(SkipRecord, match="MUG-RED"):
         connector.create_order(make_order(lines=(line,)), "")
-    order = make_order(lines=(line,), mapped={"article:MUG-RED": "1001"})
-    order_id = connector.create_order(order, "")
+    order = make_order(lines=(line,))
+    todo = OrderInstructions(article_numbers={"MUG-RED": "1001"})
+    order_id = connector.create_order(order, "", todo)
     assert stocked.orders[order_id]["lineList"]["line"][0]["articleNumber"] == 1001
 
 
@@ -249,13 +259,14 @@ def test_order_rules_pick_the_shipping_article_and_vat_code(
     connector: MplusConnector, stocked: MplusState
 ) -> None:
     line = replace(make_order().lines[0], tax_class="Hoog")
-    order = make_order(lines=(line,), mapped={"shipping_item_code": "9999", "tax:Hoog": "2"})
-    stored = stocked.orders[connector.create_order(order, "")]
+    order = make_order(lines=(line,))
+    todo = OrderInstructions(shipping_article="9999", tax_codes={"Hoog": "2"})
+    stored = stocked.orders[connector.create_order(order, "", todo)]
     mug, shipping = stored["lineList"]["line"]
     assert mug["data"]["vatCode"] == 2 and shipping["articleNumber"] == 9999
     with pytest.raises(FatalSyncError, match="not an Mplus article number"):
         connector.create_order(
-            make_order(reference="101", mapped={"shipping_item_code": "SHIP"}), ""
+            make_order(reference="101"), "", OrderInstructions(shipping_article="SHIP")
         )
 
 

@@ -157,10 +157,17 @@ def test_unmapped_shipping_method_is_named(world):
     assert '"Flat Rate"' in world.log("order", "failed")[-1].message
     assert world.erp_orders(order_id) == []
 
-    world.settings("mappings", shipping={"Flat Rate": "POST"})
+    world.settings("mappings", shipping={"Flat Rate": "POST"})  # AFAS delivery types are numbers
     world.set_status(order_id, 11)
     world.export(order_id)
-    assert len(world.erp_orders(order_id)) == 1
+    assert "AFAS delivery types are numbers" in world.log("order", "failed")[-1].message
+    assert world.erp_orders(order_id) == []
+
+    world.settings("mappings", shipping={"Flat Rate": "3"})
+    world.set_status(order_id, 11)
+    world.export(order_id)
+    [erp] = world.erp_orders(order_id)
+    assert erp["fields"]["DtId"] == 3  # the mapped delivery type reaches Profit
 
 
 def test_tax_class_mapping_names_the_missing_class():
@@ -169,15 +176,15 @@ def test_tax_class_mapping_names_the_missing_class():
     from bcapp.connectors.base import Address, Customer, Order, OrderLine
     from bcapp.errors import FatalSyncError
     from bcapp.mapping.rules import rules_for
-    from bcapp.sync.order_reading import mapped_values
+    from bcapp.sync.order_reading import instructions_for
 
     line = OrderLine("A", "A", Decimal(1), Decimal(10), Decimal("12.1"), tax_class="2")
     order = Order(1, "1", Customer("a@b.c"), Address(), (line,))
     rules = rules_for({"mappings": {"tax": {"1": "LOW"}}})
     with pytest.raises(FatalSyncError, match='Tax class "2"'):
-        mapped_values(order, rules)
+        instructions_for(order, rules)
     ok = rules_for({"mappings": {"tax": {"2": "HIGH"}}})
-    assert mapped_values(order, ok)["tax:2"] == "HIGH"
+    assert instructions_for(order, ok).tax_code(line) == "HIGH"
 
 
 def test_shipping_cost_article_and_total_check(world):

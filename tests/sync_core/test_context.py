@@ -37,7 +37,7 @@ def test_the_bigcommerce_client_talks_to_the_sandbox_and_a_revoked_token_pauses(
     @flows("test_store_info", needs_connection=False)
     def store_info(ctx: SyncContext) -> None:
         info = ctx.bc.store.info()
-        ctx.record(Outcome.UNCHANGED, "store", ctx.store.store_hash, None, info.get("name", ""))
+        ctx.record(Outcome.UNCHANGED, "store", ctx.install.store_hash, None, info.get("name", ""))
 
     run = run_flow(store.id, "test_store_info")
     assert run.status == RunStatus.SUCCEEDED and run.unchanged == 1

@@ -42,6 +42,10 @@ class Orders(Resource):
         the only place BigCommerce names a line's tax class."""
         return list(self.api.iter_v2(f"/orders/{order_id}/taxes", {"details": "true"}))
 
+    def coupons(self, order_id: int) -> list[dict[str, Any]]:
+        """The coupons applied to the order (codes and amounts)."""
+        return list(self.api.iter_v2(f"/orders/{order_id}/coupons"))
+
     def shipping_addresses(self, order_id: int) -> list[dict[str, Any]]:
         return list(self.api.iter_v2(f"/orders/{order_id}/shipping_addresses"))
 

@@ -18,10 +18,10 @@ Decisions a flow should know:
   ``create_subscription`` for each.
 * Stock is a full snapshot per run: its batches carry no cursor.
 
-``Order.mapped`` keys read by ``create_order`` (all optional): ``payment_method``
-(PaTp), ``payment_condition`` (PaCd), ``warehouse`` (War), ``vat_duty`` (VaDu),
-``order_type`` (ETOr), ``shipping_item_code`` (the shipping-cost item) and
-``tax:<tax class>`` (a line's VAT rate group, VaRc).
+``create_order`` takes the merchant's :class:`~bcapp.connectors.base.OrderInstructions`:
+payment method (PaTp), delivery type (DtId), the shipping-cost item and per-line VAT
+rate groups (VaRc). Warehouse (War), VAT duty (VaDu), order type (ETOr) and the rest
+come from the connector's own settings.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from bcapp.connectors.base import (
     Category,
     Customer,
     Order,
+    OrderInstructions,
     OrderLine,
     Product,
     StockLevel,
@@ -100,6 +101,11 @@ class AfasConnector(Fulfilment):
     def last_exchange(self) -> Any:
         """What we last sent and what AFAS said (secrets removed), for the activity log."""
         return self.client.last_exchange
+
+    @property
+    def shipping_article(self) -> str:
+        """The shipping-cost item of the AFAS settings ("" = none)."""
+        return str(self.orders_cfg.get("shipping_item_code") or "")
 
     def entity(self, name: str) -> EntityConfig:
         return self.settings.entities[name]
@@ -195,6 +201,22 @@ class AfasConnector(Fulfilment):
                 for r in rows
             )
             yield Batch(products, next_cursor)
+
+    def fetch_product(self, erp_id: str) -> Product | None:
+        """One article by its code, with its dimensions (the log's Retry)."""
+        cfg = self.entity("articles")
+        if not cfg.connector or not erp_id:
+            return None
+        rows = self.client.get_rows(
+            cfg.connector, filters=[[Filter(cfg["code"], Op.EQ, erp_id)]], take=1
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        dims = self._dimensions([erp_id]) if self._has_dimensions(row, cfg) else {}
+        return mapping.product_from_rows(
+            row, dims.get(erp_id, []), cfg, self.entity("dimensions"), self.orders_cfg
+        )
 
     def _has_dimensions(self, row: Mapping[str, Any], cfg: EntityConfig) -> bool:
         if not self.entity("dimensions").connector:
@@ -304,10 +326,18 @@ class AfasConnector(Fulfilment):
         )
         return rows[0] if rows else None
 
-    def create_order(self, order: Order, customer_erp_id: str, *, searched: bool = False) -> str:
+    def create_order(
+        self,
+        order: Order,
+        customer_erp_id: str,
+        instructions: OrderInstructions | None = None,
+        *,
+        searched: bool = False,
+    ) -> str:
         """Create the FbSales order (or return the one already there for this reference).
 
         Args:
+            instructions: the merchant's mappings for this order.
             searched: the caller has just asked :meth:`find_order` for this
                 reference and found nothing (under its order lock), so the search
                 is not repeated: one AFAS round trip saved per exported order.
@@ -316,7 +346,9 @@ class AfasConnector(Fulfilment):
         if existing:
             return existing
         items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
-        body = envelopes.sales_order_envelope(order, customer_erp_id, items, self.orders_cfg)
+        body = envelopes.sales_order_envelope(
+            order, customer_erp_id, items, self.orders_cfg, instructions
+        )
         number = mapping.text(self.client.post("FbSales", body).get("OrNu"))
         number = number or self.find_order(order.reference) or ""
         if not number:

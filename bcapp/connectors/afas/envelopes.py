@@ -13,7 +13,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bcapp.connectors.afas.mapping import shipment_reference, split_street
-from bcapp.connectors.base import Address, Customer, Order, OrderLine, Shipment
+from bcapp.connectors.base import (
+    Address,
+    Customer,
+    Order,
+    OrderInstructions,
+    OrderLine,
+    Shipment,
+)
+from bcapp.errors import FatalSyncError
 
 
 def envelope(
@@ -158,16 +166,16 @@ def line_fields(
     item: tuple[str, str, str],
     orders: Mapping[str, Any],
     incl: bool,
-    mapped: Mapping[str, str] | None = None,
+    instructions: OrderInstructions | None = None,
 ) -> dict[str, Any]:
     """FbSalesLines fields; ``item`` is (item code, dimension 1, dimension 2).
 
-    ``mapped["tax:<tax class>"]`` (the merchant's tax-class map; ``"tax:"`` for a line
-    BigCommerce charged no tax on, set by a country rule such as ``CH/*``) sets the line's
-    VAT rate group (``VaRc``); without it Profit uses the article's own group.
+    The merchant's tax-class map (``instructions.tax_code``; a country rule such as
+    ``CH/*`` also covers lines BigCommerce charged no tax on) sets the line's VAT rate
+    group (``VaRc``); without it Profit uses the article's own group.
     """
     code, dim1, dim2 = item
-    vat_group = (mapped or {}).get(f"tax:{line.tax_class}")  # "tax:" = an untaxed line
+    vat_group = (instructions or OrderInstructions()).tax_code(line)
     price = line.price_inc_tax if incl else line.price_ex_tax
     return {
         "VaIt": "2",
@@ -189,17 +197,23 @@ def sales_order_envelope(
     debtor: str,
     items: Mapping[str, tuple[str, str, str]],
     orders: Mapping[str, Any],
+    instructions: OrderInstructions | None = None,
 ) -> dict[str, Any]:
-    """FbSales for a store order; lines by article code, plus a shipping-cost line."""
-    mapped = order.mapped
+    """FbSales for a store order; lines by article code, plus a shipping-cost line.
+
+    ``instructions`` carry the merchant's mappings: payment method (``PaTp``),
+    delivery type (``DtId``, a number in Profit), VAT groups per line and the
+    shipping-cost article (else the connector setting's).
+    """
+    todo = instructions or OrderInstructions()
     incl = bool(orders.get("prices_include_vat", True))
     lines = [
-        (line_fields(line, items[line.sku], orders, incl, mapped), [])
+        (line_fields(line, items[line.sku], orders, incl, todo), [])
         for line in order.lines
         if not line.is_digital
     ]
     shipping = order.shipping_cost_inc_tax if incl else order.shipping_cost_ex_tax
-    ship_code = mapped.get("shipping_item_code") or orders.get("shipping_item_code")
+    ship_code = todo.shipping_article or orders.get("shipping_item_code")
     if ship_code and shipping:
         lines.append(
             (
@@ -222,16 +236,29 @@ def sales_order_envelope(
         "CuId": order.currency or orders.get("currency") or None,
         "InVa": incl,
         "Unit": int(orders["administration"]) if orders.get("administration") else None,
-        "War": mapped.get("warehouse") or orders.get("warehouse") or None,
+        "War": orders.get("warehouse") or None,
         "SaCh": str(orders["sales_channel"]) if orders.get("sales_channel") else None,
-        "VaDu": mapped.get("vat_duty") or orders.get("vat_duty") or None,
-        "PaTp": mapped.get("payment_method") or None,
-        "PaCd": mapped.get("payment_condition") or None,
-        "ETOr": mapped.get("order_type") or orders.get("order_type") or None,
+        "VaDu": orders.get("vat_duty") or None,
+        "PaTp": todo.payment_method or None,
+        "DtId": delivery_type(todo.delivery_method),
+        "ETOr": orders.get("order_type") or None,
         "Re": order.customer_message or None,
         "ExAd": format_address(ship_to)[:255] if ship_to else None,
     }
     return envelope("FbSales", fields, [child("FbSalesLines", lines)])
+
+
+def delivery_type(code: str | None) -> int | None:
+    """The merchant's delivery-type code as Profit takes it (``DtId`` is a number)."""
+    text = (code or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise FatalSyncError(
+            f'AFAS delivery types are numbers; the shipping mapping gives "{text}". Use the '
+            "delivery type's number from Profit in the shipping mapping, then retry the order."
+        )
+    return int(text)
 
 
 def subscription_envelope(

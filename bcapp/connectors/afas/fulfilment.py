@@ -52,6 +52,35 @@ class Fulfilment:
                 next_cursor,
             )
 
+    def fetch_shipment(self, erp_id: str) -> Shipment | None:
+        """One packing slip (all its lines) by number, once reported ready (Retry)."""
+        cfg = self.entity("packing_slips")
+        ready = [Filter(cfg["ready"], Op.EQ, True)] if cfg["ready"] else []
+        rows = self._rows_of(cfg, cfg["number"], erp_id, ready)
+        return mapping.shipment_from_rows(rows, cfg, self.separator) if rows else None
+
+    def fetch_credit_note(self, erp_id: str) -> CreditNote | None:
+        """One credit invoice (all its lines) by number (Retry)."""
+        cfg = self.entity("credit_invoices")
+        rows = self._rows_of(cfg, cfg["number"], erp_id)
+        ship = str(self.orders_cfg.get("shipping_item_code") or "")
+        return mapping.credit_note_from_rows(rows, cfg, self.separator, ship) if rows else None
+
+    def _rows_of(
+        self, cfg: EntityConfig, field: str, value: str, extra: list[Filter] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every row (line) of one document, in line order; [] when the entity is off."""
+        if not cfg.connector or not value:
+            return []
+        order = [field, *self._line_order(cfg)]
+        rows: list[dict[str, Any]] = []
+        for page in self.client.iter_rows(
+            cfg.connector, filters=[[Filter(field, Op.EQ, value), *(extra or [])]],
+            order_by=order, take=self.page_size,
+        ):  # fmt: skip
+            rows.extend(page)
+        return rows
+
     @staticmethod
     def _line_order(cfg: EntityConfig) -> tuple[str, ...]:
         return tuple(f for f in (cfg["code"], cfg["dim1"], cfg["dim2"]) if f)

@@ -27,6 +27,7 @@ from bcapp.connectors.base import (
     CreditNote,
     Customer,
     Order,
+    OrderInstructions,
     OrderStatusChange,
     Product,
     Shipment,
@@ -90,6 +91,17 @@ class MplusConnector(StoreLedWrites):
         """Release connections."""
         self.client.close()
 
+    @property
+    def last_exchange(self) -> Any:
+        """What we last sent and what Mplus said (secrets removed), for the activity log."""
+        return self.client.last_exchange
+
+    @property
+    def shipping_article(self) -> str:
+        """The shipping-cost article number of the Mplus settings ("" = none)."""
+        number = self.settings.shipping_article_number
+        return str(number) if number else ""
+
     # -- configuration -------------------------------------------------------
 
     def check(self) -> None:
@@ -146,6 +158,15 @@ class MplusConnector(StoreLedWrites):
                 mapping.product_from_mplus(p, zone) for p in rows if mapping.articles_of(p)
             )
             yield Batch(records, marker)
+
+    def fetch_product(self, erp_id: str) -> Product | None:
+        """One product by its product number (the log's Retry)."""
+        if not erp_id.isdigit():
+            return None
+        answer = self.client.call("getProducts", {"request": {"productNumbers": [int(erp_id)]}})
+        rows = answer.get("productList", {}).get("product", [])
+        rows = [p for p in rows if mapping.articles_of(p)]
+        return mapping.product_from_mplus(rows[0], self.settings.timezone) if rows else None
 
     def fetch_categories(self, cursor: str | None) -> Iterator[Batch[Category]]:
         """The whole article-group tree, once, when any group changed after ``cursor``."""
@@ -221,7 +242,20 @@ class MplusConnector(StoreLedWrites):
             notes = (mapping.credit_note_of(i, skus, zone) for i in rows)
             yield Batch(tuple(n for n in notes if n), marker)
 
+    def fetch_credit_note(self, erp_id: str) -> CreditNote | None:
+        """One credit invoice by its invoice id (the log's Retry); None if not a credit."""
+        answer = self.client.call("getInvoice", {"invoiceId": erp_id})
+        if answer.get("result") != "GET-INVOICE-RESULT-OK" or not answer.get("invoice"):
+            return None
+        invoice = answer["invoice"]
+        lines = invoice.get("lineList", {}).get("line", [])
+        skus = self._skus([ln["articleNumber"] for ln in lines])
+        return mapping.credit_note_of(invoice, skus, self.settings.timezone)
+
     def fetch_shipments(self, cursor: str | None) -> Iterator[Batch[Shipment]]:
+        raise NotImplementedError("Mplus packing slips are not synced yet.")
+
+    def fetch_shipment(self, erp_id: str) -> Shipment | None:
         raise NotImplementedError("Mplus packing slips are not synced yet.")
 
     # -- customers and orders ------------------------------------------------
@@ -238,14 +272,17 @@ class MplusConnector(StoreLedWrites):
             return str(relation["relationNumber"])
         return None
 
-    def upsert_customer(self, customer: Customer, erp_id: str | None = None) -> str:
+    def upsert_customer(
+        self, customer: Customer, erp_id: str | None = None, *, searched: bool = False
+    ) -> str:
         """Update relation ``erp_id`` (else the one with this exact e-mail) or create one.
 
         Returns the relation number; calling it twice for one customer never
-        makes two relations.
+        makes two relations. ``searched``: the caller has just looked the e-mail up.
         """
         relation = payloads.relation_from_customer(customer)
-        erp_id = erp_id or self.find_customer(customer.email)
+        if not erp_id and not searched:
+            erp_id = self.find_customer(customer.email)
         if erp_id:
             answer = self.client.call(
                 "updateRelation", {"relation": {"relationNumber": int(erp_id), **relation}}
@@ -271,18 +308,31 @@ class MplusConnector(StoreLedWrites):
         orders = self.client.call("getOrdersByExtOrderIds", {"request": request})
         return {o["extOrderId"]: o["orderId"] for o in orders.get("orderList", {}).get("order", [])}
 
-    def create_order(self, order: Order, customer_erp_id: str) -> str:
-        """Create the order once; a repeat returns the order Mplus already has."""
+    def create_order(
+        self,
+        order: Order,
+        customer_erp_id: str,
+        instructions: OrderInstructions | None = None,
+        *,
+        searched: bool = False,
+    ) -> str:
+        """Create the order once; a repeat returns the order Mplus already has.
+
+        Mplus refuses a second order with the same ``extOrderId`` itself, so
+        ``searched`` changes nothing here.
+        """
         s = self.settings
+        todo = instructions or OrderInstructions()
         payload = payloads.order_to_mplus(
             order,
             int(customer_erp_id) if customer_erp_id else None,
             employee=s.employee_number,
             branch=s.branch_number,
             workplace=s.workplace_number,
-            article_number=lambda sku: self._article_number(order, sku),
-            shipping_article=self._shipping_article(order),
+            article_number=lambda sku: self._article_number(todo, sku),
+            shipping_article=self._shipping_article(todo),
             zone=s.timezone,
+            instructions=todo,
         )
         answer = self.client.call("createOrder", {"order": payload})
         result = answer.get("result", "")
@@ -304,9 +354,9 @@ class MplusConnector(StoreLedWrites):
         check_result("createOrder", answer)
         return order_id
 
-    def _shipping_article(self, order: Order) -> int | None:
+    def _shipping_article(self, instructions: OrderInstructions) -> int | None:
         """The shipping-cost article: the order rules' cost article, else the setting."""
-        code = order.mapped.get("shipping_item_code", "").strip()
+        code = (instructions.shipping_article or "").strip()
         if not code:
             return self.settings.shipping_article_number
         if numeric_sku(code) is None:
@@ -317,12 +367,12 @@ class MplusConnector(StoreLedWrites):
         return int(code)
 
     @staticmethod
-    def _article_number(order: Order, sku: str) -> int:
+    def _article_number(instructions: OrderInstructions, sku: str) -> int:
         number = numeric_sku(sku)
         if number is not None:
             return number
-        mapped = order.mapped.get(f"article:{sku}")
-        if mapped and mapped.isdigit():
+        mapped = instructions.article_numbers.get(sku, "")
+        if mapped.isdigit():
             return int(mapped)
         raise SkipRecord(
             f"SKU {sku!r} has no Mplus article number (Mplus article numbers are digits only); "

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from bcapp.connectors.base import Address, Customer, Order, Product
+from bcapp.connectors.base import Address, Customer, Order, OrderInstructions, Product
 from bcapp.connectors.mplus import units
 
 
@@ -109,8 +109,14 @@ def order_to_mplus(
     article_number: Callable[[str], int],
     shipping_article: int | None = None,
     zone: str = "Europe/Amsterdam",
+    instructions: OrderInstructions | None = None,
 ) -> dict[str, Any]:
-    """An Mplus Order dict for createOrder (``extOrderId`` is the order reference)."""
+    """An Mplus Order dict for createOrder (``extOrderId`` is the order reference).
+
+    ``instructions`` (the merchant's mappings) give the lines' VAT codes, the
+    delivery method and the payment method; without them the store's own names go.
+    """
+    todo = instructions or OrderInstructions()
     lines = [
         order_line(
             article_number(ln.sku),
@@ -120,7 +126,7 @@ def order_to_mplus(
             ln.price_ex_tax,
             ln.tax_rate,
             ln.discount,
-            order.mapped.get(f"tax:{ln.tax_class}", ""),  # "tax:": an untaxed line
+            todo.tax_code(ln) or "",
         )
         for ln in order.lines
     ]
@@ -129,7 +135,7 @@ def order_to_mplus(
         lines.append(
             order_line(
                 shipping_article,
-                order.mapped.get("shipping_text") or order.shipping_method or "Shipping",
+                order.shipping_method or "Shipping",
                 Decimal(1),
                 order.shipping_cost_inc_tax,
                 order.shipping_cost_ex_tax,
@@ -156,10 +162,10 @@ def order_to_mplus(
         "totalInclAmount": units.to_cents(order.total_inc_tax),
         "totalExclAmount": units.to_cents(order.total_ex_tax),
         "vatMethod": "VAT-METHOD-INCLUSIVE",
-        "deliveryMethod": order.mapped.get("delivery_method") or order.shipping_method or None,
+        "deliveryMethod": todo.delivery_method or order.shipping_method or None,
         "lineList": {"line": lines},
     }
-    method = order.mapped.get("payment_method") or order.payment_method
+    method = todo.payment_method or order.payment_method
     if method and order.total_inc_tax:
         out["paymentMethod"] = method
         out["paymentList"] = {

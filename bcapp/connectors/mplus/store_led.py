@@ -13,7 +13,7 @@ only articles Mplus lacks (a new variant) are added.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from bcapp.connectors.base import Category, Product
 from bcapp.connectors.mplus import mapping, payloads, units
 from bcapp.connectors.mplus.client import check_result
-from bcapp.connectors.mplus.numbers import numeric_sku
+from bcapp.connectors.mplus.numbers import allocate_article_number, numeric_sku
 from bcapp.errors import ConfigError, FatalSyncError, SkipRecord
 
 if TYPE_CHECKING:
@@ -34,6 +34,21 @@ class StoreLedWrites:
 
     client: MplusClient
     settings: MplusSettings
+
+    def article_number(self, sku: str, taken: Callable[[str], bool]) -> str:
+        """The Mplus article number for ``sku`` (itself when numeric, else from the range)."""
+        number = allocate_article_number(sku, lambda n: taken(str(n)), self.settings.article_range)
+        return str(number)
+
+    def sku_article(self, sku: str) -> str | None:
+        """The SKU as an Mplus article number when it is one exactly (digits, no sign)."""
+        number = numeric_sku(sku)
+        return str(number) if number is not None else None
+
+    @property
+    def stock_location(self) -> str:
+        """The branch stock is set in (the order branch)."""
+        return f"branch {self.settings.branch_number}"
 
     def upsert_category(self, category: Category) -> str:
         """Create or update an article group; returns its group number."""
@@ -60,19 +75,22 @@ class StoreLedWrites:
         check_result("newArticleGroup", answer)
         return str(answer["groupNumber"])
 
-    def upsert_product(self, product: Product, article_number: int | Mapping[str, int]) -> str:
+    def upsert_product(
+        self, product: Product, article_number: str | int | Mapping[str, str | int]
+    ) -> str:
         """Create the product in Mplus, or update it; returns the Mplus product number.
 
         Args:
             product: the store product (variants become articles of one product).
             article_number: the article number of a simple product, or SKU →
-                number for a product with variants (see :mod:`.numbers`).
+                number for a product with variants (see :meth:`article_number`).
         """
-        numbers = (
+        given = (
             {product.sku: article_number}
-            if isinstance(article_number, int)
+            if isinstance(article_number, str | int)
             else dict(article_number)
         )
+        numbers = {sku: int(n) for sku, n in given.items()}
         if product.erp_id:
             return self._update_product(product, numbers, int(product.erp_id))
         answer = self.client.call(

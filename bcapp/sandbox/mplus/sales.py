@@ -190,3 +190,15 @@ def get_invoices(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
     request = body["request"]
     rows = page(state.invoices.values(), request)
     return {"invoiceList": {"invoice": [copy.deepcopy(i) for i in rows]}}
+
+
+@handles("getInvoice")
+def get_invoice(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
+    """One invoice by ``invoiceId`` (``GET-INVOICE-RESULT-NOT-FOUND`` without ``invoice``)."""
+    invoice = next(
+        (i for i in state.invoices.values() if str(i.get("invoiceId")) == str(body["invoiceId"])),
+        None,
+    )
+    if invoice is None:
+        return {"result": "GET-INVOICE-RESULT-NOT-FOUND"}
+    return {"result": "GET-INVOICE-RESULT-OK", "invoice": copy.deepcopy(invoice)}
