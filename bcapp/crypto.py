@@ -72,7 +72,8 @@ def instance_key(app: Flask) -> str:
 
 
 def vault() -> Vault:
-    return current_app.extensions["bcapp.vault"]
+    found: Vault = current_app.extensions["bcapp.vault"]
+    return found
 
 
 class EncryptedText(TypeDecorator[str]):
@@ -88,14 +89,17 @@ class EncryptedText(TypeDecorator[str]):
         return None if value is None else vault().decrypt(value)
 
 
-class EncryptedJSON(TypeDecorator[dict]):
+class EncryptedJSON(TypeDecorator[dict[str, Any]]):
     """A JSON object stored encrypted (ERP credentials)."""
 
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value: dict | None, dialect: Any) -> str | None:
+    def process_bind_param(self, value: dict[str, Any] | None, dialect: Any) -> str | None:
         return None if value is None else vault().encrypt(json.dumps(value, sort_keys=True))
 
-    def process_result_value(self, value: str | None, dialect: Any) -> dict | None:
-        return None if value is None else json.loads(vault().decrypt(value))
+    def process_result_value(self, value: str | None, dialect: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        loaded: dict[str, Any] = json.loads(vault().decrypt(value))
+        return loaded

@@ -119,7 +119,9 @@ def _error_text(response: httpx.Response) -> str:
 REQUIRED_CLAIMS = ["iat", "nbf", "exp", "aud", "iss", "sub", "user"]
 
 
-def verify_signed_payload(token: str, *, client_id: str, client_secret: str, leeway: int) -> dict:
+def verify_signed_payload(
+    token: str, *, client_id: str, client_secret: str, leeway: int
+) -> dict[str, Any]:
     """Verify a signed_payload_jwt (HS256 only, aud, iss=bc, times) and return its claims."""
     if not token:
         raise CallbackRefused("no signed_payload_jwt")

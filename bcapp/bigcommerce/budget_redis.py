@@ -120,6 +120,7 @@ class RedisBudget(_BudgetBase):
         return self._run(self._take_script, [now, self.reserve])
 
     def _observe(self, now: int, limits: RateLimitHeaders) -> None:
+        assert limits.left is not None and limits.reset_ms is not None  # limits.usable
         self._run(
             self._observe_script,
             [

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         orders,
         store,
     )
+    from bcapp.bigcommerce.resources.orders import Refunds
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class BigCommerceClient:
     inventory: inventory.Inventory
     customers: customers.Customers
     orders: orders.Orders
-    refunds: orders.Refunds
+    refunds: Refunds
     hooks: hooks.Hooks
     store: store.StoreInformation
 
@@ -280,7 +281,7 @@ class BigCommerceClient:
 
     def iter_v3(
         self, path: str, params: Mapping[str, Any] | None = None, *, limit: int = MAX_PAGE
-    ) -> Iterator[dict]:
+    ) -> Iterator[dict[str, Any]]:
         """Every record of a v3 list, page by page (``meta.pagination``; a short page ends it)."""
         params = dict(params or {})
         page = int(params.pop("page", 1))
@@ -297,7 +298,7 @@ class BigCommerceClient:
 
     def iter_v2(
         self, path: str, params: Mapping[str, Any] | None = None, *, limit: int = MAX_PAGE
-    ) -> Iterator[dict]:
+    ) -> Iterator[dict[str, Any]]:
         """Every record of a v2 list: pages until an empty page, a short page or a 204."""
         params = dict(params or {})
         page = int(params.pop("page", 1))

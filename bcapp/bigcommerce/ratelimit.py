@@ -289,7 +289,7 @@ def merge_headers(
 
 def budget_for(
     store_hash: str, redis: Any | None = None, *, namespace: str = "", **kwargs: Any
-) -> _BudgetBase:
+) -> Budget:
     """A Redis budget when a Redis client is given, else an in-process one.
 
     ``namespace`` (the app's key prefix) goes into the Redis key: deployments

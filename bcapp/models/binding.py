@@ -14,11 +14,10 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bcapp.extensions import db
-from bcapp.models.base import utcnow
+from bcapp.models.base import Model, utcnow
 
 
-class Binding(db.Model):
+class Binding(Model):
     __tablename__ = "bindings"
     __table_args__ = (
         UniqueConstraint("connection_id", "entity", "bc_id"),

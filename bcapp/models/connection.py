@@ -9,12 +9,11 @@ from sqlalchemy import JSON, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bcapp.crypto import EncryptedJSON
-from bcapp.extensions import db
-from bcapp.models.base import Timestamps
+from bcapp.models.base import Model, Timestamps
 from bcapp.models.store import Store
 
 
-class Connection(Timestamps, db.Model):
+class Connection(Timestamps, Model):
     """One ERP per store; secrets (schema ``writeOnly`` fields) live only in ``secrets``."""
 
     __tablename__ = "connections"

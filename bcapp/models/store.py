@@ -10,8 +10,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, String, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bcapp.crypto import EncryptedText
-from bcapp.extensions import db
-from bcapp.models.base import Timestamps, utcnow
+from bcapp.models.base import Model, Timestamps, utcnow
 
 
 class StoreStatus(enum.StrEnum):
@@ -20,7 +19,7 @@ class StoreStatus(enum.StrEnum):
     UNINSTALLED = "uninstalled"
 
 
-class Store(Timestamps, db.Model):
+class Store(Timestamps, Model):
     """One installation; a reinstall reuses the row so the merchant's settings survive."""
 
     __tablename__ = "stores"
@@ -50,7 +49,7 @@ class Store(Timestamps, db.Model):
         return self.status != StoreStatus.UNINSTALLED and self.access_token is not None
 
 
-class StoreUser(db.Model):
+class StoreUser(Model):
     """A control-panel user allowed into the app for one store."""
 
     __tablename__ = "store_users"

@@ -9,11 +9,10 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bcapp.extensions import db
-from bcapp.models.base import utcnow
+from bcapp.models.base import Model, utcnow
 
 
-class Cursor(db.Model):
+class Cursor(Model):
     """A flow's opaque position in the ERP (saved only after its batch is committed)."""
 
     __tablename__ = "cursors"
@@ -36,7 +35,7 @@ class RunStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class SyncRun(db.Model):
+class SyncRun(Model):
     """One run of one flow for one store, with counts the dashboard turns into a bar."""
 
     __tablename__ = "sync_runs"
@@ -64,7 +63,7 @@ class SyncRun(db.Model):
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class LogEntry(db.Model):
+class LogEntry(Model):
     """One record's outcome: what came from where, what we sent, what the other side said."""
 
     __tablename__ = "log_entries"

@@ -8,11 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bcapp.extensions import db
-from bcapp.models.base import utcnow
+from bcapp.models.base import Model, utcnow
 
 
-class WebhookEvent(db.Model):
+class WebhookEvent(Model):
     """One delivery; unique per store by webhook-id and by content (BigCommerce re-sends)."""
 
     __tablename__ = "webhook_events"

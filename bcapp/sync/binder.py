@@ -24,10 +24,11 @@ so flows need no extra branches.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bcapp.errors import RetryableSyncError
 from bcapp.extensions import db
@@ -37,6 +38,11 @@ from bcapp.sync.records import payload_hash, to_jsonable
 
 __all__ = ["Binder", "payload_hash"]
 
+#: The INSERT ... ON CONFLICT builders of the databases bcapp runs on.
+INSERTS: dict[str, Callable[[type[Binding]], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 #: Ids per ``IN (...)`` query: well under every database's parameter limit.
 MANY_CHUNK = 500
 
@@ -187,14 +193,10 @@ class Binder:
         One round trip, and a collision leaves the transaction usable (no savepoint needed).
         """
         dialect = db.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:  # pragma: no cover - bcapp runs on SQLite and PostgreSQL only
+        if dialect not in INSERTS:  # pragma: no cover - bcapp runs on SQLite and PostgreSQL
             raise NotImplementedError(f"Binder.bind does not support {dialect}")
-        stmt = insert(Binding).values(**values).on_conflict_do_nothing().returning(Binding)
-        return db.session.execute(stmt).scalar_one_or_none()
+        stmt = INSERTS[dialect](Binding).values(**values).on_conflict_do_nothing()
+        return db.session.execute(stmt.returning(Binding)).scalar_one_or_none()
 
     def _already_bound(
         self, existing: Binding, entity: str, bc: str, erp: str, sync_hash: str | None,

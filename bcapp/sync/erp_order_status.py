@@ -71,7 +71,7 @@ def apply_status(ctx: SyncContext, binding: Binding, change: OrderStatusChange) 
     """Move the BigCommerce order to the mapped status (or say why not)."""
     rules = ctx.rules
     target = rules.mappings.bc_status_for(change.status)
-    details = {"erp_status": change.status, "erp_order_id": binding.erp_id}
+    details: dict[str, Any] = {"erp_status": change.status, "erp_order_id": binding.erp_id}
     if target is None:
         ctx.record(Outcome.UNCHANGED, ORDER, binding.bc_id, binding.erp_id,
                    f"ERP status {change.status!r} is not assigned: BigCommerce left alone.",

@@ -37,7 +37,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from bcapp.connectors.base import Capability, Order, OrderLine
 from bcapp.errors import FatalSyncError, RetryableSyncError, SkipRecord, SyncError
@@ -80,7 +80,7 @@ def checkpoint(name: str) -> None:
 # -- one order -----------------------------------------------------------------------------------
 
 
-def is_done(binding: Binding | None) -> bool:
+def is_done(binding: Binding | None) -> TypeGuard[Binding]:
     """Bound and every follow-up step finished (subscriptions, status write-back)."""
     return binding is not None and bool((binding.data or {}).get("done", True))
 
@@ -163,7 +163,7 @@ def _create(ctx: SyncContext, order: Order, rules: StoreRules) -> Binding | None
         _import_error(ctx, order, rules, exc)
         return None
     if not erp_id:
-        erp_id = ctx.connector.find_order(order.reference)
+        erp_id = ctx.connector.find_order(order.reference) or ""
         if not erp_id:
             raise RetryableSyncError(f"The ERP did not return a number for order {order.bc_id}.")
     checkpoint("after_create")

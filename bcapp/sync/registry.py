@@ -39,7 +39,7 @@ import logging
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from bcapp.connectors.base import Capability
 from bcapp.errors import ConfigError
@@ -48,6 +48,8 @@ from bcapp.sync.records import Direction
 log = logging.getLogger(__name__)
 
 FlowFn = Callable[..., Any]
+#: A decorated flow function keeps its own signature (the registry holds it as a FlowFn).
+F = TypeVar("F", bound=FlowFn)
 CORE_MODULES = frozenset({"binder", "context", "recorder", "records", "registry", "runner"})
 QUEUES = ("orders", "default", "catalog")
 
@@ -120,12 +122,12 @@ def register_flow(
     needs_connection: bool = True,
     log_unchanged: bool = True,
     when: Callable[[Any], bool] | None = None,
-) -> Callable[[FlowFn], FlowFn]:
+) -> Callable[[F], F]:
     """Decorator: register ``fn`` as flow ``name`` (re-registering replaces it)."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}; use one of {QUEUES}")
 
-    def decorate(fn: FlowFn) -> FlowFn:
+    def decorate(fn: F) -> F:
         FLOWS[name] = Flow(
             name, fn, frozenset(requires), queue, lock, group, str(direction), needs_connection,
             log_unchanged, when=when,
@@ -146,10 +148,10 @@ def register_retry(
     lock: str = "",
     queue: str = "default",
     direction: str = Direction.ERP_TO_BC.value,
-) -> Callable[[FlowFn], FlowFn]:
+) -> Callable[[F], F]:
     """Decorator: register ``fn`` as the retry handler of ``entity``."""
 
-    def decorate(fn: FlowFn) -> FlowFn:
+    def decorate(fn: F) -> F:
         RETRY_HANDLERS[entity] = RetryHandler(
             entity, fn, frozenset(requires), lock, queue, str(direction)
         )

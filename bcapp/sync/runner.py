@@ -263,7 +263,7 @@ def check_ready(store: Store, spec: Flow) -> Connection | None:
     """The store's connection, or ConfigError saying why the flow cannot run."""
     if store.status == StoreStatus.NEEDS_REAUTH:
         raise ConfigError(REAUTH_MESSAGE.format(reason=store.status_reason or "access refused"))
-    connection = db.session.execute(
+    connection: Connection | None = db.session.execute(
         db.select(Connection).filter_by(store_id=store.id)
     ).scalar_one_or_none()
     if not spec.needs_connection:

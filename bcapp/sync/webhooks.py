@@ -50,7 +50,7 @@ ENTITY = "webhook"
 
 def destination() -> str:
     """Where BigCommerce delivers: the app's public URL plus the intake path."""
-    return current_app.config["APP_URL"].rstrip("/") + INTAKE_PATH
+    return str(current_app.config["APP_URL"]).rstrip("/") + INTAKE_PATH
 
 
 def hook_headers(store: Store) -> dict[str, str]:
@@ -69,7 +69,8 @@ def watch_webhooks(ctx: SyncContext, **_: Any) -> str:
     first_time = not before
     changes = ctx.store.ensure_webhooks(destination(), SCOPES, hook_headers(ctx.install))
     for change in changes:
-        _record(ctx, change, before.get(change.hook_id), first_time=first_time)
+        old = before.get(change.hook_id) if change.hook_id is not None else None
+        _record(ctx, change, old, first_time=first_time)
     ctx.commit()
     if not changes:
         return f"All {len(SCOPES)} webhooks are active."

@@ -6,7 +6,7 @@ filters and per-request maxima; mapping to canonical records happens elsewhere.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bcapp.bigcommerce.client import BigCommerceClient
@@ -17,6 +17,16 @@ class Resource:
 
     def __init__(self, api: BigCommerceClient) -> None:
         self.api = api
+
+
+def as_record(value: Any) -> dict[str, Any]:
+    """A JSON object BigCommerce returned; an empty dict for None (a 204) or anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_records(value: Any) -> list[dict[str, Any]]:
+    """A JSON list of objects BigCommerce returned; empty for None (a 204) or anything else."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def attach_resources(client: BigCommerceClient) -> None:

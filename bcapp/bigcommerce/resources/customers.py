@@ -29,7 +29,7 @@ class Customers(Resource):
 
     def by_emails(
         self, emails: Iterable[str], *, include: Iterable[str] | None = ("addresses",)
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """Customers with any of ``emails`` (possibly several per e-mail, one per channel)."""
         found: list[dict[str, Any]] = []
         for batch in chunked(dict.fromkeys(e.strip().lower() for e in emails), LOOKUP_BATCH):
@@ -38,7 +38,7 @@ class Customers(Resource):
 
     def by_ids(
         self, customer_ids: Iterable[int], *, include: Iterable[str] | None = ("addresses",)
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         for batch in chunked(dict.fromkeys(customer_ids), LOOKUP_BATCH):
             found.extend(self.iterate({"id:in": batch}, include=include))

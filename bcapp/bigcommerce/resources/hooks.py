@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from bcapp.bigcommerce.resources import Resource
+from bcapp.bigcommerce.resources import Resource, as_record
 
 
 class Hooks(Resource):
@@ -16,7 +16,7 @@ class Hooks(Resource):
         return self.api.iter_v3("/hooks", filters)
 
     def get(self, hook_id: int) -> dict[str, Any]:
-        return self.api.data("GET", f"/hooks/{hook_id}")
+        return as_record(self.api.data("GET", f"/hooks/{hook_id}"))
 
     def create(
         self,
@@ -29,17 +29,17 @@ class Hooks(Resource):
         body: dict[str, Any] = {"scope": scope, "destination": destination, "is_active": is_active}
         if headers:
             body["headers"] = dict(headers)
-        return self.api.data("POST", "/hooks", json=body)
+        return as_record(self.api.data("POST", "/hooks", json=body))
 
     def update(self, hook_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
-        return self.api.data("PUT", f"/hooks/{hook_id}", json=dict(fields))
+        return as_record(self.api.data("PUT", f"/hooks/{hook_id}", json=dict(fields)))
 
-    def delete(self, hook_id: int) -> dict[str, Any] | None:
-        return self.api.data("DELETE", f"/hooks/{hook_id}")
+    def delete(self, hook_id: int) -> None:
+        self.api.data("DELETE", f"/hooks/{hook_id}")
 
     def admin(self) -> dict[str, Any]:
         """Notification e-mails, every hook's status and any blocked domains."""
-        return self.api.data("GET", "/hooks/admin") or {}
+        return as_record(self.api.data("GET", "/hooks/admin"))
 
     def set_admin_emails(self, emails: Iterable[str]) -> None:
         self.api.v3("PUT", "/hooks/admin", json={"emails": list(emails)})

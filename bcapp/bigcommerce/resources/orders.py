@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from bcapp.bigcommerce.resources import Resource
+from bcapp.bigcommerce.resources import Resource, as_record, as_records
 
 
 class Orders(Resource):
     """``/v2/orders`` and friends; v2 lists page until empty, and some answer 204 when empty."""
 
     def get(self, order_id: int) -> dict[str, Any]:
-        return self.api.v2("GET", f"/orders/{order_id}") or {}
+        return as_record(self.api.v2("GET", f"/orders/{order_id}"))
 
     def iterate(
         self,
@@ -54,17 +54,17 @@ class Orders(Resource):
 
     def create_shipment(self, order_id: int, shipment: Mapping[str, Any]) -> dict[str, Any]:
         """Create a shipment (needs ``order_address_id`` and ``items``); may e-mail the shopper."""
-        return self.api.v2("POST", f"/orders/{order_id}/shipments", json=dict(shipment)) or {}
+        return as_record(self.api.v2("POST", f"/orders/{order_id}/shipments", json=dict(shipment)))
 
     def update_status(self, order_id: int, status_id: int) -> dict[str, Any]:
-        return self.api.v2("PUT", f"/orders/{order_id}", json={"status_id": status_id}) or {}
+        return as_record(self.api.v2("PUT", f"/orders/{order_id}", json={"status_id": status_id}))
 
     def update(self, order_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
-        return self.api.v2("PUT", f"/orders/{order_id}", json=dict(fields)) or {}
+        return as_record(self.api.v2("PUT", f"/orders/{order_id}", json=dict(fields)))
 
     def statuses(self) -> list[dict[str, Any]]:
         """The store's order statuses (ids 0-14 with the merchant's custom labels)."""
-        return self.api.v2("GET", "/order_statuses") or []
+        return as_records(self.api.v2("GET", "/order_statuses"))
 
 
 class Refunds(Resource):
@@ -74,18 +74,22 @@ class Refunds(Resource):
         return f"/orders/{order_id}/payment_actions"
 
     def quote(self, order_id: int, items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-        return self.api.data(
-            "POST",
-            f"{self._path(order_id)}/refund_quotes",
-            json={"items": [dict(i) for i in items]},
+        return as_record(
+            self.api.data(
+                "POST",
+                f"{self._path(order_id)}/refund_quotes",
+                json={"items": [dict(i) for i in items]},
+            )
         )
 
     def create(self, order_id: int, refund: Mapping[str, Any]) -> dict[str, Any]:
         """Create a refund (``items`` and ``payments``); refunds on one order must be sequential."""
-        return self.api.data("POST", f"{self._path(order_id)}/refunds", json=dict(refund))
+        return as_record(
+            self.api.data("POST", f"{self._path(order_id)}/refunds", json=dict(refund))
+        )
 
     def for_order(self, order_id: int) -> list[dict[str, Any]]:
-        return self.api.data("GET", f"{self._path(order_id)}/refunds") or []
+        return as_records(self.api.data("GET", f"{self._path(order_id)}/refunds"))
 
     def transactions(self, order_id: int) -> list[dict[str, Any]]:
-        return self.api.data("GET", f"/orders/{order_id}/transactions") or []
+        return as_records(self.api.data("GET", f"/orders/{order_id}/transactions"))

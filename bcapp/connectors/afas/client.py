@@ -238,7 +238,8 @@ class AfasClient(HttpApi):
     def metainfo(self, connector: str | None = None) -> dict[str, Any]:
         """The environment's connector list, or one GetConnector's field descriptions."""
         path = f"Metainfo/get/{connector}" if connector else "MetaInfo"  # the spec's casing
-        return self.request("GET", path).json()
+        body: dict[str, Any] = self.request("GET", path).json()
+        return body
 
     # -- writes ---------------------------------------------------------------------------
 

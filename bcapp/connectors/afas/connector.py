@@ -26,7 +26,7 @@ come from the connector's own settings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -237,7 +237,7 @@ class AfasConnector(Fulfilment):
         return out
 
     def _lookup(
-        self, connector: str, field: str, values: Iterable[str], order_by: list[str] = ()
+        self, connector: str, field: str, values: Iterable[str], order_by: Sequence[str] = ()
     ) -> Iterator[list[dict[str, Any]]]:
         """Rows whose ``field`` equals any of ``values`` (OR-ed filter sets, chunked)."""
         unique = sorted(set(v for v in values if v))

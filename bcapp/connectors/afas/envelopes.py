@@ -41,7 +41,7 @@ def envelope(
     return {name: {"Element": element}}
 
 
-def child(name: str, elements: Sequence[tuple[Mapping[str, Any], Sequence[Any]]]) -> dict:
+def child(name: str, elements: Sequence[tuple[Mapping[str, Any], Sequence[Any]]]) -> dict[str, Any]:
     """A nested object: ``{name: {"Element": [{"Fields": .., "Objects": [..]}, ...]}}``."""
     out = []
     for fields, objects in elements:
@@ -207,7 +207,7 @@ def sales_order_envelope(
     """
     todo = instructions or OrderInstructions()
     incl = bool(orders.get("prices_include_vat", True))
-    lines = [
+    lines: list[tuple[Mapping[str, Any], Sequence[Any]]] = [
         (line_fields(line, items[line.sku], orders, incl, todo), [])
         for line in order.lines
         if not line.is_digital
@@ -296,7 +296,7 @@ def delivery_note_envelope(
     orders: Mapping[str, Any],
 ) -> dict[str, Any]:
     """FbDeliveryNote for a store shipment, tied to the AFAS sales order."""
-    lines = []
+    lines: list[tuple[Mapping[str, Any], Sequence[Any]]] = []
     for line in shipment.lines:
         code, dim1, dim2 = items[line.sku]
         lines.append(

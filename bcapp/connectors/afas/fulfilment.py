@@ -25,8 +25,15 @@ class Fulfilment:
 
     client: AfasClient
     page_size: int
-    separator: str
-    orders_cfg: Mapping[str, Any]
+
+    @property
+    def separator(self) -> str:
+        raise NotImplementedError  # AfasConnector's
+
+    @property
+    def orders_cfg(self) -> Mapping[str, Any]:
+        raise NotImplementedError  # AfasConnector's
+
     entity: Callable[[str], EntityConfig]
     _order_row: Callable[[str], dict[str, Any] | None]
     resolve_items: Callable[[Iterable[str]], dict[str, tuple[str, str, str]]]

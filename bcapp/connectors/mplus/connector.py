@@ -207,7 +207,10 @@ class MplusConnector(StoreLedWrites):
         }
         if stock_id is not None:
             request["stockId"] = stock_id
-        return self.client.call("getStock", {"request": request}).get("articleStocks", [])
+        rows: list[dict[str, Any]] = self.client.call("getStock", {"request": request}).get(
+            "articleStocks", []
+        )
+        return rows
 
     def _skus(self, articles: list[int]) -> dict[int, str]:
         """Store SKUs of article numbers (extArticleId carries letter SKUs)."""
@@ -299,7 +302,7 @@ class MplusConnector(StoreLedWrites):
         """The Mplus orderId of the order exported with this reference (extOrderId)."""
         answer = self.client.call("findOrder", {"extOrderId": reference})
         if answer.get("result") == "GET-ORDER-RESULT-OK":
-            return answer["order"]["orderId"]
+            return str(answer["order"]["orderId"])
         return None
 
     def find_orders(self, references: list[str]) -> dict[str, str]:
@@ -336,7 +339,7 @@ class MplusConnector(StoreLedWrites):
         )
         answer = self.client.call("createOrder", {"order": payload})
         result = answer.get("result", "")
-        order_id = (answer.get("info") or {}).get("orderId", "")
+        order_id = str((answer.get("info") or {}).get("orderId", "") or "")
         if result == "CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS":
             existing = self.find_order(order.reference)
             if existing is None:

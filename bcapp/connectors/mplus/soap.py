@@ -83,7 +83,7 @@ def envelope(element: str, body: Mapping[str, Any], idx: Index | None = None) ->
     root = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap=_NSMAP)
     payload = etree.SubElement(etree.SubElement(root, f"{{{SOAP_ENV}}}Body"), f"{{{TNS}}}{element}")
     build(payload, idx.elements[element], body, idx)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 def request(operation: str, body: Mapping[str, Any] | None = None) -> bytes:
@@ -174,4 +174,4 @@ def fault_envelope(code: str, message: str, detail: str = "") -> bytes:
     etree.SubElement(fault, "faultstring").text = message
     if detail:
         etree.SubElement(fault, "detail").text = detail
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

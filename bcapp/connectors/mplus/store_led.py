@@ -107,7 +107,7 @@ class StoreLedWrites:
         products = answer.get("productList", {}).get("product", [])
         if not products:
             raise FatalSyncError(f"Mplus says article {article} is taken but does not return it.")
-        return products[0]["productNumber"]
+        return int(products[0]["productNumber"])
 
     def _update_product(self, product: Product, numbers: dict[str, int], number: int) -> str:
         """Update all fields, or (setting off) only add articles Mplus lacks."""

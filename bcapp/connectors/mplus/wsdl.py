@@ -184,7 +184,7 @@ def index(path: Path = WSDL_PATH) -> Index:
     return Index(wsdl_root(path))
 
 
-class _StubResolver(etree.Resolver):
+class _StubResolver(etree.Resolver):  # type: ignore[misc]  # lxml ships no stubs
     def resolve(self, url, pubid, context):  # type: ignore[no-untyped-def]
         if url and url.endswith(_SOAP_ENC_URL):
             return self.resolve_string(_SOAP_ENC_STUB, context)
