@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from bcapp.connectors.base import Address, Customer, Order, OrderLine
+from bcapp.canonical import Address, Customer, Order, OrderLine
 
 Json = Mapping[str, Any]
 

@@ -1,7 +1,7 @@
 """What every ERP connector is: canonical records in, canonical records out.
 
 A connector translates one ERP's wire protocol to the canonical records of
-:mod:`bcapp.connectors.records` (re-exported here) and back. Flows
+:mod:`bcapp.canonical` (re-exported here) and back. Flows
 (``bcapp.sync``) only ever see those records, batches and opaque cursors, so
 adding an ERP means writing one connector, never touching a flow. A connector
 declares what it can do in ``capabilities``; the runner checks them before
@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import httpx
 
-from bcapp.connectors.records import (
+from bcapp.canonical import (
     Address,
     Batch,
     Category,

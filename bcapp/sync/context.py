@@ -51,7 +51,7 @@ from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.models import Connection, Cursor, LogEntry, Store, SyncRun
 from bcapp.sync.binder import Binder
 from bcapp.sync.recorder import RunRecorder
-from bcapp.sync.records import Direction, Outcome, field_changes
+from bcapp.sync.records import Direction, Outcome, RecordId, field_changes
 
 log = logging.getLogger(__name__)
 
@@ -238,8 +238,8 @@ class SyncContext:
         self,
         outcome: Outcome | str,
         entity: str,
-        bc_id: Any = None,
-        erp_id: Any = None,
+        bc_id: RecordId | None = None,
+        erp_id: RecordId | None = None,
         message: str = "",
         request: Any = None,
         response: Any = None,
@@ -258,8 +258,8 @@ class SyncContext:
         before: Any,
         after: Any,
         *,
-        bc_id: Any = None,
-        erp_id: Any = None,
+        bc_id: RecordId | None = None,
+        erp_id: RecordId | None = None,
         message: str = "",
     ) -> Outcome:
         """Record what a write would do: created (no ``before``), updated or unchanged.

@@ -16,7 +16,7 @@ from typing import Any
 from bcapp.extensions import db
 from bcapp.models import LogEntry, RunStatus, SyncRun
 from bcapp.models.base import utcnow
-from bcapp.sync.records import Direction, Outcome, redact, to_jsonable
+from bcapp.sync.records import Direction, Outcome, RecordId, redact, to_jsonable
 
 COUNTERS = tuple(o.value for o in Outcome)
 #: Write the heartbeat at most this often (each write is an UPDATE).
@@ -79,8 +79,8 @@ class RunRecorder:
         self,
         outcome: Outcome | str,
         entity: str,
-        bc_id: Any = None,
-        erp_id: Any = None,
+        bc_id: RecordId | None = None,
+        erp_id: RecordId | None = None,
         message: str = "",
         request: Any = None,
         response: Any = None,

@@ -30,6 +30,8 @@ from decimal import Decimal
 from typing import Any
 
 REDACTED = "[redacted]"
+#: How a record is named in bindings and the log: a BigCommerce id, an ERP number, a key.
+RecordId = int | str
 
 
 class Outcome(enum.StrEnum):

@@ -43,6 +43,8 @@ from typing import Any, TypeVar
 
 from bcapp.connectors.base import Capability
 from bcapp.errors import ConfigError
+from bcapp.models import Store
+from bcapp.sync.context import SyncContext
 from bcapp.sync.records import Direction
 
 log = logging.getLogger(__name__)
@@ -72,9 +74,9 @@ class Flow:
     resolver: Callable[[Flow, Mapping[str, Any]], Flow] | None = field(default=None, compare=False)
     #: Store → whether the schedule runs this flow for it (a run asked for by hand still
     #: runs and says why it has nothing to do); None: always.
-    when: Callable[[Any], bool] | None = field(default=None, compare=False)
+    when: Callable[[Store], bool] | None = field(default=None, compare=False)
 
-    def __call__(self, ctx: Any, **options: Any) -> Any:
+    def __call__(self, ctx: SyncContext, **options: Any) -> Any:
         return self.fn(ctx, **options)
 
     @property
@@ -121,7 +123,7 @@ def register_flow(
     every: int | None = None,
     needs_connection: bool = True,
     log_unchanged: bool = True,
-    when: Callable[[Any], bool] | None = None,
+    when: Callable[[Store], bool] | None = None,
 ) -> Callable[[F], F]:
     """Decorator: register ``fn`` as flow ``name`` (re-registering replaces it)."""
     if queue not in QUEUES:

@@ -2,8 +2,8 @@
 
 :class:`BigCommerceStore` is the store-side twin of an ERP
 :class:`~bcapp.connectors.base.Connector`. A flow reads an order with its lines,
-addresses, coupons and taxes as one :class:`~bcapp.connectors.records.Order`,
-creates a shipment from a :class:`~bcapp.connectors.records.Shipment`, matches
+addresses, coupons and taxes as one :class:`~bcapp.canonical.Order`,
+creates a shipment from a :class:`~bcapp.canonical.Shipment`, matches
 and writes products, reads and writes stock, and keeps the webhooks right —
 without building a URL or indexing BigCommerce's JSON, which stays in
 :mod:`bcapp.bigcommerce` (the client, its resources and the mapping modules).

@@ -1,7 +1,7 @@
 """The order side of the store facade: orders, customers and their statuses.
 
-Reads return canonical :class:`~bcapp.connectors.records.Order` and
-:class:`~bcapp.connectors.records.Customer` records (or an
+Reads return canonical :class:`~bcapp.canonical.Order` and
+:class:`~bcapp.canonical.Customer` records (or an
 :class:`~bcapp.bigcommerce.store.records.OrderHead` for list decisions); the
 v2 JSON never leaves this module.
 """
@@ -17,7 +17,7 @@ from bcapp.bigcommerce.client import BigCommerceClient
 from bcapp.bigcommerce.mapping import customer_from_bc, money, order_from_bc, v2_date
 from bcapp.bigcommerce.mapping import with_line_taxes as _with_line_taxes
 from bcapp.bigcommerce.store.records import OrderHead, StatusLabel
-from bcapp.connectors.records import Customer, Order
+from bcapp.canonical import Customer, Order
 
 
 def order_head(raw: dict[str, Any]) -> OrderHead:

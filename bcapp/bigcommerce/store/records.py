@@ -1,6 +1,6 @@
 """Store-side facts the flows need that are not canonical records.
 
-The canonical records (:mod:`bcapp.connectors.records`) describe what crosses to
+The canonical records (:mod:`bcapp.canonical`) describe what crosses to
 the ERP. Some flow decisions need a little more of the store's own state: an
 order's status and when it last changed (reconciliation), which order lines
 still have items to ship or refund (fulfilment), which hooks exist (the

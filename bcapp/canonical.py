@@ -1,9 +1,12 @@
 """The canonical records: what crosses between BigCommerce, the flows and every ERP.
 
-Flows only ever see these records, batches and opaque cursors; the BigCommerce
-store facade (``bcapp.bigcommerce.store``) and each ERP connector translate to
-and from them. Money is always :class:`~decimal.Decimal` (never float);
-quantities too, since ERPs keep fractional units. Records are frozen: a flow
+The hub's vocabulary, below both sides: the BigCommerce store facade
+(``bcapp.bigcommerce.store``) and each ERP connector (``bcapp.connectors``)
+translate to and from these records, and flows only ever see them, batches and
+opaque cursors. (``bcapp.connectors.base`` re-exports them for connectors.)
+
+Money is always :class:`~decimal.Decimal` (never float); quantities too, since
+ERPs keep fractional units. Records are frozen: a flow
 that needs a changed record builds a new one with :func:`dataclasses.replace`.
 """
 
