@@ -161,13 +161,11 @@ def make_app(tmp: str) -> Any:
 
 
 def make_store(token: str, afas_settings: dict[str, Any]) -> int:
-    from bcapp.connectors import CONNECTOR_PATHS
     from bcapp.connectors.afas.settings import SETTINGS_SCHEMA
     from bcapp.connectors.base import split_settings
     from bcapp.extensions import db
     from bcapp.models import Connection, Store
 
-    CONNECTOR_PATHS.setdefault("afas", "bcapp.connectors.afas:AfasConnector")
     db.create_all()
     store = Store(id=int(time.time() * 1000) % 10**9, store_hash=STORE_HASH, access_token=token,
                   settings={})  # fmt: skip

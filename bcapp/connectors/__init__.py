@@ -1,31 +1,54 @@
-"""ERP connectors: one package per ERP, registered by kind in ``CONNECTORS``.
+"""ERP connectors: one package per ERP, found by kind in ``CONNECTORS``.
 
-The registry is filled lazily (:func:`registry`) so importing ``bcapp`` never
-imports every ERP's client libraries.
+Every subpackage of ``bcapp.connectors`` that exports ``CONNECTOR`` (its
+:class:`~bcapp.connectors.base.Connector` class) is a connector: adding an ERP
+means adding its package, nothing outside it. The registry is filled lazily
+(:func:`registry`) so importing ``bcapp`` never imports every ERP's client
+libraries; a package that fails to import is logged and left out, so one broken
+ERP never takes the others down.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
+import pkgutil
 from typing import Any
 
 from bcapp.connectors.base import Capability, Connector
+from bcapp.errors import ConfigError
 
-#: kind → "module:ClassName"; each ERP package adds its line here.
-CONNECTOR_PATHS: dict[str, str] = {
-    "afas": "bcapp.connectors.afas:AfasConnector",
-    "mplus": "bcapp.connectors.mplus:MplusConnector",
-}
+log = logging.getLogger(__name__)
 
+#: kind → connector class: every discovered package's ``CONNECTOR`` (tests add their own).
 CONNECTORS: dict[str, type[Connector]] = {}
+#: Modules of this package that are not ERPs.
+NOT_ERPS = frozenset({"base", "http"})
+_discovered = False
+
+
+def discover() -> None:
+    """Import every ERP package once and register its ``CONNECTOR`` by its ``kind``."""
+    global _discovered
+    if _discovered:
+        return
+    for info in pkgutil.iter_modules(__path__):
+        if not info.ispkg or info.name in NOT_ERPS:
+            continue
+        try:
+            module = importlib.import_module(f"{__name__}.{info.name}")
+        except Exception:
+            log.exception("the %s connector could not be imported", info.name)
+            continue
+        cls = getattr(module, "CONNECTOR", None)
+        if cls is not None:
+            CONNECTORS.setdefault(cls.kind, cls)
+    _discovered = True
 
 
 def registry() -> dict[str, type[Connector]]:
-    """Import and return every registered connector class, keyed by kind."""
-    for kind, path in CONNECTOR_PATHS.items():
-        if kind not in CONNECTORS:
-            module, _, name = path.partition(":")
-            CONNECTORS[kind] = getattr(importlib.import_module(module), name)
+    """Every connector class, keyed by kind."""
+    discover()
     return CONNECTORS
 
 
@@ -34,10 +57,8 @@ def make_connector(kind: str, settings: dict[str, Any], **kwargs: Any) -> Connec
     try:
         cls = registry()[kind]
     except KeyError:
-        from bcapp.errors import ConfigError
-
         raise ConfigError(f"Unknown ERP type {kind!r}.") from None
     return cls(settings, **kwargs)  # type: ignore[call-arg]
 
 
-__all__ = ["CONNECTORS", "CONNECTOR_PATHS", "Capability", "Connector", "make_connector", "registry"]
+__all__ = ["CONNECTORS", "Capability", "Connector", "discover", "make_connector", "registry"]

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from bcapp.bigcommerce.ratelimit import LocalBudget
-from bcapp.connectors import CONNECTOR_PATHS
 from bcapp.connectors.afas.settings import SETTINGS_SCHEMA
 from bcapp.connectors.base import split_settings
 from bcapp.extensions import db
@@ -98,7 +97,6 @@ def catalog_flows() -> None:
 
 @pytest.fixture
 def world(app: Any, redis_url: str) -> Iterator[World]:
-    CONNECTOR_PATHS.setdefault("afas", "bcapp.connectors.afas:AfasConnector")
     afas = AfasSandbox()
     sandbox = BigCommerceSandbox(clock=SandboxClock(speed=0))
     bc_store = sandbox.create_store(STORE_HASH, plan="unlimited")

@@ -7,4 +7,7 @@ holds the schema the settings page renders, ``connector`` ties them together.
 
 from bcapp.connectors.afas.connector import AfasConnector
 
-__all__ = ["AfasConnector"]
+#: What :func:`bcapp.connectors.discover` registers.
+CONNECTOR = AfasConnector
+
+__all__ = ["CONNECTOR", "AfasConnector"]

@@ -11,4 +11,7 @@ for letter SKUs), :mod:`.settings`, :mod:`.store_led` (store → Mplus writes),
 from bcapp.connectors.mplus.connector import MplusConnector
 from bcapp.connectors.mplus.numbers import allocate_article_number
 
-__all__ = ["MplusConnector", "allocate_article_number"]
+#: What :func:`bcapp.connectors.discover` registers.
+CONNECTOR = MplusConnector
+
+__all__ = ["CONNECTOR", "MplusConnector", "allocate_article_number"]
