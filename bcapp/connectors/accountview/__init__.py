@@ -9,5 +9,9 @@ Modules:
 
 * :mod:`.facts` — what is known, and every assumption where it is not (one place;
   the sandbox reads it too).
+* :mod:`.oauth` — authorize URL, code exchange, refresh under the Credentials lock.
+* :mod:`.client` — companies, ``lastKey``/``PageNumber`` paging, writes, errors.
+* :mod:`.query` — numbered filters and the read parameters.
+* :mod:`.envelopes` — the positional write format from plain dicts.
 * :mod:`.dictionary` — field types and lengths of the tables bcapp uses.
 """
