@@ -43,6 +43,16 @@ def test_a_rejected_write_waits_for_a_write(
         write_debtor(client)
 
 
+def test_a_rejection_waits_for_a_write_that_gets_through(
+    sandbox: AccountViewSandbox, client: AccountViewClient
+) -> None:
+    sandbox.expire_access_tokens()  # the write's first attempt is a 401, then a refresh
+    sandbox.reject_next_write("Nee.")
+    with pytest.raises(FatalSyncError, match=r"^Nee\.$"):
+        write_debtor(client)
+    assert [e.status for e in client.exchanges] == [401, 200]
+
+
 def test_a_dictionary_refusal_is_fatal_and_names_the_field(client: AccountViewClient) -> None:
     too_long = Document("CONTACT", {"ACCT_NAME": "x" * 41, "SRC_CODE": "X"})
     with pytest.raises(FatalSyncError, match=r"ACCT_NAME.*longer than 40 characters"):

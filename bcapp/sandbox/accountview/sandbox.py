@@ -109,9 +109,10 @@ class AccountViewSandbox(Seeding):
         with self._lock:
             self._faults.append(("reject", message))
 
-    def _pop_fault(self, *, write: bool) -> Any:
+    def _pop_fault(self, *, rejection: bool) -> Any:
+        """The next outage (``rejection`` False) or the next write refusal (True), if queued."""
         with self._lock:
-            if not self._faults or (isinstance(self._faults[0], tuple) and not write):
+            if not self._faults or isinstance(self._faults[0], tuple) != rejection:
                 return None
             return self._faults.popleft()
 
@@ -155,9 +156,8 @@ class AccountViewSandbox(Seeding):
         if self.latency:
             time.sleep(self.latency)
         lower = rest.lower()
-        write = request.method == "POST" and lower == facts.DATA_PATH.lower()
-        fault = self._pop_fault(write=write)
-        if fault is not None and not isinstance(fault, tuple):
+        fault = self._pop_fault(rejection=False)  # outages come before anything else
+        if fault is not None:
             return _fault_response(fault)
         if lower == facts.TOKEN_PATH:
             with self._lock:
@@ -171,7 +171,7 @@ class AccountViewSandbox(Seeding):
         if limited is not None:
             return limited
         with self._lock:
-            return self._route(lower, grant, fault)
+            return self._route(lower, grant)
 
     def _rate_limited(self, token: str) -> Response | None:
         """[I] An optional per-token sliding window; 429 with Retry-After when exceeded."""
@@ -189,7 +189,7 @@ class AccountViewSandbox(Seeding):
         calls.append(now)
         return None
 
-    def _route(self, lower: str, grant: Grant, fault: Any) -> Response:
+    def _route(self, lower: str, grant: Grant) -> Response:
         if lower == facts.COMPANIES_PATH:
             return _json([c.entry() for c in self.companies.values()])
         company = self.companies.get(request.headers.get(facts.COMPANY_HEADER, ""))
@@ -205,8 +205,9 @@ class AccountViewSandbox(Seeding):
             if facts.SCOPE_UPDATE not in grant.scope.split():
                 message = "The access token does not allow changes (updateaccountviewdata)."
                 return _json(_error(message), 403)
-            if fault is not None:
-                return _json(_error(fault[1]), facts.BUSINESS_ERROR_STATUS)
+            rejection = self._pop_fault(rejection=True)  # only a write that got this far
+            if rejection is not None:
+                return _json(_error(rejection[1]), facts.BUSINESS_ERROR_STATUS)
             return self._write(company)
         return _json({"Message": NOT_FOUND}, 404)
 
