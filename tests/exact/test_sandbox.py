@@ -153,11 +153,15 @@ def test_writes_are_answered_as_stored_and_appear_in_the_sync_api(sandbox: Exact
     assert [(r["Code"], r["City"]) for r in synced] == [("                25", "Leusden")]
 
 
-def test_built_in_schema_refuses_unknown_and_read_only_fields(sandbox: ExactSandbox) -> None:
+def test_bodies_with_unknown_read_only_or_mistyped_fields_are_refused(
+    sandbox: ExactSandbox,
+) -> None:
     with raw_client(sandbox) as http:
         unknown = http.post("crm/Accounts", json={"Name": "X", "Shoe size": 44})
         read_only = http.post("logistics/Items", json={"Code": "A", "Description": "A", "Stock": 5})
-    assert unknown.status_code == read_only.status_code == 400
+        wrong_type = http.post("crm/Accounts", json={"Name": "X", "Blocked": "yes"})
+    assert unknown.status_code == read_only.status_code == wrong_type.status_code == 400
+    assert "property 'Blocked' to type 'System.Boolean'" in error_text(wrong_type)
     assert "The property name 'Shoe size'" in error_text(unknown)
     assert "'Stock'" in error_text(read_only) and "read-only" in error_text(read_only)
 
