@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 import redis
 
-from bcapp.connectors.exact.budget import BudgetBase, Priority, RateHeaders
+from bcapp.connectors.exact.budget import BudgetBase, Priority
 from bcapp.connectors.exact.budget_redis import RedisCallBudget
 from bcapp.connectors.exact.client import ExactClient
+from bcapp.connectors.exact.limits import RateHeaders
 from bcapp.errors import FatalSyncError, RetryableSyncError
 from bcapp.sandbox.exact import ExactSandbox
 from tests import conftest as suite

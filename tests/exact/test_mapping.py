@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bcapp.connectors.base import Address, Customer, OrderLine
-from bcapp.connectors.exact import mapping
+from bcapp.connectors.exact import mapping, payloads
 from bcapp.connectors.exact.budget import Priority
 from bcapp.connectors.exact.client import ExactClient
 from bcapp.connectors.exact.odata import (
@@ -145,12 +145,12 @@ def test_an_account_with_contact_and_delivery_address_reads_back_as_the_customer
 ) -> None:
     customer = anna()
     account = exact.create(
-        "crm/Accounts", mapping.account_payload(customer), priority=Priority.ORDERS
+        "crm/Accounts", payloads.account_payload(customer), priority=Priority.ORDERS
     )
     account_id = account["ID"]
-    exact.create("crm/Contacts", mapping.contact_payload(customer, account_id))
-    delivery = mapping.address_payload(
-        customer.addresses[0], account_id, mapping.AddressType.DELIVERY
+    exact.create("crm/Contacts", payloads.contact_payload(customer, account_id))
+    delivery = payloads.address_payload(
+        customer.addresses[0], account_id, payloads.AddressType.DELIVERY
     )
     exact.create("crm/Addresses", delivery)
     flt = eq("Account", f"guid'{account_id}'")
@@ -176,7 +176,7 @@ def test_an_account_with_contact_and_delivery_address_reads_back_as_the_customer
 
 
 def test_an_account_is_matched_by_its_18_character_code(exact: ExactClient) -> None:
-    exact.create("crm/Accounts", mapping.account_payload(anna(), code="25"))
+    exact.create("crm/Accounts", payloads.account_payload(anna(), code="25"))
     padded = exact.find(
         "crm/Accounts", select=["ID", "Code"], filter=eq("Code", string_literal(padded_code("25")))
     )
@@ -200,12 +200,12 @@ def test_a_sales_order_round_trip_found_again_by_your_ref(
         discount=Decimal("2.42"),  # incl. tax, over the line
     )
     lines = [
-        mapping.order_line(store_line, item_id=mug, vat_code="2"),
-        mapping.shipping_line(
+        payloads.order_line(store_line, item_id=mug, vat_code="2"),
+        payloads.shipping_line(
             item_id=ship, amount_ex_tax=Decimal("4.1322"), vat_code="2", description="PostNL"
         ),
     ]
-    payload = mapping.sales_order_payload(
+    payload = payloads.sales_order_payload(
         ordered_by=account,
         reference="100234",
         lines=lines,
@@ -241,9 +241,9 @@ def test_an_order_exact_refuses_fails_with_exacts_words(
     sandbox: ExactSandbox, exact: ExactClient
 ) -> None:
     mug = sandbox.division().add_item("MUG")
-    line = mapping.SalesLine(mug, Decimal(1), Decimal("8"), "2")
+    line = payloads.SalesLine(mug, Decimal(1), Decimal("8"), "2")
     nobody = "00000000-0000-0000-0000-0000000000aa"
-    payload = mapping.sales_order_payload(ordered_by=nobody, reference="7", lines=[line])
+    payload = payloads.sales_order_payload(ordered_by=nobody, reference="7", lines=[line])
     with pytest.raises(FatalSyncError, match="Ordered by: Account does not exist"):
         exact.create("salesorder/SalesOrders", payload, priority=Priority.ORDERS)
 
@@ -286,11 +286,11 @@ def test_credit_invoices_become_credit_notes_with_positive_amounts(
     div.add_sales_order(account, "100600", [("MUG", 2), ("SHIP", 1)])
     invoice = exact.create(
         "salesinvoice/SalesInvoices",
-        mapping.sales_invoice_payload(
+        payloads.sales_invoice_payload(
             ordered_by=account,
             reference="100600",
             journal="70",
-            lines=[mapping.SalesLine(div.item("MUG")["ID"], Decimal(2), Decimal("8.00"), "2")],
+            lines=[payloads.SalesLine(div.item("MUG")["ID"], Decimal(2), Decimal("8.00"), "2")],
         ),
     )
     credit = div.add_credit_invoice("100600", [("MUG", 1, "8.00"), ("SHIP", 1, "4.00")])

@@ -5,10 +5,11 @@ Modules:
 * :mod:`.oauth`        country sites, authorize URL, code exchange, token refresh rules
 * :mod:`.client`       :class:`ExactClient` (HttpApi): tokens, budget, OData pages, errors
 * :mod:`.budget`       the per-division call budget (minute, day, order reserve, error
-                       back-off); :mod:`.budget_redis` shares it between workers
+                       back-off); :mod:`.budget_redis` shares it between workers;
+                       :mod:`.limits` holds the rate-limit headers and pure rules
 * :mod:`.reader`       the sync API's Timestamp cursor and filtered bulk reads
 * :mod:`.odata`        dates, GUIDs, literals, padded account codes, cursors
-* :mod:`.mapping`      Exact rows ⇄ canonical records and write payloads
+* :mod:`.mapping`      Exact rows → canonical records; :mod:`.payloads` the reverse
 * :mod:`.webhooks`     HashCode verification of callbacks
 
 Facts and the choices made where Exact is silent: ``README.md`` beside this file.

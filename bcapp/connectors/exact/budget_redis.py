@@ -1,6 +1,6 @@
 """The Exact call budget in Redis, shared by every worker of a division.
 
-The rules are :mod:`bcapp.connectors.exact.budget`'s (``take``/``merge``/``roll``);
+The rules are :mod:`bcapp.connectors.exact.limits`' (``take``/``merge``/``roll``);
 each step is one Lua script here, so concurrent workers take permits and fold in
 answers' headers atomically. Keys (``{prefix}{division}``):
 
@@ -21,16 +21,8 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from bcapp.connectors.exact.budget import (
-    DAY_MS,
-    HOUR_MS,
-    MINUTE_MS,
-    BudgetBase,
-    BudgetSnapshot,
-    RateHeaders,
-    roll,
-    snapshot_of,
-)
+from bcapp.connectors.exact.budget import BudgetBase, BudgetSnapshot, snapshot_of
+from bcapp.connectors.exact.limits import DAY_MS, HOUR_MS, MINUTE_MS, RateHeaders, roll
 
 log = logging.getLogger(__name__)
 

@@ -26,13 +26,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bcapp.connectors.exact.budget import (
-    COUNTED_ERRORS,
-    CallBudget,
-    LocalCallBudget,
-    Priority,
-    RateHeaders,
-)
+from bcapp.connectors.exact.budget import CallBudget, LocalCallBudget, Priority
+from bcapp.connectors.exact.limits import COUNTED_ERRORS, RateHeaders
 from bcapp.connectors.exact.oauth import site_url
 from bcapp.connectors.exact.odata import (
     Row,
