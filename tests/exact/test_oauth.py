@@ -13,7 +13,14 @@ from bcapp.connectors.exact.client import ExactClient
 from bcapp.connectors.exact.oauth import authorize_url, code_from_callback
 from bcapp.errors import ConfigError, RetryableSyncError
 from bcapp.sandbox.exact import ExactSandbox
-from tests.exact.conftest import SITE, connect, local_budget, stored_tokens, token_manager
+from tests.exact.conftest import (
+    SITE,
+    START,
+    connect,
+    local_budget,
+    stored_tokens,
+    token_manager,
+)
 
 
 def groups(client: ExactClient) -> list[str]:
@@ -194,3 +201,14 @@ def test_tokens_and_secrets_never_reach_the_exchange_log(sandbox: ExactSandbox) 
     for secret in (values["access_token"], values["refresh_token"], old_refresh_token):
         assert secret not in logged
     assert sandbox.app.client_secret not in logged
+
+
+def test_waiting_for_the_minute_never_sends_a_token_that_expired_meanwhile() -> None:
+    sandbox = ExactSandbox(speed=0, start=START, per_minute=2)
+    client = connect(sandbox, budget=local_budget(sandbox, max_wait=120))
+    sandbox.advance(565)  # the token is 565 s old: not due yet
+    groups(client)
+    groups(client)
+    groups(client)  # waits 35 s for the next minute; the token is 600 s old by then
+    assert sandbox.oauth.refreshes == 1
+    assert {r["status"] for r in sandbox.api_calls()} == {200}

@@ -1,6 +1,6 @@
 """The Exact Online REST wire protocol: bearer tokens, the call budget, OData pages, errors.
 
-Every call goes ``token → budget permit → request → headers back into the budget``:
+Every call goes ``budget permit → token → request → headers back into the budget``:
 
 * the access token comes from a :class:`~bcapp.connectors.exact.oauth.TokenManager`
   (refreshed only when due, under the connection's lock);
@@ -156,9 +156,12 @@ class ExactClient(HttpApi):
         json_body: Any = None,
         priority: Priority = Priority.CATALOG,
     ) -> httpx.Response:
-        """One call: token, budget permit, request, headers back into the budget."""
-        self._authorize()
+        """One call: budget permit, token, request, headers back into the budget.
+
+        The permit comes first: waiting for it must not age the token we send.
+        """
         self.budget.acquire(priority, endpoint_of(path))
+        self._authorize()
         response = super().request(method, path, params=params, json_body=to_wire(json_body))
         self.budget.observe(RateHeaders.parse(response.headers))
         return response
