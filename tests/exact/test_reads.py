@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bcapp.connectors.exact.client import ExactClient
 from bcapp.connectors.exact.mapping import INVOICE_FIELDS, ITEM_FIELDS
 from bcapp.connectors.exact.reader import (
@@ -12,6 +14,7 @@ from bcapp.connectors.exact.reader import (
     read_deleted,
     read_sync,
 )
+from bcapp.errors import RetryableSyncError
 from bcapp.sandbox.exact import ExactSandbox
 
 
@@ -124,3 +127,14 @@ def test_a_point_read_by_id_and_a_miss_that_costs_no_error(
     assert exact.get_by_id("logistics/Items", "ID", missing, select=["ID"]) is None
     assert {r["status"] for r in sandbox.api_calls()} == {200}
     assert exact.budget.snapshot().endpoint_errors == {}
+
+
+@pytest.mark.parametrize("fault", [500, 503, "timeout"])
+def test_exact_failing_for_a_moment_is_retryable_and_the_next_call_works(
+    sandbox: ExactSandbox, exact: ExactClient, fault: int | str
+) -> None:
+    sandbox.division().add_item("A1")
+    sandbox.fail_next(fault)
+    with pytest.raises(RetryableSyncError):
+        list(read_sync(exact, SYNC_ITEMS, ITEM_FIELDS))
+    assert [p.rows[0]["Code"] for p in read_sync(exact, SYNC_ITEMS, ITEM_FIELDS)] == ["A1"]
