@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from bcapp.connectors.exact.client import ExactClient
@@ -138,3 +139,20 @@ def test_exact_failing_for_a_moment_is_retryable_and_the_next_call_works(
     with pytest.raises(RetryableSyncError):
         list(read_sync(exact, SYNC_ITEMS, ITEM_FIELDS))
     assert [p.rows[0]["Code"] for p in read_sync(exact, SYNC_ITEMS, ITEM_FIELDS)] == ["A1"]
+
+
+def test_a_next_link_to_another_host_is_not_followed() -> None:
+    """The bearer token must never travel to a host other than the merchant's Exact site."""
+    asked: list[str] = []
+
+    def exact(request: httpx.Request) -> httpx.Response:  # a misbehaving Exact
+        asked.append(request.url.host)
+        body = {"d": {"results": [{"Code": "A"}], "__next": "https://evil.example/api/v1/1/x"}}
+        return httpx.Response(200, json=body)
+
+    client = ExactClient.connect("nl", None, division=1, transport=httpx.MockTransport(exact))  # type: ignore[arg-type]
+    pages = client.pages("logistics/ItemGroups", select=["Code"])
+    assert next(pages).rows == [{"Code": "A"}]
+    with pytest.raises(RetryableSyncError, match="another host"):
+        next(pages)
+    assert asked == ["start.exactonline.nl"]

@@ -101,6 +101,25 @@ def endpoint_of(path_or_url: str) -> str:
     return "/".join(parts).split("(", 1)[0].lower()
 
 
+def query(
+    select: Sequence[str],
+    *,
+    filter: str | None = None,
+    top: int | None = None,
+    expand: Sequence[str] = (),
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The OData query options of a list request."""
+    params = {"$select": ",".join(select), **(extra or {})}
+    if filter:
+        params["$filter"] = filter
+    if top is not None:
+        params["$top"] = str(top)
+    if expand:
+        params["$expand"] = ",".join(expand)
+    return params
+
+
 @dataclass
 class ExactClient(HttpApi):
     """The Exact Online REST client of one division (see the module docstring).
@@ -240,14 +259,9 @@ class ExactClient(HttpApi):
         extra: Mapping[str, str] | None = None,
     ) -> Iterator[Page]:
         """Every page of a list, following ``__next`` (always with ``$select``)."""
-        params: dict[str, Any] | None = {"$select": ",".join(select), **(extra or {})}
-        assert params is not None
-        if filter:
-            params["$filter"] = filter
-        if top is not None:
-            params["$top"] = str(top)
-        if expand:
-            params["$expand"] = ",".join(expand)
+        params: dict[str, str] | None = query(
+            select, filter=filter, top=top, expand=expand, extra=extra
+        )
         path = self.path(resource)
         while True:
             body = self.get_json(path, params, priority)
@@ -255,7 +269,7 @@ class ExactClient(HttpApi):
             yield Page(results(body), bool(link))
             if not link:
                 return
-            path, params = self._same_site(link), None
+            path, params = self._same_site(link), None  # the link carries the query
 
     def _same_site(self, link: str) -> str:
         """``__next`` must stay on our site (the token must not go anywhere else)."""
