@@ -52,13 +52,25 @@ def registry() -> dict[str, type[Connector]]:
     return CONNECTORS
 
 
-def make_connector(kind: str, settings: dict[str, Any], **kwargs: Any) -> Connector:
-    """Build the connector of ``kind`` from decrypted settings."""
+def connector_class(kind: str) -> type[Connector]:
+    """The connector class of ``kind``; ConfigError (a sentence) for an unknown kind."""
     try:
-        cls = registry()[kind]
+        return registry()[kind]
     except KeyError:
         raise ConfigError(f"Unknown ERP type {kind!r}.") from None
-    return cls(settings, **kwargs)  # type: ignore[call-arg]
 
 
-__all__ = ["CONNECTORS", "Capability", "Connector", "discover", "make_connector", "registry"]
+def make_connector(kind: str, settings: dict[str, Any], **kwargs: Any) -> Connector:
+    """Build the connector of ``kind`` from decrypted settings."""
+    return connector_class(kind)(settings, **kwargs)  # type: ignore[call-arg]
+
+
+__all__ = [
+    "CONNECTORS",
+    "Capability",
+    "Connector",
+    "connector_class",
+    "discover",
+    "make_connector",
+    "registry",
+]

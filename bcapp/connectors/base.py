@@ -98,16 +98,18 @@ class Connector(Protocol):
     """The domain-level interface of an ERP (not HTTP-level: one ERP speaks SOAP).
 
     Constructed with the merchant's settings (secrets decrypted) and, for tests
-    and the demo, an optional httpx transport that routes to a sandbox; a
-    connector whose tokens refresh also takes ``credentials`` (a
-    :class:`Credentials`). Methods outside ``capabilities`` raise
-    :class:`NotImplementedError`.
+    and the demo, an optional httpx transport that routes to a sandbox. A
+    connector whose tokens refresh (``rotating_credentials``) is also given
+    ``credentials`` (a :class:`Credentials`) and keeps its tokens there. Methods
+    outside ``capabilities`` raise :class:`NotImplementedError`.
     """
 
     kind: ClassVar[str]
     label: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
     settings_schema: ClassVar[dict[str, Any]]
+    #: True: the constructor takes ``credentials=`` and refreshes tokens through it.
+    rotating_credentials: ClassVar[bool]
 
     def check(self) -> None:
         """Verify credentials and configuration; raise ConfigError with a merchant sentence."""

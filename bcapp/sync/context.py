@@ -42,7 +42,7 @@ from flask import current_app
 from bcapp.bigcommerce.client import BigCommerceClient
 from bcapp.bigcommerce.ratelimit import Budget, budget_for
 from bcapp.bigcommerce.store import BigCommerceStore
-from bcapp.connectors import make_connector
+from bcapp.connectors import connector_class, make_connector
 from bcapp.connectors.base import Capability, Connector, StoreLedConnector
 from bcapp.errors import ConfigError, FatalSyncError, RetryableSyncError
 from bcapp.extensions import db, key_prefix, redis_ext
@@ -50,6 +50,7 @@ from bcapp.jobs.locks import RunLock
 from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.models import Connection, Cursor, LogEntry, Store, SyncRun
 from bcapp.sync.binder import Binder
+from bcapp.sync.credentials import ConnectionCredentials
 from bcapp.sync.recorder import RunRecorder
 from bcapp.sync.records import Direction, Outcome, RecordId, field_changes
 
@@ -135,10 +136,11 @@ class SyncContext:
         """The ERP connector, built on first use."""
         if self.connection is None:
             raise ConfigError("Connect your ERP in the app's settings first.")
+        kwargs: dict[str, Any] = {"transport": current_app.extensions.get(ERP_TRANSPORT)}
+        if connector_class(self.connection.kind).rotating_credentials:
+            kwargs["credentials"] = ConnectionCredentials(self.connection.id, redis_ext.client)
         connector = make_connector(
-            self.connection.kind,
-            self.connection.connector_settings(),
-            transport=current_app.extensions.get(ERP_TRANSPORT),
+            self.connection.kind, self.connection.connector_settings(), **kwargs
         )
         self._closers.append(connector)
         return connector

@@ -30,6 +30,9 @@ class MemoryConnector:
     label: ClassVar[str] = "Memory ERP"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.PRODUCTS})
     settings_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}}
+    rotating_credentials: ClassVar[bool] = False
+    last_exchange = None
+    shipping_article = ""
     pages: ClassVar[list[list[Product]]] = []
     closed: ClassVar[int] = 0
 

@@ -76,6 +76,7 @@ class AfasConnector(Fulfilment):
         }
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
+    rotating_credentials: ClassVar[bool] = False  # an app-connector token does not expire
 
     def __init__(
         self,

@@ -69,6 +69,7 @@ class MplusConnector(StoreLedWrites):
         }
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
+    rotating_credentials: ClassVar[bool] = False  # ident and secret do not expire
 
     def __init__(
         self,
