@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         orders,
         store,
     )
+    from bcapp.bigcommerce.resources.orders import Refunds
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class BigCommerceClient:
     inventory: inventory.Inventory
     customers: customers.Customers
     orders: orders.Orders
-    refunds: orders.Refunds
+    refunds: Refunds  # not orders.Refunds: in the class body, orders is the attribute above
     hooks: hooks.Hooks
     store: store.StoreInformation
 

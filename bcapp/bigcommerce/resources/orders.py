@@ -74,15 +74,19 @@ class Refunds(Resource):
         return f"/orders/{order_id}/payment_actions"
 
     def quote(self, order_id: int, items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-        return self.api.data(
+        quote: dict[str, Any] = self.api.data(
             "POST",
             f"{self._path(order_id)}/refund_quotes",
             json={"items": [dict(i) for i in items]},
         )
+        return quote
 
     def create(self, order_id: int, refund: Mapping[str, Any]) -> dict[str, Any]:
         """Create a refund (``items`` and ``payments``); refunds on one order must be sequential."""
-        return self.api.data("POST", f"{self._path(order_id)}/refunds", json=dict(refund))
+        made: dict[str, Any] = self.api.data(
+            "POST", f"{self._path(order_id)}/refunds", json=dict(refund)
+        )
+        return made
 
     def for_order(self, order_id: int) -> list[dict[str, Any]]:
         return self.api.data("GET", f"{self._path(order_id)}/refunds") or []
