@@ -281,7 +281,7 @@ class BigCommerceClient:
 
     def iter_v3(
         self, path: str, params: Mapping[str, Any] | None = None, *, limit: int = MAX_PAGE
-    ) -> Iterator[dict]:
+    ) -> Iterator[dict[str, Any]]:
         """Every record of a v3 list, page by page (``meta.pagination``; a short page ends it)."""
         params = dict(params or {})
         page = int(params.pop("page", 1))
@@ -298,7 +298,7 @@ class BigCommerceClient:
 
     def iter_v2(
         self, path: str, params: Mapping[str, Any] | None = None, *, limit: int = MAX_PAGE
-    ) -> Iterator[dict]:
+    ) -> Iterator[dict[str, Any]]:
         """Every record of a v2 list: pages until an empty page, a short page or a 204."""
         params = dict(params or {})
         page = int(params.pop("page", 1))
