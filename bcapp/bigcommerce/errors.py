@@ -7,6 +7,7 @@ as BigCommerce wrote it, so a merchant reads "The field 'name' is invalid", not
 
 * v3: ``{"status": 422, "title": "...", "type": "...", "errors": {"field": "why"}}``
 * v2: ``[{"status": 400, "message": "...", "details": {...}}]``
+* v3 payment actions (refund quotes, refunds) wrap the v3 error: ``{"data": [error]}``
 
 Every class here is also an :class:`ApiError`, so callers that care only about
 "BigCommerce refused" can catch that, while the runner keeps catching the
@@ -149,11 +150,23 @@ def build(
 def describe(body: Any, response: httpx.Response) -> tuple[str, dict[str, Any]]:
     """BigCommerce's message and structured details from an error body (v2 or v3)."""
     if isinstance(body, dict):
-        return _describe_v3(body, response)
+        message, details = _describe_v3(_unwrapped(body), response)
+        return message, {**details, "body": body}
     if isinstance(body, list) and body and isinstance(body[0], dict):
         return _describe_v2(body, response)
     text = response.text.strip()[:500] if response.content else ""
     return text or f"{response.status_code} {response.reason_phrase}", {"body": text or None}
+
+
+def _unwrapped(body: dict[str, Any]) -> dict[str, Any]:
+    """The error itself when the payment actions API wraps it as ``{"data": [error]}``."""
+    if body.get("title") or body.get("message") or body.get("error") or body.get("errors"):
+        return body
+    wrapped = body.get("data")
+    inner = wrapped[0] if isinstance(wrapped, list) and wrapped else None
+    if isinstance(inner, dict) and (inner.get("title") or inner.get("message")):
+        return inner
+    return body
 
 
 def _describe_v3(body: dict[str, Any], response: httpx.Response) -> tuple[str, dict[str, Any]]:

@@ -6,10 +6,12 @@ record about an exported order into a BigCommerce write. Both must
 * find the order only among orders this app exported (:func:`order_id_for`):
   an ERP reference that merely looks like an order id must never ship or refund
   a stranger's order;
-* spread ERP quantities over the order's lines by SKU (:func:`allocate`);
+* read the order's items through the store facade (:func:`order_items`) and
+  spread ERP quantities over them by SKU (:func:`allocate`);
 * skip a record BigCommerce refuses with BigCommerce's own sentence
-  (:func:`bc_failure`), keeping the record as the log's request so the
-  activity log's Replay can send it again (:func:`with_request`);
+  (:func:`bc_failure`: the facade's error already carries it), keeping the
+  record as the log's request so the activity log's Replay can send it again
+  (:func:`with_request`);
 * re-read one record for the log's Retry (:func:`current`: the connector's point read).
 
 No flow is registered here.
@@ -17,18 +19,23 @@ No flow is registered here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from bcapp.bigcommerce.store import OrderItem
 from bcapp.errors import ConfigError, FatalSyncError, SkipRecord
+from bcapp.sync.context import SyncContext
 from bcapp.sync.records import to_jsonable
 
 ORDER = "order"
 T = TypeVar("T")
+R = TypeVar("R")
+#: Order items with the units each gets.
+Allocation = list[tuple[OrderItem, int]]
 
 
-def order_id_for(ctx: Any, reference: str, erp_order_id: str = "") -> int:
+def order_id_for(ctx: SyncContext, reference: str, erp_order_id: str = "") -> int:
     """The BigCommerce order a fulfilment record is about; only orders this app exported.
 
     Found by the ERP order number's binding, else by the reference (our BigCommerce
@@ -63,39 +70,39 @@ def whole(quantity: Decimal, what: str) -> int:
     return int(quantity)
 
 
-def _products_by_sku(products: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for product in products:
-        out.setdefault(str(product.get("sku") or "").strip().casefold(), []).append(product)
+def _items_by_sku(items: Iterable[OrderItem]) -> dict[str, list[OrderItem]]:
+    out: dict[str, list[OrderItem]] = {}
+    for item in items:
+        out.setdefault(item.sku.strip().casefold(), []).append(item)
     return out
 
 
 def allocate(
     lines: Iterable[tuple[str, int, int | None]],
-    products: list[dict[str, Any]],
-    left: Callable[[dict[str, Any]], int],
-) -> list[tuple[dict[str, Any], int]]:
-    """Spread (sku, quantity, order product id) over order products with room left.
+    items: Sequence[OrderItem],
+    left: Callable[[OrderItem], int],
+) -> Allocation:
+    """Spread (sku, quantity, order line id) over order items with room ``left``.
 
     A SKU on two order lines fills the first before the second; whatever no line
     has room for goes to the SKU's last line, so BigCommerce refuses it with its
     own words. A SKU the order does not have raises SkipRecord naming it.
     """
-    by_sku, by_id = _products_by_sku(products), {p["id"]: p for p in products}
+    by_sku, by_id = _items_by_sku(items), {item.bc_line_id: item for item in items}
     taken: dict[int, int] = {}
-    out: list[tuple[dict[str, Any], int]] = []
+    out: Allocation = []
     for sku, quantity, line_id in lines:
         candidates = [by_id[line_id]] if line_id in by_id else by_sku.get(sku.casefold(), [])
         if not candidates:
             raise SkipRecord(f"BigCommerce order has no line for SKU {sku} (any more).",
                              details={"sku": sku})  # fmt: skip
-        for index, product in enumerate(candidates):
-            room = max(left(product) - taken.get(product["id"], 0), 0)
+        for index, item in enumerate(candidates):
+            room = max(left(item) - taken.get(item.bc_line_id, 0), 0)
             last = index == len(candidates) - 1
             share = quantity if last else min(room, quantity)
             if share > 0:
-                out.append((product, share))
-                taken[product["id"]] = taken.get(product["id"], 0) + share
+                out.append((item, share))
+                taken[item.bc_line_id] = taken.get(item.bc_line_id, 0) + share
                 quantity -= share
             if not quantity:
                 break
@@ -104,25 +111,11 @@ def allocate(
 
 def bc_failure(exc: FatalSyncError, what: str) -> SkipRecord:
     """BigCommerce refused the record: skip it with BigCommerce's own sentence."""
-    return SkipRecord(f"{what}: {bc_words(exc)}", status=exc.status, remote=exc.remote,
+    return SkipRecord(f"{what}: {exc.message}", status=exc.status, remote=exc.remote,
                       details=exc.details)  # fmt: skip
 
 
-def bc_words(exc: FatalSyncError) -> str:
-    """BigCommerce's sentence, also from the refund API's ``{"data": [error]}`` wrapping."""
-    body = exc.details.get("body")
-    wrapped = body.get("data") if isinstance(body, dict) else None
-    if isinstance(wrapped, list) and wrapped and isinstance(wrapped[0], dict):
-        title = str(wrapped[0].get("title") or wrapped[0].get("message") or "")
-        errors = wrapped[0].get("errors") or {}
-        pairs = errors.items() if isinstance(errors, dict) else ()
-        listed = "; ".join(f"{k}: {v}" for k, v in pairs)
-        if title:
-            return f"{title} ({listed})" if listed else title
-    return exc.message
-
-
-def with_request(record: Any, fn: Callable[[Any], T]) -> T:
+def with_request(record: R, fn: Callable[[R], T]) -> T:
     """``fn(record)``; a skipped or failed record keeps ``record`` as the log's request (Replay)."""
     try:
         return fn(record)
@@ -131,9 +124,9 @@ def with_request(record: Any, fn: Callable[[Any], T]) -> T:
         raise
 
 
-def order_products(ctx: Any, order_id: int) -> list[dict[str, Any]]:
-    """The order's lines; an order BigCommerce no longer has skips the record."""
+def order_items(ctx: SyncContext, order_id: int) -> list[OrderItem]:
+    """The order's items; an order BigCommerce no longer has skips the record."""
     try:
-        return ctx.bc.orders.products(order_id)
+        return ctx.store.order_items(order_id)
     except FatalSyncError as exc:
         raise bc_failure(exc, f"BigCommerce order {order_id} cannot be read") from exc

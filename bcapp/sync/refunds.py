@@ -20,24 +20,38 @@ Per credit note (``entity="credit_note"``, bound as ``bc_id="{order}:{refund id}
    or, when even that is not offered, the order is only moved to Refunded /
    Partially Refunded. Either way BigCommerce's status follows and the log
    says what the merchant must still do by hand (pay the customer back).
+
+Quotes, refunds and their payment methods are typed records of the store
+facade's refund side (:mod:`bcapp.bigcommerce.store.refunds`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from bcapp.bigcommerce.store import (
+    OrderItem,
+    RefundItem,
+    RefundKind,
+    RefundMethod,
+    RefundPayment,
+    RefundQuote,
+    RefundRequest,
+    StoreRefund,
+)
 from bcapp.connectors.base import Capability, CreditNote, CreditNoteLine
 from bcapp.errors import ConfigError, FatalSyncError, SkipRecord
 from bcapp.extensions import db
 from bcapp.models import Binding
+from bcapp.sync.context import SyncContext
 from bcapp.sync.fulfilment import (
     allocate,
     bc_failure,
-    bc_words,
     current,
     order_id_for,
-    order_products,
+    order_items,
     with_request,
 )
 from bcapp.sync.records import Outcome
@@ -48,103 +62,91 @@ CREDIT_NOTE = "credit_note"
 REFUNDED, PARTIALLY_REFUNDED = 4, 14
 #: Credited vs charged amounts within this are the same amount (rounding per unit).
 ROUNDING = Decimal("0.02")
-CENT = Decimal("0.01")
 
 
 def marker(note: CreditNote) -> str:
-    """The refund ``reason`` that ties a BigCommerce refund to its credit invoice."""
+    """The refund reason that ties a BigCommerce refund to its credit invoice."""
     return f"ERP credit invoice {note.erp_id}"
 
 
 # -- items -------------------------------------------------------------------------------------
 
 
-def refund_items(
-    note: CreditNote, products: list[dict[str, Any]], order_id: int
-) -> list[dict[str, Any]]:
+def refund_items(note: CreditNote, items: list[OrderItem], order_id: int) -> list[RefundItem]:
     """The refund's items (see the module docstring, step 2)."""
-    items: list[dict[str, Any]] = []
+    out: list[RefundItem] = []
     extra = Decimal("0")
     for line in note.lines:
-        as_product = _as_product(line, products)
+        as_product = _as_product(line, items)
         if as_product:
-            items += as_product
+            out += as_product
         elif line.amount > 0:
             extra += line.amount
     if note.shipping_amount > 0:
-        address = next((p.get("order_address_id") for p in products
-                        if p.get("order_address_id")), 0)  # fmt: skip
-        items.append({"item_type": "SHIPPING", "item_id": int(address or 0),
-                      "amount": _money(note.shipping_amount)})  # fmt: skip
+        address = next((i.address_id for i in items if i.address_id), 0)
+        out.append(RefundItem(RefundKind.SHIPPING, int(address or 0), amount=note.shipping_amount))
     if extra > 0:
-        items.append({"item_type": "ORDER", "item_id": order_id, "amount": _money(extra),
-                      "reason": marker(note)})  # fmt: skip
-    return items
+        out.append(RefundItem(RefundKind.ORDER, order_id, amount=extra, reason=marker(note)))
+    return out
 
 
-def _as_product(line: CreditNoteLine, products: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _as_product(line: CreditNoteLine, items: list[OrderItem]) -> list[RefundItem]:
     """Product items for a line BigCommerce can price the same way, else []."""
     quantity = line.quantity
     if quantity <= 0 or quantity != quantity.to_integral_value() or not line.sku:
         return []
-    matching = [p for p in products if str(p.get("sku") or "").casefold() == line.sku.casefold()]
+    matching = [i for i in items if i.sku.casefold() == line.sku.casefold()]
     if not matching:
         return []
-    unit = Decimal(str(matching[0].get("price_inc_tax") or 0))
+    unit = matching[0].price_inc_tax
     if abs(unit * quantity - line.amount) > ROUNDING * quantity:
         return []
     try:
         spread = allocate([(line.sku, int(quantity), None)], matching, _left_to_refund)
     except SkipRecord:
         return []
-    return [{"item_type": "PRODUCT", "item_id": int(p["id"]), "quantity": q} for p, q in spread]
+    return [RefundItem(RefundKind.PRODUCT, i.bc_line_id, quantity=q) for i, q in spread]
 
 
-def _left_to_refund(product: dict[str, Any]) -> int:
-    return int(product.get("quantity") or 0) - int(product.get("quantity_refunded") or 0)
-
-
-def _money(amount: Decimal) -> float:
-    return float(amount.quantize(CENT))
+def _left_to_refund(item: OrderItem) -> int:
+    return item.left_to_refund
 
 
 # -- payment methods ---------------------------------------------------------------------------
 
 
-def choose_method(quote: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+def choose_method(quote: RefundQuote) -> tuple[list[RefundPayment], str]:
     """(payments, what the merchant must do by hand) for the quote's refund methods.
 
     A provider refund (money goes back automatically) wins; store credit is never
     chosen for the merchant. Otherwise an offline option: BigCommerce records the
     refund, the merchant pays it back.
     """
-    total = float(quote.get("total_refund_amount") or 0)
-    methods = [m for m in quote.get("refund_methods") or [] if len(m) == 1]
-    options = [m[0] for m in methods if m[0].get("provider_id") != "storecredit"]
-    online = [o for o in options if not o.get("offline") and not o.get("offline_provider")]
+    options = [m for m in quote.methods if not m.store_credit]
+    online = [o for o in options if not o.offline and not o.offline_provider]
     if online:
-        return [_payment(online[0], total, offline=False)], ""
-    offline = [o for o in options if o.get("offline") or o.get("offline_provider")]
+        return [_payment(online[0], quote.total, offline=False)], ""
+    offline = [o for o in options if o.offline or o.offline_provider]
     if offline:
         option = offline[0]
-        why = option.get("offline_reason") or f"{option.get('provider_description')} is offline."
-        return [_payment(option, total, offline=True)], _by_hand(total, why)
-    return [], _by_hand(total, "BigCommerce offers no way to refund this order.")
+        why = option.offline_reason or f"{option.description} is offline."
+        return [_payment(option, quote.total, offline=True)], _by_hand(quote.total, why)
+    return [], _by_hand(quote.total, "BigCommerce offers no way to refund this order.")
 
 
-def _payment(option: dict[str, Any], amount: float, *, offline: bool) -> dict[str, Any]:
-    return {"provider_id": option["provider_id"], "amount": amount, "offline": offline}
+def _payment(option: RefundMethod, amount: Decimal, *, offline: bool) -> RefundPayment:
+    return RefundPayment(provider_id=option.provider_id, amount=amount, offline=offline)
 
 
-def _by_hand(amount: float, why: str) -> str:
-    return (f"{why} BigCommerce did not pay the customer back: refund {amount:.2f} to the "
+def _by_hand(amount: Decimal, why: str) -> str:
+    return (f"{why} BigCommerce did not pay the customer back: refund {float(amount):.2f} to the "
             "customer by hand (bank transfer, cash).")  # fmt: skip
 
 
 # -- one credit note ---------------------------------------------------------------------------
 
 
-def refund_credit_note(ctx: Any, note: CreditNote) -> str:
+def refund_credit_note(ctx: SyncContext, note: CreditNote) -> str:
     """One ERP credit invoice → one BigCommerce refund; idempotent and crash-safe."""
     binding = ctx.binder.by_erp(CREDIT_NOTE, note.erp_id)
     if binding is not None:
@@ -156,46 +158,53 @@ def refund_credit_note(ctx: Any, note: CreditNote) -> str:
     found = _existing_refund(ctx, order_id, note)
     if found is not None:
         return _done(ctx, note, order_id, found, details, "Found the refund made before a crash.")
-    items = refund_items(note, order_products(ctx, order_id), order_id)
+    items = refund_items(note, order_items(ctx, order_id), order_id)
     if not items:
         raise SkipRecord("The credit invoice credits nothing BigCommerce can refund.")
     quote = _quote(ctx, order_id, items)
     payments, by_hand = choose_method(quote)
-    details.update(quote_total=quote.get("total_refund_amount"), items=items)
+    details.update(quote_total=quote.total, items=items)
     if ctx.dry_run:
         ctx.preview(CREDIT_NOTE, None, {"items": items, "payments": payments}, bc_id=order_id,
                     erp_id=note.erp_id, message=by_hand)  # fmt: skip
         return ""
     if not payments:
         return _status_only(ctx, note, order_id, details, by_hand)
-    body = {"items": items, "payments": payments, "reason": marker(note)}
+    request = RefundRequest(items=tuple(items), payments=tuple(payments), reason=marker(note))
     try:
-        refund = ctx.bc.refunds.create(order_id, body)
+        refund = ctx.store.create_refund(order_id, request)
     except FatalSyncError as exc:  # the quote passed: the provider refused
-        return _provider_refused(ctx, note, order_id, quote, details, exc)
+        return _provider_refused(ctx, note, order_id, quote, request, details, exc)
     if by_hand:
         details["manual_action"] = by_hand
     message = by_hand or "Refunded through the payment provider."
-    return _done(ctx, note, order_id, refund, details, message, body)
+    return _done(ctx, note, order_id, refund, details, message, request)
 
 
-def _quote(ctx: Any, order_id: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+def _quote(ctx: SyncContext, order_id: int, items: list[RefundItem]) -> RefundQuote:
     try:
-        return ctx.bc.refunds.quote(order_id, items) or {}
+        return ctx.store.refund_quote(order_id, items)
     except FatalSyncError as exc:
         raise bc_failure(exc, f"BigCommerce refused the refund for order {order_id}") from exc
 
 
-def _existing_refund(ctx: Any, order_id: int, note: CreditNote) -> dict[str, Any] | None:
-    return next((r for r in ctx.bc.refunds.for_order(order_id)
-                 if r.get("reason") == marker(note)), None)  # fmt: skip
+def _existing_refund(ctx: SyncContext, order_id: int, note: CreditNote) -> StoreRefund | None:
+    return next((r for r in ctx.store.refunds(order_id) if r.reason == marker(note)), None)
 
 
-def _done(ctx: Any, note: CreditNote, order_id: int, refund: dict[str, Any],
-          details: dict[str, Any], message: str, body: Any = None) -> str:  # fmt: skip
-    bc_id = f"{order_id}:{refund['id']}"
+def _done(
+    ctx: SyncContext,
+    note: CreditNote,
+    order_id: int,
+    refund: StoreRefund,
+    details: dict[str, Any],
+    message: str,
+    sent: RefundRequest | None = None,
+) -> str:
+    """Bind the note to ``refund`` and log it (with the request ``sent``, if one was)."""
+    bc_id = f"{order_id}:{refund.bc_id}"
     ctx.binder.bind(CREDIT_NOTE, bc_id, note.erp_id, data={"order_id": order_id})
-    details = {**details, "refund_id": refund["id"], "refunded": refund.get("total_amount")}
+    details = {**details, "refund_id": refund.bc_id, "refunded": refund.total}
     ctx.record(
         Outcome.CREATED,
         CREDIT_NOTE,
@@ -204,35 +213,43 @@ def _done(ctx: Any, note: CreditNote, order_id: int, refund: dict[str, Any],
         message,
         request=note,
         response=refund,
-        details={**details, "sent": body} if body else details,
+        details={**details, "sent": sent} if sent else details,
     )
     return bc_id
 
 
-def _provider_refused(ctx: Any, note: CreditNote, order_id: int, quote: dict[str, Any],
-                      details: dict[str, Any], exc: FatalSyncError) -> str:  # fmt: skip
-    """Record the refund offline (or only move the status) and say the provider refused."""
-    why = f"The payment provider refused the refund ({bc_words(exc)})."
-    offline = [m[0] for m in quote.get("refund_methods") or []
-               if len(m) == 1 and m[0].get("offline")]  # fmt: skip
-    total = float(quote.get("total_refund_amount") or 0)
-    by_hand = _by_hand(total, why)
+def _provider_refused(
+    ctx: SyncContext,
+    note: CreditNote,
+    order_id: int,
+    quote: RefundQuote,
+    refused: RefundRequest,
+    details: dict[str, Any],
+    exc: FatalSyncError,
+) -> str:
+    """Record the refund offline (or only move the status) and say the provider refused.
+
+    ``exc`` already carries BigCommerce's sentence (the facade unwraps its error).
+    """
+    why = f"The payment provider refused the refund ({exc.message})."
+    offline = [m for m in quote.methods if m.offline]
+    by_hand = _by_hand(quote.total, why)
     if not offline:
         return _status_only(ctx, note, order_id, details, by_hand)
-    body = {"items": details["items"], "reason": marker(note),
-            "payments": [_payment(offline[0], total, offline=True)]}  # fmt: skip
-    refund = ctx.bc.refunds.create(order_id, body)
-    return _done(ctx, note, order_id, refund, {**details, "manual_action": by_hand}, by_hand, body)
+    request = replace(refused, payments=(_payment(offline[0], quote.total, offline=True),))
+    refund = ctx.store.create_refund(order_id, request)
+    details = {**details, "manual_action": by_hand}
+    return _done(ctx, note, order_id, refund, details, by_hand, request)
 
 
-def _status_only(ctx: Any, note: CreditNote, order_id: int, details: dict[str, Any],
+def _status_only(ctx: SyncContext, note: CreditNote, order_id: int, details: dict[str, Any],
                  by_hand: str) -> str:  # fmt: skip
     """No refund BigCommerce can record: move the order to (Partially) Refunded and say so."""
-    order = ctx.bc.orders.get(order_id) or {}
-    paid = Decimal(str(order.get("total_inc_tax") or 0))
-    already = Decimal(str(order.get("refunded_amount") or 0)) + _credited_by_hand(ctx, order_id)
+    head = ctx.store.order_head(order_id)
+    paid = head.total_inc_tax if head else Decimal("0")
+    already = (head.refunded_amount if head else Decimal("0")) + _credited_by_hand(ctx, order_id)
     status = REFUNDED if note.total + already >= paid - ROUNDING else PARTIALLY_REFUNDED
-    ctx.bc.orders.update_status(order_id, status)
+    ctx.store.set_order_status(order_id, status)
     bc_id = f"{order_id}:manual-{note.erp_id}"
     ctx.binder.bind(
         CREDIT_NOTE,
@@ -252,7 +269,7 @@ def _status_only(ctx: Any, note: CreditNote, order_id: int, details: dict[str, A
     return bc_id
 
 
-def _credited_by_hand(ctx: Any, order_id: int) -> Decimal:
+def _credited_by_hand(ctx: SyncContext, order_id: int) -> Decimal:
     """Earlier status-only credits of the order (BigCommerce's refunded amount lacks them)."""
     stmt = db.select(Binding).where(
         Binding.connection_id == ctx.binder.connection_id, Binding.entity == CREDIT_NOTE,
@@ -269,13 +286,13 @@ def _ids(note: CreditNote) -> tuple[str | None, str]:
     return (note.order_reference or None), note.erp_id
 
 
-def _one(ctx: Any, note: CreditNote) -> None:
+def _one(ctx: SyncContext, note: CreditNote) -> None:
     with_request(note, lambda n: refund_credit_note(ctx, n))
 
 
 @register_flow("refunds", requires={Capability.CREDIT_NOTES}, lock="refunds", group="refunds",
                every=60)  # fmt: skip
-def sync_refunds(ctx: Any, **_: Any) -> None:
+def sync_refunds(ctx: SyncContext, **_: Any) -> None:
     """ERP credit invoices changed since the cursor → BigCommerce refunds."""
     for batch in ctx.connector.fetch_credit_notes(ctx.load_cursor()):
         ctx.add_total(len(batch.records))
@@ -284,7 +301,7 @@ def sync_refunds(ctx: Any, **_: Any) -> None:
 
 
 @register_retry(CREDIT_NOTE, requires={Capability.CREDIT_NOTES}, lock="refunds")
-def retry_credit_note(ctx: Any, *, bc_id: Any = None, erp_id: Any = None,
+def retry_credit_note(ctx: SyncContext, *, bc_id: Any = None, erp_id: Any = None,
                       payload: Any = None) -> str:  # fmt: skip
     """Retry (the credit invoice as the ERP has it now) or Replay (the stored one)."""
     if erp_id is None:

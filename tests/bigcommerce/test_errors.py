@@ -167,3 +167,19 @@ def test_status_table_is_one_table():
     assert bce.class_for_status(504) is bce.Unavailable
     assert bce.class_for_status(408) is bce.Unavailable
     assert bce.class_for_status(429) is bce.RateLimited
+
+
+def test_payment_actions_wrapped_error_keeps_bigcommerces_sentence(bc, make_client):
+    body = {"data": [{"status": 422, "title": "The refund amount exceeds the amount paid.",
+                      "errors": {"items": "at most 10.00 can be refunded"}}]}  # fmt: skip
+
+    @bc.route("POST", "/v3/orders/(\\d+)/payment_actions/refund_quotes")
+    def _(request, match):
+        return httpx.Response(422, json=body)
+
+    with pytest.raises(bce.Unprocessable) as caught:
+        make_client().refunds.quote(100, [{"item_type": "PRODUCT", "item_id": 1, "quantity": 1}])
+    assert caught.value.message == (
+        "The refund amount exceeds the amount paid. (items: at most 10.00 can be refunded)"
+    )
+    assert caught.value.details["body"] == body  # the answer as BigCommerce sent it

@@ -11,8 +11,10 @@ without building a URL or indexing BigCommerce's JSON, which stays in
 Each side lives in its own module and is mixed in here:
 
 * :class:`~.orders.OrderSide` — orders, customers, statuses;
+* :class:`~.fulfilment.FulfilmentSide` — an order's items and shipments;
+* :class:`~.refunds.RefundSide` — refund quotes and refunds;
 * :class:`~.hooks.HookSide` — webhook subscriptions;
-* (fulfilment, catalog and inventory sides are added beside them).
+* (catalog and inventory sides are added beside them).
 
 The raw client stays reachable as ``store.client`` for the facade's own modules
 and for tests; flows do not use it (an import-linter contract keeps
@@ -23,14 +25,49 @@ from __future__ import annotations
 
 from bcapp.bigcommerce.client import BigCommerceClient
 from bcapp.bigcommerce.ratelimit import Budget
+from bcapp.bigcommerce.store.fulfilment import FulfilmentSide, shipment_hook_ids, shipment_requests
 from bcapp.bigcommerce.store.hooks import HookSide
 from bcapp.bigcommerce.store.orders import OrderSide
-from bcapp.bigcommerce.store.records import Hook, OrderHead, OrderItem, StatusLabel
+from bcapp.bigcommerce.store.records import (
+    Hook,
+    OrderHead,
+    OrderItem,
+    RefundItem,
+    RefundKind,
+    RefundMethod,
+    RefundPayment,
+    RefundQuote,
+    RefundRequest,
+    ShipmentItem,
+    ShipmentRequest,
+    StatusLabel,
+    StoreRefund,
+    StoreShipment,
+)
+from bcapp.bigcommerce.store.refunds import RefundSide
 
-__all__ = ["BigCommerceStore", "Hook", "OrderHead", "OrderItem", "StatusLabel"]
+__all__ = [
+    "BigCommerceStore",
+    "Hook",
+    "OrderHead",
+    "OrderItem",
+    "RefundItem",
+    "RefundKind",
+    "RefundMethod",
+    "RefundPayment",
+    "RefundQuote",
+    "RefundRequest",
+    "ShipmentItem",
+    "ShipmentRequest",
+    "StatusLabel",
+    "StoreRefund",
+    "StoreShipment",
+    "shipment_hook_ids",
+    "shipment_requests",
+]
 
 
-class BigCommerceStore(OrderSide, HookSide):
+class BigCommerceStore(OrderSide, FulfilmentSide, RefundSide, HookSide):
     """One store's BigCommerce, speaking canonical records (see the module docstring)."""
 
     def __init__(self, client: BigCommerceClient) -> None:

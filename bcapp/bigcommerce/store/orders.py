@@ -31,6 +31,7 @@ def order_head(raw: dict[str, Any]) -> OrderHead:
         items_shipped=int(shipped) if shipped is not None else None,
         total_inc_tax=money(raw.get("total_inc_tax")),
         deleted=bool(raw.get("is_deleted")),
+        refunded_amount=money(raw.get("refunded_amount")),
     )
 
 
