@@ -32,7 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bcapp.connectors.base import Category, Product, Variant
-from bcapp.sync.records import to_jsonable
+from bcapp.jsonable import to_jsonable
 
 NAME_MAX = 250
 CUSTOM_FIELD_MAX = 250
