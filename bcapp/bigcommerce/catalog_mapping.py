@@ -1,10 +1,11 @@
 """Canonical catalog records → BigCommerce catalog payloads, and the hashes that make diffs cheap.
 
-The catalog flow never builds JSON itself: it asks this module for a
-:class:`ProductParts` (what BigCommerce should hold for one ERP article, split
-the way BigCommerce's API splits it — product fields, variants, images, custom
-fields) and for the difference between those parts and what the binding says
-was written last time (:func:`bcapp.bigcommerce.catalog_plan.plan_update`).
+The catalog flow never builds JSON itself: through the store facade
+(:class:`~bcapp.bigcommerce.store.BigCommerceStore`) it gets a :class:`ProductParts`
+(what BigCommerce should hold for one ERP article, split the way BigCommerce's
+API splits it — product fields, variants, images, custom fields) and the
+difference between those parts and what the binding says was written last
+time (:func:`bcapp.bigcommerce.catalog_plan.plan_update`).
 
 Why per-field hashes: the products batch update takes at most 10 products and
 no variants, images or custom fields, so an update must know *which* parts
@@ -95,6 +96,18 @@ class ProductParts:
         if self.custom_fields:
             body["custom_fields"] = [{"name": k, "value": v} for k, v in self.custom_fields.items()]
         return body
+
+    @property
+    def variant_skus(self) -> tuple[str, ...]:
+        """The SKUs of the variants (none for a product without options)."""
+        return tuple(self.variants)
+
+    def loggable(self) -> dict[str, Any]:
+        """The create request for the activity log, without a long description."""
+        out = self.create_payload()
+        if len(str(out.get("description", ""))) > 500:
+            out["description"] = str(out["description"])[:500] + "…"
+        return out
 
     def digest(self, excluded: Iterable[str] = ()) -> str:
         """The whole-record hash kept as ``Binding.sync_hash`` (exclusions count too)."""
@@ -331,7 +344,7 @@ def _decimal(value: Any) -> Decimal:
 # -- categories ---------------------------------------------------------------------------
 
 
-def category_payload(category: Category, parent_bc_id: int | None, tree_id: int) -> dict:
+def category_payload(category: Category, parent_bc_id: int | None, tree_id: int) -> dict[str, Any]:
     """One item of POST/PUT /catalog/trees/categories."""
     body: dict[str, Any] = {
         "name": category.name.strip()[:50] or category.erp_id,
