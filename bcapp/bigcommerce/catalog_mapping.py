@@ -260,25 +260,7 @@ def binding_data(
     return data
 
 
-# -- BigCommerce → comparable projection (dry-run diffs, adopting existing products) -------------
-
-
-def project_bc_product(bc: Mapping[str, Any], parts: ProductParts) -> dict[str, Any]:
-    """BigCommerce's current values, shaped like ``parts.create_payload()`` for a field diff."""
-    out: dict[str, Any] = {k: bc.get(k) for k in parts.fields}
-    variants = {v.get("sku"): v for v in bc.get("variants") or []}
-    if parts.variants:
-        out["variants"] = [
-            {k: variants.get(sku, {}).get(k) for k in body if k != "option_values"}
-            for sku, body in parts.variants.items()
-        ]
-    images = bc.get("images")
-    if images is not None and parts.images:
-        out["images"] = [{"image_url": i.get("url_standard") or i.get("image_url")} for i in images]
-    fields = bc.get("custom_fields")
-    if fields is not None and parts.custom_fields:
-        out["custom_fields"] = [{"name": f.get("name"), "value": f.get("value")} for f in fields]
-    return out
+# -- dry-run diffs ---------------------------------------------------------------------------
 
 
 def comparable_payload(parts: ProductParts) -> dict[str, Any]:
