@@ -1,10 +1,11 @@
 """Canonical catalog records → BigCommerce catalog payloads, and the hashes that make diffs cheap.
 
-The catalog flow never builds JSON itself: it asks this module for a
-:class:`ProductParts` (what BigCommerce should hold for one ERP article, split
-the way BigCommerce's API splits it — product fields, variants, images, custom
-fields) and for the difference between those parts and what the binding says
-was written last time (:func:`bcapp.bigcommerce.catalog_plan.plan_update`).
+The catalog flow never builds JSON itself: through the store facade
+(:class:`~bcapp.bigcommerce.store.BigCommerceStore`) it gets a :class:`ProductParts`
+(what BigCommerce should hold for one ERP article, split the way BigCommerce's
+API splits it — product fields, variants, images, custom fields) and the
+difference between those parts and what the binding says was written last
+time (:func:`bcapp.bigcommerce.catalog_plan.plan_update`).
 
 Why per-field hashes: the products batch update takes at most 10 products and
 no variants, images or custom fields, so an update must know *which* parts
@@ -32,7 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bcapp.connectors.base import Category, Product, Variant
-from bcapp.sync.records import to_jsonable
+from bcapp.jsonable import to_jsonable
 
 NAME_MAX = 250
 CUSTOM_FIELD_MAX = 250
@@ -95,6 +96,18 @@ class ProductParts:
         if self.custom_fields:
             body["custom_fields"] = [{"name": k, "value": v} for k, v in self.custom_fields.items()]
         return body
+
+    @property
+    def variant_skus(self) -> tuple[str, ...]:
+        """The SKUs of the variants (none for a product without options)."""
+        return tuple(self.variants)
+
+    def loggable(self) -> dict[str, Any]:
+        """The create request for the activity log, without a long description."""
+        out = self.create_payload()
+        if len(str(out.get("description", ""))) > 500:
+            out["description"] = str(out["description"])[:500] + "…"
+        return out
 
     def digest(self, excluded: Iterable[str] = ()) -> str:
         """The whole-record hash kept as ``Binding.sync_hash`` (exclusions count too)."""
@@ -247,25 +260,7 @@ def binding_data(
     return data
 
 
-# -- BigCommerce → comparable projection (dry-run diffs, adopting existing products) -------------
-
-
-def project_bc_product(bc: Mapping[str, Any], parts: ProductParts) -> dict[str, Any]:
-    """BigCommerce's current values, shaped like ``parts.create_payload()`` for a field diff."""
-    out: dict[str, Any] = {k: bc.get(k) for k in parts.fields}
-    variants = {v.get("sku"): v for v in bc.get("variants") or []}
-    if parts.variants:
-        out["variants"] = [
-            {k: variants.get(sku, {}).get(k) for k in body if k != "option_values"}
-            for sku, body in parts.variants.items()
-        ]
-    images = bc.get("images")
-    if images is not None and parts.images:
-        out["images"] = [{"image_url": i.get("url_standard") or i.get("image_url")} for i in images]
-    fields = bc.get("custom_fields")
-    if fields is not None and parts.custom_fields:
-        out["custom_fields"] = [{"name": f.get("name"), "value": f.get("value")} for f in fields]
-    return out
+# -- dry-run diffs ---------------------------------------------------------------------------
 
 
 def comparable_payload(parts: ProductParts) -> dict[str, Any]:
@@ -331,7 +326,7 @@ def _decimal(value: Any) -> Decimal:
 # -- categories ---------------------------------------------------------------------------
 
 
-def category_payload(category: Category, parent_bc_id: int | None, tree_id: int) -> dict:
+def category_payload(category: Category, parent_bc_id: int | None, tree_id: int) -> dict[str, Any]:
     """One item of POST/PUT /catalog/trees/categories."""
     body: dict[str, Any] = {
         "name": category.name.strip()[:50] or category.erp_id,

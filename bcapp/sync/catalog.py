@@ -22,7 +22,7 @@ Direction: the store's ``catalog.direction`` picks the implementation from
 :mod:`bcapp.sync.catalog_to_erp`, with the same flow, lock, run and bindings.
 
 To enqueue from the web layer: ``enqueue_flow(store_id, "catalog", full=True)``
-(:mod:`bcapp.jobs.sync`); :func:`resync` does exactly that.
+(:mod:`bcapp.jobs.sync`; ``bcapp resync`` does exactly that).
 """
 
 from __future__ import annotations
@@ -30,21 +30,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bcapp.bigcommerce import catalog_mapping as cm
+from bcapp.bigcommerce.store import MappingOptions
 from bcapp.connectors.base import Capability
 from bcapp.errors import ConfigError
 from bcapp.mapping.rules import StoreRules, rules_for
+from bcapp.models import Store
 from bcapp.sync.catalog_to_erp import store_to_erp
 from bcapp.sync.categories import CategoryIndex, sync_categories
 from bcapp.sync.context import SyncContext
-from bcapp.sync.products import ENTITY as PRODUCT
+from bcapp.sync.product_items import ENTITY as PRODUCT
 from bcapp.sync.products import ProductSync
 from bcapp.sync.records import payload_hash
 from bcapp.sync.registry import register_flow, register_retry
 from bcapp.sync.stock import StockSync
 from bcapp.sync.storefronts import assign_storefronts
 
-Direction = Callable[[SyncContext, StoreRules], Any]
+Direction = Callable[[SyncContext, StoreRules], None]
 
 
 class BrandIndex:
@@ -59,21 +60,20 @@ class BrandIndex:
         if not name:
             return 0
         if self._ids is None:
-            self._ids = {str(b["name"]).casefold(): int(b["id"])
-                         for b in self.ctx.bc.brands.iterate()}  # fmt: skip
+            self._ids = {b.name.casefold(): b.brand_id for b in self.ctx.store.brands()}
         key = name.casefold()
         if key not in self._ids:
             if self.ctx.dry_run:
                 return 0  # would be created on a real run
-            self._ids[key] = int(self.ctx.bc.brands.create({"name": name[:255]})["id"])
+            self._ids[key] = self.ctx.store.create_brand(name)
         return self._ids[key]
 
 
 def mapping_options(
     ctx: SyncContext, rules: StoreRules, categories: CategoryIndex
-) -> cm.MappingOptions:
+) -> MappingOptions:
     """The mapping's view of the merchant's settings for this run."""
-    return cm.MappingOptions(
+    return MappingOptions(
         price_includes_vat=rules.catalog.price_includes_vat,
         manage_stock=rules.stock.manage_stock,
         custom_fields=rules.catalog.custom_fields,
@@ -96,15 +96,15 @@ def wait_out_windows(ctx: SyncContext) -> None:
     backoff that is longer than the wait itself. Catalog runs have their own
     queue, so a worker waiting here never delays an order export.
     """
-    budget = getattr(ctx.bc, "budget", None)
-    if budget is not None and getattr(budget, "max_wait", WINDOW_WAIT) < WINDOW_WAIT:
+    budget = ctx.store.budget
+    if budget.max_wait < WINDOW_WAIT:
         budget.max_wait = WINDOW_WAIT
 
 
 SETTINGS_CURSOR = "catalog.settings"
 
 
-def settings_fingerprint(options: cm.MappingOptions) -> str:
+def settings_fingerprint(options: MappingOptions) -> str:
     """A hash of the settings that shape every payload (VAT, stock tracking, fields)."""
     return payload_hash({
         "vat": options.price_includes_vat, "stock": options.manage_stock,
@@ -115,7 +115,7 @@ def settings_fingerprint(options: cm.MappingOptions) -> str:
 def erp_to_store(ctx: SyncContext, rules: StoreRules) -> None:
     """Categories, then products, then stock: the ERP leads."""
     wait_out_windows(ctx)
-    capabilities = frozenset(getattr(ctx.connector, "capabilities", ()))
+    capabilities = ctx.connector.capabilities
     if Capability.CATEGORIES in capabilities:
         categories = sync_categories(ctx)
     else:
@@ -155,7 +155,7 @@ def sync_catalog(ctx: SyncContext, **_options: Any) -> None:
     direction(ctx, rules)
 
 
-def erp_leads(store: Any) -> bool:
+def erp_leads(store: Store) -> bool:
     """Whether the ERP leads the catalog (the default): stock flows ERP → store."""
     return rules_for(store).catalog.direction != "store_to_erp"
 
@@ -201,10 +201,3 @@ def retry_product(
     ctx.add_total(1)
     sync.sync_batch([product])
     return f"ERP article {erp_id} synced again."
-
-
-def resync(store_id: int, *, dry_run: bool = False) -> Any:
-    """Queue a full catalog run (the UI's resync button; ``bcapp resync`` does the same)."""
-    from bcapp.jobs.sync import enqueue_flow
-
-    return enqueue_flow(store_id, "catalog", full=True, dry_run=dry_run)

@@ -16,13 +16,10 @@ deleted in BigCommerce.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from bcapp.bigcommerce import catalog_mapping as cm
-from bcapp.bigcommerce.client import chunked
-from bcapp.bigcommerce.resources.categories import CATEGORY_BATCH
+from bcapp.bigcommerce.store import CategoryWrite, StoreCategory, WriteResult
 from bcapp.connectors.base import Category
-from bcapp.errors import ConfigError, FatalSyncError
+from bcapp.errors import ConfigError
 from bcapp.extensions import db
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
@@ -66,25 +63,25 @@ def sync_categories(ctx: SyncContext) -> CategoryIndex:
 def channel_tree_id(ctx: SyncContext) -> int:
     """The category tree of the first storefront the catalog sells on (one tree per channel)."""
     channel = ctx.rules.catalog.channels[0]
-    trees = list(ctx.bc.category_trees.trees([channel]))
-    if not trees:
+    tree_id = ctx.store.category_tree_id(channel)
+    if tree_id is None:
         raise ConfigError(
             f"Storefront {channel} has no category tree in BigCommerce: check the storefronts "
             "in the catalog settings (the first one's tree receives the categories)."
         )
-    return int(trees[0]["id"])
+    return tree_id
 
 
 def _needs_tree(ctx: SyncContext, categories: list[Category], bindings: dict[str, Binding]) -> bool:
     return ctx.full or any(c.erp_id not in bindings for c in categories)
 
 
-def _existing(ctx: SyncContext, tree_id: int) -> dict[int, dict[str, Any]]:
-    return {int(c["category_id"]): c for c in ctx.bc.category_trees.categories([tree_id])}
+def _existing(ctx: SyncContext, tree_id: int) -> dict[int, StoreCategory]:
+    return {c.category_id: c for c in ctx.store.categories(tree_id)}
 
 
 def _drop_deleted(ctx: SyncContext, bindings: dict[str, Binding],
-                  existing: dict[int, dict[str, Any]], index: CategoryIndex) -> None:  # fmt: skip
+                  existing: dict[int, StoreCategory], index: CategoryIndex) -> None:  # fmt: skip
     for erp_id, binding in list(bindings.items()):
         if int(binding.bc_id) not in existing:
             ctx.note(
@@ -122,47 +119,42 @@ def _levels(categories: list[Category]) -> list[list[Category]]:
     return [levels[k] for k in sorted(levels)]
 
 
+Writes = list[tuple[Category, CategoryWrite]]
+
+
 def _sync_level(
     ctx: SyncContext, level: list[Category], bindings: dict[str, Binding], index: CategoryIndex,
-    tree_id: int, existing: dict[int, dict[str, Any]] | None,
+    tree_id: int, existing: dict[int, StoreCategory] | None,
 ) -> None:  # fmt: skip
-    creates: list[tuple[Category, dict[str, Any]]] = []
-    updates: list[tuple[Category, dict[str, Any]]] = []
+    creates: Writes = []
+    updates: Writes = []
     for cat in level:
-        parent_bc = index.mapping.get(cat.parent_erp_id or "")
-        payload = cm.category_payload(cat, parent_bc, tree_id)
+        write = ctx.store.category_write(cat, index.mapping.get(cat.parent_erp_id or ""), tree_id)
         binding = bindings.get(cat.erp_id)
         if binding is None and existing is not None:
-            binding = _match(ctx, cat, payload, existing, bindings, index)
+            binding = _match(ctx, cat, write, existing, bindings, index)
         if binding is None:
-            creates.append((cat, payload))
-        elif binding.sync_hash == cm.category_hash(cat):
+            creates.append((cat, write))
+        elif binding.sync_hash == write.digest:
             ctx.record(Outcome.UNCHANGED, ENTITY, binding.bc_id, cat.erp_id)
         else:
-            updates.append((cat, {"category_id": int(binding.bc_id), **payload}))
+            updates.append((cat, write.as_update(int(binding.bc_id))))
     if ctx.dry_run:
-        for cat, payload in creates + updates:
-            before = (
-                None if "category_id" not in payload else {"category_id": payload["category_id"]}
-            )
-            ctx.preview(
-                ENTITY, before, payload, bc_id=payload.get("category_id"), erp_id=cat.erp_id
-            )
+        for cat, write in creates + updates:
+            before = None if write.category_id is None else {"category_id": write.category_id}
+            ctx.preview(ENTITY, before, write.request, bc_id=write.category_id, erp_id=cat.erp_id)
         return
     _create(ctx, creates, bindings, index)
     _update(ctx, updates, bindings)
 
 
-def _match(ctx: SyncContext, cat: Category, payload: dict[str, Any],
-           existing: dict[int, dict[str, Any]], bindings: dict[str, Binding],
+def _match(ctx: SyncContext, cat: Category, write: CategoryWrite,
+           existing: dict[int, StoreCategory], bindings: dict[str, Binding],
            index: CategoryIndex) -> Binding | None:  # fmt: skip
+    """An unbound group takes the tree's unbound category of the same name under the same parent."""
     taken = {int(b.bc_id) for b in bindings.values()}
-    for bc_id, row in existing.items():
-        if (
-            bc_id not in taken
-            and row.get("name") == payload["name"]
-            and int(row.get("parent_id") or 0) == int(payload.get("parent_id") or 0)
-        ):
+    for bc_id, found in existing.items():
+        if bc_id not in taken and found.name == write.name and found.parent_id == write.parent_id:
             binding = ctx.binder.bind(ENTITY, bc_id, cat.erp_id)  # no hash: gets written once
             bindings[cat.erp_id] = binding
             index.mapping[cat.erp_id] = bc_id
@@ -170,70 +162,42 @@ def _match(ctx: SyncContext, cat: Category, payload: dict[str, Any],
     return None
 
 
-def _create(ctx: SyncContext, creates: list[tuple[Category, dict[str, Any]]],
-            bindings: dict[str, Binding], index: CategoryIndex) -> None:  # fmt: skip
-    for chunk in chunked(creates, CATEGORY_BATCH):
-        try:
-            result = ctx.bc.category_trees.create_categories([p for _c, p in chunk])
-            _bind_created(ctx, chunk, result.data, bindings, index)
-        except FatalSyncError:
-            for cat, payload in chunk:  # one refused name must not stop its siblings
-                try:
-                    one = ctx.bc.category_trees.create_categories([payload])
-                    _bind_created(ctx, [(cat, payload)], one.data, bindings, index)
-                except FatalSyncError as exc:
-                    ctx.record(
-                        Outcome.FAILED, ENTITY, None, cat.erp_id, exc.message, request=payload
-                    )
+def _create(ctx: SyncContext, creates: Writes, bindings: dict[str, Binding],
+            index: CategoryIndex) -> None:  # fmt: skip
+    """Create, bind and log; one refused name fails alone, its siblings go on."""
+    writes = dict(creates)
+    for result in ctx.store.create_categories(creates):
+        for written in result.items:
+            cat = written.key
+            if written.error is not None:
+                ctx.record(Outcome.FAILED, ENTITY, None, cat.erp_id, written.error.message,
+                           request=written.request)  # fmt: skip
+                continue
+            bc_id = written.bc_id
+            assert bc_id is not None
+            bindings[cat.erp_id] = ctx.binder.bind(ENTITY, bc_id, cat.erp_id,
+                                                   sync_hash=writes[cat].digest)  # fmt: skip
+            index.mapping[cat.erp_id] = bc_id
+            ctx.record(Outcome.CREATED, ENTITY, bc_id, cat.erp_id, f"Created category {cat.name}.",
+                       request=written.request)  # fmt: skip
 
 
-def _bind_created(ctx: SyncContext, chunk: list[tuple[Category, dict[str, Any]]],
-                  rows: list[dict[str, Any]], bindings: dict[str, Binding],
-                  index: CategoryIndex) -> None:  # fmt: skip
-    for (cat, payload), row in zip(chunk, rows, strict=False):
-        bc_id = int(row.get("category_id") or row.get("id"))
-        bindings[cat.erp_id] = ctx.binder.bind(
-            ENTITY, bc_id, cat.erp_id, sync_hash=cm.category_hash(cat)
-        )
-        index.mapping[cat.erp_id] = bc_id
-        ctx.record(
-            Outcome.CREATED,
-            ENTITY,
-            bc_id,
-            cat.erp_id,
-            f"Created category {cat.name}.",
-            request=payload,
-        )
+def _update(ctx: SyncContext, updates: Writes, bindings: dict[str, Binding]) -> None:
+    """Update and log; the refusals of a request first, then what it changed."""
+    writes = dict(updates)
+    for result in ctx.store.update_categories(updates):
+        _log_refused(ctx, result, writes)
+        for written in result.done:
+            cat, write = written.key, writes[written.key]
+            ctx.binder.touch(bindings[cat.erp_id], write.digest)
+            ctx.record(Outcome.UPDATED, ENTITY, write.category_id, cat.erp_id,
+                       f"Updated category {cat.name}.", request=written.request)  # fmt: skip
 
 
-def _update(ctx: SyncContext, updates: list[tuple[Category, dict[str, Any]]],
-            bindings: dict[str, Binding]) -> None:  # fmt: skip
-    for chunk in chunked(updates, CATEGORY_BATCH):
-        try:
-            ctx.bc.category_trees.update_categories([p for _c, p in chunk])
-            done = chunk
-        except FatalSyncError:
-            done = []
-            for cat, payload in chunk:
-                try:
-                    ctx.bc.category_trees.update_categories([payload])
-                    done.append((cat, payload))
-                except FatalSyncError as exc:
-                    ctx.record(
-                        Outcome.FAILED,
-                        ENTITY,
-                        payload["category_id"],
-                        cat.erp_id,
-                        exc.message,
-                        request=payload,
-                    )
-        for cat, payload in done:
-            ctx.binder.touch(bindings[cat.erp_id], cm.category_hash(cat))
-            ctx.record(
-                Outcome.UPDATED,
-                ENTITY,
-                payload["category_id"],
-                cat.erp_id,
-                f"Updated category {cat.name}.",
-                request=payload,
-            )
+def _log_refused(
+    ctx: SyncContext, result: WriteResult[Category], writes: dict[Category, CategoryWrite]
+) -> None:
+    for written in result.failed:
+        assert written.error is not None
+        ctx.record(Outcome.FAILED, ENTITY, writes[written.key].category_id, written.key.erp_id,
+                   written.error.message, request=written.request)  # fmt: skip

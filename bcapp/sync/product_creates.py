@@ -9,18 +9,14 @@ is adopted and updated instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
 
-from bcapp.bigcommerce import catalog_mapping as cm
-from bcapp.errors import FatalSyncError, RetryableSyncError, SyncError
-from bcapp.sync.product_matching import ENTITY
+from bcapp.bigcommerce.store import CreatedProduct, StoreProduct
+from bcapp.errors import RetryableSyncError, SyncError
+from bcapp.sync.context import SyncContext
+from bcapp.sync.product_items import ENTITY, Item
 from bcapp.sync.records import Outcome
-
-if TYPE_CHECKING:
-    from bcapp.sync.context import SyncContext
-    from bcapp.sync.products import Item
 
 #: Product creates in flight at once (the budget still spaces them to the store's quota).
 CREATE_WORKERS = 4
@@ -30,12 +26,11 @@ class Creating:
     """Creates for :class:`~bcapp.sync.products.ProductSync` (a mixin, like ``Matching``)."""
 
     ctx: SyncContext
-    # From ProductSync and Matching:
+    # From ProductSync, Matching and Updating:
     _fail: Callable[[Item], None]
     _update: Callable[[list[Item]], None]
-    _bind_skus: Callable[[int, dict[str, int]], None]
-    _adopt: Callable[[Item, dict[str, Any]], None]
-    _lookup_skus: Callable[[list[str]], dict[str, dict[str, Any]]]
+    _bind_skus: Callable[[int, Mapping[str, int]], None]
+    _adopt: Callable[[Item, StoreProduct], None]
 
     def _create_all(self, items: list[Item]) -> None:
         """One POST per product, up to :data:`CREATE_WORKERS` in flight; bound in order.
@@ -52,7 +47,7 @@ class Creating:
                 self._created(item, self._post(item))
             return
         retry: RetryableSyncError | None = None
-        _ = self.ctx.bc  # build the client here, not in several threads at once
+        _ = self.ctx.store  # build the client here, not in several threads at once
         with ThreadPoolExecutor(max_workers=CREATE_WORKERS) as pool:
             futures = [(item, pool.submit(self._post, item)) for item in items]
             for item, future in futures:
@@ -64,40 +59,35 @@ class Creating:
         if retry is not None:
             raise retry
 
-    def _post(self, item: Item) -> dict[str, Any] | SyncError:
+    def _post(self, item: Item) -> CreatedProduct | SyncError:
         """The create request alone (safe in a worker thread: no database)."""
         try:
-            return self.ctx.bc.products.create(item.parts.create_payload())
+            return self.ctx.store.create_product(item.parts)
         except SyncError as exc:
             return exc
 
-    def _created(self, item: Item, created: dict[str, Any] | SyncError) -> None:
+    def _created(self, item: Item, created: CreatedProduct | SyncError) -> None:
         if isinstance(created, RetryableSyncError):
             raise created
         if isinstance(created, SyncError):
-            if _duplicate_sku(created) and self._recover_duplicate(item):
+            if self.ctx.store.is_duplicate_sku(created) and self._recover_duplicate(item):
                 return
             item.error = created
             self._fail(item)
             self.ctx.commit()
             return
-        variant_ids = {str(v["sku"]): int(v["id"]) for v in created.get("variants") or []}
-        data = cm.binding_data(
-            item.parts, variant_ids=variant_ids,
-            image_ids=_image_ids(item.parts.images, created.get("images") or []),
-            field_ids={f["name"]: int(f["id"]) for f in created.get("custom_fields") or []},
-        )  # fmt: skip
-        data["channels"] = []  # created by us: storefronts.assign_storefronts sets exactly these
-        self.ctx.binder.bind(ENTITY, created["id"], item.product.erp_id, sync_hash=item.digest,
+        # Created by us: storefronts.assign_storefronts puts it on exactly the chosen ones.
+        data = {**created.written, "channels": []}
+        self.ctx.binder.bind(ENTITY, created.bc_id, item.product.erp_id, sync_hash=item.digest,
                              data=data)  # fmt: skip
-        self._bind_skus(int(created["id"]), variant_ids)
+        self._bind_skus(created.bc_id, created.variant_ids)
         self.ctx.record(
             Outcome.CREATED,
             ENTITY,
-            created["id"],
+            created.bc_id,
             item.product.erp_id,
             f"Created {item.product.sku}.",
-            request=_loggable(item.parts.create_payload()),
+            request=item.parts.loggable(),
         )
         self.ctx.commit()  # durable before the next one: a crash never duplicates it
 
@@ -106,7 +96,8 @@ class Creating:
 
     def _recover_duplicate(self, item: Item) -> bool:
         """The SKU exists already (a run died after creating it, or the merchant added it)."""
-        found = self._lookup_skus([item.product.sku]).get(item.product.sku.lower())
+        sku = item.product.sku
+        found = self.ctx.store.products_by_sku([sku]).get(sku.lower())
         if found is None:
             return False
         self._adopt(item, found)
@@ -114,21 +105,3 @@ class Creating:
             return False
         self._update([item])
         return True
-
-
-def _duplicate_sku(exc: FatalSyncError) -> bool:
-    return exc.status == 409 and "sku" in str(exc.details.get("errors") or exc.message).lower()
-
-
-def _image_ids(urls: Sequence[str], created: list[dict[str, Any]]) -> dict[str, int]:
-    """BigCommerce answers a create with its images in the order we sent them."""
-    ordered = sorted(created, key=lambda i: (i.get("sort_order", 0), i.get("id", 0)))
-    return {url: int(image["id"]) for url, image in zip(urls, ordered, strict=False)}
-
-
-def _loggable(payload: dict[str, Any]) -> dict[str, Any]:
-    """The request for the log, without a long description."""
-    out = dict(payload)
-    if len(str(out.get("description", ""))) > 500:
-        out["description"] = str(out["description"])[:500] + "…"
-    return out

@@ -1,105 +1,99 @@
-"""The update half of the product phase: batched writes that isolate the one bad record.
+"""The update half of the product phase: send each bound article's plan, then bind what was written.
 
-BigCommerce validates a batch as a whole: one product with a too-long name
-fails all ten. So each batch is sent once, and only when BigCommerce refuses it
-are its items re-sent one by one, which pins the refusal (and BigCommerce's
-message) on the record that caused it while the others go through. The
-common case stays at the batch maxima: 10 products, 50 variants per request.
-
-Images and custom fields have no batch endpoint: one request each, only for
-the ones that changed.
+The store facade sends the writes at BigCommerce's batch maxima (10 products,
+50 variants per request) and isolates a refused batch item by item, so its
+results name the one article BigCommerce refused, in its own words; here
+those refusals land on the articles (``Item.error``), and everything else gets
+its new written state, hash and SKU bindings. New variants, images and custom
+fields go one request each, only for an article whose batched writes went
+through.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
 
-from bcapp.bigcommerce.client import chunked
-from bcapp.bigcommerce.resources.catalog import PRODUCT_BATCH, VARIANT_BATCH
-from bcapp.errors import FatalSyncError, SyncError
+from bcapp.bigcommerce.store import WriteResult
 from bcapp.sync.context import SyncContext
+from bcapp.sync.product_items import ENTITY, Item
+from bcapp.sync.records import Outcome
 
-if TYPE_CHECKING:
-    from bcapp.sync.products import Item
 
+class Updating:
+    """Updates for :class:`~bcapp.sync.products.ProductSync` (a mixin, like ``Creating``)."""
 
-def send_isolating(
-    entries: Sequence[tuple[Item, dict[str, Any]]],
-    size: int,
-    send: Callable[[list[dict[str, Any]]], Any],
-) -> None:
-    """Send ``(item, body)`` pairs ``size`` at a time; on refusal retry singly, mark the culprit."""
-    for chunk in chunked(entries, size):
-        try:
-            send([body for _item, body in chunk])
-        except FatalSyncError:
-            if len(chunk) == 1:
-                _mark(chunk[0][0], send, chunk[0][1])
+    ctx: SyncContext
+    # From ProductSync, Matching and Creating:
+    _fail: Callable[[Item], None]
+    _deleted_in_bc: Callable[[Item], None]
+    _create: Callable[[Item], None]
+    _bind_skus: Callable[[int, Mapping[str, int]], None]
+
+    def _update(self, items: list[Item]) -> None:
+        live = [i for i in items if i.plan is not None]
+        store = self.ctx.store
+        _refused(store.update_products([(i, i.bc_id, i.plan) for i in live
+                                        if i.plan is not None and i.bc_id is not None
+                                        and i.error is None]))  # fmt: skip
+        _refused(store.update_variants([(i, i.plan) for i in live
+                                        if i.plan is not None and i.error is None]))  # fmt: skip
+        for item in live:
+            if item.error is None:
+                self._write_extras(item)
+            if self._vanished(item):
                 continue
-            for item, body in chunk:
-                _mark(item, send, body)
+            self._finish_update(item)
+        self.ctx.commit()  # updates are idempotent: one commit per batch is enough
 
+    def _write_extras(self, item: Item) -> None:
+        """New variants, images and custom fields of one product (one request each)."""
+        assert item.plan is not None and item.bc_id is not None
+        item.extras = self.ctx.store.write_extras(item.bc_id, item.parts, item.plan)
+        if item.extras.error is not None:
+            item.error = item.extras.error
 
-def _mark(item: Item, send: Callable[[list[dict[str, Any]]], Any], body: dict[str, Any]) -> None:
-    if item.error is not None:
-        return
-    try:
-        send([body])
-    except FatalSyncError as exc:
-        item.error = exc
+    def _vanished(self, item: Item) -> bool:
+        """A 404 on a bound product deleted in BigCommerce since: re-create or report it."""
+        error, binding = item.error, item.binding
+        if error is None or error.status != 404 or binding is None or item.found is not None:
+            return False
+        if self.ctx.store.products_by_id([int(binding.bc_id)]):
+            return False  # the product is there; something below it was missing
+        item.error = None
+        self._deleted_in_bc(item)
+        if item.error is None and item.binding is None:
+            self._create(item)
+            return True
+        return False
 
-
-def product_fields(ctx: SyncContext, items: Sequence[Item]) -> None:
-    """Changed product fields, 10 products per request."""
-    entries = [(i, {"id": i.bc_id, **i.plan.product}) for i in items
-               if i.plan is not None and i.plan.product and i.error is None]  # fmt: skip
-    send_isolating(entries, PRODUCT_BATCH, ctx.bc.products.update_many)
-
-
-def variant_fields(ctx: SyncContext, items: Sequence[Item]) -> None:
-    """Changed variants (and variants gone from the ERP, disabled), 50 per request."""
-    entries: list[tuple[Item, dict[str, Any]]] = []
-    for item in items:
-        if item.plan is None:
-            continue
-        entries.extend((item, body) for body in item.plan.variant_updates.values())
-        entries.extend(
-            (item, {"id": variant_id, "purchasing_disabled": True,
-                    "purchasing_disabled_message": "No longer sold."})
-            for variant_id in item.plan.variant_disables.values()
-        )  # fmt: skip
-    send_isolating(entries, VARIANT_BATCH, ctx.bc.variants.update_many)
-
-
-def sub_resources(ctx: SyncContext, item: Item) -> None:
-    """New variants, images and custom fields of one product (one request each)."""
-    plan, bc, product_id = item.plan, ctx.bc, item.bc_id
-    assert plan is not None and product_id is not None
-    try:
-        for sku, body in plan.variant_creates.items():
-            item.new_variants[sku] = int(bc.variants.create(product_id, body)["id"])
-        for url in plan.image_creates:
-            thumbnail = bool(item.parts.images) and url == item.parts.images[0]
-            item.new_images[url] = int(
-                bc.images.create(product_id, url, is_thumbnail=thumbnail)["id"]
+    def _finish_update(self, item: Item) -> None:
+        if item.error is not None:
+            self._fail(item)
+            return
+        plan, bc_id, store = item.plan, item.bc_id, self.ctx.store
+        assert plan is not None and bc_id is not None
+        previous = (item.binding.data if item.binding else None) or store.adopted_state(
+            item.found, item.parts
+        )
+        data = store.updated_state(item.parts, previous, plan, item.extras)
+        if item.binding is None:
+            item.binding = self.ctx.binder.bind(
+                ENTITY, bc_id, item.product.erp_id, sync_hash=item.digest, data=data
             )
-        for image_id in plan.image_deletes.values():
-            _delete_quietly(lambda i=image_id: bc.images.delete(product_id, i))
-        for name, value in plan.field_creates.items():
-            item.new_fields[name] = int(bc.custom_fields.create(product_id, name, value)["id"])
-        for field_id, value in plan.field_updates.values():
-            bc.custom_fields.update(product_id, field_id, {"value": value})
-        for field_id in plan.field_deletes.values():
-            _delete_quietly(lambda f=field_id: bc.custom_fields.delete(product_id, f))
-    except FatalSyncError as exc:
-        item.error = exc
+        else:
+            item.binding.data = data  # replace, not merge: stale ids must go
+            self.ctx.binder.touch(item.binding, item.digest)
+        if item.found is not None:  # adopted: every SKU it has, the base variant's too
+            self._bind_skus(bc_id, item.found.variant_ids)
+        self._bind_skus(bc_id, item.extras.variant_ids)
+        outcome = Outcome.UPDATED if not plan.empty else Outcome.UNCHANGED
+        message = "Linked to the existing BigCommerce product with this SKU." if item.found else ""
+        details = {"changed": plan.changed()} if not plan.empty else None
+        self.ctx.record(outcome, ENTITY, bc_id, item.product.erp_id, message, details=details)
 
 
-def _delete_quietly(delete: Callable[[], None]) -> None:
-    """Deleting what is already gone (the merchant removed it) is success."""
-    try:
-        delete()
-    except SyncError as exc:
-        if exc.status != 404:
-            raise
+def _refused(results: Iterable[WriteResult[Item]]) -> None:
+    """Send every batch (the results are lazy); a refused item's article fails with it."""
+    for result in results:
+        for written in result.failed:
+            written.key.error = written.error

@@ -24,18 +24,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bcapp.bigcommerce.resources.inventory import ADJUSTMENT_BATCH
+from bcapp.bigcommerce.store import StockSetting, WriteResult
 from bcapp.connectors.base import StockLevel
-from bcapp.errors import FatalSyncError
 from bcapp.mapping.rules import StockRules
 from bcapp.models import Binding
 from bcapp.models.base import utcnow
 from bcapp.sync.context import SyncContext
-from bcapp.sync.products import SKU_ENTITY, bindings_for
+from bcapp.sync.product_items import SKU_ENTITY
 from bcapp.sync.records import Outcome, payload_hash
 
 ENTITY = "stock"
-LOCATION_ID = 1
 REASON = "Stock from the ERP (bcapp)"
 
 
@@ -74,7 +72,7 @@ def _n(value: Decimal) -> str:
     return "0" if text in ("-0", "0") else text
 
 
-@dataclass
+@dataclass(eq=False)  # by identity: a pending level keys the store's write results
 class Pending:
     sku: str
     binding: Binding
@@ -102,7 +100,8 @@ class StockSync:
         ctx.commit()
 
     def sync_batch(self, levels: Sequence[StockLevel]) -> None:
-        bound = bindings_for(self.ctx, SKU_ENTITY, [lv.sku for lv in levels if lv.sku])
+        bound = self.ctx.binder.many_by_erp(SKU_ENTITY, [lv.sku for lv in levels if lv.sku])
+        location = self.ctx.store.inventory_location
         for level in levels:
             details = formula(level, self.rules)
             binding = bound.get(level.sku)
@@ -111,7 +110,7 @@ class StockSync:
                                 f"SKU {level.sku} is not in BigCommerce (no synced product or "
                                 "variant has it).", details=details)  # fmt: skip
                 continue
-            digest = payload_hash({"quantity": details["available"], "location": LOCATION_ID})
+            digest = payload_hash({"quantity": details["available"], "location": location})
             if binding.sync_hash == digest:
                 self.ctx.record(Outcome.UNCHANGED, ENTITY, binding.bc_id, level.sku,
                                 details["formula"], details=details)  # fmt: skip
@@ -124,8 +123,9 @@ class StockSync:
         With ``full_only`` a remainder under 2,000 waits for the next batch, so
         a snapshot of N SKUs costs ⌈changed / 2,000⌉ requests.
         """
-        while self.pending and (not full_only or len(self.pending) >= ADJUSTMENT_BATCH):
-            chunk, self.pending = self.pending[:ADJUSTMENT_BATCH], self.pending[ADJUSTMENT_BATCH:]
+        size = self.ctx.store.stock_batch
+        while self.pending and (not full_only or len(self.pending) >= size):
+            chunk, self.pending = self.pending[:size], self.pending[size:]
             if self.ctx.dry_run:
                 for p in chunk:
                     self.ctx.record(Outcome.UPDATED, ENTITY, p.binding.bc_id, p.sku,
@@ -135,21 +135,22 @@ class StockSync:
             self._send(chunk)
 
     def _send(self, chunk: list[Pending]) -> None:
-        items = [{"sku": p.sku, "quantity": p.quantity, "location_id": LOCATION_ID} for p in chunk]
-        try:
-            self.ctx.bc.inventory.adjust_absolute(items, reason=REASON)
-        except FatalSyncError as exc:
-            if len(chunk) == 1:
-                p = chunk[0]
-                self.ctx.record(Outcome.FAILED, ENTITY, p.binding.bc_id, p.sku, exc.message,
-                                request=items[0], details=p.details)  # fmt: skip
-                return
-            half = len(chunk) // 2
-            self._send(chunk[:half])
-            self._send(chunk[half:])
+        """Set the levels; the store halves a refused request until the refused SKU is alone."""
+        settings = [(p, StockSetting(p.sku, p.quantity)) for p in chunk]
+        for result in self.ctx.store.set_stock(settings, reason=REASON):
+            self._record(result)
+
+    def _record(self, result: WriteResult[Pending]) -> None:
+        for written in result.failed:
+            p, error = written.key, written.error
+            assert error is not None
+            self.ctx.record(Outcome.FAILED, ENTITY, p.binding.bc_id, p.sku, error.message,
+                            request=written.request, details=p.details)  # fmt: skip
+        if not result.done:
             return
         now = utcnow()
-        for p in chunk:  # set directly: binder.touch would flush once per SKU
+        for written in result.done:  # set directly: binder.touch would flush once per SKU
+            p = written.key
             p.binding.sync_hash, p.binding.synced_at = p.digest, now
             self.ctx.record(Outcome.UPDATED, ENTITY, p.binding.bc_id, p.sku,
                             f"Stock set to {p.quantity}: {p.details['formula']}",

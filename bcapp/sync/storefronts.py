@@ -11,29 +11,21 @@ on it at the next run.
 
 A product the app created (its binding starts with ``channels: []``) is sold on
 exactly the chosen storefronts: BigCommerce puts a product created by the API on
-the first storefront, so that assignment is taken off when the first storefront
-is not chosen. A product the app found and adopted keeps the storefronts the
+the first storefront, so the store facade takes that assignment off when the
+first storefront is not chosen. A product the app found and adopted keeps the storefronts the
 merchant gave it; the chosen ones are only added.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from bcapp.bigcommerce.client import chunked
-from bcapp.errors import ConfigError, FatalSyncError
+from bcapp.bigcommerce.store import Assignment
+from bcapp.errors import ConfigError
 from bcapp.models import Binding
-from bcapp.sync.product_matching import ENTITY
+from bcapp.sync.context import SyncContext
+from bcapp.sync.product_items import ENTITY
 from bcapp.sync.records import Outcome
-
-if TYPE_CHECKING:
-    from bcapp.sync.context import SyncContext
-
-#: The storefront BigCommerce assigns a product to when the API creates it.
-FIRST_STOREFRONT = 1
-#: Assignment rows per PUT (the client splits further at BigCommerce's own limit).
-ROWS_PER_REQUEST = 250
 
 
 def assign_storefronts(ctx: SyncContext, channels: Sequence[int]) -> int:
@@ -42,7 +34,7 @@ def assign_storefronts(ctx: SyncContext, channels: Sequence[int]) -> int:
     todo = [b for b in ctx.binder.all(ENTITY).values() if _recorded(b) != wanted]
     if not todo:
         return 0
-    missing = set(wanted) - {int(c["id"]) for c in ctx.bc.store.channels()}
+    missing = set(wanted) - ctx.store.channel_ids()
     if missing:  # checked once, rather than every product refused one by one
         raise ConfigError(
             f"Storefront(s) {_names(sorted(missing))} do not exist in BigCommerce: check the "
@@ -52,39 +44,20 @@ def assign_storefronts(ctx: SyncContext, channels: Sequence[int]) -> int:
         ctx.note(f"Would put {len(todo)} product(s) on storefront(s) {_names(wanted)}.")
         return len(todo)
     done = 0
-    for batch in chunked(todo, max(1, ROWS_PER_REQUEST // len(wanted))):
-        try:
-            _assign(ctx, batch, wanted)
-        except FatalSyncError:
-            if len(batch) == 1:
-                raise
-            for binding in batch:  # one refused product (deleted in BigCommerce?) fails alone
-                try:
-                    _assign(ctx, [binding], wanted)
-                except FatalSyncError as exc:
-                    ctx.record(Outcome.FAILED, ENTITY, binding.bc_id, binding.erp_id,
-                               f"Not put on storefront(s) {_names(wanted)}: {exc}")  # fmt: skip
-                    ctx.commit()
-                    continue
-                done += 1
-            continue
-        done += len(batch)
+    products = [(b, Assignment(int(b.bc_id), created=_recorded(b) == [])) for b in todo]
+    for result in ctx.store.assign_channels(products, wanted):
+        for written in result.items:
+            binding = written.key
+            if written.error is not None:  # one refused product (deleted in BigCommerce?)
+                ctx.record(Outcome.FAILED, ENTITY, binding.bc_id, binding.erp_id,
+                           f"Not put on storefront(s) {_names(wanted)}: "
+                           f"{written.error}")  # fmt: skip
+                continue
+            ctx.binder.touch(binding, data={"channels": wanted})
+            done += 1
+        ctx.commit()  # each request's outcome is durable: a stopped run picks up the rest
     ctx.note(f"Put {done} product(s) on storefront(s) {_names(wanted)}.")
     return done
-
-
-def _assign(ctx: SyncContext, batch: Sequence[Binding], wanted: list[int]) -> None:
-    """Assign, take new products off the first storefront when it is not chosen, record."""
-    ids = [int(b.bc_id) for b in batch]
-    ctx.bc.channel_assignments.assign(
-        [{"product_id": pid, "channel_id": channel} for pid in ids for channel in wanted]
-    )
-    created = [int(b.bc_id) for b in batch if _recorded(b) == []]
-    if created and FIRST_STOREFRONT not in wanted:
-        ctx.bc.channel_assignments.unassign(created, [FIRST_STOREFRONT])
-    for binding in batch:
-        ctx.binder.touch(binding, data={"channels": wanted})
-    ctx.commit()
 
 
 def _recorded(binding: Binding) -> list[int] | None:

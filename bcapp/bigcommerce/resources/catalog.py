@@ -17,17 +17,25 @@ DELETE_BATCH = 250
 SMALL_PAGE_INCLUDES = frozenset({"options", "modifiers"})
 
 
+class _Catalog(Resource):
+    """A catalog resource: most calls answer with one record in ``data``."""
+
+    def _one(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        row: dict[str, Any] = self.api.data(method, path, **kwargs)
+        return row
+
+
 def _include(include: Iterable[str] | str | None) -> str | None:
     if include is None or isinstance(include, str):
         return include or None
     return ",".join(include) or None
 
 
-class Products(Resource):
+class Products(_Catalog):
     """``/catalog/products``: get, iterate, create one (with variants and images), batch update."""
 
     def get(self, product_id: int, *, include: Iterable[str] | str | None = None) -> dict[str, Any]:
-        return self.api.data(
+        return self._one(
             "GET", f"/catalog/products/{product_id}", params={"include": _include(include)}
         )
 
@@ -43,12 +51,30 @@ class Products(Resource):
         params = {**(filters or {}), "include": included}
         return self.api.iter_v3("/catalog/products", params, limit=limit)
 
+    def page(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        include: Iterable[str] | str | None = None,
+        limit: int = MAX_PAGE,
+    ) -> list[dict[str, Any]]:
+        """The first page of products matching ``filters`` (one request, no paging)."""
+        params = {**(filters or {}), "include": _include(include), "limit": limit}
+        body = self.api.v3("GET", "/catalog/products", params=params) or {}
+        return list(body.get("data") or [])
+
+    def count(self) -> int:
+        """How many products the store has (one request for one id)."""
+        body = self.api.v3("GET", "/catalog/products", params={"limit": 1, "include_fields": "id"})
+        pagination = ((body or {}).get("meta") or {}).get("pagination") or {}
+        return int(pagination.get("total") or 0)
+
     def create(self, product: Mapping[str, Any]) -> dict[str, Any]:
         """Create one product; ``variants`` and ``images`` (by ``image_url``) may ride along."""
-        return self.api.data("POST", "/catalog/products", json=dict(product))
+        return self._one("POST", "/catalog/products", json=dict(product))
 
     def update(self, product_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
-        return self.api.data("PUT", f"/catalog/products/{product_id}", json=dict(fields))
+        return self._one("PUT", f"/catalog/products/{product_id}", json=dict(fields))
 
     def update_many(self, products: Sequence[Mapping[str, Any]]) -> BatchResult:
         """Batch update, 10 per request; each needs ``id``; variants go via ``client.variants``."""
@@ -72,7 +98,7 @@ class Products(Resource):
             self.api.v3("DELETE", "/catalog/products", params={"id:in": batch})
 
 
-class Variants(Resource):
+class Variants(_Catalog):
     """Variants per product, and the ``/catalog/variants`` batch update (50 per request)."""
 
     def iterate(self, product_id: int) -> Iterator[dict[str, Any]]:
@@ -83,10 +109,10 @@ class Variants(Resource):
         return self.api.iter_v3("/catalog/variants", filters)
 
     def create(self, product_id: int, variant: Mapping[str, Any]) -> dict[str, Any]:
-        return self.api.data("POST", f"/catalog/products/{product_id}/variants", json=dict(variant))
+        return self._one("POST", f"/catalog/products/{product_id}/variants", json=dict(variant))
 
     def update(self, product_id: int, variant_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
-        return self.api.data(
+        return self._one(
             "PUT", f"/catalog/products/{product_id}/variants/{variant_id}", json=dict(fields)
         )
 
@@ -102,7 +128,7 @@ class Variants(Resource):
         self.api.v3("DELETE", f"/catalog/products/{product_id}/variants/{variant_id}")
 
 
-class Options(Resource):
+class Options(_Catalog):
     """A product's variant options and their values."""
 
     def _path(self, product_id: int, option_id: int | None = None) -> str:
@@ -113,10 +139,10 @@ class Options(Resource):
         return self.api.iter_v3(self._path(product_id))
 
     def create(self, product_id: int, option: Mapping[str, Any]) -> dict[str, Any]:
-        return self.api.data("POST", self._path(product_id), json=dict(option))
+        return self._one("POST", self._path(product_id), json=dict(option))
 
     def update(self, product_id: int, option_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
-        return self.api.data("PUT", self._path(product_id, option_id), json=dict(fields))
+        return self._one("PUT", self._path(product_id, option_id), json=dict(fields))
 
     def delete(self, product_id: int, option_id: int) -> None:
         self.api.v3("DELETE", self._path(product_id, option_id))
@@ -127,14 +153,12 @@ class Options(Resource):
     def create_value(
         self, product_id: int, option_id: int, value: Mapping[str, Any]
     ) -> dict[str, Any]:
-        return self.api.data(
-            "POST", f"{self._path(product_id, option_id)}/values", json=dict(value)
-        )
+        return self._one("POST", f"{self._path(product_id, option_id)}/values", json=dict(value))
 
     def update_value(
         self, product_id: int, option_id: int, value_id: int, fields: Mapping[str, Any]
-    ) -> dict:
-        return self.api.data(
+    ) -> dict[str, Any]:
+        return self._one(
             "PUT", f"{self._path(product_id, option_id)}/values/{value_id}", json=dict(fields)
         )
 
@@ -142,7 +166,7 @@ class Options(Resource):
         self.api.v3("DELETE", f"{self._path(product_id, option_id)}/values/{value_id}")
 
 
-class Images(Resource):
+class Images(_Catalog):
     """A product's images; BigCommerce fetches each from ``image_url`` (one per request)."""
 
     def iterate(self, product_id: int) -> Iterator[dict[str, Any]]:
@@ -150,13 +174,13 @@ class Images(Resource):
 
     def create(self, product_id: int, image_url: str, **fields: Any) -> dict[str, Any]:
         body = {"image_url": image_url, **fields}
-        return self.api.data("POST", f"/catalog/products/{product_id}/images", json=body)
+        return self._one("POST", f"/catalog/products/{product_id}/images", json=body)
 
     def delete(self, product_id: int, image_id: int) -> None:
         self.api.v3("DELETE", f"/catalog/products/{product_id}/images/{image_id}")
 
 
-class CustomFields(Resource):
+class CustomFields(_Catalog):
     """A product's custom fields (name/value pairs), one per request."""
 
     def _path(self, product_id: int) -> str:
@@ -166,23 +190,23 @@ class CustomFields(Resource):
         return self.api.iter_v3(self._path(product_id))
 
     def create(self, product_id: int, name: str, value: str) -> dict[str, Any]:
-        return self.api.data("POST", self._path(product_id), json={"name": name, "value": value})
+        return self._one("POST", self._path(product_id), json={"name": name, "value": value})
 
     def update(self, product_id: int, field_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
-        return self.api.data("PUT", f"{self._path(product_id)}/{field_id}", json=dict(fields))
+        return self._one("PUT", f"{self._path(product_id)}/{field_id}", json=dict(fields))
 
     def delete(self, product_id: int, field_id: int) -> None:
         self.api.v3("DELETE", f"{self._path(product_id)}/{field_id}")
 
 
-class Brands(Resource):
+class Brands(_Catalog):
     """``/catalog/brands``: list and create."""
 
     def iterate(self, filters: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         return self.api.iter_v3("/catalog/brands", filters)
 
     def create(self, brand: Mapping[str, Any]) -> dict[str, Any]:
-        return self.api.data("POST", "/catalog/brands", json=dict(brand))
+        return self._one("POST", "/catalog/brands", json=dict(brand))
 
 
 class ChannelAssignments(Resource):
@@ -192,7 +216,7 @@ class ChannelAssignments(Resource):
 
     def iterate(
         self, product_ids: Iterable[int] | None = None, channel_ids: Iterable[int] | None = None
-    ) -> Iterator[dict]:
+    ) -> Iterator[dict[str, Any]]:
         params = {"product_id:in": _list(product_ids), "channel_id:in": _list(channel_ids)}
         return self.api.iter_v3(self.PATH, params)
 

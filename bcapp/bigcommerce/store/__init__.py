@@ -14,7 +14,15 @@ Each side lives in its own module and is mixed in here:
 * :class:`~.fulfilment.FulfilmentSide` — an order's items and shipments;
 * :class:`~.refunds.RefundSide` — refund quotes and refunds;
 * :class:`~.hooks.HookSide` — webhook subscriptions;
-* (catalog and inventory sides are added beside them).
+* :class:`~.catalog.CatalogSide` — which products (and brands) the store has;
+* :class:`~.product_writes.ProductWriteSide` — what to write for an article, and writing it;
+* :class:`~.categories.CategorySide` — a channel's category tree;
+* :class:`~.channels.ChannelSide` — storefronts and the products they sell;
+* :class:`~.inventory.InventorySide` — stock levels, set and read.
+
+Batched writes answer lazily with one
+:class:`~.batches.WriteResult` per request: what BigCommerce took, and what it
+refused in its own words, item by item (:mod:`.batches`).
 
 The raw client stays reachable as ``store.client`` for the facade's own modules
 and for tests; flows do not use it (an import-linter contract keeps
@@ -23,11 +31,31 @@ and for tests; flows do not use it (an import-linter contract keeps
 
 from __future__ import annotations
 
+from bcapp.bigcommerce.catalog_mapping import MappingOptions, ProductParts
+from bcapp.bigcommerce.catalog_plan import UpdatePlan
 from bcapp.bigcommerce.client import BigCommerceClient
 from bcapp.bigcommerce.ratelimit import Budget
+from bcapp.bigcommerce.store.batches import WriteResult, Written
+from bcapp.bigcommerce.store.catalog import CatalogSide
+from bcapp.bigcommerce.store.catalog_records import (
+    Assignment,
+    Brand,
+    CategoryWrite,
+    CreatedProduct,
+    ModifiedProduct,
+    ProductExtras,
+    StockSetting,
+    StoreCategory,
+    StoreLevel,
+    StoreProduct,
+)
+from bcapp.bigcommerce.store.categories import CategorySide
+from bcapp.bigcommerce.store.channels import ChannelSide
 from bcapp.bigcommerce.store.fulfilment import FulfilmentSide, shipment_hook_ids, shipment_requests
 from bcapp.bigcommerce.store.hooks import HookSide
+from bcapp.bigcommerce.store.inventory import InventorySide
 from bcapp.bigcommerce.store.orders import OrderSide
+from bcapp.bigcommerce.store.product_writes import ProductWriteSide
 from bcapp.bigcommerce.store.records import (
     Hook,
     OrderHead,
@@ -47,10 +75,18 @@ from bcapp.bigcommerce.store.records import (
 from bcapp.bigcommerce.store.refunds import RefundSide
 
 __all__ = [
+    "Assignment",
     "BigCommerceStore",
+    "Brand",
+    "CategoryWrite",
+    "CreatedProduct",
     "Hook",
+    "MappingOptions",
+    "ModifiedProduct",
     "OrderHead",
     "OrderItem",
+    "ProductExtras",
+    "ProductParts",
     "RefundItem",
     "RefundKind",
     "RefundMethod",
@@ -60,14 +96,31 @@ __all__ = [
     "ShipmentItem",
     "ShipmentRequest",
     "StatusLabel",
+    "StockSetting",
+    "StoreCategory",
+    "StoreLevel",
+    "StoreProduct",
     "StoreRefund",
     "StoreShipment",
+    "UpdatePlan",
+    "WriteResult",
+    "Written",
     "shipment_hook_ids",
     "shipment_requests",
 ]
 
 
-class BigCommerceStore(OrderSide, FulfilmentSide, RefundSide, HookSide):
+class BigCommerceStore(
+    OrderSide,
+    FulfilmentSide,
+    RefundSide,
+    HookSide,
+    CatalogSide,
+    ProductWriteSide,
+    CategorySide,
+    ChannelSide,
+    InventorySide,
+):
     """One store's BigCommerce, speaking canonical records (see the module docstring)."""
 
     def __init__(self, client: BigCommerceClient) -> None:
