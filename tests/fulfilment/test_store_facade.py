@@ -20,7 +20,7 @@ from bcapp.bigcommerce.store import (
 )
 from bcapp.bigcommerce.store.fulfilment import shipment_body
 from bcapp.bigcommerce.store.records import OrderItem
-from bcapp.connectors.records import Shipment
+from bcapp.canonical import Shipment
 from bcapp.errors import FatalSyncError
 from tests.orders.conftest import STORE_HASH, World
 

@@ -1,7 +1,7 @@
 """Store-side catalog facts the flows need: what the store has, and what a write did.
 
-The canonical :class:`~bcapp.connectors.records.Product` and
-:class:`~bcapp.connectors.records.Category` say what an ERP article or group
+The canonical :class:`~bcapp.canonical.Product` and
+:class:`~bcapp.canonical.Category` say what an ERP article or group
 *is*. Syncing the catalog needs a little of the store's own state besides:
 which product a SKU already is (matching, adoption), the ids BigCommerce gave
 a created product, a channel's category tree, the stock the store shows. These
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bcapp.connectors.records import Product
+from bcapp.canonical import Product
 from bcapp.errors import FatalSyncError
 
 # -- products ------------------------------------------------------------------------------

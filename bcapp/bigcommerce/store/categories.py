@@ -16,7 +16,7 @@ from bcapp.bigcommerce.client import BigCommerceClient
 from bcapp.bigcommerce.resources.categories import CATEGORY_BATCH
 from bcapp.bigcommerce.store.batches import Body, WriteResult, isolating
 from bcapp.bigcommerce.store.catalog_records import CategoryWrite, StoreCategory
-from bcapp.connectors.records import Category
+from bcapp.canonical import Category
 
 K = TypeVar("K", bound=Hashable)
 

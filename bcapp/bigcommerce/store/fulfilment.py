@@ -23,7 +23,7 @@ from bcapp.bigcommerce.store.records import (
     ShipmentRequest,
     StoreShipment,
 )
-from bcapp.connectors.records import Shipment
+from bcapp.canonical import Shipment
 
 #: BigCommerce's built-in shipping providers by carrier name (anything else is free text).
 PROVIDERS = {

@@ -23,7 +23,7 @@ from bcapp.bigcommerce.resources.catalog import PRODUCT_BATCH, VARIANT_BATCH
 from bcapp.bigcommerce.store import catalog_state
 from bcapp.bigcommerce.store.batches import Body, WriteResult, isolating
 from bcapp.bigcommerce.store.catalog_records import CreatedProduct, ProductExtras
-from bcapp.connectors.records import Product
+from bcapp.canonical import Product
 from bcapp.errors import FatalSyncError, SyncError
 
 K = TypeVar("K", bound=Hashable)

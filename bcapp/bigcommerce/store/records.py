@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from bcapp.connectors.records import Shipment, ShipmentLine
+from bcapp.canonical import Shipment, ShipmentLine
 
 #: BigCommerce's Shipped, Partially Shipped and Completed: some items have left.
 SHIPPED_STATUSES = frozenset({2, 3, 10})
