@@ -1,13 +1,13 @@
 """Sync flows and the machinery they run in.
 
-Flows are plain functions over canonical records (``bcapp.connectors.base``),
+Flows are plain functions over canonical records (:mod:`bcapp.canonical`),
 bindings and cursors; they never see an HTTP payload. What a flow author needs:
 
 * :func:`register_flow` / :func:`register_retry` — announce a flow and a
   per-entity retry handler (:mod:`bcapp.sync.registry` explains the options);
-* :class:`SyncContext` (``ctx``) — store, connection, settings, ``ctx.connector``,
-  ``ctx.bc``, ``ctx.binder``, ``ctx.dry_run``, cursors, ``ctx.record``/``ctx.preview``
-  (:mod:`bcapp.sync.context`);
+* :class:`SyncContext` (``ctx``) — the install, connection, rules, ``ctx.connector``
+  (the ERP), ``ctx.store`` (the BigCommerce facade), ``ctx.binder``, ``ctx.dry_run``,
+  cursors, ``ctx.record``/``ctx.preview`` (:mod:`bcapp.sync.context`);
 * :func:`for_each` — per-record loop that logs a skipped/failed record and
   goes on (:mod:`bcapp.sync.runner`);
 * :class:`Outcome`, :class:`Direction`, :func:`payload_hash`, :func:`field_changes`

@@ -166,11 +166,10 @@ class SyncContext:
     @cached_property
     def store(self) -> BigCommerceStore:
         """The store's BigCommerce, speaking canonical records, built on first use."""
-        return BigCommerceStore(self.bc)
+        return BigCommerceStore(self._client())
 
-    @cached_property
-    def bc(self) -> BigCommerceClient:
-        """The store's raw BigCommerce client (the facade's; flows use :attr:`store`)."""
+    def _client(self) -> BigCommerceClient:
+        """The store's raw BigCommerce client, for the facade only."""
         transport: httpx.BaseTransport | None = current_app.extensions.get(BC_TRANSPORT)
         if self.dry_run:  # a preview must not write, even if a flow forgets to check
             transport = ReadOnlyTransport(transport or httpx.HTTPTransport())

@@ -36,7 +36,7 @@ def test_the_bigcommerce_client_talks_to_the_sandbox_and_a_revoked_token_pauses(
 ):
     @flows("test_store_info", needs_connection=False)
     def store_info(ctx: SyncContext) -> None:
-        info = ctx.bc.store.info()
+        info = ctx.store.client.store.info()
         ctx.record(Outcome.UNCHANGED, "store", ctx.install.store_hash, None, info.get("name", ""))
 
     run = run_flow(store.id, "test_store_info")
@@ -74,9 +74,10 @@ def test_a_dry_run_cannot_write_to_bigcommerce_even_by_mistake(app, rds, store, 
 
     @flows("test_careless", needs_connection=False)
     def careless(ctx: SyncContext) -> None:
-        found = ctx.bc.v3("GET", "/catalog/products")["data"]  # reads are fine
+        found = ctx.store.client.v3("GET", "/catalog/products")["data"]  # reads are fine
         ctx.note(f"{len(found)} products")
-        for_each(ctx, ["Shirt"], lambda name: ctx.bc.v3("POST", "/catalog/products", json={
+        client = ctx.store.client
+        for_each(ctx, ["Shirt"], lambda name: client.v3("POST", "/catalog/products", json={
             "name": name, "type": "physical", "weight": 1, "price": 10}), entity="product",
             ids=lambda name: (None, name))  # fmt: skip
 
