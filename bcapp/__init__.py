@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_database(app)
     _check_production_secrets(app)
     _init_extensions(app)
+    _connect_signals()
     _register_blueprints(app)
     from bcapp.cli import register_cli
 
@@ -88,6 +89,14 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     redis_ext.init_app(app)
+
+
+def _connect_signals() -> None:
+    """Wire layers that must not import each other: a paused store's jobs are cancelled."""
+    from bcapp.jobs.queues import cancel_store_jobs_receiver
+    from bcapp.signals import store_paused
+
+    store_paused.connect(cancel_store_jobs_receiver)
 
 
 def _register_blueprints(app: Flask) -> None:

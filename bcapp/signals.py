@@ -12,3 +12,6 @@ _signals = Namespace()
 store_installed = _signals.signal("store-installed")
 #: sender=app, store=Store — after the token and ERP credentials are deleted.
 store_uninstalled = _signals.signal("store-uninstalled")
+#: sender=app, store=Store — BigCommerce refused the store's token: syncing stops until the
+#: merchant opens the app again (the job layer cancels the store's queued jobs).
+store_paused = _signals.signal("store-paused")

@@ -9,7 +9,7 @@
   RetryableSyncError, never sleeping for a long ``retry_after``.
 * :mod:`bcapp.jobs.schedule` — ``tick_job`` enqueues what is due per store
   (``store.settings["schedules"]`` over the flows' ``PERIODIC`` defaults).
-* :mod:`bcapp.jobs.locks` — per-store run locks (the runner takes them).
+
 * :mod:`bcapp.jobs.runtime` — ``app_context()``: the Flask app inside a job.
 * :mod:`bcapp.jobs.worker` — the worker and clock processes (``bcapp worker``, ``bcapp tick``).
 """

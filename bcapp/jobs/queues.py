@@ -18,6 +18,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from bcapp.extensions import redis_ext
+from bcapp.models import Store
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ _JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 def queue_name(name: str) -> str:
     """The Redis name of a queue: ``RQ_QUEUE_PREFIX`` (app config, default none) + name.
 
-    The prefix (also on run-lock keys, :func:`bcapp.jobs.locks.lock_key`) keeps
+    The prefix (also on run-lock keys, :func:`bcapp.locks.lock_key`) keeps
     test runs, or several deployments sharing one Redis, apart.
     """
     return f"{current_app.config.get('RQ_QUEUE_PREFIX', '')}{name}"
@@ -78,6 +79,11 @@ def cancel_store_jobs(store_id: int) -> int:
         current_app.logger.exception("could not cancel the jobs of store %s", store_id)
     _cancel_queued_runs(store_id)
     return cancelled
+
+
+def cancel_store_jobs_receiver(sender: object, store: Store, **_: object) -> None:
+    """``store_paused`` receiver: the store's queued jobs would only fail; cancel them."""
+    cancel_store_jobs(store.id)
 
 
 def _cancel_queued_runs(store_id: int) -> None:

@@ -38,8 +38,8 @@ from rq.job import Job
 
 from bcapp.connectors import registry as connector_registry
 from bcapp.extensions import db, redis_ext
-from bcapp.jobs.locks import lock_key
 from bcapp.jobs.runtime import app_context
+from bcapp.locks import lock_key
 from bcapp.models import Connection, RunStatus, Store, StoreStatus, SyncRun
 from bcapp.models.base import utcnow
 from bcapp.sync.registry import FLOWS, PERIODIC, Flow, load_flows

@@ -46,7 +46,7 @@ from bcapp.connectors import connector_class, make_connector
 from bcapp.connectors.base import Capability, Connector, StoreLedConnector
 from bcapp.errors import ConfigError, FatalSyncError, RetryableSyncError
 from bcapp.extensions import db, key_prefix, redis_ext
-from bcapp.jobs.locks import RunLock
+from bcapp.locks import RunLock
 from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.models import Connection, Cursor, LogEntry, Store, SyncRun
 from bcapp.sync.binder import Binder

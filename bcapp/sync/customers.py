@@ -31,7 +31,7 @@ from flask import current_app
 from bcapp.connectors.base import Capability, Customer
 from bcapp.errors import ConfigError, RetryableSyncError, SkipRecord
 from bcapp.extensions import redis_ext
-from bcapp.jobs.locks import RunLock
+from bcapp.locks import RunLock
 from bcapp.mapping.rules import StoreRules
 from bcapp.sync.context import SyncContext
 from bcapp.sync.records import Direction, Outcome, payload_hash

@@ -45,6 +45,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from flask import current_app
+
 from bcapp.connectors import registry as connector_registry
 from bcapp.errors import (
     ConfigError,
@@ -55,9 +57,10 @@ from bcapp.errors import (
     SyncError,
 )
 from bcapp.extensions import db, redis_ext
-from bcapp.jobs.locks import RunLock
+from bcapp.locks import RunLock
 from bcapp.models import Connection, LogEntry, RunStatus, Store, StoreStatus, SyncRun
 from bcapp.models.base import utcnow
+from bcapp.signals import store_paused
 from bcapp.sync.binder import savepoint
 from bcapp.sync.context import SyncContext
 from bcapp.sync.recorder import COUNTERS, RunRecorder
@@ -319,14 +322,12 @@ def _fail(recorder: RunRecorder, message: str) -> None:
 
 
 def _pause_store(store: Store, recorder: RunRecorder, exc: ReauthorizationRequired) -> None:
-    from bcapp.jobs.queues import cancel_store_jobs
-
     db.session.rollback()
     store.status, store.status_reason = StoreStatus.NEEDS_REAUTH, exc.message[:1000]
     recorder.finish(RunStatus.FAILED, REAUTH_MESSAGE.format(reason=exc.message))
     db.session.commit()
     log.warning("store %s needs re-authorisation: %s", store.store_hash, exc.message)
-    cancel_store_jobs(store.id)
+    store_paused.send(current_app._get_current_object(), store=store)
 
 
 def _cancel_run(run_id: int | None, message: str) -> None:

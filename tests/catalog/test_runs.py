@@ -9,7 +9,7 @@ import pytest
 
 from bcapp.errors import RetryableSyncError
 from bcapp.extensions import db, redis_ext
-from bcapp.jobs.locks import RunLock
+from bcapp.locks import RunLock
 from bcapp.models import Binding, Cursor
 from bcapp.sync import BC_TRANSPORT
 from tests.catalog.conftest import World

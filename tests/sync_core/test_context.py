@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from bcapp.extensions import db
+from bcapp.jobs.queues import job_id, queue
 from bcapp.models import LogEntry, RunStatus, StoreStatus
 from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
 from bcapp.sync import BC_TRANSPORT, ERP_TRANSPORT, Outcome, run_flow
@@ -44,10 +45,12 @@ def test_the_bigcommerce_client_talks_to_the_sandbox_and_a_revoked_token_pauses(
     key = f"bcapp:bc:budget:{app.config['RQ_QUEUE_PREFIX']}{store.store_hash}"
     assert rds.exists(key)  # the budget is shared in Redis, under the deployment's prefix
     sandbox.revoke_token(store.access_token)
+    waiting = queue("catalog").enqueue("builtins.print", job_id=job_id(store.id, "catalog"))
     run = run_flow(store.id, "test_store_info")
     db.session.refresh(store)
     assert run.status == RunStatus.FAILED
     assert store.status == StoreStatus.NEEDS_REAUTH and store.status_reason
+    assert waiting.id not in queue("catalog").get_job_ids()  # it would only fail: cancelled
 
 
 def test_the_connector_gets_the_apps_erp_transport_and_settings(app, rds, store, flows):

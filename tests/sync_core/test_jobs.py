@@ -12,11 +12,11 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from bcapp.errors import ReauthorizationRequired, RetryableSyncError
 from bcapp.extensions import db
-from bcapp.jobs.locks import RunLock
 from bcapp.jobs.queues import cancel_store_jobs, job_id, queue
 from bcapp.jobs.runtime import set_app
 from bcapp.jobs.sync import enqueue_flow, enqueue_replay, enqueue_retry
 from bcapp.jobs.worker import build_worker
+from bcapp.locks import RunLock
 from bcapp.models import LogEntry, RunStatus, StoreStatus, SyncRun
 from bcapp.sync import Outcome, run_flow
 from bcapp.sync.context import SyncContext

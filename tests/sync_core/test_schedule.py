@@ -9,10 +9,10 @@ import pytest
 
 from bcapp.connectors.base import Capability
 from bcapp.extensions import db
-from bcapp.jobs.locks import RunLock
 from bcapp.jobs.queues import job_id
 from bcapp.jobs.runtime import set_app
 from bcapp.jobs.schedule import tick
+from bcapp.locks import RunLock
 from bcapp.models import RunStatus, StoreStatus, SyncRun
 from bcapp.models.base import utcnow
 from bcapp.sync import Outcome

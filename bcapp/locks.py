@@ -1,5 +1,8 @@
 """Per-store run locks in Redis: one catalog run per store at a time, on any number of workers.
 
+Below the flows and the jobs (the runner takes a run's lock, a flow a record's),
+so both layers can use it.
+
 A :class:`RunLock` is a redis-py lock with a TTL, renewed by a small
 heartbeat thread while the run is alive. If the worker dies, the TTL frees
 the lock within ``ttl`` seconds; if renewal fails (the lock expired while the
