@@ -331,6 +331,27 @@ class StoreLedConnector(Connector, Protocol):
         """Set the ERP's stock of one SKU (``erp_id``: the ERP article id, when bound)."""
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One code an ERP lists for a mapping table (a payment method, a VAT code)."""
+
+    code: str
+    label: str = ""
+
+
+@runtime_checkable
+class ChoiceSource(Protocol):
+    """Optional: a connector that can list the codes its ERP accepts for a mapping table.
+
+    ``table`` is a mapping table's name ("payment", "tax", "shipping"); a table whose
+    codes the ERP cannot list gives ``[]`` (the settings page then keeps free entry).
+    Only the settings page calls it, with a short deadline and a cache; never a flow.
+    Check with ``isinstance(connector, ChoiceSource)``: it is no ``Capability``.
+    """
+
+    def choices(self, table: str) -> list[Choice]: ...
+
+
 def secret_fields(schema: Mapping[str, Any]) -> frozenset[str]:
     """Names of the settings a schema marks ``writeOnly`` (never echoed to the browser)."""
     props = schema.get("properties", {})

@@ -157,7 +157,7 @@ def test_unmapped_shipping_method_is_named(world):
     assert '"Flat Rate"' in world.log("order", "failed")[-1].message
     assert world.erp_orders(order_id) == []
 
-    world.settings("mappings", shipping={"Flat Rate": "POST"})
+    world.settings("mappings", shipping={"Flat Rate": "2"})  # an AFAS delivery type (DtId)
     world.set_status(order_id, 11)
     world.export(order_id)
     assert len(world.erp_orders(order_id)) == 1

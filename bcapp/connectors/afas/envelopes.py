@@ -227,6 +227,7 @@ def sales_order_envelope(
         "VaDu": mapped.get("vat_duty") or orders.get("vat_duty") or None,
         "PaTp": mapped.get("payment_method") or None,
         "PaCd": mapped.get("payment_condition") or None,
+        "DtId": mapped.get("delivery_method") or None,  # the merchant's shipping mapping
         "ETOr": mapped.get("order_type") or orders.get("order_type") or None,
         "Re": order.customer_message or None,
         "ExAd": format_address(ship_to)[:255] if ship_to else None,
