@@ -243,7 +243,7 @@ def fetch_customer(ctx: Any, customer_id: int) -> Customer:
 
 
 @register_flow("customer_export", requires={Capability.CUSTOMERS}, queue="orders",
-               group="customers", direction=Direction.BC_TO_ERP)  # fmt: skip
+               group="customers", direction=Direction.BC_TO_ERP, per_record=True)  # fmt: skip
 def export_customer_flow(ctx: Any, *, customer_id: int) -> str:
     """One customer created or updated in BigCommerce → the ERP (webhook-driven)."""
     if not rules_for(ctx.store).enabled("customers"):
