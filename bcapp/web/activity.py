@@ -225,6 +225,20 @@ def retryable_entities() -> frozenset[str]:
     return frozenset(RETRY_HANDLERS)
 
 
+@bp.post("/activity/list-unchanged/<flow>")
+@store_required
+@edit_required
+def list_unchanged(flow: str) -> Any:
+    """Run a scheduled flow once more, listing its unchanged records in the log too."""
+    from bcapp.web.dashboard import runnable_flows
+
+    if flow not in runnable_flows(g.store):
+        abort(404)
+    result = enqueue.enqueue_flow(g.store, flow, show_unchanged=True)
+    status = 409 if result.error else 202
+    return render_template("activity/_listing.html", result=result, flow=flow), status
+
+
 #: At most this many records are retried by one bulk action.
 BULK_LIMIT = 500
 RETRYABLE = ("failed", "skipped")

@@ -129,7 +129,9 @@ def _save_erp() -> Any:
         return erp_form.retarget(body, status)
 
     def saved(result: erp.CheckResult) -> Any:
-        return _go(app_url("setup.show", step=_neighbour("erp", 1)))
+        # a reinstall (the other steps were finished before) goes straight to the last step
+        finished = ((g.store.settings or {}).get("setup") or {}).get("completed")
+        return _go(app_url("setup.show", step="start" if finished else _neighbour("erp", 1)))
 
     return erp_form.submit(render_form, saved)
 

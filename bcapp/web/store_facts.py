@@ -18,6 +18,7 @@ and when BigCommerce cannot be read the page falls back to the built-in labels
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 import time
@@ -136,6 +137,10 @@ def _read(store: Any) -> StoreFacts:
 DEFAULT_TAX_CLASS = "Default Tax Class"
 RECENT_ORDERS = 100
 MAX_ZONES = 20
+#: Recent orders whose shipping method is read (one request each: the names orders carry).
+SHIPPING_ORDERS = 5
+#: Seconds the mapping page waits for all of the store's values together.
+MAPPING_DEADLINE = 5.0
 
 
 @dataclass(frozen=True)
@@ -162,21 +167,28 @@ def mapping_facts(store: Any) -> MappingFacts:
 
 
 def _read_mapping_facts(store: Any) -> MappingFacts:
+    """Several requests (settings, zones, recent orders): together at most MAPPING_DEADLINE."""
     client = bc_client(store)
     if client is None:
         return MappingFacts(live=False)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     try:
-        orders = list(_recent_orders(client))
-        payment = [m.get("name", "") for m in client.v2("GET", "/payments/methods") or []]
-        payment += [o.get("payment_method", "") for o in orders]
-        shipping = _zone_methods(client) + _order_shipping_methods(client, orders[:10])
-        classes = client.v2("GET", "/tax_classes") or []
-        taxes = [DEFAULT_TAX_CLASS] + [t.get("name", "") for t in classes]
-    except READ_ERRORS as exc:
-        log.warning("store %s: mapping pickers without store values: %s", store.store_hash, exc)
+        return pool.submit(_mapping_values, client).result(timeout=MAPPING_DEADLINE)
+    except (concurrent.futures.TimeoutError, *READ_ERRORS) as exc:
+        log.warning("store %s: mapping pickers without store values: %r", store.store_hash, exc)
         return MappingFacts(live=False)
     finally:
+        pool.shutdown(wait=False)
         client.close()
+
+
+def _mapping_values(client: Any) -> MappingFacts:
+    orders = _recent_orders(client)
+    payment = [m.get("name", "") for m in client.v2("GET", "/payments/methods") or []]
+    payment += [o.get("payment_method", "") for o in orders]
+    shipping = _zone_methods(client) + _order_shipping_methods(client, orders[:SHIPPING_ORDERS])
+    classes = client.v2("GET", "/tax_classes") or []
+    taxes = [DEFAULT_TAX_CLASS] + [t.get("name", "") for t in classes]
     return MappingFacts(_unique(payment), _unique(shipping), _unique(taxes))
 
 

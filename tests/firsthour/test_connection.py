@@ -134,3 +134,18 @@ def test_network_errors_are_said_in_plain_words(world: World, owner: Any, app: A
     )
     assert "Could not connect to" in r.text and "the address is not valid" in r.text
     assert "UnsupportedProtocol" not in r.text
+
+
+def test_after_a_reinstall_the_wizard_goes_from_credentials_to_the_last_step(
+    world: World, owner: Any
+) -> None:
+    connection = current()
+    connection.secrets = None  # deleted by the uninstall
+    world.store.setup_pending = True  # closed by the uninstall
+    world.store.settings = {**world.store.settings, "setup": {"completed": True}}
+    db.session.commit()
+    page = owner.get("/app").text
+    assert "Reconnect your ERP." in page and "/app/setup/erp" in page
+    r = owner.htmx_post("/app/setup/erp", afas_form(world))
+    assert r.status_code == 204 and "/app/setup/start" in r.headers["HX-Redirect"]
+    assert current().connector_settings()["token"] == world.afas.token

@@ -80,3 +80,20 @@ def test_a_run_lists_at_most_a_hundred_skipped_records_and_counts_the_rest(
     assert sum(e.outcome == "skipped" for e in entries) == 100
     assert any("30 more skipped records are counted" in e.message for e in entries)
     assert rows_of(world.run("stock", dry_run=True)) >= 130  # a preview lists them all
+
+
+def test_the_log_offers_to_list_the_unchanged_records_of_a_run(world: World, owner: Any) -> None:
+    unchanged_stock(world, 30)
+    run = world.run("stock")
+    page = owner.get("/app/activity", query_string={"run": run.id}).text
+    assert "This run left 30 records unchanged." in page
+    assert "Run stock again, listing every record" in page
+    r = owner.htmx_post("/app/activity/list-unchanged/stock")
+    assert r.status_code == 202 and "unchanged ones too" in r.text
+    from bcapp.models import SyncRun
+
+    queued = db.session.execute(
+        db.select(SyncRun).filter_by(flow="stock", status=RunStatus.QUEUED)
+    ).scalar_one()
+    listed = world.run("stock", run_id=queued.id, show_unchanged=True)
+    assert rows_of(listed) >= 30

@@ -119,3 +119,26 @@ def test_storefronts_are_chosen_by_name(world: World, owner: Any, section: str) 
     assert r.status_code == 200, r.text
     db.session.refresh(world.store)
     assert getattr(rules_for(world.store), section).channels in ((1, outlet), {1, outlet})
+
+
+def test_a_slow_store_cannot_hold_the_mapping_page(
+    world: World, owner: Any, app: Any, monkeypatch: Any
+) -> None:
+    import time
+
+    import bcapp.web.store_facts as facts_module
+
+    class Slow(httpx.BaseTransport):
+        def __init__(self, inner: httpx.BaseTransport) -> None:
+            self.inner = inner
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            time.sleep(0.2)
+            return self.inner.handle_request(request)
+
+    monkeypatch.setattr(facts_module, "MAPPING_DEADLINE", 0.3)
+    app.extensions[BC_TRANSPORT] = Slow(world.bc.transport())
+    started = time.monotonic()
+    page = owner.get("/app/settings/mappings").text
+    assert time.monotonic() - started < 3.5  # the statuses read (0.4 s) + the deadline
+    assert "BigCommerce could not be read just now" in page and 'name="payment__from"' in page
