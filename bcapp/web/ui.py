@@ -103,14 +103,30 @@ def _wants_html() -> bool:
 def _error_page(code: int, title: str, message: str) -> Any:
     if not _wants_html():
         return {"error": title}, code
+    _signed_in()
     return render_template("error.html", code=code, title=title, message=message), code
+
+
+def _signed_in() -> None:
+    """On a page no view handled, still show the app's tabs to a user with a valid session."""
+    if g.get("store") is not None:
+        return
+    from bcapp.web.session import issue_token, load_session
+
+    try:
+        user = load_session()
+    except Exception:  # an error page must render even when the database does not answer
+        return
+    if user is not None:
+        g.user, g.store = user, user.store
+        g.session_token = issue_token(user, g.get("channel_id"))
 
 
 def _not_found(error: Exception) -> Any:
     return _error_page(
         404,
         "This page does not exist",
-        "The link may be old, or the record was deleted. Use the tabs above to find your way.",
+        "The link may be old, or the record was deleted.",
     )
 
 

@@ -154,8 +154,10 @@ def run_counts(run: Any) -> str:
     """ "12 records: 5 created · 7 unchanged" — the parts add up to the first number."""
     parts = [(name, int(getattr(run, name) or 0)) for name in COUNTERS]
     done = sum(n for _, n in parts)
-    shown = " · ".join(f"{n} {name}" for name, n in parts if n) or "nothing to do yet"
-    if run.total and run.status in ("queued", "running") and run.total >= done:
+    active = run.status in ("queued", "running")
+    shown = " · ".join(f"{n} {name}" for name, n in parts if n)
+    shown = shown or ("nothing done yet" if active else "nothing to do")
+    if run.total and active and run.total >= done:
         return f"{done} of {run.total} records: {shown}"
     return f"{done} record{'s' if done != 1 else ''}: {shown}" if done else shown
 

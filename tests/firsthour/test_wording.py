@@ -111,3 +111,11 @@ def test_the_apps_own_404_and_500_pages(world: World, owner: Any, app: Any, monk
     r = owner.get("/app/activity")
     assert r.status_code == 500 and "Something went wrong on our side" in r.text
     assert "boom" not in r.text
+
+
+def test_a_page_no_view_handles_still_shows_the_apps_tabs_when_signed_in(
+    world: World, owner: Any
+) -> None:
+    r = owner.get("/app/no-such-page")
+    assert r.status_code == 404 and 'aria-label="Sections"' in r.text
+    assert "go to the dashboard" in r.text
