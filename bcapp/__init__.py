@@ -63,7 +63,9 @@ def _check_production_secrets(app: Flask) -> None:
             k for k in ("SECRET_KEY", "BC_CLIENT_ID", "BC_CLIENT_SECRET") if not app.config.get(k)
         ]
         if missing:
-            raise RuntimeError(f"Refusing to start in production without {', '.join(missing)}.")
+            raise config_module.MissingConfiguration(
+                f"Refusing to start in production without {', '.join(missing)}."
+            )
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
 

@@ -48,18 +48,24 @@ class Digest:
     entry_count: int = 0
     last_entry_id: int = 0
     last_run_id: int = 0
+    #: A test sent from the dashboard ("Send a test alert"): no failure behind it.
+    test: bool = False
 
     @property
     def total(self) -> int:
         return self.entry_count + len(self.runs)
 
     def subject(self) -> str:
+        if self.test:
+            return f"[bcapp] Test alert for store {self.store_hash}: alerts reach you"
         plural = "s" if self.total != 1 else ""
         return f"[bcapp] {self.total} sync failure{plural} in store {self.store_hash}"
 
     def text(self) -> str:
         """The plain-text body: failed runs first (they stop everything), then records."""
         lines = [self.subject(), ""]
+        if self.test:
+            lines.append("Sent with “Send a test alert” on the dashboard; nothing failed.")
         for run in self.runs:
             lines.append(f"Run {run.flow} failed: {run.message}")
         if self.runs:
@@ -142,7 +148,7 @@ def collect(store: Store) -> Digest:
     return digest
 
 
-def send_email(to: str, digest: Digest) -> None:
+def send_email(to: str, digest: Digest, timeout: float | None = None) -> None:
     """Send the digest through the configured SMTP server (raises on failure)."""
     cfg = current_app.config
     message = EmailMessage()
@@ -150,7 +156,7 @@ def send_email(to: str, digest: Digest) -> None:
     message["From"] = cfg.get("SMTP_FROM") or "bcapp@localhost"
     message["To"] = to
     message.set_content(digest.text())
-    timeout = float(cfg.get("HTTP_TIMEOUT", 20))
+    timeout = timeout or float(cfg.get("HTTP_TIMEOUT", 20))
     host, port = cfg["SMTP_HOST"], int(cfg.get("SMTP_PORT") or 587)
     mode = (cfg.get("SMTP_TLS") or "starttls").lower()
     if mode == "ssl":
@@ -167,9 +173,9 @@ def send_email(to: str, digest: Digest) -> None:
         smtp.send_message(message)
 
 
-def send_webhook(url: str, digest: Digest) -> None:
+def send_webhook(url: str, digest: Digest, timeout: float | None = None) -> None:
     """POST the digest as JSON (raises on a network error or a non-2xx answer)."""
-    timeout = float(current_app.config.get("HTTP_TIMEOUT", 20))
+    timeout = timeout or float(current_app.config.get("HTTP_TIMEOUT", 20))
     transport = current_app.extensions.get("bcapp.alert_transport")
     with httpx.Client(timeout=timeout, transport=transport) as client:
         client.post(url, json=digest.as_json()).raise_for_status()
@@ -239,3 +245,54 @@ def flush_all(*, force: bool = False) -> dict[str, int]:
 def flush_alerts_job() -> dict[str, int]:
     """RQ job for the periodic schedule (runs inside the worker's app context)."""
     return flush_all()
+
+
+# -- what the dashboard says about alerts ------------------------------------------------------
+
+#: Seconds "Send a test alert" waits for the SMTP server or the webhook (the merchant waits).
+TEST_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One way alerts leave: whether it is on, and the sentence that says why (not)."""
+
+    name: str
+    on: bool
+    text: str
+
+
+def channels(store: Store) -> list[Channel]:
+    """E-mail and webhook delivery of this store's alerts, each on or off with the reason."""
+    general = rules_for(store).general
+    smtp = current_app.config.get("SMTP_HOST")
+    if not smtp:
+        email = Channel("E-mail", False, "off: this server has no SMTP server (SMTP_HOST) set up")
+    elif not general.alert_email:
+        email = Channel("E-mail", False, "off: no alert e-mail address is set in General settings")
+    else:
+        email = Channel("E-mail", True, f"on, to {general.alert_email}")
+    if general.alert_webhook_url:
+        host = httpx.URL(general.alert_webhook_url).host or general.alert_webhook_url
+        hook = Channel("Webhook", True, f"on, to {host}")
+    else:
+        hook = Channel("Webhook", False, "off: no webhook URL is set in General settings")
+    return [email, hook]
+
+
+def send_test(store: Store) -> list[tuple[Channel, str]]:
+    """Send a test digest through every channel that is on; (channel, "" or the error)."""
+    digest = Digest(store.store_hash, test=True)
+    results: list[tuple[Channel, str]] = []
+    for channel in (c for c in channels(store) if c.on):
+        general = rules_for(store).general
+        try:
+            if channel.name == "E-mail":
+                send_email(general.alert_email, digest, TEST_TIMEOUT)
+            else:
+                send_webhook(general.alert_webhook_url, digest, TEST_TIMEOUT)
+        except (OSError, smtplib.SMTPException, httpx.HTTPError) as exc:
+            results.append((channel, str(exc) or type(exc).__name__))
+        else:
+            results.append((channel, ""))
+    return results

@@ -1,29 +1,48 @@
 """Command line: ``bcapp <command>`` (or ``flask --app bcapp <command>``).
 
-Commands: demo, sandbox, rotate-keys, plus Flask-Migrate's ``db`` group. Flow commands
-(sync, resync, ensure-webhooks, purge-logs) register here as their flows land.
+Every command is registered on the ``bcapp`` group itself, so ``bcapp --help`` and
+``bcapp <command> --help`` work on a machine with no configuration at all; the app
+is built only when a command that needs it runs. A user error (an unknown flow or
+store, a missing production setting) is one line on stderr and a non-zero exit,
+not a traceback.
+
+Against the demo: while ``bcapp demo`` runs, it leaves its settings in
+``instance/demo.json``; a command run from the same checkout with no BCAPP_ENV,
+DATABASE_URL or BC_CLIENT_ID in the environment uses them (and says so), so
+``bcapp sync catalog --store demo1234`` just works.
 """
 
 from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+#: Environment variables that mean "this is a configured install": the demo's state is not used.
+CONFIGURED = ("BCAPP_ENV", "DATABASE_URL", "BC_CLIENT_ID")
+
 
 def register_cli(app: Flask) -> None:
-    app.cli.add_command(rotate_keys)
-    app.cli.add_command(demo)
-    app.cli.add_command(sandbox)
-    from bcapp.jobs.cli import register as register_sync_commands
+    """Add every command to ``app.cli`` too (``flask --app bcapp <command>``)."""
+    for command in commands():
+        app.cli.add_command(command)
 
-    register_sync_commands(app)  # sync, resync, worker, tick
-    app.cli.add_command(purge_logs)
-    app.cli.add_command(send_alerts)
+
+def commands() -> list[click.Command]:
+    """Every bcapp command (the db group is Flask-Migrate's)."""
+    from bcapp.jobs.cli import COMMANDS as sync_commands
     from bcapp.jobs.webhooks import COMMANDS as webhook_commands
 
-    for command in webhook_commands:  # ensure-webhooks, reconcile, requeue-events
-        app.cli.add_command(command)
+    return [
+        demo, sandbox, rotate_keys, purge_logs, send_alerts,
+        *sync_commands,  # sync, resync, worker, tick
+        *webhook_commands,  # ensure-webhooks, reconcile, requeue-events
+    ]  # fmt: skip
 
 
 @click.command("purge-logs")
@@ -80,15 +99,67 @@ def sandbox(host: str, port: int, app_url: str, seed: bool) -> None:
     run_sandbox(host=host, port=port, app_url=app_url, seed=seed)
 
 
-def build_cli() -> FlaskGroup:
-    """The ``bcapp`` command group (app commands load the app from the environment)."""
+# -- finding the running demo -------------------------------------------------------------------
+
+
+def demo_state_path() -> Path:
+    """Where a running ``bcapp demo`` leaves its settings for CLI commands."""
+    from bcapp import ROOT
+
+    return ROOT / "instance" / "demo.json"
+
+
+def running_demo() -> dict[str, Any] | None:
+    """The running demo's app settings, when its state file names a live process."""
+    path = demo_state_path()
+    try:
+        state = json.loads(path.read_text())
+        os.kill(int(state["pid"]), 0)  # raises when the demo is gone
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return dict(state["config"])
+
+
+def cli_app() -> Flask:
+    """The app for a CLI command: the environment's, or (unconfigured) the running demo's."""
     from bcapp import create_app
 
-    cli = FlaskGroup(create_app=lambda: create_app())
-    # Commands on the group itself resolve without building the app, so the demo and the
-    # sandbox start on a fresh machine with no production configuration.
-    cli.add_command(demo)
-    cli.add_command(sandbox)
+    if not any(os.environ.get(name) for name in CONFIGURED):
+        config = running_demo()
+        if config is not None:
+            click.echo(f"Using the running demo's state ({demo_state_path()}).", err=True)
+            return create_app(config)
+    return create_app()
+
+
+# -- the group ----------------------------------------------------------------------------------
+
+
+class BcappGroup(FlaskGroup):
+    """Flask's group, but help never builds the app, and user errors are one line."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(click.Group.list_commands(self, ctx))
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from bcapp.config import MissingConfiguration
+        from bcapp.errors import BcappError
+
+        try:
+            return super().invoke(ctx)
+        except BcappError as exc:
+            raise click.ClickException(exc.message) from None
+        except MissingConfiguration as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def build_cli() -> FlaskGroup:
+    """The ``bcapp`` command group (app commands load the app when they run)."""
+    from flask_migrate.cli import db as db_group  # type: ignore[import-untyped]
+
+    cli = BcappGroup(create_app=cli_app, help="bcapp: BigCommerce ⇄ ERP sync you run yourself.")
+    for command in (*commands(), db_group):
+        cli.add_command(command)
     return cli
 
 

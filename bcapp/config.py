@@ -90,6 +90,10 @@ def load(
     return values
 
 
+class MissingConfiguration(RuntimeError):
+    """Production was started without a setting it cannot do without (said in one line)."""
+
+
 def is_production(config: Mapping[str, Any]) -> bool:
     """True unless the app runs as demo, development or test."""
     return config.get("BCAPP_ENV", "production") == "production"

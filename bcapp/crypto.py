@@ -43,13 +43,13 @@ class Vault:
 
 def init_vault(app: Flask) -> None:
     """Bind a Vault to ``app``; outside production a missing key is generated once."""
-    from bcapp.config import is_production
+    from bcapp.config import MissingConfiguration, is_production
 
     raw = app.config.get("ENCRYPTION_KEYS") or ""
     keys = [k for k in raw.split(",") if k.strip()]
     if not keys:
         if is_production(app.config):
-            raise RuntimeError(
+            raise MissingConfiguration(
                 "ENCRYPTION_KEYS is not set: production refuses to store secrets unencrypted. "
                 "Generate one with: python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'"

@@ -6,13 +6,21 @@ login service and control panel) on ``http://127.0.0.1:PORT+1``: two origins,
 so the control panel frames the app across origins the way BigCommerce does.
 The app talks to the sandbox as its BigCommerce (``BC_LOGIN_URL``/``BC_API_URL``),
 a background worker runs the app's jobs in-process, and a thread delivers the
-sandbox's webhooks to the app.
+sandbox's webhooks to the app. AFAS listens on PORT+2 and MplusKASSA on PORT+3.
+
+The control panel's "Place a test order" uses products that came from the ERP
+(so the first test order exports), with an option to add a SKU the ERP lacks.
+While it runs, the demo leaves its settings in ``instance/demo.json``, so CLI
+commands run from the same checkout work against its state (see :mod:`bcapp.cli`).
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
@@ -39,8 +47,10 @@ def erp_sandboxes(port: int) -> dict[str, tuple[Any, dict[str, Any]]]:
     from bcapp.sandbox.mplus.demo import DEMO_SETTINGS, demo_sandbox
 
     afas = AfasSandbox(environment="12345")
-    for code in afas.seed(20, with_dimensions=3):
-        afas.set_stock(code, "HOOFD", on_hand=25, reserved=3)
+    for index, code in enumerate(afas.seed(20, with_dimensions=3)):
+        # stock where BigCommerce sells it: per size for the articles with dimensions
+        for size in ("S", "M", "L") if index < 3 else ("",):
+            afas.set_stock(code, "HOOFD", on_hand=25, reserved=3, dim1=size)
     afas_settings = {
         "environment": afas.environment,
         "environment_type": "test",
@@ -170,13 +180,26 @@ def run_sandbox(
     serve(sandbox.wsgi_app, host, port).join()
 
 
+def write_state(config: dict[str, Any], path: Path | None = None) -> Path:
+    """Leave the demo's settings for CLI commands; removed again when the demo exits."""
+    from bcapp.cli import demo_state_path
+
+    path = path or demo_state_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"pid": os.getpid(), "config": config}, indent=2, default=str))
+    atexit.register(lambda: path.unlink(missing_ok=True))
+    return path
+
+
 def run_demo(host: str = "127.0.0.1", port: int = 5000) -> None:
     """Start the app and the sandbox; print the control panel's URL; block until interrupted."""
     from bcapp import create_app
 
     erps = erp_sandboxes(port)
-    app = create_app(demo_config(port, {kind: settings for kind, (_, settings) in erps.items()}))
+    config = demo_config(port, {kind: settings for kind, (_, settings) in erps.items()})
+    app = create_app(config)
     upgrade_database(app)
+    state = write_state({**config, "INSTANCE_PATH": app.instance_path})
     for offset, (wsgi, _) in enumerate(erps.values(), start=2):
         serve(wsgi, host, port + offset)
     sandbox = build_sandbox(
@@ -191,4 +214,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> None:
     start_deliveries(sandbox)
     click.echo(f"bcapp demo: open {sandbox_url(port)}/manage/store/{DEMO_STORE}")
     click.echo("  (the setup wizard lists the demo ERP sandboxes' settings: AFAS, MplusKASSA)")
+    click.echo(f"  CLI against this demo, from this checkout (it finds {state}):")
+    click.echo(f"    bcapp sync catalog --store {DEMO_STORE}")
+    click.echo(f"    bcapp reconcile --store {DEMO_STORE}")
     serve(sandbox.wsgi_app, host, port + 1).join()

@@ -4,7 +4,8 @@
 
     BcappError
     ├── ConfigError            shown to the merchant, never retried (bad credentials, mapping)
-    │   └── ReauthorizationRequired   BigCommerce refused our token: the store must reopen the app
+    │   ├── ReauthorizationRequired   BigCommerce refused our token: the store must reopen the app
+    │   └── CredentialsRefused        the ERP refused its credentials: flows pause until fixed
     └── SyncError              something went wrong while moving a record
         ├── RetryableSyncError 429, 5xx, timeouts, lock contention; carries ``retry_after``
         ├── FatalSyncError     the other side refused the record for good (validation error)
@@ -40,6 +41,15 @@ class ConfigError(BcappError):
 
 class ReauthorizationRequired(ConfigError):
     """BigCommerce answered 401/403: the store's token is revoked or lacks a scope."""
+
+
+class CredentialsRefused(ConfigError):
+    """The ERP answered 401/403 (or its SOAP equivalent): its credentials are wrong or revoked.
+
+    The store's flows pause until the merchant enters credentials that pass the
+    connection test (:mod:`bcapp.onboarding`), so a revoked token costs one failed
+    run, not one per schedule tick.
+    """
 
 
 class SyncError(BcappError):
@@ -84,8 +94,8 @@ class SkipRecord(SyncError):
 #: validation errors as 500) by passing ``overrides``.
 STATUS_TABLE: dict[int, type[BcappError]] = {
     400: FatalSyncError,
-    401: ConfigError,
-    403: ConfigError,
+    401: CredentialsRefused,
+    403: CredentialsRefused,
     404: FatalSyncError,
     408: RetryableSyncError,
     409: FatalSyncError,

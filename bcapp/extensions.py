@@ -53,7 +53,7 @@ class RedisHolder:
 
 def connect_redis(url: str, app: Flask) -> redis.Redis:
     """Connect to ``url``; outside production an unset or unreachable URL gets an embedded Redis."""
-    from bcapp.config import is_production
+    from bcapp.config import MissingConfiguration, is_production
 
     if url:
         client = redis.Redis.from_url(url)
@@ -65,7 +65,7 @@ def connect_redis(url: str, app: Flask) -> redis.Redis:
         except redis.RedisError:
             log.warning("Redis at %s is unreachable; using an embedded Redis", url)
     elif is_production(app.config):
-        raise RuntimeError("REDIS_URL is not set; production needs a Redis server.")
+        raise MissingConfiguration("REDIS_URL is not set; production needs a Redis server.")
     return embedded_redis(app)
 
 

@@ -52,5 +52,52 @@
     }
   });
 
+  /* Let htmx swap 409 answers too (a question for the merchant, e.g. "switch ERP?"). */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 409) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  /* Mapping tables: add and remove rows in place (the server drops rows left empty). */
+  function renumber(tbody) {
+    tbody.querySelectorAll("tr").forEach(function (row, index) {
+      row.querySelectorAll("[aria-label]").forEach(function (el) {
+        el.setAttribute("aria-label", el.getAttribute("aria-label").replace(/\d+( of .*)?$/, function (m, rest) {
+          return String(index + 1) + (rest || "");
+        }));
+      });
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest(".mapping-add");
+    var remove = event.target.closest(".mapping-remove");
+    if (add) {
+      var tbody = add.closest("fieldset").querySelector("tbody");
+      var last = tbody.querySelector("tr:last-child");
+      var row = last.cloneNode(true);
+      row.querySelectorAll("input").forEach(function (i) { i.value = ""; i.removeAttribute("aria-invalid"); });
+      row.querySelectorAll("select").forEach(function (s) { s.selectedIndex = 0; });
+      row.querySelectorAll(".field__error").forEach(function (e) { e.remove(); });
+      row.querySelectorAll(".cell--error").forEach(function (c) { c.classList.remove("cell--error"); });
+      tbody.appendChild(row);
+      renumber(tbody);
+      var first = row.querySelector("input, select");
+      if (first) { first.focus(); }
+    } else if (remove) {
+      var body = remove.closest("tbody");
+      var tr = remove.closest("tr");
+      if (body.querySelectorAll("tr").length > 1) {
+        tr.remove();
+        renumber(body);
+      } else {
+        tr.querySelectorAll("input").forEach(function (i) { i.value = ""; });
+        tr.querySelectorAll("select").forEach(function (s) { s.selectedIndex = 0; });
+      }
+    }
+  });
+
   window.bcapp = { token: currentToken, refresh: refresh };
 })();

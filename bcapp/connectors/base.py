@@ -21,6 +21,7 @@ import enum
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -51,6 +52,8 @@ __all__ = [
     "Batch",
     "Capability",
     "Category",
+    "Choice",
+    "ChoiceSource",
     "Connector",
     "Credentials",
     "CreditNote",
@@ -217,6 +220,27 @@ class StoreLedConnector(Connector, Protocol):
 
     def set_stock(self, sku: str, quantity: Decimal, erp_id: str = "") -> None:
         """Set the ERP's stock of one SKU (``erp_id``: the ERP article number, when bound)."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One code an ERP lists for a mapping table (a payment method, a VAT code)."""
+
+    code: str
+    label: str = ""
+
+
+@runtime_checkable
+class ChoiceSource(Protocol):
+    """Optional: a connector that can list the codes its ERP accepts for a mapping table.
+
+    ``table`` is a mapping table's name ("payment", "tax", "shipping"); a table whose
+    codes the ERP cannot list gives ``[]`` (the settings page then keeps free entry).
+    Only the settings page calls it, with a short deadline and a cache; never a flow.
+    Check with ``isinstance(connector, ChoiceSource)``: it is no ``Capability``.
+    """
+
+    def choices(self, table: str) -> list[Choice]: ...
 
 
 @runtime_checkable

@@ -86,6 +86,7 @@ def handle_event_job(event_id: int, attempt: int = 0) -> str:
 def _handle(event: WebhookEvent) -> str:
     from bcapp.mapping.rules import rules_for
     from bcapp.models import Store
+    from bcapp.onboarding import sync_blocker
     from bcapp.sync.runner import run_flow
 
     handler = route(event.scope)
@@ -94,8 +95,8 @@ def _handle(event: WebhookEvent) -> str:
     if planned is None or store is None or not store.is_installed:
         return "ignored"
     switch, flow, options = planned
-    if not rules_for(store).enabled(switch):
-        return "ignored"
+    if not rules_for(store).enabled(switch) or sync_blocker(store):
+        return "ignored"  # switched off; or setup unfinished / ERP credentials to fix
     if flow == "order_export" and _already_exported(store.id, options["order_id"]):
         return "processed"  # an echo of our own status write-back, or a later change
     run_flow(event.store_id, flow, trigger="webhook", **options)

@@ -4,6 +4,9 @@ A flow is due for a store when
 
 * the store is active (not uninstalled, not waiting for re-authorisation) and
   has an enabled connection whose connector has the flow's capabilities;
+* the merchant confirmed the setup and the ERP's credentials are present and not
+  refused (:func:`bcapp.onboarding.sync_blocker`);
+* the flow is not a per-record one (``Flow.schedulable``: one order, one customer);
 * its switch ``store.settings["flows"][group]`` is on (defaults: bcapp.mapping.rules),
   and the flow applies to the store's settings (``Flow.when``: stock goes one way,
   following the catalog direction);
@@ -42,6 +45,7 @@ from bcapp.jobs.runtime import app_context
 from bcapp.locks import lock_key
 from bcapp.models import Connection, RunStatus, Store, StoreStatus, SyncRun
 from bcapp.models.base import utcnow
+from bcapp.onboarding import sync_blocker
 from bcapp.sync.registry import FLOWS, PERIODIC, Flow, load_flows
 
 log = logging.getLogger(__name__)
@@ -94,6 +98,8 @@ def due_flows(store: Store, connection: Connection, now: datetime) -> list[str]:
     capabilities = frozenset(cls.capabilities) if cls else frozenset()
     due = []
     for flow in list(FLOWS.values()):
+        if not flow.schedulable:
+            continue  # per-record flows (one order, one customer) start from their events
         minutes = interval_minutes(store, flow)
         if not minutes or not flow.requires <= capabilities:
             continue
@@ -129,6 +135,8 @@ def tick(now: datetime | None = None) -> list[Any]:
         if not store.is_installed:
             continue
         for name in due_flows(store, connection, now):
+            if sync_blocker(store, FLOWS[name], connection):
+                continue  # setup unfinished, or the ERP's credentials missing or refused
             try:
                 jobs.append(enqueue_flow(store.id, name, trigger="schedule"))
             except Exception:  # one store's trouble must not stop the others' schedule

@@ -14,7 +14,7 @@ Sections and keys (defaults in brackets)::
                 excluded_fields [[]], price_includes_vat [False], custom_fields [[]],
                 on_deleted_in_bc [report | recreate], channels [[1]] (storefronts synced
                 products are sold on; categories go into the first one's tree)
-    stock       calculation [on_hand | on_hand_minus_reserved], warehouses [[] = all],
+    stock       calculation [on_hand_minus_reserved | on_hand], warehouses [[] = all],
                 buffer [0], manage_stock [True]
     orders      export_statuses [[11]], success_status_id [9], error_status_id [12],
                 customer_mode [match | default_debtor], default_debtor [""],
@@ -25,9 +25,10 @@ Sections and keys (defaults in brackets)::
     fulfilment  shipment_source [erp | store]
     schedules   {flow: minutes}; 0 = only on demand / by webhook
 
-Two more keys live beside the sections and are not merchant rules (ignored
-here): ``setup`` (the wizard's ``{"completed": true}``) and ``alert_state``
-(:mod:`bcapp.alerts`' digest watermark).
+Three more keys live beside the sections and are not flow rules (ignored
+here): ``setup`` (the wizard's ``{"completed": true}``), ``alert_state``
+(:mod:`bcapp.alerts`' digest watermark) and ``access`` (the owner's choice of
+what other users may do, :mod:`bcapp.web.access`).
 
 Writing goes through :func:`bcapp.mapping.validation.validate_section` (returns
 clean values and per-field messages a merchant can act on) and
@@ -67,7 +68,7 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
         "mode": ("create_and_update", "update_only"),
         "on_deleted_in_bc": ("report", "recreate"),
     },
-    "stock": {"calculation": ("on_hand", "on_hand_minus_reserved")},
+    "stock": {"calculation": ("on_hand_minus_reserved", "on_hand")},
     "orders": {"customer_mode": ("match", "default_debtor")},
     "fulfilment": {"shipment_source": ("erp", "store")},
 }
@@ -84,7 +85,15 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "on_deleted_in_bc": "report",
         "channels": [1],
     },
-    "stock": {"calculation": "on_hand", "warehouses": [], "buffer": 0, "manage_stock": True},
+    # Available minus sales reservations, as merchants of the ERP integrations we replace are
+    # used to; an ERP that reports no reservations gives the on-hand number. Stores that
+    # saved a calculation keep it (merged() only fills what was never saved).
+    "stock": {
+        "calculation": "on_hand_minus_reserved",
+        "warehouses": [],
+        "buffer": 0,
+        "manage_stock": True,
+    },
     "orders": {
         "export_statuses": [11],
         "success_status_id": 9,

@@ -8,6 +8,7 @@ section (the sections and defaults are in :mod:`bcapp.mapping.rules`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -83,16 +84,73 @@ def _choice(section: str, key: str) -> Callable[[Any], str]:
     return check
 
 
-def _mapping(value: Any) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise ValueError("Expected pairs of names.")
-    return {_text(k): _text(v) for k, v in value.items() if _text(k) and _text(v)}
+class CellErrors(ValueError):
+    """Errors of single cells of a mapping table: row index → side ("from"/"to") → message.
+
+    The table's rows come back as posted, so the form shows them again with each
+    message beside its own cell (and the other rows untouched).
+    """
+
+    def __init__(self, cells: dict[int, dict[str, str]]) -> None:
+        count = sum(len(sides) for sides in cells.values())
+        super().__init__(f"Correct the {count} marked cell{'s' if count != 1 else ''} below.")
+        self.cells = cells
 
 
-def _status_mapping(value: Any) -> dict[str, int | None]:
-    if not isinstance(value, Mapping):
-        raise ValueError("Expected ERP statuses with a BigCommerce status each.")
-    return {_text(k): _status_id(v, optional=True) for k, v in value.items() if _text(k)}
+_COUNTRY_KEY = re.compile(r"^[A-Za-z]{2}/.+$")
+
+
+def _rows(value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, Mapping):
+        return list(value.items())
+    if isinstance(value, list | tuple) and all(isinstance(r, list | tuple) for r in value):
+        return [(r[0], r[1] if len(r) > 1 else "") for r in value]
+    raise ValueError("Expected pairs of names.")
+
+
+def _mapping_table(value: Any, *, table: str) -> dict[str, Any]:
+    """Clean rows of a mapping table, or CellErrors naming each bad cell."""
+    cells: dict[int, dict[str, str]] = {}
+    seen: dict[str, int] = {}
+    clean: dict[str, Any] = {}
+    for index, (left, right) in enumerate(_rows(value)):
+        problem = _row_problem(table, str(left or "").strip(), right, seen, index)
+        if problem:
+            cells[index] = problem
+            continue
+        left = str(left).strip()
+        seen[left.casefold()] = index
+        clean[left] = _status_id(right, optional=True) if table == "order_status" else _text(right)
+    if cells:
+        raise CellErrors(cells)
+    return clean
+
+
+def _row_problem(
+    table: str, left: str, right: Any, seen: Mapping[str, int], index: int
+) -> dict[str, str]:
+    """The messages of one row's cells (empty: the row is fine)."""
+    text = "" if right is None else str(right).strip()
+    problem: dict[str, str] = {}
+    if not left:
+        what = "ERP status" if table == "order_status" else "BigCommerce value"
+        problem["from"] = f"Choose the {what} this row is for, or clear the row."
+    elif len(left) > 255:
+        problem["from"] = "Keep this under 255 characters."
+    elif left.casefold() in seen:
+        problem["from"] = f"“{left}” is already in row {seen[left.casefold()] + 1}."
+    elif table == "tax" and "/" in left and not _COUNTRY_KEY.match(left) and left != "*":
+        problem["from"] = "Put a two-letter country code before the slash: BE/Default Tax Class."
+    if table == "order_status":
+        try:
+            _status_id(text, optional=True)
+        except ValueError as exc:
+            problem["to"] = str(exc)
+    elif not text and left:
+        problem["to"] = f"Choose the ERP code for “{left}”."
+    elif len(text) > 255:
+        problem["to"] = "Keep this under 255 characters."
+    return problem
 
 
 def _status_list(value: Any) -> list[int]:
@@ -157,10 +215,8 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "channels": lambda v: _channel_list(v, required=False),
     },
     "mappings": {
-        "payment": _mapping,
-        "tax": _mapping,
-        "shipping": _mapping,
-        "order_status": _status_mapping,
+        table: functools.partial(_mapping_table, table=table)
+        for table in ("payment", "tax", "shipping", "order_status")
     },
     "fulfilment": {"shipment_source": _choice("fulfilment", "shipment_source")},
     "schedules": {
@@ -194,6 +250,11 @@ def validate_section(
             continue
         try:
             values[key] = check(raw[key])
+        except CellErrors as exc:  # each message beside its own cell
+            errors[key] = str(exc)
+            for index, sides in exc.cells.items():
+                errors.update({f"{key}.{index}.{side}": text for side, text in sides.items()})
+            values[key] = _rows(raw[key])
         except ValueError as exc:
             errors[key] = str(exc)
             values[key] = raw[key]

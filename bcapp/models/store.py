@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bcapp.crypto import EncryptedText
@@ -39,6 +39,10 @@ class Store(Timestamps, Model):
     webhook_secret: Mapped[str | None] = mapped_column(EncryptedText())
     installed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
     uninstalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: True from the first install (and again after an uninstall) until the merchant
+    #: confirms the setup's last step ("Start syncing"): meanwhile no schedule, webhook-driven
+    #: export or status write-back runs (see :mod:`bcapp.onboarding`).
+    setup_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     users: Mapped[list[StoreUser]] = relationship(
         back_populates="store", cascade="all, delete-orphan", passive_deletes=True
@@ -47,6 +51,11 @@ class Store(Timestamps, Model):
     @property
     def is_installed(self) -> bool:
         return self.status != StoreStatus.UNINSTALLED and self.access_token is not None
+
+    @property
+    def syncing_enabled(self) -> bool:
+        """Whether the merchant confirmed the setup (the onboarding gate is open)."""
+        return not self.setup_pending
 
 
 class StoreUser(Model):

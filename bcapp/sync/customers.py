@@ -217,7 +217,7 @@ def fetch_customer(ctx: SyncContext, customer_id: int) -> Customer:
 
 
 @register_flow("customer_export", requires={Capability.CUSTOMERS}, queue="orders",
-               group="customers", direction=Direction.BC_TO_ERP)  # fmt: skip
+               group="customers", direction=Direction.BC_TO_ERP, per_record=True)  # fmt: skip
 def export_customer_flow(ctx: SyncContext, *, customer_id: int) -> str:
     """One customer created or updated in BigCommerce → the ERP (webhook-driven)."""
     if not ctx.rules.enabled("customers"):

@@ -251,7 +251,8 @@ def order_lock(ctx: SyncContext, bc_id: int) -> RecordLock:
 
 
 @register_flow("order_export", requires={Capability.ORDERS, Capability.CUSTOMERS},
-               queue="orders", group="orders", direction=Direction.BC_TO_ERP)  # fmt: skip
+               queue="orders", group="orders", direction=Direction.BC_TO_ERP,
+               per_record=True)  # fmt: skip
 def export_order_flow(ctx: SyncContext, *, order_id: int, quiet: bool = True) -> str:
     """One order, from a webhook event."""
     return export_order(ctx, order_id, quiet=quiet)

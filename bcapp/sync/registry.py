@@ -23,8 +23,13 @@ A flow module (``bcapp/sync/<entity>.py``) registers at import time::
 * ``every`` — default minutes between scheduled runs (``PERIODIC``); the
   merchant overrides per flow in ``store.settings["schedules"]`` (0 = off).
 * ``direction`` — the log's direction for the flow's records.
-* ``log_unchanged`` — False for high-volume flows (a 10,000-article catalog):
-  unchanged records are counted on the run but get no log entry.
+* ``log_unchanged`` — True lists every unchanged record in the log. Off by default:
+  unchanged records are counted on the run but get no log entry (a 100,000-SKU
+  stock run every 15 minutes would otherwise write ~10 million rows a day); dry
+  runs and a run asked for with ``show_unchanged`` list them anyway.
+* ``per_record`` — the flow syncs one record named by its options (an order, a
+  customer, a shipment): only its event or the log's Retry start it, never the
+  schedule or a "Run now" button (which have no record to name).
 
 A retry handler re-syncs one record: with ``payload`` None it re-fetches the
 latest state (the log's Retry button), otherwise it re-sends the stored,
@@ -68,8 +73,10 @@ class Flow:
     group: str = ""
     direction: str = Direction.ERP_TO_BC.value
     needs_connection: bool = True
-    #: False: "unchanged" records are counted but get no log entry (high-volume catalog flows).
-    log_unchanged: bool = True
+    #: True: "unchanged" records get a log entry each (default: they are only counted).
+    log_unchanged: bool = False
+    #: One record per run, named by options: started by events and Retry, never scheduled.
+    per_record: bool = False
     #: For flows whose needs depend on the options (retry/replay): options → a refined Flow.
     resolver: Callable[[Flow, Mapping[str, Any]], Flow] | None = field(default=None, compare=False)
     #: Store → whether the schedule runs this flow for it (a run asked for by hand still
@@ -78,6 +85,11 @@ class Flow:
 
     def __call__(self, ctx: SyncContext, **options: Any) -> Any:
         return self.fn(ctx, **options)
+
+    @property
+    def schedulable(self) -> bool:
+        """Whether the schedule (and a "Run now" button) may start this flow."""
+        return not self.per_record
 
     @property
     def lock_name(self) -> str:
@@ -122,8 +134,9 @@ def register_flow(
     direction: str = Direction.ERP_TO_BC.value,
     every: int | None = None,
     needs_connection: bool = True,
-    log_unchanged: bool = True,
+    log_unchanged: bool = False,
     when: Callable[[Store], bool] | None = None,
+    per_record: bool = False,
 ) -> Callable[[F], F]:
     """Decorator: register ``fn`` as flow ``name`` (re-registering replaces it)."""
     if queue not in QUEUES:
@@ -132,7 +145,7 @@ def register_flow(
     def decorate(fn: F) -> F:
         FLOWS[name] = Flow(
             name, fn, frozenset(requires), queue, lock, group, str(direction), needs_connection,
-            log_unchanged, when=when,
+            log_unchanged, per_record, when=when,
         )  # fmt: skip
         if every is not None:
             PERIODIC[name] = every

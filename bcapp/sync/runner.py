@@ -5,7 +5,9 @@ is the one entry point (jobs, the CLI and tests call it). It
 
 1. finds the flow (``FLOWS``) and the store; an uninstalled store ends the
    run as cancelled and nothing else happens;
-2. opens (or reopens) the :class:`SyncRun`;
+2. opens (or reopens) the :class:`SyncRun`; a store whose setup is unfinished, or
+   whose ERP credentials are missing or refused, gets it cancelled with the reason
+   (:func:`bcapp.onboarding.sync_blocker`; dry runs still run);
 3. refuses, as a failed run with a merchant sentence, a store whose token
    BigCommerce refused, a missing or disabled connection, or a connector
    without the flow's capabilities;
@@ -60,6 +62,7 @@ from bcapp.extensions import db, redis_ext
 from bcapp.locks import RunLock
 from bcapp.models import Connection, LogEntry, RunStatus, Store, StoreStatus, SyncRun
 from bcapp.models.base import utcnow
+from bcapp.onboarding import note_refusal, skip_run, sync_blocker
 from bcapp.signals import store_paused
 from bcapp.sync.binder import savepoint
 from bcapp.sync.context import SyncContext
@@ -209,6 +212,8 @@ def run_flow(
         log.info("store %s needs re-authorisation; %s not run", store.store_hash, flow)
         return None
     run = open_run(store, flow, run_id=run_id, trigger=trigger, dry_run=dry_run, full=full)
+    if not dry_run and (blocked := sync_blocker(store, registered)):
+        return skip_run(run, blocked)  # setup unfinished, or the ERP's credentials missing
     recorder = RunRecorder(run)
     try:
         spec = registered.for_options(options)  # retry/replay: the record's handler
@@ -217,6 +222,7 @@ def run_flow(
         _pause_store(store, recorder, exc)
     except ConfigError as exc:
         _fail(recorder, exc.message)
+        note_refusal(store, exc)  # the ERP refused its credentials: pause the store's flows
     except RetryableSyncError as exc:
         _fail(recorder, f"Interrupted: {exc.message}")
         raise
@@ -232,11 +238,14 @@ def _execute(
     store: Store, spec: Flow, run: SyncRun, *, dry_run: bool, full: bool, options: dict[str, Any]
 ) -> None:
     connection = check_ready(store, spec)
+    # Unchanged records are counted, not logged, unless asked for (a preview lists them all;
+    # a one-record run's only outcome is worth its row).
+    listed = bool(options.pop("show_unchanged", False)) or dry_run or spec.per_record
     with RunLock(redis_ext.client, store.id, spec.lock_name) as lock, _keep_loaded():
         ctx = SyncContext(
             store, connection, run, flow=run.flow, dry_run=dry_run, full=full,
             direction=spec.direction, options=options, lock=lock,
-            log_unchanged=spec.log_unchanged,
+            log_unchanged=spec.log_unchanged or listed,
         )  # fmt: skip
         ctx.recorder.start(dry_run=dry_run, full=full)
         db.session.commit()
@@ -375,8 +384,8 @@ def _resolve_replay(flow: Flow, options: Any) -> Flow:
 
 
 def _register_builtins() -> None:
-    register_flow("retry")(_retry_flow)
-    register_flow("replay")(_replay_flow)
+    register_flow("retry", per_record=True)(_retry_flow)
+    register_flow("replay", per_record=True)(_replay_flow)
     from dataclasses import replace
 
     FLOWS["retry"] = replace(FLOWS["retry"], resolver=_resolve_retry)

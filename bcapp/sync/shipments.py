@@ -255,7 +255,8 @@ def sync_shipments(ctx: SyncContext, **_: Any) -> str | None:
 
 
 @register_flow("shipment_export", requires={Capability.SHIPMENTS_TO_ERP}, queue="orders",
-               lock=SHIPMENT_LOCK, group="shipments", direction=Direction.BC_TO_ERP)  # fmt: skip
+               lock=SHIPMENT_LOCK, group="shipments", direction=Direction.BC_TO_ERP,
+               per_record=True)  # fmt: skip
 def export_shipment(ctx: SyncContext, *, order_id: int, shipment_id: int, **_: Any) -> str:
     """One BigCommerce shipment from the webhook (only when the store leads shipments)."""
     if ctx.rules.shipment_source != "store":

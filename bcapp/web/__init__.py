@@ -17,9 +17,19 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (settings.bp, setup.bp, activity.bp, dashboard.bp):
         app.register_blueprint(blueprint)
     init_ui(app)
+    _connect_signals()
     app.jinja_env.globals.update(app_url=app_url, session_field=FIELD, session_header=HEADER)
     app.after_request(_security_headers)
     app.session_interface = CookielessSessions()
+
+
+def _connect_signals() -> None:
+    """Lifecycle receivers of the app's own pages (idempotent: blinker keeps one each)."""
+    from bcapp.onboarding import close_gate, close_gate_on_first_install
+    from bcapp.signals import store_installed, store_uninstalled
+
+    store_installed.connect(close_gate_on_first_install)
+    store_uninstalled.connect(close_gate)
 
 
 def _security_headers(response: Response) -> Response:

@@ -1,7 +1,13 @@
-"""The activity log: what moved, which way, with which result; detail, Retry/Replay, lineage.
+"""The activity log: what moved, which way, with which result; detail, Retry/Replay, lineage,
+and retrying many failed records at once (selected ones, or every failure of a run).
 
 Every query is scoped to ``g.store``: an id typed into a URL that belongs to
-another store is a 404, exactly like an id that does not exist.
+another store is a 404, exactly like an id that does not exist. Rows name their
+record as the merchant knows it (order #, SKU, e-mail; :mod:`bcapp.web.wording`)
+and status numbers in messages become the store's own status labels.
+
+Unchanged records are counted on their run, not listed one row each; a preview
+(dry run) lists them, and the page says so where a merchant would look for them.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from sqlalchemy import or_
 from bcapp.extensions import db
 from bcapp.models import Binding, LogEntry, SyncRun
 from bcapp.web import enqueue, erp
+from bcapp.web.access import edit_required
 from bcapp.web.session import store_required
+from bcapp.web.store_facts import store_facts
 
 bp = Blueprint("activity", __name__, url_prefix="/app")
 
@@ -116,6 +124,7 @@ def index() -> Any:
     rows = list(
         db.session.execute(query.offset((f.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars()
     )
+    run = db.session.get(SyncRun, f.run) if f.run else None
     context = {
         "entries": rows[:PAGE_SIZE],
         "has_next": len(rows) > PAGE_SIZE,
@@ -123,6 +132,9 @@ def index() -> Any:
         "directions": DIRECTIONS,
         "outcomes": OUTCOMES,
         "entities": entities(g.store.id),
+        "run": run if run is not None and run.store_id == g.store.id else None,
+        "status_labels": store_facts(g.store).statuses,
+        "retryable": retryable_entities(),
         "active_section": "activity",
     }
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "log":
@@ -156,6 +168,7 @@ def detail(entry_id: int) -> Any:
     run = db.session.get(SyncRun, entry.run_id) if entry.run_id else None
     return render_template(
         "activity/detail.html",
+        status_labels=store_facts(g.store).statuses,
         entry=entry,
         resolved_by=later_success(entry) if entry.outcome == "failed" else None,
         run=run if run is not None and run.store_id == g.store.id else None,
@@ -184,6 +197,7 @@ def later_success(entry: LogEntry) -> LogEntry | None:
 
 @bp.post("/activity/<int:entry_id>/retry")
 @store_required
+@edit_required
 def retry(entry_id: int) -> Any:
     """Re-sync the record from its latest state (the sync core's retry handler)."""
     return _requeue(store_entry(entry_id), replay=False)
@@ -191,6 +205,7 @@ def retry(entry_id: int) -> Any:
 
 @bp.post("/activity/<int:entry_id>/replay")
 @store_required
+@edit_required
 def replay(entry_id: int) -> Any:
     """Re-send the stored (redacted) request through the entity's retry handler."""
     return _requeue(store_entry(entry_id), replay=True)
@@ -200,6 +215,77 @@ def _requeue(entry: LogEntry, *, replay: bool) -> Any:
     result = enqueue.enqueue_retry(g.store, entry, replay=replay)
     status = 202 if not result.error else 409
     return render_template("activity/_requeued.html", result=result, replay=replay), status
+
+
+def retryable_entities() -> frozenset[str]:
+    """Record types that have a retry handler (only their failures get a checkbox)."""
+    from bcapp.sync.registry import RETRY_HANDLERS, load_flows
+
+    load_flows()
+    return frozenset(RETRY_HANDLERS)
+
+
+@bp.post("/activity/list-unchanged/<flow>")
+@store_required
+@edit_required
+def list_unchanged(flow: str) -> Any:
+    """Run a scheduled flow once more, listing its unchanged records in the log too."""
+    from bcapp.web.dashboard import runnable_flows
+
+    if flow not in runnable_flows(g.store):
+        abort(404)
+    result = enqueue.enqueue_flow(g.store, flow, show_unchanged=True)
+    status = 409 if result.error else 202
+    return render_template("activity/_listing.html", result=result, flow=flow), status
+
+
+#: At most this many records are retried by one bulk action.
+BULK_LIMIT = 500
+RETRYABLE = ("failed", "skipped")
+
+
+@bp.post("/activity/retry")
+@store_required
+@edit_required
+def bulk_retry() -> Any:
+    """Retry the selected failed entries (``entry``, repeated) or every failure of ``run``.
+
+    One retry per record, even when a record failed several times; each is its own job
+    (so one bad record cannot hold up the others) under the record's retry job id.
+    """
+    entries = bulk_entries(request.form.getlist("entry"), request.form.get("run", ""))
+    queued, problems = 0, []
+    for entry in entries:
+        result = enqueue.enqueue_retry(g.store, entry, replay=False)
+        if result.error:
+            problems.append((entry, result.error))
+        else:
+            queued += 1
+    status = 202 if queued or not problems else 409
+    return render_template(
+        "activity/_bulk_requeued.html", queued=queued, problems=problems, asked=len(entries)
+    ), status
+
+
+def bulk_entries(ids: list[str], run: str) -> list[LogEntry]:
+    """The store's failed/skipped entries named by id or run, one per record, newest first."""
+    query = db.select(LogEntry).where(
+        LogEntry.store_id == g.store.id,
+        LogEntry.outcome.in_(RETRYABLE),
+        LogEntry.entity.in_(retryable_entities()),
+    )
+    numbers = [int(i) for i in ids if str(i).isdigit()][:BULK_LIMIT]
+    if run.isdigit():
+        query = query.where(LogEntry.run_id == int(run))
+    elif numbers:
+        query = query.where(LogEntry.id.in_(numbers))
+    else:
+        return []
+    rows = db.session.execute(query.order_by(LogEntry.id.desc()).limit(BULK_LIMIT)).scalars()
+    unique: dict[tuple[str, Any, Any], LogEntry] = {}
+    for entry in rows:
+        unique.setdefault((entry.entity, entry.bc_id, entry.erp_id), entry)
+    return list(unique.values())
 
 
 @bp.get("/lineage/order/<bc_id>")

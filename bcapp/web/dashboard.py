@@ -1,8 +1,11 @@
-"""The dashboard: runs with live progress, daily charts, webhook health, rate budget, dry run.
+"""The dashboard: what needs attention, runs with live progress, daily charts, webhook
+health, rate budget, alerts, the catalog preview and the full resync.
 
 Everything here reads the database (and the rate budget in Redis); nothing
-calls BigCommerce or the ERP. The runs fragment is polled by htmx while a
-run is queued or running, so the bars move without a page reload.
+calls BigCommerce or the ERP (except "Send a test alert", which the merchant
+waits for, with a short timeout). The runs fragment is polled by htmx while a
+run is queued or running, so the bars move without a page reload. Cards keep
+one fixed order (:func:`bcapp.web.wording.flow_order`), whatever ran last.
 """
 
 from __future__ import annotations
@@ -12,14 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, render_template
+from flask import Blueprint, abort, current_app, g, render_template, request
 from sqlalchemy import func
 
 from bcapp.extensions import db
 from bcapp.models import LogEntry, RunStatus, SyncRun, WebhookEvent
 from bcapp.models.base import utcnow
 from bcapp.web import enqueue, erp
+from bcapp.web.access import edit_required
+from bcapp.web.attention import needs_attention
 from bcapp.web.session import store_required
+from bcapp.web.store_facts import known_statuses
+from bcapp.web.wording import flow_order
 
 bp = Blueprint("dashboard", __name__, url_prefix="/app/dashboard")
 
@@ -62,20 +69,17 @@ FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
 
 
 def flow_runs(store_id: int, expected: tuple[str, ...] = ()) -> list[FlowRuns]:
-    """Per flow: its newest active run and newest finished one; ``expected`` flows that never
-    ran come last. Queried per flow, so thousands of per-order runs cannot hide the catalog."""
+    """Per flow: its newest active run and newest finished one, in one fixed order;
+    ``expected`` flows that never ran show too. Queried per flow, so thousands of
+    per-order runs cannot hide the catalog."""
     names = db.session.execute(
-        db.select(SyncRun.flow, func.max(SyncRun.created_at))
-        .where(SyncRun.store_id == store_id)
-        .group_by(SyncRun.flow)
-        .order_by(func.max(SyncRun.created_at).desc())
-    ).all()
-    seen = [name for name, _ in names]
-    result = [
+        db.select(SyncRun.flow).where(SyncRun.store_id == store_id).distinct()
+    ).scalars()
+    flows = sorted({*names, *expected}, key=flow_order)
+    return [
         FlowRuns(name, _newest(store_id, name, ACTIVE), _newest(store_id, name, FINISHED))
-        for name in seen
+        for name in flows
     ]
-    return result + [FlowRuns(name, None, None) for name in expected if name not in seen]
 
 
 def _as_date(value: Any) -> date:
@@ -175,6 +179,7 @@ def dry_run_entries(run: SyncRun | None, limit: int = 200) -> list[LogEntry]:
         db.session.execute(
             db.select(LogEntry)
             .filter_by(store_id=run.store_id, run_id=run.id)
+            .where(LogEntry.outcome.not_in(("unchanged", "info")))  # what would change
             .order_by(LogEntry.id)
             .limit(limit)
         ).scalars()
@@ -182,7 +187,8 @@ def dry_run_entries(run: SyncRun | None, limit: int = 200) -> list[LogEntry]:
 
 
 def runnable_flows(store: Any) -> list[str]:
-    """Scheduled flows the merchant may start now: registered, switched on, supported."""
+    """Scheduled flows the merchant may start now: registered, schedulable (not one
+    record's), switched on and supported by the ERP, in the dashboard's order."""
     from bcapp.mapping.rules import rules_for
     from bcapp.sync.registry import FLOWS, PERIODIC, load_flows
 
@@ -193,17 +199,30 @@ def runnable_flows(store: Any) -> list[str]:
     names = []
     for name in PERIODIC:
         flow = FLOWS.get(name)
-        if flow is None or (flow.needs_connection and connection is None):
+        if flow is None or not flow.schedulable:
             continue
+        if flow.needs_connection and connection is None:
+            continue
+        if flow.when is not None and not flow.when(store):
+            continue  # stock goes one way, following the catalog direction
         group = flow.group_name
         if group in erp.FLOW_CAPABILITIES and not (group in supported and rules.enabled(group)):
             continue  # a merchant flow that is off, or that this ERP cannot do
+        if not flow.requires <= _capabilities(connection):
+            continue
         names.append(name)
-    return names
+    return sorted(names, key=flow_order)
+
+
+def _capabilities(connection: Any) -> frozenset[Any]:
+    from bcapp.connectors import registry
+
+    cls = registry().get(connection.kind) if connection is not None else None
+    return frozenset(getattr(cls, "capabilities", ())) if cls else frozenset()
 
 
 def dashboard_context() -> dict[str, Any]:
-    from bcapp.alerts import pending_count
+    from bcapp.alerts import channels, pending_count
 
     store = g.store
     dry = latest_dry_run(store.id)
@@ -213,14 +232,18 @@ def dashboard_context() -> dict[str, Any]:
         "runs": runs,
         "runnable": runnable,
         "polling": any(r.current for r in runs),
+        "attention": needs_attention(store, runs),
         "chart": daily_counts(store.id),
         "webhooks": webhook_health(store),
         "budget": budget_snapshot(store),
         "dry_run": dry,
         "dry_entries": dry_run_entries(dry),
+        "resync": latest_resync_preview(store.id),
         "alerts_pending": pending_count(store),
+        "alert_channels": channels(store),
         "alerts_sent_at": (store.settings or {}).get("alert_state", {}).get("sent_at"),
         "connection": erp.connection_of(store),
+        "status_labels": known_statuses(store),
         "progress": progress,
         "now": datetime.now(UTC),
     }
@@ -234,34 +257,45 @@ def index() -> Any:
     return render_home()
 
 
+def _runs_fragment(enqueue_error: str = "") -> Any:
+    """The run cards (polled while something runs) and, swapped out of band, the
+    "Needs attention" list, which changes as runs finish."""
+    runs = flow_runs(g.store.id, tuple(runnable_flows(g.store)))
+    cards = render_template(
+        "dashboard/_runs.html",
+        runs=runs,
+        polling=any(r.current for r in runs),
+        progress=progress,
+        enqueue_error=enqueue_error,
+        status_labels=known_statuses(g.store),
+    )
+    attention = render_template(
+        "dashboard/_attention.html",
+        attention=needs_attention(g.store, runs),
+        oob=True,
+        status_labels=known_statuses(g.store),
+    )
+    return cards + attention
+
+
 @bp.get("/runs")
 @store_required
 def runs_fragment() -> Any:
     """The run cards alone (htmx polls this while something runs)."""
-    runs = flow_runs(g.store.id, tuple(runnable_flows(g.store)))
-    return render_template(
-        "dashboard/_runs.html",
-        runs=runs,
-        polling=any(r.current for r in runs),
-        progress=progress,
-    )
+    return _runs_fragment()
 
 
 @bp.post("/run/<flow>")
 @store_required
+@edit_required
 def run_now(flow: str) -> Any:
-    """Start a scheduled flow now (the same job the schedule would queue)."""
+    """Start a scheduled flow now (the same job the schedule would queue); with
+    ``show_unchanged`` its unchanged records are listed in the log too."""
     if flow not in runnable_flows(g.store):
         abort(404)
-    result = enqueue.enqueue_flow(g.store, flow)
-    runs = flow_runs(g.store.id, tuple(runnable_flows(g.store)))
-    return render_template(
-        "dashboard/_runs.html",
-        runs=runs,
-        polling=any(r.current for r in runs),
-        progress=progress,
-        enqueue_error=result.error,
-    )
+    show = bool(request.form.get("show_unchanged"))
+    result = enqueue.enqueue_flow(g.store, flow, show_unchanged=show)
+    return _runs_fragment(result.error)
 
 
 @bp.get("/dry-run")
@@ -273,6 +307,7 @@ def dry_run_fragment() -> Any:
 
 @bp.post("/dry-run")
 @store_required
+@edit_required
 def start_dry_run() -> Any:
     """Enqueue a catalog dry run; its outcomes fill the preview table as they are logged."""
     if erp.connection_of(g.store) is None:
@@ -284,4 +319,67 @@ def start_dry_run() -> Any:
         dry_run=run,
         dry_entries=dry_run_entries(run),
         enqueue_error=result.error,
+    )
+
+
+# -- full resync: a full dry run first, then the merchant confirms -----------------------------
+
+
+def latest_resync_preview(store_id: int) -> SyncRun | None:
+    """The newest full dry run of the catalog (the resync's preview), if any."""
+    return db.session.execute(
+        db.select(SyncRun)
+        .filter_by(store_id=store_id, flow=DRY_RUN_FLOW, dry_run=True, full=True)
+        .order_by(SyncRun.created_at.desc(), SyncRun.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _resync_fragment(status: int = 200, **extra: Any) -> Any:
+    run = latest_resync_preview(g.store.id)
+    return render_template("dashboard/_resync.html", resync=run, **extra), status
+
+
+@bp.get("/resync")
+@store_required
+def resync_fragment() -> Any:
+    return _resync_fragment()
+
+
+@bp.post("/resync/preview")
+@store_required
+@edit_required
+def resync_preview() -> Any:
+    """Queue a full dry run of the catalog: what a full resync would change."""
+    if erp.connection_of(g.store) is None:
+        abort(409)
+    result = enqueue.enqueue_flow(g.store, DRY_RUN_FLOW, dry_run=True, full=True)
+    return _resync_fragment(enqueue_error=result.error)
+
+
+@bp.post("/resync")
+@store_required
+@edit_required
+def resync() -> Any:
+    """The confirmed resync: every catalog flow from the start (as ``bcapp resync`` does)."""
+    from bcapp.sync.registry import flows_in_group
+
+    if not request.form.get("confirm"):
+        return _resync_fragment(409, enqueue_error="Confirm the full resync first.")
+    errors = [enqueue.enqueue_flow(g.store, f.name, full=True).error
+              for f in flows_in_group(DRY_RUN_FLOW) if f.schedulable]  # fmt: skip
+    message = next((e for e in errors if e), "")
+    return _resync_fragment(enqueue_error=message, resync_started=not message)
+
+
+@bp.post("/test-alert")
+@store_required
+@edit_required
+def test_alert() -> Any:
+    """Send a test digest through each channel that is on; say what happened."""
+    from bcapp.alerts import channels, send_test
+
+    results = send_test(g.store)
+    return render_template(
+        "dashboard/_test_alert.html", results=results, alert_channels=channels(g.store)
     )

@@ -46,11 +46,23 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Enqueued:
     return Enqueued(run=_run_of(job))
 
 
-def enqueue_flow(store: Store, flow: str, *, dry_run: bool = False) -> Enqueued:
-    """Queue ``flow`` for ``store`` now (``dry_run``: record what it would change)."""
+def enqueue_flow(
+    store: Store,
+    flow: str,
+    *,
+    dry_run: bool = False,
+    full: bool = False,
+    show_unchanged: bool = False,
+) -> Enqueued:
+    """Queue ``flow`` for ``store`` now (``dry_run``: record what it would change;
+    ``full``: from the start, ignoring the saved cursor; ``show_unchanged``: list the
+    unchanged records in the log too, not only count them)."""
     from bcapp.jobs import sync
 
-    return _call(sync.enqueue_flow, store.id, flow, trigger="manual", dry_run=dry_run)
+    options = {"show_unchanged": True} if show_unchanged else {}
+    return _call(
+        sync.enqueue_flow, store.id, flow, trigger="manual", dry_run=dry_run, full=full, **options
+    )
 
 
 def enqueue_retry(store: Store, entry: LogEntry, *, replay: bool) -> Enqueued:

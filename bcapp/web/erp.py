@@ -1,8 +1,13 @@
-"""The store's ERP connection as the settings pages see it: choose, save, test.
+"""The store's ERP connection as the settings pages see it: choose, switch, save, test.
 
 Testing the credentials is the one place a web request calls the ERP, because
 the merchant waits for the answer; it runs with a short deadline so a hanging
-ERP cannot hold a worker, and it shows the ERP's own words when it fails.
+ERP cannot hold a worker, and it shows the ERP's own words when it fails (or,
+for a network failure, what went wrong in plain words).
+
+Switching to another ERP parks the old connection (see
+:mod:`bcapp.models.connection`): the new ERP never reads the old one's
+bindings or cursors, and switching back resumes them.
 """
 
 from __future__ import annotations
@@ -12,14 +17,16 @@ import inspect
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from flask import current_app
 
 from bcapp.connectors import make_connector, registry
 from bcapp.connectors.base import Capability, secret_fields, split_settings
-from bcapp.errors import BcappError
+from bcapp.errors import BcappError, CredentialsRefused
 from bcapp.extensions import db
 from bcapp.models import Connection, Store
 from bcapp.models.base import utcnow
+from bcapp.onboarding import clear_refusal, mark_refused
 
 #: Which capability a flow needs; a connector without it gets the flow hidden.
 FLOW_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
@@ -35,8 +42,11 @@ FLOW_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
 
 @dataclass(frozen=True)
 class CheckResult:
+    """A connection test's answer; ``refused``: the ERP said the credentials are wrong."""
+
     ok: bool
     message: str
+    refused: bool = False
 
 
 def connectors() -> dict[str, Any]:
@@ -45,10 +55,90 @@ def connectors() -> dict[str, Any]:
 
 
 def connection_of(store: Store) -> Connection | None:
-    """The store's connection (at most one per store)."""
+    """The store's current connection (an ERP switched away from is parked, not current)."""
     return db.session.execute(
         db.select(Connection).filter_by(store_id=store.id)
     ).scalar_one_or_none()
+
+
+def parked_connection(store: Store, kind: str) -> Connection | None:
+    """The store's parked connection of ``kind`` (an ERP it switched away from), if any."""
+    return db.session.execute(
+        db.select(Connection).filter_by(parked_store_id=store.id, kind=kind)
+    ).scalar_one_or_none()
+
+
+def stored_settings(store: Store, kind: str) -> dict[str, Any]:
+    """The plain settings last saved for ``kind``: current, or of its parked connection."""
+    current = connection_of(store)
+    row = current if current is not None and current.kind == kind else None
+    row = row or parked_connection(store, kind)
+    return dict(row.settings or {}) if row is not None else {}
+
+
+@dataclass(frozen=True)
+class SwitchSummary:
+    """What an ERP switch does, for the confirmation the merchant is asked for."""
+
+    old_label: str
+    new_label: str
+    links: int  # bindings of the old ERP that are kept for a switch back
+    resumes: int  # bindings of the new ERP from an earlier time that become current again
+
+
+def switch_summary(store: Store, current: Connection, kind: str) -> SwitchSummary:
+    """The confirmation's facts: the old and new ERP, and what is kept and resumed."""
+    parked = parked_connection(store, kind)
+    return SwitchSummary(
+        old_label=label_of(current.kind),
+        new_label=label_of(kind),
+        links=_binding_count(current.id),
+        resumes=_binding_count(parked.id) if parked is not None else 0,
+    )
+
+
+def _binding_count(connection_id: int) -> int:
+    from sqlalchemy import func
+
+    from bcapp.models import Binding
+
+    query = db.select(func.count(Binding.id)).where(Binding.connection_id == connection_id)
+    return int(db.session.execute(query).scalar() or 0)
+
+
+def label_of(kind: str) -> str:
+    """The ERP's name as merchants know it ("AFAS Profit"), or the kind."""
+    return str(getattr(registry().get(kind), "label", kind))
+
+
+def switch_to(store: Store, kind: str) -> Connection:
+    """Make ``kind`` the store's current ERP: park the other one, resume or start this one.
+
+    The parked connection keeps its bindings and cursors (a switch back resumes
+    them) but not its secrets, nor its last test result.
+    """
+    current = connection_of(store)
+    if current is not None and current.kind == kind:
+        return current
+    if current is not None:
+        current.store_id, current.parked_store_id = None, store.id
+        current.secrets = None
+        _forget_test(current)
+        db.session.flush()  # free the store's one current slot first
+    row = parked_connection(store, kind)
+    if row is None:
+        row = Connection(store_id=store.id, kind=kind, settings={})
+        db.session.add(row)
+    else:
+        row.parked_store_id, row.store_id = None, store.id
+        _forget_test(row)
+    db.session.flush()
+    return row
+
+
+def _forget_test(connection: Connection) -> None:
+    connection.checked_at, connection.check_message = None, ""
+    clear_refusal(connection)
 
 
 def supported_flows(kind: str | None) -> set[str]:
@@ -73,22 +163,31 @@ def effective_settings(connection: Connection | None, kind: str, values: dict) -
     return {**stored, **values}
 
 
-def save_connection(store: Store, kind: str, values: dict[str, Any]) -> Connection:
-    """Store plain settings and encrypted secrets; empty secrets keep the saved ones."""
+def save_connection(
+    store: Store, kind: str, values: dict[str, Any], check: CheckResult | None = None
+) -> Connection:
+    """Store plain settings and encrypted secrets (empty secrets keep the saved ones) and the
+    connection test they passed or failed; switching ERP parks the old connection."""
     schema = registry()[kind].settings_schema
-    connection = connection_of(store)
-    merged = effective_settings(connection, kind, values)
+    merged = effective_settings(connection_of(store), kind, values)
     plain, hidden = split_settings(schema, merged)
-    if connection is None:
-        connection = Connection(store_id=store.id, kind=kind)
-        db.session.add(connection)
-    if connection.kind != kind:
-        connection.checked_at, connection.check_message = None, ""
-    connection.kind = kind
+    connection = switch_to(store, kind)
     connection.settings = plain
     connection.secrets = {k: v for k, v in hidden.items() if k in secret_fields(schema)}
+    if check is not None:
+        _remember(connection, check)
     db.session.commit()
     return connection
+
+
+def _remember(connection: Connection, result: CheckResult) -> None:
+    """The last test on the connection; a refusal pauses its flows, a pass resumes them."""
+    connection.checked_at = utcnow()
+    connection.check_message = "" if result.ok else result.message
+    if result.ok:
+        clear_refusal(connection)
+    elif result.refused:
+        mark_refused(connection, result.message)
 
 
 def check_settings(kind: str, settings: dict[str, Any]) -> CheckResult:
@@ -124,7 +223,9 @@ def _check(kind: str, settings: dict[str, Any], kwargs: dict[str, Any]) -> Check
         connector = make_connector(kind, settings, **kwargs)
         connector.check()
     except BcappError as exc:
-        return CheckResult(False, exc.message)
+        return CheckResult(
+            False, plain_connection_error(exc), refused=isinstance(exc, CredentialsRefused)
+        )
     except Exception as exc:  # a connector bug must still answer the merchant
         return CheckResult(False, f"The connection test failed unexpectedly: {exc}")
     finally:
@@ -133,9 +234,36 @@ def _check(kind: str, settings: dict[str, Any], kwargs: dict[str, Any]) -> Check
     return CheckResult(True, "Connected. The ERP accepted these credentials.")
 
 
-def record_check(connection: Connection | None, kind: str, result: CheckResult) -> None:
-    """Remember the last test on the saved connection of the same ERP."""
-    if connection is not None and connection.kind == kind:
-        connection.checked_at = utcnow()
-        connection.check_message = "" if result.ok else result.message
-        db.session.commit()
+#: httpx's transport errors in the words a merchant can act on.
+_TRANSPORT_WORDS: tuple[tuple[type[Exception], str], ...] = (
+    (httpx.UnsupportedProtocol, "the address is not valid (it must start with https://)"),
+    (httpx.ConnectTimeout, "it did not answer in time"),
+    (httpx.ConnectError, "nothing answered at that address (check the address and port)"),
+    (httpx.TimeoutException, "it did not answer in time"),
+    (httpx.RemoteProtocolError, "it answered, but not as an ERP server does"),
+)
+
+
+def plain_connection_error(exc: BcappError) -> str:
+    """The error's message, or for a network failure "could not connect to <host>: why"."""
+    cause = exc.__cause__ or exc.__context__  # clients raise "from exc" or "from None"
+    if not isinstance(cause, httpx.TransportError):
+        return exc.message
+    why = next((w for cls, w in _TRANSPORT_WORDS if isinstance(cause, cls)), str(cause))
+    try:
+        host = cause.request.url.host or str(cause.request.url)
+    except RuntimeError:  # no request attached to the error
+        host = ""
+    return f"Could not connect to {host or 'the ERP'}: {why}."
+
+
+def record_check(
+    connection: Connection | None, kind: str, settings: dict[str, Any], result: CheckResult
+) -> None:
+    """Remember a test of exactly the saved credentials (a refusal pauses the flows)."""
+    if connection is None or connection.kind != kind:
+        return
+    if settings != connection.connector_settings():
+        return  # the form held other values than the saved ones: nothing saved was tested
+    _remember(connection, result)
+    db.session.commit()

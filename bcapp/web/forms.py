@@ -29,8 +29,12 @@ SECTION_TITLES: dict[str, str] = {
 
 #: Fields drawn as a group of checkboxes (a list of the checked values).
 MULTI_FIELDS = {("catalog", "excluded_fields"), ("orders", "export_statuses")}
+#: Storefront pickers: checkboxes of channel names when BigCommerce can be read, else a text
+#: field; a hidden ``<key>__shown`` marks that the checkboxes were on the page (none checked
+#: is then a choice, not an absent field).
+CHANNEL_FIELDS = {("catalog", "channels"), ("orders", "channels")}
 MAPPING_TABLES = ("payment", "tax", "shipping", "order_status")
-BLANK_ROWS = 3
+BLANK_ROWS = 1
 
 
 def raw_section(section: str, form: MultiDict) -> dict[str, Any]:
@@ -47,22 +51,23 @@ def raw_section(section: str, form: MultiDict) -> dict[str, Any]:
             raw[key] = key in form
         elif (section, key) in MULTI_FIELDS:
             raw[key] = form.getlist(key)
+        elif (section, key) in CHANNEL_FIELDS and f"{key}__shown" in form:
+            raw[key] = ",".join(form.getlist(key))
         elif key in form:
             raw[key] = form.get(key, "")
     return raw
 
 
-def _pairs(form: MultiDict, table: str) -> dict[str, Any]:
-    """Rows of a mapping table: ``{table}__bc`` and ``{table}__erp`` lists, zipped."""
+def _pairs(form: MultiDict, table: str) -> list[tuple[str, str]]:
+    """Rows of a mapping table, in the order shown (``{table}__from`` and ``__to`` zipped);
+    rows left empty on both sides are dropped (that is how a row is removed)."""
     lefts, rights = form.getlist(f"{table}__from"), form.getlist(f"{table}__to")
-    pairs: dict[str, Any] = {}
-    for left, right in zip(lefts, rights, strict=False):
-        if left.strip() and (right.strip() or table == "order_status"):
-            pairs[left.strip()] = right.strip()
-    return pairs
+    rows = [(left.strip(), right.strip()) for left, right in zip(lefts, rights, strict=False)]
+    return [(left, right) for left, right in rows if left or right]
 
 
 def mapping_rows(values: dict[str, Any], table: str) -> list[tuple[str, Any]]:
-    """Saved rows of a mapping table plus a few blank ones to add more."""
-    rows = [(k, "" if v is None else v) for k, v in (values.get(table) or {}).items()]
-    return rows + [("", "")] * BLANK_ROWS
+    """A mapping table's rows (saved, or as posted when they had errors) plus a blank one."""
+    saved = values.get(table) or {}
+    rows = list(saved.items()) if isinstance(saved, dict) else [tuple(r) for r in saved]
+    return [(k, "" if v is None else v) for k, v in rows] + [("", "")] * BLANK_ROWS

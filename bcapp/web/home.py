@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 
 from bcapp.web import erp
 from bcapp.web.session import store_required
@@ -15,8 +15,9 @@ bp = Blueprint("home", __name__)
 
 def render_home(status: int = 200) -> Any:
     """What ``/app`` and the load callback show for ``g.store``."""
+    from bcapp.web.access import others_may_edit
     from bcapp.web.settings import connection_context, stored_section
-    from bcapp.web.setup import STEPS, setup_completed
+    from bcapp.web.setup import STEPS, next_step, setup_completed
 
     connection = erp.connection_of(g.store)
     context: dict[str, Any] = {}
@@ -33,6 +34,9 @@ def render_home(status: int = 200) -> Any:
             user=g.user,
             steps=STEPS,
             setup_done=setup_completed(g.store),
+            next_step=next_step(g.store),
+            started=request.args.get("started", ""),
+            others_may_edit=others_may_edit(g.store),
             general=stored_section("general"),
             general_errors={},
             active_section="dashboard",

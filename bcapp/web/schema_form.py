@@ -66,12 +66,31 @@ def _options(spec: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         return tuple(
             (str(o.get("const")), str(o.get("title", o.get("const")))) for o in spec["oneOf"]
         )
-    titles = spec.get("enumNames") or spec.get("x-enumNames") or spec.get("enum", [])
-    return tuple((str(v), str(t)) for v, t in zip(spec.get("enum", []), titles, strict=False))
+    titles = spec.get("enumNames") or spec.get("x-enumNames")
+    values = spec.get("enum", [])
+    if not titles:  # no names given: never show a code ("mplus", "store") as the choice
+        titles = [_option_label(v) for v in values]
+    return tuple((str(v), str(t)) for v, t in zip(values, titles, strict=False))
+
+
+#: How option codes without a title in a schema read: an ERP by its name, "store" as BigCommerce.
+_OPTION_WORDS = {"store": "BigCommerce"}
+
+
+def _option_label(value: Any) -> str:
+    from bcapp.connectors import registry
+    from bcapp.web.wording import humanize
+
+    text = str(value)
+    cls = registry().get(text)
+    return str(getattr(cls, "label", "")) or _OPTION_WORDS.get(text) or humanize(text)
 
 
 def _label(name: str, spec: Mapping[str, Any]) -> str:
-    return spec.get("title") or name.replace("_", " ").capitalize()
+    """The field's title, with acronyms as merchants write them ("VAT rate field", "EAN")."""
+    from bcapp.web.wording import fix_acronyms
+
+    return fix_acronyms(spec.get("title") or name.replace("_", " ").capitalize())
 
 
 def _walk(

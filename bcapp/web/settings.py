@@ -7,6 +7,7 @@ routes answer with the whole page.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, abort, g, render_template, request
@@ -20,11 +21,13 @@ from bcapp.mapping.rules import (
     with_section,
 )
 from bcapp.mapping.validation import validate_section
-from bcapp.web import erp
+from bcapp.web import erp, erp_form
+from bcapp.web.access import ACCESS_KEY, edit_required, owner_required
+from bcapp.web.erp_choices import erp_choices, erp_field_label
 from bcapp.web.forms import SECTION_TITLES, mapping_rows, raw_section
 from bcapp.web.schema_form import form_fields, read_form
 from bcapp.web.session import store_required
-from bcapp.web.store_facts import StoreFacts, check_channels, store_facts
+from bcapp.web.store_facts import StoreFacts, check_channels, mapping_facts, store_facts
 
 bp = Blueprint("settings", __name__, url_prefix="/app/settings")
 
@@ -55,12 +58,21 @@ def section_context(
     """Everything a section partial needs: values, errors and the choices to offer."""
     connection = erp.connection_of(g.store)
     facts = store_facts(g.store) if section in FACT_SECTIONS else StoreFacts(BC_ORDER_STATUSES)
+    pickers: dict[str, Any] = {}
+    if section == "mappings":  # the store's own values left, the ERP's codes right
+        pickers = {
+            "mapping_facts": mapping_facts(g.store),
+            "erp_lists": erp_choices(g.store),
+            "erp_field": functools.partial(erp_field_label, connection.kind if connection else ""),
+        }
     return {
+        **pickers,
         "section": section,
         "title": SECTION_TITLES[section],
         "values": values if values is not None else stored_section(section),
         "errors": errors or {},
         "connection": connection,
+        "erp_label": erp.label_of(connection.kind) if connection else "",
         "flow_names": FLOW_NAMES,
         "supported": erp.supported_flows(connection.kind if connection else None),
         "bc_statuses": facts.statuses,
@@ -75,27 +87,33 @@ def connection_context(
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The ERP chooser and the chosen connector's schema form."""
+    """The ERP chooser and the chosen connector's schema form.
+
+    An ERP the store used before shows the settings it had (never its secrets);
+    the last test is shown only for the ERP that is current and chosen.
+    """
     connection = erp.connection_of(g.store)
     choices = erp.connectors()
     kind = kind or (connection.kind if connection else None) or next(iter(choices), None)
     cls = choices.get(kind or "")
     fields = []
     if cls is not None:
-        stored = connection.settings if connection and connection.kind == kind else {}
         fields = form_fields(
             cls.settings_schema,
-            values if values is not None else stored,
+            values if values is not None else erp.stored_settings(g.store, kind or ""),
             erp.saved_secret_names(connection, kind or ""),
         )
+    same = connection is not None and connection.kind == kind
     return {
         "section": "connection",
         "title": SECTION_TITLES["connection"],
         "connection": connection,
+        "tested": connection if same else None,
         "choices": choices,
         "kind": kind,
         "fields": fields,
         "erp_description": cls.settings_schema.get("description", "") if cls else "",
+        "erp_label": erp.label_of(connection.kind) if connection else "",
         "errors": errors or {},
     }
 
@@ -160,8 +178,20 @@ def save_rules(section: str) -> tuple[dict[str, Any], dict[str, str]]:
     return values, errors
 
 
+@bp.post("/access")
+@store_required
+@owner_required
+def save_access() -> Any:
+    """The owner's choice: may other users change settings, or only view?"""
+    allowed = request.form.get("others", "edit") != "view"
+    g.store.settings = {**(g.store.settings or {}), ACCESS_KEY: {"others_may_edit": allowed}}
+    db.session.commit()
+    return render_template("settings/_access.html", others_may_edit=allowed, access_saved=True)
+
+
 @bp.post("/<section>")
 @store_required
+@edit_required
 def save(section: str) -> Any:
     if section not in RULE_SECTIONS:
         abort(404)
@@ -194,25 +224,36 @@ def read_connection() -> tuple[str, dict[str, Any], dict[str, str]]:
 
 @bp.post("/connection")
 @store_required
+@edit_required
 def save_connection() -> Any:
-    kind, values, errors = read_connection()
-    if errors:
-        ctx = connection_context(kind or None, values, errors)
-        return render_section("connection", 422, context=ctx)
-    erp.save_connection(g.store, kind, values)
-    g.saved = True
-    return render_section("connection", context=connection_context(kind))
+    """Save the ERP connection after a passing test (or "Save anyway"); see erp_form."""
+
+    def render_form(status: int, **ctx: Any) -> Any:
+        body, _ = render_section("connection", status, context=ctx)
+        return erp_form.retarget(body, status)
+
+    def saved(result: erp.CheckResult) -> Any:
+        g.saved, g.check = True, result
+        return render_form(200, **connection_context())
+
+    return erp_form.submit(render_form, saved)
 
 
 @bp.post("/connection/test")
 @store_required
+@edit_required
 def test_connection() -> Any:
-    """Try the credentials on the form (saved secrets fill empty fields)."""
+    """Try the credentials on the form (saved secrets fill empty fields).
+
+    Only a test of exactly the saved credentials is remembered: a pass resumes
+    flows paused by a refusal, a refusal pauses them.
+    """
     kind, values, errors = read_connection()
     if errors:
         result = erp.CheckResult(False, "Fill in the fields marked above first.")
         return render_template("settings/_check.html", result=result, errors=errors), 422
     connection = erp.connection_of(g.store)
-    result = erp.check_settings(kind, erp.effective_settings(connection, kind, values))
-    erp.record_check(connection, kind, result)
+    settings = erp.effective_settings(connection, kind, values)
+    result = erp.check_settings(kind, settings)
+    erp.record_check(connection, kind, settings, result)
     return render_template("settings/_check.html", result=result, errors={})

@@ -98,6 +98,19 @@ def live_app(live_app_config: dict[str, Any], ports: tuple[int, int]) -> Iterato
 
 
 @pytest.fixture
+def afas(live_app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The AFAS sandbox as the live app's ERP (reached through its transport)."""
+    from bcapp.connectors import CONNECTORS
+    from bcapp.connectors.afas.connector import AfasConnector
+    from bcapp.sandbox.afas import AfasSandbox
+
+    sandbox = AfasSandbox()
+    monkeypatch.setitem(CONNECTORS, "afas", AfasConnector)
+    live_app.extensions["bcapp.erp_transport"] = sandbox.transport()
+    return sandbox
+
+
+@pytest.fixture
 def standin_panel(live_app: Any, ports: tuple[int, int]) -> Iterator[str]:
     """The control-panel stand-in on http://127.0.0.1:PORT framing the app."""
     from bcapp.sandbox.standin import create_control_panel

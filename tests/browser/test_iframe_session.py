@@ -35,7 +35,7 @@ def test_app_loads_saves_and_keeps_value_across_reload(page, standin_panel):
 
     frame.get_by_label("E-mail for failure alerts").fill("ops@example.com")
     frame.get_by_label("Keep the activity log for (days)").fill("21")
-    frame.get_by_role("button", name="Save").click()
+    frame.locator("#form-general").get_by_role("button", name="Save").click()
     frame.get_by_text("Settings saved").wait_for()
     screenshot(page, "foundation-settings-saved")
 
@@ -49,5 +49,5 @@ def test_invalid_value_is_explained_inline(page, standin_panel):
     page.goto(standin_panel)
     frame = app_frame(page)
     frame.get_by_label("Keep the activity log for (days)").fill("0")
-    frame.get_by_role("button", name="Save").click()
+    frame.locator("#form-general").get_by_role("button", name="Save").click()
     frame.get_by_text("Keep logs between 1 and 365 days.").wait_for()

@@ -15,18 +15,6 @@ from tests.browser.conftest import screenshot
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def afas(live_app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from bcapp.connectors import CONNECTORS
-    from bcapp.connectors.afas.connector import AfasConnector
-    from bcapp.sandbox.afas import AfasSandbox
-
-    sandbox = AfasSandbox()
-    monkeypatch.setitem(CONNECTORS, "afas", AfasConnector)
-    live_app.extensions["bcapp.erp_transport"] = sandbox.transport()
-    return sandbox
-
-
 def app_frame(page: Any) -> Any:
     page.set_viewport_size({"width": 1280, "height": 1600})  # taller screenshots
     page.wait_for_selector("iframe#app")
@@ -95,10 +83,12 @@ def test_wizard_checks_credentials_live_and_walks_to_the_dashboard(
     frame.get_by_role("button", name="Save and continue").click()
     frame.get_by_role("heading", name="Mappings", exact=True).wait_for()
     frame.get_by_label("BigCommerce payment method 1", exact=True).fill("PayPal")
-    frame.get_by_label("ERP payment condition 1", exact=True).fill("PP")
+    frame.get_by_label("AFAS payment method (PaTp) 1", exact=True).fill("PP")
     frame.get_by_role("button", name="Save and continue").click()
     frame.get_by_role("heading", name="General settings").wait_for()
-    frame.get_by_role("button", name="Finish").click()
+    frame.get_by_role("button", name="Save and continue").click()
+    frame.get_by_role("heading", name="Preview and start").wait_for()
+    frame.get_by_role("button", name="Start syncing").click()
 
     frame.get_by_role("heading", name="Catalog preview (dry run)").wait_for()
     screenshot(page, "ui-dashboard-after-setup")
@@ -142,10 +132,10 @@ def test_settings_sections_save_inline_and_the_secret_stays_hidden(
 
     frame.get_by_role("link", name="Stock", exact=True).click()
     frame.get_by_label("Safety buffer", exact=True).fill("3")
-    frame.get_by_role("button", name="Save").click()
+    frame.locator("#form-stock").get_by_role("button", name="Save").click()
     frame.get_by_text("Settings saved").wait_for()
     frame.get_by_label("Safety buffer", exact=True).fill("-4")
-    frame.get_by_role("button", name="Save").click()
+    frame.locator("#form-stock").get_by_role("button", name="Save").click()
     frame.get_by_text("Enter a whole number of 0 or more.").wait_for()
     screenshot(page, "ui-settings-stock-inline-error")
 

@@ -1,6 +1,7 @@
 """The whole journey in a browser: install from the sandbox control panel, the setup wizard
-against the AFAS sandbox, a catalog sync run by a worker, an order export that AFAS refuses,
-and Retry from the activity log.
+against the AFAS sandbox (nothing syncs meanwhile), the first-sync preview, Start syncing, the
+catalog synced by a worker, the first test order exported, an order AFAS refuses, and Retry
+from the activity log.
 
 The BigCommerce sandbox (API, login service and control panel) is served on 127.0.0.1 and the
 app on localhost, so the panel frames the app across origins; a BackgroundWorker runs the jobs.
@@ -67,7 +68,7 @@ def world(live_app: Any, ports: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 
 def wait_for_run(page: Any, frame: Any, flow: str, seconds: float = 40) -> None:
     """Wait until the dashboard's card of ``flow`` says succeeded (it polls by itself)."""
-    card = frame.locator(f'article[aria-label="{flow}"]')
+    card = frame.locator(f'article[data-card="{flow}"]')
     try:
         card.locator(".badge--succeeded").wait_for(timeout=seconds * 1000)
     except Exception:
@@ -76,10 +77,13 @@ def wait_for_run(page: Any, frame: Any, flow: str, seconds: float = 40) -> None:
         raise AssertionError(f"{flow} did not succeed; the dashboard says: {text}") from None
 
 
-def wait_in_log(frame: Any, locator: Any, message: str, seconds: float = 30) -> None:
-    """Re-apply the log's filters until ``locator`` shows up (the worker runs meanwhile)."""
+def wait_in_log(
+    frame: Any, locator: Any, message: str, seconds: float = 30, count: int = 1
+) -> None:
+    """Re-apply the log's filters until ``locator`` shows up ``count`` times (the worker runs
+    meanwhile)."""
     deadline = time.monotonic() + seconds
-    while not locator.count():
+    while locator.count() < count:
         assert time.monotonic() < deadline, message
         time.sleep(1)
         frame.get_by_role("button", name="Filter").click()
@@ -100,35 +104,47 @@ def test_install_set_up_sync_fail_and_retry(page, world, live_app):
     page.locator("#install").click()
     frame = app_frame(page)
 
-    # wizard: ERP with a live check, then the defaults of every step
+    # wizard: the ERP step tests the credentials when it saves them
     frame.get_by_text("Set up: connect your ERP").wait_for()
     frame.locator("#erp-base_url").fill(world.afas.base_url)
     frame.get_by_label("Environment number").fill(world.afas.environment)
     frame.get_by_label("Environment type", exact=True).select_option("test")
+    frame.get_by_label("App connector token").fill("not-the-token")
+    frame.get_by_role("button", name="Save and continue").click()
+    frame.get_by_text("Not saved: the connection test failed.").wait_for()
+    frame.get_by_role("button", name="Save anyway").wait_for()
+    screenshot(page, "journey-wizard-refused")
     frame.get_by_label("App connector token").fill(world.afas.token)
-    frame.get_by_role("button", name="Test connection").click()
-    frame.get_by_text("Connected.").wait_for()
-    frame.get_by_role("button", name="Continue").click()
-    for heading in ("Flows", "Orders", "Catalog & stock", "Mappings"):
+    frame.get_by_role("button", name="Save and continue").click()
+    for heading in ("Flows", "Orders", "Catalog & stock", "Mappings", "General settings"):
         frame.get_by_role("heading", name=heading, exact=True).wait_for()
         if heading == "Orders":  # the demo store's own status label and storefronts
             success = frame.get_by_label("After a successful export, set the order to")
             chosen = success.locator("option:checked").inner_text()
             assert chosen == "Downloaded (Awaiting Shipment)"
+            frame.get_by_label("Outlet").wait_for()  # storefronts by name, not typed ids
             screenshot(page, "journey-wizard-orders")
-            frame.get_by_text("Your channels: 1 Default storefront, 2 Outlet.").wait_for()
+        if heading == "Mappings":  # the store's values and AFAS's codes to pick from
+            assert frame.locator("#dl-payment-to option").count() == 4
+            assert frame.locator("#dl-shipping-from option[value='Flat Rate']").count() == 1
+            screenshot(page, "journey-wizard-mappings")
         frame.get_by_role("button", name="Save and continue").click()
-    frame.get_by_role("heading", name="General settings").wait_for()
-    frame.get_by_role("button", name="Finish").click()
-    frame.get_by_role("heading", name="Catalog preview (dry run)").wait_for()
 
-    # a catalog sync, started from the dashboard and run by the worker
-    frame.get_by_role("button", name="Run catalog now").click()
-    card = frame.locator('article[aria-label="catalog"]')
+    # the last step: a preview of the first sync, and nothing has run for real yet
+    frame.get_by_role("heading", name="Preview and start").wait_for()
+    preview = frame.locator("#catalog-preview tr", has_text="Products")
+    preview.wait_for(timeout=30000)  # the catalog dry run, run by the worker
+    assert "4" in preview.inner_text()  # four AFAS articles would become products
+    screenshot(page, "journey-preview-and-start")
+    assert world.bc.stores[STORE].products == {}  # a preview writes nothing
+    assert world.afas.tables.orders == {}
+    frame.get_by_role("button", name="Start syncing").click()
+    frame.get_by_text("Syncing started").wait_for()
+
+    # the first runs start at once; the catalog is synced by the worker
+    card = frame.locator('article[data-card="catalog"]')
     wait_for_run(page, frame, "catalog")
-    assert (
-        "7 created" in card.inner_text() and "0 failed" in card.inner_text()
-    )  # 3 groups, 4 articles
+    assert "7 created" in card.inner_text() and "failed" not in card.inner_text()
     screenshot(page, "journey-catalog-synced")
     assert len(world.bc.stores[STORE].products) == 4
 
@@ -140,7 +156,7 @@ def test_install_set_up_sync_fail_and_retry(page, world, live_app):
         preview.first.wait_for(timeout=30000)
     except Exception:
         raise AssertionError(frame.locator("#dry-run").inner_text()) from None
-    assert "price" in preview.first.inner_text()
+    assert "Price" in preview.first.inner_text()
     screenshot(page, "journey-dry-run")
     product = next(p for p in world.bc.stores[STORE].products.values() if p["sku"] == "A0001")
     assert str(product["price"]) != "99.95"  # a dry run writes nothing
@@ -148,6 +164,19 @@ def test_install_set_up_sync_fail_and_retry(page, world, live_app):
     # webhooks registered from the dashboard (the schedule would do it too)
     frame.get_by_role("button", name="Check webhooks now").click()
     wait_for_run(page, frame, "webhooks")
+
+    # the first test order: the happy path, exported by webhook
+    page.locator("#place-order").click()
+    page.locator("#deliver").click()
+    frame = app_frame(page)
+    frame.get_by_role("link", name="Activity log", exact=True).click()
+    first = frame.locator("#log tr", has=frame.locator(".badge--created")).filter(
+        has_text="Order #"
+    )
+    wait_in_log(frame, first, "the first test order was never exported")
+    assert "Exported as ERP order" in first.first.inner_text()
+    screenshot(page, "journey-first-order-exported")
+    assert len(world.afas.tables.orders) == 1
 
     # an order AFAS refuses, delivered by webhook, then retried from the log
     world.afas.reject_next_write("Debiteur 10001 is geblokkeerd.")
@@ -166,7 +195,7 @@ def test_install_set_up_sync_fail_and_retry(page, world, live_app):
     exported = frame.locator("#log tr", has=frame.locator(".badge--created")).locator(
         "a", has_text="lineage"
     )
-    wait_in_log(frame, exported, "the retried order was never exported")
+    wait_in_log(frame, exported, "the retried order was never exported", count=2)
     exported.first.click()
     frame.get_by_role("heading", name="Linked ERP records").wait_for()
     screenshot(page, "journey-lineage")

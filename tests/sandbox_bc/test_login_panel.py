@@ -128,7 +128,10 @@ def test_panel_pages(sb: BigCommerceSandbox, store: SandboxStore) -> None:
         opened = panel.get("/manage/store/abc123", params={"view": "load"}).text
         assert "/bigcommerce/load?signed_payload_jwt=" in _iframe_src(opened)
         assert "SKU-0002" in panel.get("/manage/store/abc123/products").text
-        placed = panel.post("/manage/store/abc123/orders")
+        refused = panel.post("/manage/store/abc123/orders")  # no product from the ERP yet
+        assert "No+product+from+your+ERP" in refused.headers["Location"] and len(store.orders) == 3
+        # only seeded products (SKUs the ERP lacks): the "unknown SKU" test order
+        placed = panel.post("/manage/store/abc123/orders", data={"unknown_sku": "1"})
         assert placed.status_code == 303
         assert len(store.orders) == 4 and store.events[-1]["scope"] == "store/order/created"
         order_id = max(store.orders)

@@ -121,7 +121,7 @@ def test_dry_run_button_queues_a_catalog_dry_run_and_shows_field_differences(ses
     )  # fmt: skip
     db.session.commit()
     frag = session.get("/app/dashboard/dry-run").text
-    assert "A0001" in frag and "price" in frag and "10.00" in frag and "12.50" in frag
+    assert "Product A0001" in frag and "Price" in frag and "10.00" in frag and "12.50" in frag
     assert "every 2s" not in frag
 
 
@@ -129,7 +129,7 @@ def test_run_now_queues_enabled_flows_only(session, connected):
     from bcapp.mapping.rules import with_section
 
     page = session.get("/app").text
-    assert "Run catalog now" in page and "Run stock now" in page
+    assert "Sync catalog now" in page and "Sync stock now" in page
 
     r = session.htmx_post("/app/dashboard/run/catalog")
     assert r.status_code == 200 and 'hx-trigger="every 2s"' in r.text
@@ -138,7 +138,7 @@ def test_run_now_queues_enabled_flows_only(session, connected):
 
     connected.settings = with_section(connected.settings, "flows", {"stock": False})
     db.session.commit()
-    assert "Run stock now" not in session.get("/app").text
+    assert "Sync stock now" not in session.get("/app").text
     assert session.htmx_post("/app/dashboard/run/stock").status_code == 404
     assert session.htmx_post("/app/dashboard/run/retry").status_code == 404
 
@@ -147,11 +147,11 @@ def test_enabled_flows_that_never_ran_have_a_card_and_many_order_runs_hide_nothi
     session, connected
 ):
     page = session.get("/app").text
-    assert 'aria-label="stock"' in page and "not run yet" in page
+    assert 'aria-label="Stock"' in page and "not run yet" in page
     run(connected, status=RunStatus.SUCCEEDED, finished_at=utcnow(), message="catalog done")
     for _ in range(310):
         db.session.add(SyncRun(store_id=connected.id, flow="order_export",
                                status=RunStatus.SUCCEEDED, finished_at=utcnow()))  # fmt: skip
     db.session.commit()
     frag = session.get("/app/dashboard/runs").text
-    assert "catalog done" in frag and 'aria-label="order export"' in frag
+    assert "catalog done" in frag and 'aria-label="Order export"' in frag

@@ -25,8 +25,11 @@ def test_stock_formula_uses_chosen_warehouses_reserved_and_buffer():
             WarehouseStock("shop", Decimal("5"), Decimal("0")),
         ),
     )
-    plain = rules_for({})
-    assert plain.stock.available(level) == 15
+    default = rules_for({})  # available minus sales reservations (point 13 of issue 21)
+    assert default.stock.calculation == "on_hand_minus_reserved"
+    assert default.stock.available(level) == 12  # 10.7 - 3 + 5 = 12.7 → 12
+    kept = rules_for({"stock": {"calculation": "on_hand"}})  # a saved formula is kept
+    assert kept.stock.available(level) == 15
     strict = rules_for(
         {"stock": {"calculation": "on_hand_minus_reserved", "warehouses": ["main"], "buffer": 2}}
     )

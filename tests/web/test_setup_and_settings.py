@@ -97,10 +97,15 @@ def test_last_step_finishes_setup_and_lands_on_the_dashboard(afas, session):
             "log_retention_days": "10",
         },
     )
-    assert r.status_code == 303 and r.headers["Location"].startswith("/app?")
+    assert r.status_code == 303 and r.headers["Location"].startswith("/app/setup/start?")
     store = connection().store
-    assert store.settings["setup"] == {"completed": True}
     assert rules_for(store).general.log_retention_days == 10
+    store.setup_pending = True  # as a fresh install has it
+    db.session.commit()
+    assert "Setup is not finished" in session.get("/app").text
+    r = session.post("/app/setup/start")
+    assert r.status_code == 303 and r.headers["Location"].startswith("/app?")
+    assert store.settings["setup"] == {"completed": True} and not store.setup_pending
     page = session.get("/app").text
     assert "Setup is not finished" not in page and "Catalog preview" in page
 
@@ -172,7 +177,7 @@ def test_flows_the_connector_lacks_are_disabled(afas, session, monkeypatch):
     session.post("/app/setup/erp", erp_form(afas))
     monkeypatch.setattr(AfasConnector, "capabilities", frozenset({Capability.ORDERS}))
     page = session.get("/app/settings/flows").text
-    assert page.count("Not supported by afas") == 6
+    assert page.count("Not supported by AFAS Profit") == 6
 
 
 def test_an_erp_that_does_not_answer_in_time_is_reported(afas, session, app):

@@ -29,10 +29,11 @@ def test_renamed_statuses_and_storefront_names_are_shown(bc: Any, session: Sessi
 
     orders = session.get("/app/settings/orders").text
     assert "Downloaded (Awaiting Shipment)" in orders
-    assert "Your channels: 1 Default storefront, 2 Outlet." in orders
+    # storefronts are picked by name (checkboxes), not typed as channel ids
+    assert 'name="channels" value="2"' in orders and "> Outlet</label>" in orders
     assert "built-in names" not in orders
     assert "Downloaded (Awaiting Shipment)" in session.get("/app/settings/mappings").text
-    assert "2 Outlet" in session.get("/app/settings/catalog").text
+    assert "> Outlet</label>" in session.get("/app/settings/catalog").text
 
 
 def test_labels_are_read_once_per_few_minutes(bc: Any, session: Session) -> None:

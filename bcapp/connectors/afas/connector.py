@@ -41,6 +41,7 @@ from bcapp.connectors.base import (
     Batch,
     Capability,
     Category,
+    Choice,
     Customer,
     Order,
     OrderInstructions,
@@ -54,6 +55,13 @@ from bcapp.errors import BcappError, ConfigError, FatalSyncError, SkipRecord
 ESSENTIAL_ENTITIES = frozenset({"articles", "debtors", "sales_orders"})
 #: OR-ed filter sets per lookup request (keeps URLs short).
 LOOKUP_CHUNK = 40
+#: Mapping table → (GetConnector, code field, description field) listing the codes FbSales
+#: takes: payment methods (PaTp), VAT codes (sent as the line's VaRc), delivery types (DtId).
+CHOICE_CONNECTORS: dict[str, tuple[str, str, str]] = {
+    "payment": ("BCApp_PaymentMethods", "PaymentMethod", "Description"),
+    "tax": ("Profit_VAT_code", "VatCode", "Description"),
+    "shipping": ("BCApp_DeliveryTypes", "DeliveryType", "Description"),
+}
 
 
 class AfasConnector(Fulfilment):
@@ -171,6 +179,22 @@ class AfasConnector(Fulfilment):
         return {str(f.get("id")) for f in info.get("fields", []) if isinstance(f, Mapping)}
 
     # -- reads ----------------------------------------------------------------------------
+
+    def choices(self, table: str) -> list[Choice]:
+        """The codes AFAS lists for a mapping table (ChoiceSource); [] when it cannot."""
+        spec = CHOICE_CONNECTORS.get(table)
+        if spec is None:
+            return []
+        connector, code, text = spec
+        try:
+            rows = self.client.get_rows(connector, take=500)
+        except BcappError:  # the GetConnector is not imported: free entry stays
+            return []
+        return [
+            Choice(str(row[code]), _choice_label(row, text))
+            for row in rows
+            if row.get(code) not in (None, "") and not row.get("Blocked")
+        ]
 
     def fetch_categories(self, cursor: str | None) -> Iterator[Batch[Category]]:
         """Every article group (a small table: a full read each run, no cursor)."""
@@ -418,6 +442,13 @@ class AfasConnector(Fulfilment):
                 if sku in skus:
                     out[sku] = (code, d1, d2)
         return out
+
+
+def _choice_label(row: Mapping[str, Any], text: str) -> str:
+    label = str(row.get(text) or "")
+    if row.get("VatPerc") is not None:
+        label = f"{label} ({float(row['VatPerc']):g}%)".strip()
+    return label
 
 
 def _today() -> date:

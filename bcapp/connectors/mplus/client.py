@@ -31,7 +31,13 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from bcapp.connectors.mplus import soap
-from bcapp.errors import BcappError, ConfigError, FatalSyncError, RetryableSyncError
+from bcapp.errors import (
+    BcappError,
+    ConfigError,
+    CredentialsRefused,
+    FatalSyncError,
+    RetryableSyncError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +190,7 @@ class MplusClient:
         text = self._scrub(fault.message or fault.detail or fault.code)
         kind = fault.kind.lower()
         if "auth" in kind or re.search(r"\b(ident|secret)\b", text, re.IGNORECASE):
-            return ConfigError(
+            return CredentialsRefused(
                 f"Mplus refused the API ident and secret: {text.rstrip('.')}. "
                 "Check them in the Mplus settings (and that this API port is yours).",
                 details={"fault": fault.code},
@@ -203,7 +209,7 @@ class MplusClient:
     def _error_for_http(self, operation: str, answer: httpx.Response, reason: str) -> BcappError:
         status = answer.status_code
         if status in (401, 403):
-            return ConfigError(
+            return CredentialsRefused(
                 f"Mplus refused the API ident and secret (HTTP {status}). "
                 "Check them in the Mplus settings."
             )

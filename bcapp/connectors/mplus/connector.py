@@ -24,6 +24,7 @@ from bcapp.connectors.base import (
     Batch,
     Capability,
     Category,
+    Choice,
     CreditNote,
     Customer,
     Order,
@@ -33,12 +34,12 @@ from bcapp.connectors.base import (
     Shipment,
     StockLevel,
 )
-from bcapp.connectors.mplus import mapping, payloads
+from bcapp.connectors.mplus import mapping, payloads, units
 from bcapp.connectors.mplus.client import DEFAULT_TIMEOUT, MplusClient, base_url, check_result
 from bcapp.connectors.mplus.numbers import numeric_sku
 from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA, MplusSettings
 from bcapp.connectors.mplus.store_led import StoreLedWrites
-from bcapp.errors import ConfigError, FatalSyncError, SkipRecord
+from bcapp.errors import ConfigError, FatalSyncError, RetryableSyncError, SkipRecord
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,35 @@ class MplusConnector(StoreLedWrites):
                 f"Mplus has no employee {s.employee_number}; Mplus refuses orders "
                 "without a known employee (999999 is the usual web employee)."
             )
+
+    def choices(self, table: str) -> list[Choice]:
+        """The codes Mplus lists for a mapping table (ChoiceSource): payment methods,
+        VAT groups (a line's vatCode) and delivery methods; [] when it cannot."""
+        read = {"payment": self._payment_methods, "tax": self._vat_groups,
+                "shipping": self._delivery_methods}.get(table)  # fmt: skip
+        if read is None:
+            return []
+        try:
+            return read()
+        except (ConfigError, FatalSyncError, RetryableSyncError):
+            return []
+
+    def _payment_methods(self) -> list[Choice]:
+        answer = self.client.call("getPaymentMethods")
+        rows = answer.get("paymentMethodList", {}).get("paymentMethod", [])
+        return [Choice(r["method"], r.get("description") or "") for r in rows
+                if r.get("active", True)]  # fmt: skip
+
+    def _vat_groups(self) -> list[Choice]:
+        rows = self.client.call("getVatGroupList").get("vatGroup", [])
+        return [Choice(str(r["vatCode"]), f"{units.from_percentage(r['vatPercentage']):f}%")
+                for r in rows]  # fmt: skip
+
+    def _delivery_methods(self) -> list[Choice]:
+        answer = self.client.call("getDeliveryMethods")
+        rows = answer.get("deliveryMethodList", {}).get("deliveryMethod", [])
+        return [Choice(r["deliveryMethod"], r.get("description") or "") for r in rows
+                if r.get("enabled", True)]  # fmt: skip
 
     # -- reads -----------------------------------------------------------------
 

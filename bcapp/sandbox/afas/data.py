@@ -16,6 +16,32 @@ def F(name: str, data_type: str = "string", label: str = "") -> FieldDef:
     return FieldDef(name, data_type, label)
 
 
+#: Profit_VAT_code rows (the standard GetConnector; fields per profit-en-mutaties.json).
+VAT_CODES = (
+    {"VatCode": "1", "Description": "BTW hoog verkoop", "AccountNr": "1500", "VatPerc": 21.0,
+     "VatDuty": "1", "Blocked": False, "VatMethod": "0", "VatType": "V"},
+    {"VatCode": "2", "Description": "BTW laag verkoop", "AccountNr": "1510", "VatPerc": 9.0,
+     "VatDuty": "1", "Blocked": False, "VatMethod": "0", "VatType": "V"},
+    {"VatCode": "3", "Description": "BTW 0% verkoop", "AccountNr": "1520", "VatPerc": 0.0,
+     "VatDuty": "1", "Blocked": False, "VatMethod": "0", "VatType": "V"},
+    {"VatCode": "9", "Description": "Oud tarief (geblokkeerd)", "AccountNr": "1590",
+     "VatPerc": 19.0, "VatDuty": "1", "Blocked": True, "VatMethod": "0", "VatType": "V"},
+)  # fmt: skip
+#: The BCApp_PaymentMethods and BCApp_DeliveryTypes GetConnectors a merchant imports with
+#: the other BCApp_* definitions (payment methods are FbSales.PaTp, delivery types DtId).
+PAYMENT_METHODS = (
+    {"PaymentMethod": "IDL", "Description": "iDEAL"},
+    {"PaymentMethod": "CC", "Description": "Creditcard"},
+    {"PaymentMethod": "BNK", "Description": "Bankoverschrijving"},
+    {"PaymentMethod": "REM", "Description": "Rembours"},
+)
+DELIVERY_TYPES = (  # FbSales.DtId is an integer
+    {"DeliveryType": "1", "Description": "PostNL pakket"},
+    {"DeliveryType": "2", "Description": "DHL Parcel"},
+    {"DeliveryType": "3", "Description": "Afhalen in de winkel"},
+)
+
+
 @dataclass
 class Tables:
     """Everything one AFAS environment knows, as plain dict rows."""
@@ -29,6 +55,10 @@ class Tables:
     packing_slips: dict[str, dict[str, Any]] = field(default_factory=dict)
     credit_invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Code lists the settings page offers in its mapping pickers (see ``choice_connectors``).
+    vat_codes: list[dict[str, Any]] = field(default_factory=lambda: list(VAT_CODES))
+    payment_methods: list[dict[str, Any]] = field(default_factory=lambda: list(PAYMENT_METHODS))
+    delivery_types: list[dict[str, Any]] = field(default_factory=lambda: list(DELIVERY_TYPES))
 
 
 class Clock:
@@ -196,6 +226,30 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
                 F("ModifiedDate", "date"),
             ],
             lambda: _line_rows(t.packing_slips),
+        ),
+        GetConnectorDef(
+            "Profit_VAT_code",
+            [
+                F("VatCode"),
+                F("Description"),
+                F("AccountNr"),
+                F("VatPerc", "decimal"),
+                F("VatDuty"),
+                F("Blocked", "boolean"),
+                F("VatMethod"),
+                F("VatType"),
+            ],
+            lambda: list(t.vat_codes),
+        ),
+        GetConnectorDef(
+            "BCApp_PaymentMethods",
+            [F("PaymentMethod"), F("Description")],
+            lambda: list(t.payment_methods),
+        ),
+        GetConnectorDef(
+            "BCApp_DeliveryTypes",
+            [F("DeliveryType"), F("Description")],
+            lambda: list(t.delivery_types),
         ),
         GetConnectorDef(
             "BCApp_CreditInvoices",

@@ -42,11 +42,12 @@ def _all_routes() -> list[Any]:
         orders,
         refunds,
         shipments,
+        store_settings,
         taxonomy,
     )
 
     modules = (catalog, options, media, brands, taxonomy, inventory, customers, orders, shipments)
-    modules += (order_create, refunds, hooks)
+    modules += (order_create, refunds, hooks, store_settings)
     return [route for module in modules for route in module.ROUTES]
 
 

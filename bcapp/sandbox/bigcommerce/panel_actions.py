@@ -75,12 +75,17 @@ def register(panel: Flask, sandbox: BigCommerceSandbox, page: Callable[..., str]
 
     @panel.post("/manage/store/<store_hash>/orders")
     def place_order(store_hash: str) -> Any:
-        from bcapp.sandbox.bigcommerce.seed import test_order
+        from bcapp.sandbox.bigcommerce.seed import NoErpProducts, test_order
 
         store = store_or_404(store_hash)
-        with sandbox.lock:
-            order = test_order(store)
-        return back(store, f"Order {order['id']} placed.", view="load")
+        unknown = bool(request.form.get("unknown_sku"))
+        try:
+            with sandbox.lock:
+                order = test_order(store, unknown_sku=unknown)
+        except NoErpProducts as exc:
+            return back(store, str(exc), view="load")
+        what = " (with a SKU your ERP does not know)" if unknown else ""
+        return back(store, f"Order {order['id']} placed{what}.", view="load")
 
     @panel.get("/manage/store/<store_hash>/orders")
     def orders(store_hash: str) -> Any:

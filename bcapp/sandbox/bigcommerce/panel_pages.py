@@ -45,7 +45,10 @@ STORE = """<div class="bar">
  action="{{ root }}/manage/store/{{ store.hash }}/remove-user?user={{ user_id }}">
 <button class="secondary" id="remove-user">Remove this user</button></form>
 <form method="post" action="{{ root }}/manage/store/{{ store.hash }}/orders?user={{ user_id }}">
-<button class="secondary" id="place-order">Place a test order</button></form>
+<button class="secondary" id="place-order">Place a test order</button>
+<button class="secondary" id="place-order-unknown" name="unknown_sku" value="1"
+ title="One line has a SKU the ERP does not know: see the import error and Retry">
+with an unknown SKU</button></form>
 <form method="post" action="{{ root }}/manage/store/{{ store.hash }}/deliver?user={{ user_id }}">
 <button class="secondary" id="deliver">Deliver webhooks now</button></form>
 <a class="btn secondary" href="{{ root }}/manage/store/{{ store.hash }}/products">Products</a>

@@ -45,6 +45,14 @@ COUNTRIES = {
 }
 
 
+#: Marks the seed's own products: their SKUs (SKU-0001 ...) are unknown to the ERP sandboxes.
+SEEDED = "_seeded"
+
+
+class NoErpProducts(LookupError):
+    """No product in the store came from the ERP yet (the catalog has not synced)."""
+
+
 def seed_store(
     store: SandboxStore, products: int = 12, customers: int = 8, orders: int = 10, seed: int = 42
 ) -> dict[str, list[int]]:
@@ -68,7 +76,9 @@ def _catalog(store: SandboxStore, rng: random.Random, count: int) -> list[int]:
     ]
     ids = []
     for index in range(count):
-        ids.append(create_product(store, _product(rng, index, brand_ids, leaves))["id"])
+        product_id = create_product(store, _product(rng, index, brand_ids, leaves))["id"]
+        store.products[product_id][SEEDED] = True  # underscore keys stay out of the API
+        ids.append(product_id)
     return ids
 
 
@@ -250,12 +260,41 @@ def _complete(store: SandboxStore, rng: random.Random, product_ids: list[int], s
     return spec
 
 
-def test_order(store: SandboxStore) -> dict[str, Any]:
-    """A simulated checkout for the control panel's "place a test order"."""
+def erp_products(store: SandboxStore) -> list[int]:
+    """Physical products that did not come from the seed: the ones the catalog sync created
+    from the ERP's articles, so the ERP knows their SKUs."""
+    return [
+        pid
+        for pid, p in store.products.items()
+        if not p.get(SEEDED) and p.get("type") == "physical" and not p.get("is_deleted")
+    ]
+
+
+def test_order(store: SandboxStore, *, unknown_sku: bool = False) -> dict[str, Any]:
+    """A simulated checkout for the control panel's "place a test order".
+
+    Its lines are products the ERP has (synced from it), so a first test order shows
+    the happy path; ``unknown_sku`` adds a line whose SKU the ERP lacks (one of the
+    seed's own products), to see an import error and Retry.
+
+    Raises:
+        NoErpProducts: no product came from the ERP yet (and no unknown SKU was asked for).
+    """
     rng = random.Random(len(store.orders) + 1000)
-    if not store.products:
-        seed_store(store, orders=0)
+    known = erp_products(store)
+    if not known and not unknown_sku:
+        raise NoErpProducts(
+            "No product from your ERP is in the store yet: run the catalog sync first "
+            "(or place an order with an unknown SKU)."
+        )
+    seeded = [pid for pid in store.products if pid not in known]
+    if unknown_sku and not seeded:
+        seeded = seed_store(store, products=2, customers=0, orders=0)["products"]
     customer_ids = list(store.customers)
     customer_id = rng.choice([*customer_ids, 0]) if customer_ids else 0
-    spec = {"customer_id": customer_id, "status_id": 11, "tax_rate": 0.21}
+    spec: dict[str, Any] = {"customer_id": customer_id, "status_id": 11, "tax_rate": 0.21}
+    lines = _lines(store, rng, known, rng.randint(1, 2)) if known else []
+    if unknown_sku:
+        lines += _lines(store, rng, seeded, 1)
+    spec["lines"] = lines
     return create_order(store, _complete(store, rng, list(store.products), spec))

@@ -30,7 +30,7 @@ from lxml import etree
 
 from bcapp.connectors.mplus import soap
 from bcapp.connectors.mplus.wsdl import TNS, WSDL_PATH, index, xml_schema
-from bcapp.sandbox.mplus import catalog, sales  # noqa: F401  (registers the handlers)
+from bcapp.sandbox.mplus import catalog, lists, sales  # noqa: F401  (registers the handlers)
 from bcapp.sandbox.mplus.catalog import HANDLERS
 from bcapp.sandbox.mplus.state import MplusState
 
