@@ -8,7 +8,8 @@ other orders (counter sales, phone orders) are not the store's business.
 * Shipments: ``sync/SalesOrder/GoodsDeliveries`` headers, then their lines
   (``salesorder/GoodsDeliveryLines`` by EntryID) and the orders' references
   (``salesorder/SalesOrders`` by OrderNumber): one lookup each per page. A
-  partial delivery is a shipment of what it delivered.
+  partial delivery is a shipment of what it delivered. The shipping-cost item is
+  never a parcel: its lines are left out (a delivery of nothing else is no shipment).
 * Credit notes: ``sync/SalesInvoice/SalesInvoices`` (one row per line, an invoice
   never split across pages), types 8021/8024 only.
 * Order status: ``sync/SalesOrder/SalesOrderHeaders``; Exact's ``StatusDescription``
@@ -20,6 +21,7 @@ Point reads (the log's Retry) read the one document by its ID.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 
 from bcapp.connectors.base import Batch, CreditNote, OrderStatusChange, Shipment
 from bcapp.connectors.exact import mapping
@@ -74,8 +76,9 @@ class FulfilmentReads(ExactSession):
         out = []
         for header in headers:
             for shipment in mapping.shipments(header, lines.get(guid(header["EntryID"]), []), refs):
-                if shipment.order_reference:
-                    out.append(shipment)
+                goods = tuple(x for x in shipment.lines if x.sku != self.settings.shipping_item)
+                if shipment.order_reference and goods:
+                    out.append(replace(shipment, lines=goods))
         return out
 
     def _references(self, numbers: Iterable[int]) -> dict[int, str]:
