@@ -35,7 +35,9 @@ SETTINGS_SCHEMA: dict[str, Any] = {
         "renewed. Exact allows 5,000 calls a day per administration; the app keeps a share "
         "of them for orders."
     ),
-    "required": ["site", "client_id", "client_secret"],
+    # The app registration may come from the deployment (the connect step fills it in), so
+    # nothing is required on the form; ExactSettings.parse says what is missing.
+    "required": ["site"],
     "properties": {
         "site": {
             "type": "string",
