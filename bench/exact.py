@@ -1,67 +1,60 @@
-"""Exact Online call budget: calls and simulated time for a first sync, an order day, a delta day.
+"""Exact Online call budget, through the real flows: a first sync, an order day, a delta day.
 
 Run: ``.venv/bin/python bench/exact.py [--items 10000] [--orders 500] [--poll-minutes 60]``.
+Needs Redis (run locks) at ``REDIS_URL`` (default ``redis://127.0.0.1:6379/15``).
 
-Everything runs on the sandbox's simulated clock: each API call advances it by
-``--call-ms`` (Exact's answer time), and the budget "sleeps" by advancing it, so
-a day of traffic under the 60-a-minute and 5,000-a-day limits takes seconds.
+The flows run as a worker runs them (``bcapp.sync.runner.run_flow``) between the
+Exact sandbox and a BigCommerce sandbox store, with the Exact connector the app
+builds from the connection row (tokens through ``ConnectionCredentials``). Time
+is the Exact sandbox's simulated clock: each Exact call advances it by
+``--call-ms`` and the division's call budget (the connector's own, with the
+order reserve) "sleeps" by advancing it, so a day of traffic under the
+60-a-minute and 5,000-a-day limits takes minutes of real time. BigCommerce's
+side runs on its own frozen clock and is not counted here.
 
-What it drives is the wire client, the readers and the mappings of
-``bcapp.connectors.exact`` with a small loop of its own (no Connector class and no
-sync flows exist yet); it will be rewired to the real flows once they do. Phases:
-
-1. **First sync**: item groups, then ``sync/`` Items, SalesItemPrices and
-   StockPositions from Timestamp 0 (1,000 rows a page), and ``sync/Deleted``.
-2. **Order day**: ``--orders`` store orders spread over 24 h; each is looked up by
-   YourRef (crash recovery), its customer by e-mail (created when new) and then
-   created with its lines and a shipping line (priority ORDERS). Exact delivers
-   each order two hours later (the merchant's work, not counted); every poll
-   interval reads goods deliveries and their lines (shipments) and the catalog
-   deltas (items, prices, stock, deletions), priority CATALOG.
-3. **Delta day**: ``--changed`` of the items change over 24 h; only the catalog polls run.
-4. **Backlog**: the same orders exported back to back, to show the minute limit.
+1. **First sync**: the ``catalog`` flow (item groups, items with prices and
+   deletions, stock per warehouse) from nothing.
+2. **Order day** (midnight to midnight): ``--orders`` storefront orders spread
+   over the day, each exported by ``order_export`` (find by YourRef, the
+   customer by e-mail, created when new, the order with a shipping line);
+   Exact delivers each two hours later; every ``--poll-minutes`` the
+   ``shipments``, ``order_status``, ``refunds`` and ``catalog`` flows run.
+3. **Delta day**: ``--changed`` of the items change over the day; the
+   ``catalog`` flow runs every ``--poll-minutes`` and at ``--delta-poll-minutes``.
+4. **Backlog**: ``--orders`` more orders exported back to back (the minute limit).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from bcapp.connectors.base import Address, Customer, MemoryCredentials, OrderLine
-from bcapp.connectors.exact import mapping, payloads
-from bcapp.connectors.exact.budget import LocalCallBudget, Priority
-from bcapp.connectors.exact.client import ExactClient
-from bcapp.connectors.exact.oauth import AppCredentials, TokenEndpoint, TokenManager, TokenSet
-from bcapp.connectors.exact.odata import eq, string_literal
-from bcapp.connectors.exact.reader import (
-    DELETED_ITEMS,
-    SYNC_DELIVERIES,
-    SYNC_DELIVERY_LINES,
-    SYNC_ITEMS,
-    SYNC_PRICES,
-    SYNC_STOCK,
-    read_deleted,
-    read_sync,
-)
+from bcapp.connectors.exact.budget import LocalCallBudget
+from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
 from bcapp.sandbox.exact import ExactSandbox
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC).timestamp()
 DAY = 86_400.0
-ORDER_PATHS = ("salesorder/SalesOrders", "crm/Accounts")
+STORE_HASH = "benchex1"
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+ORDER_PATHS = ("salesorder/SalesOrders", "crm/", "logistics/Items")
 
 
 class ClockedTransport(httpx.BaseTransport):
-    """The sandbox's transport, with each API call taking ``seconds`` of simulated time."""
+    """The Exact sandbox's transport, with each API call taking ``seconds`` of simulated time."""
 
     def __init__(self, sandbox: ExactSandbox, seconds: float) -> None:
         self.sandbox, self.seconds, self.inner = sandbox, seconds, sandbox.transport()
@@ -73,158 +66,6 @@ class ClockedTransport(httpx.BaseTransport):
 
 
 @dataclass
-class Cursors:
-    """What a store would persist between runs."""
-
-    items: int = 0
-    prices: int = 0
-    stock: int = 0
-    deleted: int = 0
-    deliveries: int = 0
-    delivery_lines: int = 0
-    order_refs: dict[int, str] = field(default_factory=dict)
-    item_ids: dict[str, str] = field(default_factory=dict)
-    shipments: int = 0
-
-
-def build(args: argparse.Namespace) -> tuple[ExactSandbox, ExactClient, LocalCallBudget]:
-    sandbox = ExactSandbox(speed=0, start=MONDAY, per_minute=args.per_minute, per_day=args.per_day)
-    div = sandbox.division()
-    div.seed_items(args.items, stock=25, groups=12)
-    div.add_item("SHIP", "Verzendkosten", price="4.13", IsStockItem=False)
-    credentials = MemoryCredentials(
-        TokenSet.from_answer(sandbox.issue_tokens(), sandbox.clock.now()).to_values()
-    )
-    app = AppCredentials(sandbox.app.client_id, sandbox.app.client_secret, sandbox.app.redirect_uri)
-    endpoint = TokenEndpoint.connect("nl", transport=sandbox.transport())
-    tokens = TokenManager(endpoint, app, credentials, clock=sandbox.clock.now)
-    budget = LocalCallBudget(
-        str(sandbox.current_division),
-        clock=sandbox.clock.now,
-        sleep=sandbox.advance,
-        max_wait=DAY,  # a long wait reschedules a job in production; here we just let time pass
-        reserve_fraction=args.reserve,
-    )
-    transport = ClockedTransport(sandbox, args.call_ms / 1000)
-    client = ExactClient.connect(
-        "nl", tokens, division=sandbox.current_division, budget=budget, transport=transport
-    )
-    return sandbox, client, budget
-
-
-# -- the work -----------------------------------------------------------------------------
-
-
-def first_sync(client: ExactClient, cursors: Cursors) -> int:
-    """Catalog from scratch; returns the number of products mapped."""
-    groups = client.find("logistics/ItemGroups", select=mapping.GROUP_FIELDS)
-    [mapping.category(g) for g in groups]
-    return catalog_poll(client, cursors)
-
-
-def catalog_poll(client: ExactClient, cursors: Cursors) -> int:
-    """Items, prices, stock and deletions since the cursors (CATALOG priority)."""
-    items = 0
-    for page in read_sync(client, SYNC_ITEMS, mapping.ITEM_FIELDS, cursors.items):
-        for row in page.rows:
-            cursors.item_ids[row["Code"]] = row["ID"]
-            mapping.product(row, price=None)
-        items += len(page.rows)
-        cursors.items = page.cursor
-    for page in read_sync(client, SYNC_PRICES, mapping.PRICE_FIELDS, cursors.prices):
-        mapping.prices_by_item(page.rows)
-        cursors.prices = page.cursor
-    for page in read_sync(client, SYNC_STOCK, mapping.STOCK_FIELDS, cursors.stock):
-        mapping.stock_levels(page.rows)
-        cursors.stock = page.cursor
-    for page in read_deleted(client, DELETED_ITEMS, cursors.deleted):
-        cursors.deleted = page.cursor
-    return items
-
-
-def shipments_poll(client: ExactClient, cursors: Cursors) -> None:
-    """Goods deliveries and their lines since the cursors → shipments."""
-    headers: list[dict[str, object]] = []
-    for page in read_sync(client, SYNC_DELIVERIES, mapping.DELIVERY_FIELDS, cursors.deliveries):
-        headers.extend(page.rows)
-        cursors.deliveries = page.cursor
-    lines: list[dict[str, object]] = []
-    for page in read_sync(
-        client, SYNC_DELIVERY_LINES, mapping.DELIVERY_LINE_FIELDS, cursors.delivery_lines
-    ):
-        lines.extend(page.rows)
-        cursors.delivery_lines = page.cursor
-    for header in headers:
-        own = [line for line in lines if line["EntryID"] == header["EntryID"]]
-        cursors.shipments += len(mapping.shipments(header, own, cursors.order_refs))
-
-
-def customer(n: int) -> Customer:
-    address = Address(
-        street=f"Dorpsstraat {n}", postal_code="3833 LC", city="Leusden", country_code="NL"
-    )
-    return Customer(
-        email=f"klant{n}@example.nl", first_name="Klant", last_name=str(n), addresses=(address,)
-    )
-
-
-def export_order(client: ExactClient, cursors: Cursors, n: int, customers: int) -> None:
-    """One store order: find (crash recovery), customer, create with a shipping line."""
-    reference = str(100_000 + n)
-    orders = Priority.ORDERS
-    found = client.first(
-        "salesorder/SalesOrders",
-        select=["OrderID"],
-        filter=eq("YourRef", string_literal(reference)),
-        priority=orders,
-    )
-    if found:
-        return
-    buyer = customer(n % customers)
-    account = client.first(
-        "crm/Accounts",
-        select=["ID"],
-        filter=eq("Email", string_literal(buyer.email)),
-        priority=orders,
-    )
-    account_id = (
-        account["ID"]
-        if account
-        else client.create("crm/Accounts", payloads.account_payload(buyer), priority=orders)["ID"]
-    )
-    skus = [f"I{(n * 7 + k) % len(cursors.item_ids) + 1:05d}" for k in (0, 1)]
-    lines = [
-        payloads.order_line(
-            OrderLine(
-                sku=s,
-                name=s,
-                quantity=Decimal(1),
-                price_ex_tax=Decimal("12.40"),
-                price_inc_tax=Decimal("15.00"),
-                tax_rate=Decimal(21),
-            ),
-            item_id=cursors.item_ids[s],
-            vat_code="2",
-        )
-        for s in skus
-    ]
-    lines.append(
-        payloads.shipping_line(
-            item_id=cursors.item_ids["SHIP"],
-            amount_ex_tax=Decimal("4.13"),
-            vat_code="2",
-            description="PostNL",
-        )
-    )
-    body = payloads.sales_order_payload(ordered_by=account_id, reference=reference, lines=lines)
-    created = client.create("salesorder/SalesOrders", body, priority=orders)
-    cursors.order_refs[int(created["OrderNumber"])] = reference
-
-
-# -- the scenarios ------------------------------------------------------------------------
-
-
-@dataclass
 class Figures:
     calls: int
     seconds: float
@@ -232,65 +73,173 @@ class Figures:
     refused: int
 
 
-def measure(sandbox: ExactSandbox, work: object) -> Figures:
+@dataclass
+class Bench:
+    """The app, both sandboxes, the store and the division's budget."""
+
+    args: argparse.Namespace
+    app: Any
+    exact: ExactSandbox
+    bc: BigCommerceSandbox
+    bc_store: Any
+    store_id: int
+    budget: LocalCallBudget
+
+    def run(self, flow: str, **options: Any) -> Any:
+        from bcapp.sync.runner import run_flow
+
+        run = run_flow(self.store_id, flow, **options)
+        assert run is not None and run.status == "succeeded", run and run.message
+        return run
+
+    def left(self) -> int:
+        left = self.budget.snapshot().daily_left
+        return self.args.per_day if left is None else left
+
+
+# -- the world ----------------------------------------------------------------------------
+
+
+def make_app(tmp: str) -> Any:
+    from cryptography.fernet import Fernet
+
+    from bcapp import create_app
+
+    return create_app({
+        "BCAPP_ENV": "test", "TESTING": True, "BC_CLIENT_ID": "bench", "BC_CLIENT_SECRET": "x" * 32,
+        "APP_URL": "https://bcapp.example", "SECRET_KEY": "bench", "REDIS_URL": REDIS_URL,
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(), "RQ_QUEUE_PREFIX": "bench-exact-",
+        "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "INSTANCE_PATH": f"{tmp}/instance",
+    })  # fmt: skip
+
+
+def build(args: argparse.Namespace, tmp: str) -> Bench:
+    from catalog import _speed_up_sandbox  # bench/catalog.py: index the BigCommerce sandbox
+
+    from bcapp.bigcommerce.ratelimit import LocalBudget
+    from bcapp.connectors import CONNECTORS, registry
+    from bcapp.connectors.base import split_settings
+    from bcapp.connectors.exact import ExactConnector
+    from bcapp.connectors.exact.settings import SETTINGS_SCHEMA
+    from bcapp.extensions import db
+    from bcapp.mapping.rules import with_section
+    from bcapp.models import Connection, Store
+    from bcapp.sync import BC_BUDGET, BC_TRANSPORT, ERP_TRANSPORT
+    from bcapp.sync.registry import load_flows
+    from tests.connectors.factory_exact import settings, tokens
+
+    app = make_app(tmp)
+    app.app_context().push()
+    db.create_all()
+    load_flows()
+    exact = ExactSandbox(speed=0, start=MONDAY, per_minute=args.per_minute, per_day=args.per_day)
+    div = exact.division()
+    div.seed_items(args.items, stock=25, groups=12)
+    div.add_item("SHIP", "Verzendkosten", price="4.95", IsStockItem=False)
+    budget = LocalCallBudget(
+        str(exact.current_division), clock=exact.clock.now, sleep=exact.advance,
+        max_wait=DAY,  # production reschedules a long wait; here time just passes
+        reserve_fraction=args.reserve,
+    )  # fmt: skip
+
+    class BenchExact(ExactConnector):
+        def __init__(self, values: Any, **kwargs: Any) -> None:
+            kwargs.update(clock=exact.clock.now, sleep=exact.advance, budget=budget)
+            super().__init__(values, **kwargs)
+
+    registry()
+    CONNECTORS["exact"] = BenchExact
+    bc = BigCommerceSandbox("bench", "x" * 32, clock=SandboxClock(speed=0))
+    bc_store = bc.create_store(STORE_HASH, plan="unlimited")
+    _speed_up_sandbox(bc_store)
+    app.extensions[ERP_TRANSPORT] = ClockedTransport(exact, args.call_ms / 1000)
+    app.extensions[BC_TRANSPORT] = httpx.WSGITransport(app=bc.wsgi_app)
+    app.extensions[BC_BUDGET] = LocalBudget(STORE_HASH, clock=bc.clock.now, sleep=bc.clock.advance)
+    flows = {"order_status": True, "refunds": True}
+    store = Store(id=int(time.time() * 1000) % 10**9, store_hash=STORE_HASH,
+                  access_token=bc_store.access_token,
+                  settings=with_section({}, "flows", flows))  # fmt: skip
+    db.session.add(store)
+    db.session.flush()
+    values = {**settings(exact, shipping_item="SHIP"), **tokens(exact)}
+    plain, secret = split_settings(SETTINGS_SCHEMA, values)
+    db.session.add(Connection(store_id=store.id, kind="exact", settings=plain, secrets=secret))
+    db.session.commit()
+    return Bench(args, app, exact, bc, bc_store, store.id, budget)
+
+
+# -- the work -----------------------------------------------------------------------------
+
+
+def place_order(bench: Bench, n: int) -> int:
+    """A storefront order of two items by one of ``--customers`` buyers."""
+    from bcapp.sandbox.bigcommerce.checkout import create_order
+
+    products = bench.bc_store.products
+    count = len(products)
+    picks = [1 + (n * 7 + k) % count for k in (0, 1)]
+    buyer = n % bench.args.customers
+    billing = {
+        "first_name": "Klant", "last_name": str(buyer), "street_1": f"Dorpsstraat {buyer}",
+        "city": "Leusden", "zip": "3833 LC", "country": "Netherlands", "country_iso2": "NL",
+        "email": f"klant{buyer}@example.nl",
+    }  # fmt: skip
+    lines = [{"product_id": pid, "quantity": 1} for pid in picks if pid in products]
+    with bench.bc.lock:
+        return int(create_order(bench.bc_store, {"lines": lines, "billing_address": billing})["id"])
+
+
+def measure(bench: Bench, work: Callable[[], Any]) -> Figures:
+    sandbox = bench.exact
     before, started = len(sandbox.api_calls()), sandbox.clock.now()
-    work()  # type: ignore[operator]
+    work()
     calls = sandbox.api_calls()[before:]
-    by_endpoint = Counter(c["path"].split("(")[0] for c in calls)
+    by_endpoint = Counter(c["path"].split("(")[0].split("?")[0] for c in calls)
     refused = sum(1 for c in calls if c["status"] == 429)
     return Figures(len(calls), sandbox.clock.now() - started, by_endpoint, refused)
 
 
 POLL, ORDER, DELIVERY, CHANGE = range(4)
+POLLED = ("shipments", "order_status", "refunds", "catalog")
 
 
-def day_events(start: float, args: argparse.Namespace, orders: int) -> list[tuple[float, int, int]]:
+def day_events(start: float, bench: Bench, orders: int, interval: float) -> list[Any]:
     """(moment, kind, n) for one Exact budget day, midnight to midnight."""
+    args = bench.args
     spacing = DAY / max(orders, 1)
     events = [(start + (n + 0.5) * spacing, ORDER, n) for n in range(orders)]
     events += [(t + 7200, DELIVERY, n) for t, _, n in events if t + 7200 < start + DAY]
     changed = int(args.items * args.changed) if orders == 0 else 0
     events += [(start + (k + 0.5) * DAY / max(changed, 1), CHANGE, k) for k in range(changed)]
-    interval = args.poll_minutes * 60
     polls = int(DAY // interval)
     events += [(start + p * interval - 1, POLL, p) for p in range(1, polls + 1)]
     return sorted(events)
 
 
-def run_day(
-    sandbox: ExactSandbox,
-    client: ExactClient,
-    cursors: Cursors,
-    args: argparse.Namespace,
-    orders: int,
-) -> int:
-    """One day: orders arrive, Exact delivers each 2 h later, polls every interval.
-
-    Returns the fewest calls the budget had left at any moment of the day.
-    """
-    div, lowest = sandbox.division(), args.per_day
-    for moment, kind, n in day_events(sandbox.clock.now(), args, orders):
-        sandbox.advance(max(0.0, moment - sandbox.clock.now()))
-        reference = str(100_000 + n)
+def run_day(bench: Bench, orders: int, interval: float, flows: tuple[str, ...]) -> int:
+    """One day of orders, Exact's deliveries and polls; the fewest calls left at any moment."""
+    div, lowest, exported = bench.exact.division(), bench.args.per_day, {}
+    for moment, kind, n in day_events(bench.exact.clock.now(), bench, orders, interval):
+        bench.exact.advance(max(0.0, moment - bench.exact.clock.now()))
         if kind == ORDER:
-            export_order(client, cursors, n, args.customers)
-        elif kind == DELIVERY and reference in cursors.order_refs.values():
-            div.add_goods_delivery(reference, tracking=f"3S{n:08d}")
+            order_id = place_order(bench, n)
+            bench.run("order_export", order_id=order_id)
+            exported[n] = order_id
+        elif kind == DELIVERY and n in exported:
+            div.add_goods_delivery(str(exported[n]), tracking=f"3S{n:08d}")
         elif kind == CHANGE:
-            code = f"I{n * 37 % args.items + 1:05d}"
+            code = f"I{n * 37 % bench.args.items + 1:05d}"
             div.touch_item(code, Description=f"{code} (changed)")
         elif kind == POLL:
-            if orders:
-                shipments_poll(client, cursors)
-            catalog_poll(client, cursors)
-        left = client.budget.snapshot().daily_left
-        lowest = min(lowest, args.per_day if left is None else left)
+            for flow in flows:
+                bench.run(flow)
+        lowest = min(lowest, bench.left())
     return lowest
 
 
-def next_midnight(sandbox: ExactSandbox) -> None:
-    now = sandbox.clock.now()
-    sandbox.advance((now // DAY + 1) * DAY - now)
+def next_midnight(bench: Bench) -> None:
+    now = bench.exact.clock.now()
+    bench.exact.advance((now // DAY + 1) * DAY - now)
 
 
 def report(title: str, figures: Figures, extra: str = "") -> None:
@@ -300,7 +249,7 @@ def report(title: str, figures: Figures, extra: str = "") -> None:
     else:
         clock = f"{wall / 60:.1f} min" if wall >= 60 else f"{wall:.0f} s"
     print(f"{title}: {figures.calls:,} calls, {clock} simulated, {figures.refused} got 429{extra}")
-    top = ", ".join(f"{path} {n}" for path, n in figures.by_endpoint.most_common(6))
+    top = ", ".join(f"{path} {n}" for path, n in figures.by_endpoint.most_common(7))
     print(f"    {top}")
 
 
@@ -311,7 +260,9 @@ def arguments() -> argparse.Namespace:
     add("--orders", type=int, default=500)
     add("--customers", type=int, default=350, help="distinct buyers among the orders")
     add("--changed", type=float, default=0.02, help="share of items changed on the delta day")
-    add("--poll-minutes", type=int, default=60, help="catalog and shipment poll interval")
+    add("--poll-minutes", type=int, default=60, help="interval of the polling flows")
+    add("--delta-poll-minutes", type=int, default=120,
+        help="the delta day again at this catalog interval (0: skip)")  # fmt: skip
     add("--per-minute", type=int, default=60)
     add("--per-day", type=int, default=5000)
     add("--reserve", type=float, default=0.2, help="share of the day kept for orders")
@@ -320,48 +271,51 @@ def arguments() -> argparse.Namespace:
 
 
 def main() -> None:
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     args = arguments()
     real = time.perf_counter()
-    sandbox, client, budget = build(args)
-    cursors = Cursors()
-    reserve = int(args.per_day * args.reserve)
+    with tempfile.TemporaryDirectory() as tmp:
+        bench = build(args, tmp)
+        reserve = int(args.per_day * args.reserve)
 
-    first = measure(sandbox, lambda: first_sync(client, cursors))
-    report(f"first sync of {args.items:,} items with prices and stock", first)
+        first = measure(bench, lambda: bench.run("catalog"))
+        report(f"first sync of {args.items:,} items with prices and stock", first)
 
-    next_midnight(sandbox)
-    tokens_before = len(sandbox.oauth.calls)
-    lowest: list[int] = []
-    day = measure(
-        sandbox, lambda: lowest.append(run_day(sandbox, client, cursors, args, args.orders))
-    )
-    order_calls = sum(n for p, n in day.by_endpoint.items() if p.startswith(ORDER_PATHS))
-    title = f"order day ({args.orders} orders, {cursors.shipments} shipments read that day)"
-    report(title, day, f"; {order_calls / max(args.orders, 1):.2f} calls an order")
-    intact = "intact" if lowest[0] >= reserve else "TOUCHED"
-    print(
-        f"    lowest left that day: {lowest[0]:,} of {args.per_day:,}; reserve {reserve:,} {intact}"
-    )
-    refreshes = len(sandbox.oauth.calls) - tokens_before
-    print(f"    token refreshes that day: {refreshes} (token endpoint; Exact allows 200)")
+        next_midnight(bench)
+        tokens_before = len(bench.exact.oauth.calls)
+        lowest: list[int] = []
+        interval = args.poll_minutes * 60.0
+        day = measure(bench, lambda: lowest.append(run_day(bench, args.orders, interval, POLLED)))
+        order_calls = sum(n for p, n in day.by_endpoint.items() if p.startswith(ORDER_PATHS))
+        shipped = len(bench.bc_store.shipments)
+        title = f"order day ({args.orders} orders, {shipped} shipments in the store)"
+        report(title, day, f"; {order_calls / max(args.orders, 1):.2f} calls an order")
+        intact = "intact" if lowest[0] >= reserve else "TOUCHED"
+        print(f"    lowest left that day: {lowest[0]:,} of {args.per_day:,}; "
+              f"reserve {reserve:,} {intact}")  # fmt: skip
+        refreshes = len(bench.exact.oauth.calls) - tokens_before
+        print(f"    token refreshes that day: {refreshes} (token endpoint; Exact allows 200)")
 
-    next_midnight(sandbox)
-    delta = measure(sandbox, lambda: run_day(sandbox, client, cursors, args, 0))
-    report(
-        f"delta day ({args.changed:.0%} of items changed, polls every {args.poll_minutes} min)",
-        delta,
-    )
+        for minutes in dict.fromkeys([args.poll_minutes, args.delta_poll_minutes]):
+            if not minutes:
+                continue
+            next_midnight(bench)
+            delta = measure(bench, lambda m=minutes: run_day(bench, 0, m * 60.0, ("catalog",)))
+            report(f"delta day ({args.changed:.0%} of items changed, catalog every {minutes} min)",
+                   delta)  # fmt: skip
 
-    next_midnight(sandbox)
-    later = Cursors(item_ids=cursors.item_ids)
+        next_midnight(bench)
 
-    def backlog() -> None:
-        for n in range(args.orders, 2 * args.orders):
-            export_order(client, later, n, args.customers)
+        def backlog() -> None:
+            for n in range(args.orders, 2 * args.orders):
+                bench.run("order_export", order_id=place_order(bench, n))
 
-    burst = measure(sandbox, backlog)
-    report(f"backlog of {args.orders} orders exported back to back", burst)
-    print(f"    {budget.snapshot().describe()}; real time {time.perf_counter() - real:.1f} s")
+        burst = measure(bench, backlog)
+        report(f"backlog of {args.orders} orders exported back to back", burst)
+        print(f"    {bench.budget.snapshot().describe()}; "
+              f"real time {time.perf_counter() - real:.0f} s")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ __all__ = [
     "CreditNoteLine",
     "Customer",
     "CustomerKind",
+    "ErpWebhookConnector",
     "MemoryCredentials",
     "Order",
     "OrderInstructions",
@@ -94,6 +95,7 @@ class Capability(enum.Enum):
     ORDER_STATUS = "order_status"  # fetch_order_statuses
     CATALOG_TO_ERP = "catalog_to_erp"  # upsert_category, upsert_product, article_number
     STOCK_TO_ERP = "stock_to_erp"  # set_stock, sku_article, stock_location
+    ERP_WEBHOOKS = "erp_webhooks"  # ensure_erp_webhooks (the ERP announces its changes)
 
 
 @runtime_checkable
@@ -241,6 +243,22 @@ class ChoiceSource(Protocol):
     """
 
     def choices(self, table: str) -> list[Choice]: ...
+
+
+@runtime_checkable
+class ErpWebhookConnector(Connector, Protocol):
+    """The optional method of a connector whose ERP announces changes (``Capability.ERP_WEBHOOKS``).
+
+    A separate protocol, like :class:`StoreLedConnector`, so that :class:`Connector`
+    stays satisfiable by connectors without webhooks.
+    """
+
+    def ensure_erp_webhooks(self, url: str) -> list[str]:
+        """Make the ERP deliver its change events to ``url``; what had to be subscribed now.
+
+        Idempotent: subscriptions already pointing at ``url`` are kept, so the app
+        calls it when the merchant connects and again from a watchdog.
+        """
 
 
 @runtime_checkable

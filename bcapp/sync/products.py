@@ -21,6 +21,10 @@ For each batch the connector yields, :class:`ProductSync`:
    store retries a refused batch item by item, so one bad product fails alone
    with BigCommerce's message.
 
+A tombstone from the connector (``blocked`` and no SKU: the ERP deleted the
+article, as Exact's ``sync/Deleted`` says) hides the bound product like a
+blocked article; an unbound one is nothing to the store.
+
 A dry run does the same planning, reads BigCommerce's current values for the
 products it would update, and records creates/updates/unchanged with the field
 differences, writing nothing.
@@ -37,7 +41,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-from bcapp.bigcommerce.store import MappingOptions
+from bcapp.bigcommerce.store import MappingOptions, UpdatePlan
 from bcapp.connectors.base import Product
 from bcapp.errors import FatalSyncError
 from bcapp.extensions import db
@@ -83,6 +87,10 @@ class ProductSync(Creating, Matching, Updating):
             ctx.commit(cursor=batch.cursor, cursor_name=CURSOR)
 
     def sync_batch(self, records: Sequence[Product]) -> None:
+        gone = [p for p in records if p.blocked and not p.sku.strip()]
+        if gone:
+            self._hide_deleted(gone)
+            records = [p for p in records if p not in gone]
         items = self._items(records)
         if not items:
             return
@@ -118,6 +126,35 @@ class ProductSync(Creating, Matching, Updating):
             parts = self.ctx.store.product_parts(product, self.options)
             items.append(Item(product, parts, parts.digest(self.options.excluded)))
         return items
+
+    # -- articles deleted in the ERP ------------------------------------------------------------
+
+    def _hide_deleted(self, gone: Sequence[Product]) -> None:
+        """Tombstones (blocked, no SKU: the ERP deleted the article) hide their bound product.
+
+        Hidden as a blocked article is (``is_visible`` off, unavailable), never deleted:
+        its orders and history stay in BigCommerce. An article never bound is nothing
+        to the store.
+        """
+        bound = self.ctx.binder.many_by_erp(ENTITY, [p.erp_id for p in gone])
+        todo = [b for b in bound.values() if not (b.data or {}).get("deleted")]
+        plan = UpdatePlan(product={"is_visible": False, "availability": "disabled"})
+        message = "The article was deleted in the ERP: hidden in BigCommerce (not deleted)."
+        if self.ctx.dry_run:
+            for b in todo:
+                self.ctx.record(Outcome.UPDATED, ENTITY, b.bc_id, b.erp_id, "Would be: " + message)
+            return
+        for result in self.ctx.store.update_products([(b, int(b.bc_id), plan) for b in todo]):
+            for written in result.failed:
+                error = written.error
+                self.ctx.record(Outcome.FAILED, ENTITY, written.key.bc_id, written.key.erp_id,
+                                error.message if error else "BigCommerce refused the update.",
+                                request=written.request)  # fmt: skip
+            for written in result.done:
+                binding = written.key
+                self.ctx.binder.touch(binding, data={"deleted": True, "blocked": True})
+                binding.sync_hash = None  # whatever comes for it later is written again
+                self.ctx.record(Outcome.UPDATED, ENTITY, binding.bc_id, binding.erp_id, message)
 
     # -- verification ---------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """ERP stock → BigCommerce inventory: the merchant's formula per SKU, absolute, 2,000 per request.
 
-The connector gives stock per SKU and warehouse (a full snapshot);
+The connector gives stock per SKU and warehouse (a full snapshot, or the changes
+since its cursor when its batches carry one);
 ``StockRules.available`` applies the merchant's choice (on hand, or on hand
 minus what open sales orders reserve; all warehouses or a chosen set; minus a
 safety buffer). Every SKU's log entry carries that formula with its numbers in
@@ -34,6 +35,8 @@ from bcapp.sync.product_items import SKU_ENTITY
 from bcapp.sync.records import Outcome, payload_hash
 
 ENTITY = "stock"
+#: Where a change-reading connector's stock position is kept (snapshots never save one).
+CURSOR = "stock.erp"
 REASON = "Stock from the ERP (bcapp)"
 
 
@@ -90,12 +93,23 @@ class StockSync:
         self.pending: list[Pending] = []
 
     def run(self) -> None:
+        """Every level the connector gives, sent in requests of up to 2,000.
+
+        Most ERPs give a full snapshot (batches without a cursor: the next run reads
+        everything again). A connector that reads changes (Exact's Timestamp) puts a
+        cursor on its batches; it is saved once the levels before it are sent, and a
+        full run (``ctx.full``) starts from the beginning.
+        """
         ctx = self.ctx
-        for batch in ctx.connector.fetch_stock(None):  # a full snapshot each time
+        for batch in ctx.connector.fetch_stock(ctx.load_cursor(CURSOR)):
             ctx.add_total(len(batch.records))
             self.sync_batch(batch.records)
-            self.flush(full_only=True)
-            ctx.commit()
+            if batch.cursor is None:
+                self.flush(full_only=True)
+                ctx.commit()
+            else:
+                self.flush()
+                ctx.commit(cursor=batch.cursor, cursor_name=CURSOR)
         self.flush()
         ctx.commit()
 

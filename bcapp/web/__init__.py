@@ -13,6 +13,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(lifecycle.bp)
     app.register_blueprint(webhooks.bp)
+    from bcapp.web import erp_webhooks  # the ERP's own callbacks (Exact Online)
+
+    app.register_blueprint(erp_webhooks.bp)
     app.register_blueprint(home.bp)
     for blueprint in (settings.bp, setup.bp, activity.bp, dashboard.bp):
         app.register_blueprint(blueprint)

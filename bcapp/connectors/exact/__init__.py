@@ -11,19 +11,28 @@ Modules:
 * :mod:`.odata`        dates, GUIDs, literals, padded account codes, cursors
 * :mod:`.mapping`      Exact rows → canonical records; :mod:`.payloads` the reverse
 * :mod:`.webhooks`     HashCode verification of callbacks
+* :mod:`.connector`    :class:`ExactConnector` (``CONNECTOR``), composed of :mod:`.session`
+                       (tokens, budget, client), :mod:`.catalog`, :mod:`.orders` and
+                       :mod:`.fulfilment`; :mod:`.settings` holds the settings schema
 
 Facts and the choices made where Exact is silent: ``README.md`` beside this file.
 """
 
 from bcapp.connectors.exact.budget import CallBudget, LocalCallBudget, Priority, budget_for
 from bcapp.connectors.exact.client import ExactClient
+from bcapp.connectors.exact.connector import ExactConnector
 from bcapp.connectors.exact.oauth import AppCredentials, TokenEndpoint, TokenManager, authorize_url
 from bcapp.connectors.exact.webhooks import InvalidHashCode, WebhookEvent, verify_hashcode
 
+#: What :func:`bcapp.connectors.discover` registers.
+CONNECTOR = ExactConnector
+
 __all__ = [
+    "CONNECTOR",
     "AppCredentials",
     "CallBudget",
     "ExactClient",
+    "ExactConnector",
     "InvalidHashCode",
     "LocalCallBudget",
     "Priority",

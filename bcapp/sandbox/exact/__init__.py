@@ -48,6 +48,7 @@ Public API::
     sb.fail_next(429 | 500 | 503 | "timeout", times=1); sb.reject_next_write(message)
     sb.latency = 0.05                  # seconds added to every call, tokens too (real time)
     sb.mandatory_filtering = True
+    sb.page_sizes = {"sync": 4}        # smaller pages than Exact's (contract tests page through)
     sb.deliver_webhooks(transport=None) -> [Delivery(url, body, status)]
     sb.requests; sb.api_calls()        # every request received (method, path, status, ...)
     sb.limits[division]; sb.blocks[division]

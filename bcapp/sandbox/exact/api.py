@@ -83,8 +83,9 @@ def _get(sb: ExactSandbox, division: int, path: str, key: str | None) -> Answer:
     args = request.args.to_dict()
     if key is None:
         body = run_query(
-            view, div, args, _links(division), mandatory_filtering=sb.mandatory_filtering
-        )
+            view, div, args, _links(division), mandatory_filtering=sb.mandatory_filtering,
+            page_size=sb.page_sizes.get(view.kind),
+        )  # fmt: skip
         return Answer(200, body)
     return _point_read(view, div, key, args, division)
 

@@ -49,6 +49,8 @@ class ExactSandbox:
         self.limits = {code: RateLimits.create(per_minute, per_day) for code in divisions}
         self.blocks = {code: ErrorBlock() for code in divisions}
         self.mandatory_filtering = True
+        #: Page sizes by view kind ("crud", "sync", "bulk") instead of Exact's 60 and 1,000.
+        self.page_sizes: dict[str, int] = {}
         self.requests: list[dict[str, Any]] = []
         self.latency = 0.0
         self.user = {
