@@ -251,6 +251,12 @@ def test_a_refused_refresh_asks_to_reconnect_and_stops_the_run(world: ExactWorld
 
     assert run.status == RunStatus.FAILED
     assert run.message.startswith("Reconnect Exact Online") and "Old refresh token" in run.message
+    # the store's flows pause (one failed run, not one per tick) until the merchant reconnects
+    assert world.connection.refused_at is not None
+    calls = len(world.exact.requests)
+    again = world.run("stock")
+    assert again.status == RunStatus.CANCELLED and "Reconnect your ERP" in again.message
+    assert len(world.exact.requests) == calls  # nothing was sent to Exact
 
 
 # -- the day's budget ----------------------------------------------------------------------

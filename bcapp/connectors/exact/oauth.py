@@ -34,7 +34,7 @@ from authlib.oauth2.rfc6749.parameters import (  # type: ignore[import-untyped]
 
 from bcapp.connectors.base import Credentials
 from bcapp.connectors.http import SECRET_KEYS, HttpApi, make_client, redact, response_payload
-from bcapp.errors import BcappError, ConfigError, RetryableSyncError
+from bcapp.errors import BcappError, ConfigError, CredentialsRefused, RetryableSyncError
 
 #: Exact's country sites; the merchant's administration lives on exactly one of them.
 SITES: dict[str, str] = {
@@ -54,6 +54,11 @@ MIN_REFRESH_INTERVAL = 570
 EXPIRY_MARGIN = ACCESS_TOKEN_LIFETIME - MIN_REFRESH_INTERVAL
 TOKEN_KEYS = SECRET_KEYS | {"refresh_token", "client_secret", "code"}
 RECONNECT = "Reconnect Exact Online: "
+
+
+class ReconnectRequired(CredentialsRefused):
+    """Exact no longer accepts the stored authorisation: the store's flows pause until the
+    merchant connects again (a refused credential, as :mod:`bcapp.onboarding` handles it)."""
 
 
 def site_url(site: str) -> str:
@@ -231,7 +236,7 @@ def token_error(status: int, body: Mapping[str, Any]) -> BcappError:
             status=status,
             details=details,
         )
-    return ConfigError(
+    return ReconnectRequired(
         f"{RECONNECT}Exact Online no longer accepts the stored authorisation ({text}). "
         "Connect again from the settings page.",
         details=details,
@@ -282,7 +287,7 @@ class TokenManager:
         with self.credentials.locked():
             current = TokenSet.from_values(self.credentials.read())
             if current is None:
-                raise ConfigError(RECONNECT + "no Exact Online authorisation is stored.")
+                raise ReconnectRequired(RECONNECT + "no Exact Online authorisation is stored.")
             if current.stale(self.clock()):
                 current = self._refresh(current)
             self._cached = current
