@@ -8,7 +8,8 @@ that BigCommerce sent it and which store it belongs to. Nothing slow happens
 here: BigCommerce blocklists a domain whose success ratio falls below 90 %,
 so the request only verifies, inserts its row (sharing the INSERT and commit
 with the deliveries beside it, :mod:`bcapp.web.group_commit`) and answers;
-the new event ids reach the workers in one Redis call per batch.
+the new event ids reach the workers in one Redis call per batch
+(:mod:`bcapp.jobs.handoff`, which also makes sure none is stranded).
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from standardwebhooks.webhooks import Webhook
 
 from bcapp.extensions import db
+from bcapp.jobs.handoff import (  # the hand-off lives in the jobs layer; names kept for callers
+    EVENT_JOB,
+    HANDOFF_LIST,
+    enqueue_event,
+    enqueue_events,
+    hand_over,
+    handoff_key,
+)
 from bcapp.models import Store, WebhookEvent
 from bcapp.models.base import utcnow
 from bcapp.web.group_commit import COLUMNS, GroupCommit, PgWriter, Row
@@ -53,8 +62,6 @@ _SIGNED_ENVIRON = tuple((h, "HTTP_" + h.upper().replace("-", "_")) for h in SIGN
 #: BigCommerce's scopes: ``store/`` and slash-separated words (``store/cart/lineItem/created``).
 SCOPE = re.compile(r"store(?:/[A-Za-z_*]+){1,8}")
 MAX_BODY = 256 * 1024
-#: The job that acts on a stored event (the orders/customers flows register handlers there).
-EVENT_JOB = "bcapp.jobs.events.handle_event_job"
 STORE_CACHE = "bcapp.webhook_stores"
 GROUP_COMMIT = "bcapp.webhook_group_commit"
 
@@ -204,7 +211,7 @@ def _save(store: StoreKey, payload: dict[str, Any], body: bytes) -> int | None:
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         event_id = conn.execute(stmt).scalar()
     if event_id is not None:
-        hand_over_many([(event_id, store.id)])
+        hand_over([(event_id, store.id)])
     return event_id
 
 
@@ -228,86 +235,9 @@ def _group_commit() -> GroupCommit | None:
         committer = None
         if url.get_backend_name() == "postgresql":
             dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-            committer = GroupCommit(PgWriter(dsn), hand_over_many)
+            committer = GroupCommit(PgWriter(dsn), hand_over)
         extensions[GROUP_COMMIT] = committer
     return extensions[GROUP_COMMIT]
-
-
-#: Where the intake hands event ids over in "list" mode (prefixed like the queues).
-HANDOFF_LIST = "bcapp:webhook-events"
-
-
-def handoff_key() -> str:
-    """The Redis list of ``{store_id}:{event_id}`` the worker's dispatcher turns into jobs."""
-    return f"{current_app.config.get('RQ_QUEUE_PREFIX', '')}{HANDOFF_LIST}"
-
-
-def _orders_queue() -> Any:
-    """This process's "orders" Queue object (built once: it caches the Redis server version)."""
-    from bcapp.jobs.queues import queue, queue_name
-
-    cached = current_app.extensions.get("bcapp.orders_queue")
-    if cached is None or cached.name != queue_name("orders"):
-        cached = current_app.extensions["bcapp.orders_queue"] = queue("orders")
-    return cached
-
-
-def enqueue_event(event: WebhookEvent | int, store_id: int | None = None) -> bool:
-    """Queue the event's job; False if Redis is down (``requeue-events`` re-queues stored ones)."""
-    event_id = event if isinstance(event, int) else event.id
-    store_id = store_id if store_id is not None else event.store_id  # type: ignore[union-attr]
-    return enqueue_events([(event_id, store_id)])
-
-
-def enqueue_events(events: list[tuple[int, int]]) -> bool:
-    """Queue a job per ``(event id, store id)``; False if Redis is down.
-
-    One non-transactional pipeline (job hashes, queue pushes, queue set): one
-    round trip instead of RQ's two MULTI/EXEC blocks per job, ~35 % less CPU.
-    """
-    from bcapp.jobs.queues import event_job_id
-
-    try:
-        q = _orders_queue()
-        with q.connection.pipeline(transaction=False) as pipe:
-            for event_id, store_id in events:
-                q.enqueue_call(
-                    EVENT_JOB,
-                    args=(event_id,),
-                    job_id=event_job_id(store_id, event_id),
-                    result_ttl=0,
-                    failure_ttl=7 * 86400,
-                    pipeline=pipe,
-                )
-            pipe.execute()
-        return True
-    except Exception:
-        ids = ", ".join(str(event_id) for event_id, _ in events)
-        log.exception("could not enqueue webhook events %s; they stay stored", ids)
-        return False
-
-
-def hand_over_many(events: list[tuple[int, int]]) -> bool:
-    """Give stored ``(event id, store id)`` pairs to the workers in one Redis call: RQ
-    jobs now, or (``WEBHOOK_HANDOFF = "list"``) one LPUSH that a worker's dispatcher
-    turns into the jobs (see ``bcapp.jobs.worker``).
-
-    The list mode keeps RQ's job bookkeeping (~0.2 ms of CPU per event) out of
-    the request. Either way, ids lost to a Redis outage or a dispatcher killed
-    mid-hand-over leave their events "received": the orders reconciliation
-    re-queues them (:func:`bcapp.jobs.events.requeue_stored_events`).
-    """
-    if current_app.config["WEBHOOK_HANDOFF"] != "list":
-        return enqueue_events(events)
-    from bcapp.extensions import redis_ext
-
-    try:
-        redis_ext.client.lpush(handoff_key(), *(f"{s}:{e}" for e, s in events))
-        return True
-    except Exception:
-        ids = ", ".join(str(event_id) for event_id, _ in events)
-        log.exception("could not hand over webhook events %s; they stay stored", ids)
-        return False
 
 
 @bp.post("/webhooks/bigcommerce")
@@ -335,3 +265,10 @@ def _refuse(refused: Refused) -> Any:
         request.remote_addr,
     )
     return {"error": refused.reason}, refused.status
+
+
+#: The intake's hand-over under its former name.
+hand_over_many = hand_over
+
+__all__ = ["EVENT_JOB", "HANDOFF_LIST", "bp", "enqueue_event", "enqueue_events", "hand_over",
+           "hand_over_many", "handoff_key", "intake"]  # fmt: skip
