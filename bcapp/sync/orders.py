@@ -246,9 +246,21 @@ def _can(ctx: Any, capability: Capability) -> bool:
     return capability in getattr(ctx.connector, "capabilities", frozenset())
 
 
+class OrderLocked(RetryableSyncError):
+    """Another worker holds the order's lock (a job retries; the reconciliation skips it)."""
+
+
+class _OrderLock(RecordLock):
+    def __enter__(self) -> Any:
+        try:
+            return super().__enter__()
+        except RetryableSyncError as exc:
+            raise OrderLocked(exc.message, retry_after=exc.retry_after) from None
+
+
 def order_lock(ctx: Any, bc_id: int) -> RecordLock:
     """The per-order Redis lock (see :class:`~bcapp.sync.customers.RecordLock`)."""
-    return RecordLock(ctx, f"order-{bc_id}", f"Order {bc_id}")
+    return _OrderLock(ctx, f"order-{bc_id}", f"Order {bc_id}")
 
 
 # -- flows ---------------------------------------------------------------------------------------
@@ -289,13 +301,15 @@ def reconcile_orders(ctx: Any, **_: Any) -> str:
 
     Catches what webhooks missed (dropped, delayed, a deactivated hook). The cursor
     is BigCommerce's own ``date_modified`` (no clock skew), re-read with an overlap.
+    An order another worker is exporting right now is skipped (logged), and the
+    cursor stays before it so the next run looks again.
     """
     from bcapp.jobs.events import requeue_stored_events
 
     requeue_stored_events(ctx.store.id, older_than=300)  # stored while Redis was down
     rules = rules_for(ctx.store)
     since = _since(ctx)
-    newest, todo = since, []
+    newest, todo, modified_at = since, [], {}
     for raw in ctx.bc.orders.iterate(min_date_modified=(since - OVERLAP).isoformat()):
         modified = v2_date(raw.get("date_modified")) or since
         newest = max(newest, modified)
@@ -303,12 +317,23 @@ def reconcile_orders(ctx: Any, **_: Any) -> str:
             rules.orders.from_exported_channel(int(raw.get("channel_id") or 1))
         ):
             todo.append(int(raw["id"]))
+            modified_at[int(raw["id"])] = modified
     open_ids = _not_done(ctx, todo)
     ctx.add_total(len(open_ids))
-    for_each(ctx, open_ids, lambda oid: export_order(ctx, oid), entity=ORDER,
-             ids=lambda oid: (oid, None))  # fmt: skip
-    ctx.commit(cursor=newest.isoformat())
-    return f"{len(todo)} order(s) in an export status, {len(open_ids)} needed export."
+    locked: list[int] = []
+
+    def export_unless_locked(oid: int) -> None:
+        try:
+            export_order(ctx, oid)
+        except OrderLocked as exc:
+            locked.append(oid)
+            message = f"{exc.message} Skipped: the next reconciliation tries again."
+            raise SkipRecord(message) from None
+
+    for_each(ctx, open_ids, export_unless_locked, entity=ORDER, ids=lambda oid: (oid, None))
+    ctx.commit(cursor=min([newest, *(modified_at[oid] for oid in locked)]).isoformat())
+    skipped = f" {len(locked)} skipped: another worker had them." if locked else ""
+    return f"{len(todo)} order(s) in an export status, {len(open_ids)} needed export.{skipped}"
 
 
 def _since(ctx: Any) -> datetime:
