@@ -63,6 +63,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         "A stored webhook event still unprocessed this long, and held by no live job, is "
         "queued again by the tick",
     ),
+    "ERP_ALLOWED_HOSTS": (
+        "",
+        "Hosts an ERP address may use besides the vendor's (host, host:port or *.domain, "
+        "comma separated; http and private addresses allowed), for test servers and sandboxes",
+    ),
     "WORKER_LEASE_SECONDS": (
         30,
         "Seconds a worker may go silent before the webhook event ids and jobs it held count "

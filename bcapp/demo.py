@@ -87,6 +87,7 @@ def demo_config(port: int, erp_settings: dict[str, dict[str, Any]] | None = None
         "BC_API_URL": sandbox_url(port),
         "BC_ADMIN_URL": f"{sandbox_url(port)}/manage/store/{{hash}}",
         "FRAME_ANCESTORS": f"{sandbox_url(port)} http://localhost:{port + 1}",
+        "ERP_ALLOWED_HOSTS": f"127.0.0.1:{port + 2},127.0.0.1:{port + 3}",  # the ERP sandboxes
     }
 
 

@@ -30,13 +30,21 @@ def registry() -> dict[str, type[Connector]]:
 
 
 def make_connector(kind: str, settings: dict[str, Any], **kwargs: Any) -> Connector:
-    """Build the connector of ``kind`` from decrypted settings."""
+    """Build the connector of ``kind`` from decrypted settings.
+
+    Without an injected ``transport`` (tests and the demo inject sandboxes) the
+    connector talks through the outbound guard: the vendor's addresses only.
+    """
     try:
         cls = registry()[kind]
     except KeyError:
         from bcapp.errors import ConfigError
 
         raise ConfigError(f"Unknown ERP type {kind!r}.") from None
+    if kwargs.get("transport") is None:
+        from bcapp.connectors.http import guarded_transport
+
+        kwargs["transport"] = guarded_transport(kind)
     return cls(settings, **kwargs)  # type: ignore[call-arg]
 
 
