@@ -58,6 +58,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         "Comma-separated seconds between retries of a job or webhook event that failed "
         "retryably (EVENT_RETRY_INTERVALS, the events' former setting, is read as this too)",
     ),
+    "MAX_CONTENT_LENGTH": (
+        1024 * 1024,
+        "Largest request body in bytes, enforced while it is read (chunked too); the webhook "
+        "intake takes at most 256 KB",
+    ),
     "EVENT_RECOVERY_SECONDS": (
         120,
         "A stored webhook event still unprocessed this long, and held by no live job, is "
@@ -81,7 +86,7 @@ RENAMED: dict[str, str] = {"EVENT_RETRY_INTERVALS": "SYNC_RETRY_INTERVALS"}
 
 _INT_KEYS = {
     "SESSION_TOKEN_MAX_AGE", "JWT_LEEWAY", "LOG_RETENTION_DAYS", "SMTP_PORT",
-    "ALERT_DIGEST_MINUTES",
+    "ALERT_DIGEST_MINUTES", "MAX_CONTENT_LENGTH",
 }  # fmt: skip
 _FLOAT_KEYS = {
     "HTTP_TIMEOUT", "ERP_CHECK_TIMEOUT", "EVENT_RECOVERY_SECONDS", "WORKER_LEASE_SECONDS",

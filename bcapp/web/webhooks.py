@@ -27,6 +27,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from standardwebhooks.webhooks import Webhook
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bcapp.extensions import db
 from bcapp.jobs.handoff import (  # the hand-off lives in the jobs layer; names kept for callers
@@ -40,6 +41,7 @@ from bcapp.jobs.handoff import (  # the hand-off lives in the jobs layer; names 
 from bcapp.models import Store, WebhookEvent
 from bcapp.models.base import utcnow
 from bcapp.web.group_commit import COLUMNS, GroupCommit, PgWriter, Row
+from bcapp.web.limits import close_connection
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -243,9 +245,12 @@ def _group_commit() -> GroupCommit | None:
 @bp.post("/webhooks/bigcommerce")
 def intake() -> Any:
     """Answer 200 for a stored or duplicate event; 400/401/413 for what we refuse."""
-    if (request.content_length or 0) > MAX_BODY:
+    request.max_content_length = MAX_BODY  # enforced while reading, chunked bodies too
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        close_connection()  # the rest stays unread: end the connection instead
         return _refuse(Refused(413, "body too large"))
-    body = request.get_data(cache=False)
     try:
         _verify_signature(body)
         payload = _parse(body)

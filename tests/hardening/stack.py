@@ -99,6 +99,7 @@ class Stack:
     config: dict[str, Any]
     logs: Path
     procs: dict[str, Any] = field(default_factory=dict)
+    files: list[Any] = field(default_factory=list)
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {**os.environ, "TEST_APP_CONFIG": json.dumps(self.config), "PYTHONPATH": str(ROOT)}
@@ -107,7 +108,8 @@ class Stack:
         return env
 
     def _start(self, name: str, args: list[str], env: dict[str, str]) -> Any:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the process owns it
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed by stop()
+        self.files.append(log)
         proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=log,
                                 start_new_session=True)  # fmt: skip
         self.procs[name] = proc
@@ -150,6 +152,8 @@ class Stack:
         for pid in everyone:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        for log in self.files:
+            log.close()
 
 
 def _env_value(value: Any) -> bool:
