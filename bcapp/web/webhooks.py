@@ -19,11 +19,13 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from flask import Blueprint, current_app, request
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from standardwebhooks.webhooks import Webhook
@@ -100,20 +102,84 @@ def _verify_signature(body: bytes) -> None:
 
 
 def _parse(body: bytes) -> dict[str, Any]:
+    """The delivery as a dict, or Refused(400) for anything we could not store as sent.
+
+    Besides the shape BigCommerce sends, the body must hold what PostgreSQL's ``json``
+    takes: no NUL character, no lone surrogate, no NaN or infinity; and nest no deeper
+    than :data:`MAX_DEPTH` (a 100,000-deep body made Python's parser recurse to death).
+    """
     try:
-        payload = json.loads(body)
-    except ValueError as exc:
+        payload = json.loads(body, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
         raise Refused(400, "body is not JSON") from exc
     if not isinstance(payload, dict):
         raise Refused(400, "body is not a JSON object")
+    problem = _unstorable(payload)
+    if problem:
+        raise Refused(400, problem)
     scope, producer, data = payload.get("scope"), payload.get("producer"), payload.get("data")
     if not isinstance(scope, str) or len(scope) > 128 or not SCOPE.fullmatch(scope):
         raise Refused(400, "missing or invalid scope")
-    if not isinstance(producer, str) or not producer.startswith("stores/"):
+    if not isinstance(producer, str) or not PRODUCER.fullmatch(producer):
         raise Refused(400, "missing or invalid producer")
     if scope != "store/app/uninstalled" and not isinstance(data, dict):
         raise Refused(400, "missing data")
+    if data is not None and not isinstance(data, dict):
+        raise Refused(400, "data is not an object")
+    for key in ("id", "orderId"):
+        if not _is_ref((data or {}).get(key, 0)):
+            raise Refused(400, f"invalid data.{key}")
     return payload
+
+
+#: ``stores/{hash}``, as BigCommerce names a store.
+PRODUCER = re.compile(r"stores/[a-z0-9]{1,32}")
+#: How deep a delivery may nest (BigCommerce's nest three levels).
+MAX_DEPTH = 32
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unstorable(value: Any, depth: int = 0) -> str:
+    """Why ``value`` cannot be stored as JSON by PostgreSQL ("" when it can)."""
+    if depth > MAX_DEPTH:
+        return "body nests too deep"
+    if isinstance(value, str):
+        return "" if _clean(value) else "text holds a NUL character or a lone surrogate"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "number out of range"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _unstorable(key, depth + 1) or _unstorable(item, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for item in value:
+            problem = _unstorable(item, depth + 1)
+            if problem:
+                return problem
+    return ""
+
+
+def _clean(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_ref(value: Any) -> bool:
+    """An id in ``data``: a whole number that fits 64 bits, or a short string (cart ids)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0 <= value < 2**63
+    return isinstance(value, str) and len(value) <= 64
 
 
 @dataclass(frozen=True)
@@ -197,7 +263,7 @@ def _save(store: StoreKey, payload: dict[str, Any], body: bytes) -> int | None:
     data = payload.get("data") or {}
     row = Row(
         store_id=store.id,
-        webhook_id=request.environ.get("HTTP_WEBHOOK_ID", "")[:128],
+        webhook_id=webhook_id(request.environ),
         content_hash=content_hash(payload),
         scope=payload["scope"],
         resource_id=str(data.get("id", data.get("orderId", "")))[:64],
@@ -206,7 +272,10 @@ def _save(store: StoreKey, payload: dict[str, Any], body: bytes) -> int | None:
     )
     committer = _group_commit()
     if committer is not None:
-        return committer.submit(row)
+        try:
+            return committer.submit(row)
+        except psycopg.DataError as exc:  # what _parse let through and PostgreSQL still refused
+            raise Refused(400, f"unstorable: {type(exc).__name__}") from exc
     table = WebhookEvent.__table__
     values = dict(zip(COLUMNS, row.values(), strict=True)) | {"payload": payload}
     stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
@@ -254,11 +323,23 @@ def intake() -> Any:
     try:
         _verify_signature(body)
         payload = _parse(body)
+        webhook_id(request.environ)
         store = _store_for(payload)
+        _save(store, payload, body)  # stored and handed over, or a duplicate
     except Refused as refused:
         return _refuse(refused)
-    _save(store, payload, body)  # stored and handed over, or a duplicate
     return "", 200
+
+
+def webhook_id(environ: Any) -> str:
+    """The delivery's ``webhook-id``: printable ASCII, at most 128 characters."""
+    value = environ.get("HTTP_WEBHOOK_ID", "")
+    if not WEBHOOK_ID.fullmatch(value):
+        raise Refused(400, "invalid webhook-id")
+    return str(value)
+
+
+WEBHOOK_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 def _refuse(refused: Refused) -> Any:
