@@ -73,6 +73,8 @@ BATCH = 50
 LIVE = frozenset({"queued", "started", "scheduled", "deferred"})
 #: Event statuses that need nothing more.
 FINAL = ("processed", "ignored", "failed")
+#: Event statuses still waiting for a job to finish (the recovery's query; indexed).
+PENDING = ("received", "retrying")
 #: Times the recovery queues one event again before it gives up on it (a poison event).
 MAX_RECOVERIES = 5
 
@@ -515,7 +517,7 @@ def recover_events(
     report = Recovery(handoffs=recover_handoffs())
     stmt = (
         db.select(WebhookEvent.id, WebhookEvent.store_id)
-        .where(WebhookEvent.status.not_in(FINAL))
+        .where(WebhookEvent.status.in_(PENDING))
         .where(WebhookEvent.received_at <= utcnow() - timedelta(seconds=older_than))
         .order_by(WebhookEvent.id)
         .limit(limit)

@@ -1,4 +1,5 @@
-"""session key per store user: session tokens cannot outlive the user they name
+"""session key per store user: session tokens cannot outlive the user they name;
+an index for the recovery of unfinished webhook events
 
 Revision ID: 1c5d505e3151
 Revises: f5525e984468
@@ -29,8 +30,13 @@ def upgrade():
                      .values(session_key=secrets.token_hex(16)))
     with op.batch_alter_table('store_users', schema=None) as batch_op:
         batch_op.alter_column('session_key', existing_type=sa.String(length=32), nullable=False)
+    with op.batch_alter_table('webhook_events', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_events_status_received', ['status', 'received_at'],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('webhook_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_events_status_received')
     with op.batch_alter_table('store_users', schema=None) as batch_op:
         batch_op.drop_column('session_key')
