@@ -201,7 +201,7 @@ def statuses(app: Any) -> Counter:
     return counts
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(240 + ORDERS // 2)
 def test_storm_with_sigkills_ends_exact_without_an_operator(storm):
     app, stack, afas, orders = storm
     port = free_port()
@@ -223,7 +223,7 @@ def test_storm_with_sigkills_ends_exact_without_an_operator(storm):
     posted = time.monotonic() - posted_at
     killer.thread.join(KILLS * 2 + 30)
 
-    deadline = time.monotonic() + 150
+    deadline = time.monotonic() + 150 + ORDERS // 5
     while time.monotonic() < deadline:
         counts = statuses(app)
         if set(counts) <= {"processed"} and len(afas.tables.orders) >= len(orders):
