@@ -55,15 +55,42 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "RQ_QUEUE_PREFIX": ("", "Prefix of queue names and lock keys (deployments sharing a Redis)"),
     "SYNC_RETRY_INTERVALS": (
         "30,120,600,1800,3600",
-        "Comma-separated seconds between retries of a job that failed retryably",
+        "Comma-separated seconds between retries of a job or webhook event that failed "
+        "retryably (EVENT_RETRY_INTERVALS, the events' former setting, is read as this too)",
+    ),
+    "MAX_CONTENT_LENGTH": (
+        1024 * 1024,
+        "Largest request body in bytes, enforced while it is read (chunked too); the webhook "
+        "intake takes at most 256 KB",
+    ),
+    "EVENT_RECOVERY_SECONDS": (
+        120,
+        "A stored webhook event still unprocessed this long, and held by no live job, is "
+        "queued again by the tick",
+    ),
+    "ERP_ALLOWED_HOSTS": (
+        "",
+        "Hosts an ERP address may use besides the vendor's (host, host:port or *.domain, "
+        "comma separated; http and private addresses allowed), for test servers and sandboxes",
+    ),
+    "WORKER_LEASE_SECONDS": (
+        30,
+        "Seconds a worker may go silent before the webhook event ids and jobs it held count "
+        "as stranded",
     ),
 }
 
+#: Names a setting had before: old name → the setting that replaced it. An old name given
+#: (environment or overrides) still sets the new one, unless the new one is given too.
+RENAMED: dict[str, str] = {"EVENT_RETRY_INTERVALS": "SYNC_RETRY_INTERVALS"}
+
 _INT_KEYS = {
     "SESSION_TOKEN_MAX_AGE", "JWT_LEEWAY", "LOG_RETENTION_DAYS", "SMTP_PORT",
-    "ALERT_DIGEST_MINUTES",
+    "ALERT_DIGEST_MINUTES", "MAX_CONTENT_LENGTH",
 }  # fmt: skip
-_FLOAT_KEYS = {"HTTP_TIMEOUT", "ERP_CHECK_TIMEOUT"}
+_FLOAT_KEYS = {
+    "HTTP_TIMEOUT", "ERP_CHECK_TIMEOUT", "EVENT_RECOVERY_SECONDS", "WORKER_LEASE_SECONDS",
+}  # fmt: skip
 _INT_LIST_KEYS = {"SYNC_RETRY_INTERVALS"}
 
 
@@ -87,6 +114,10 @@ def load(
         values[key] = _coerce(key, env.get(key, default))
     for key, value in (overrides or {}).items():
         values[key] = _coerce(key, value) if key in SETTINGS else value
+    given = {**env, **(overrides or {})}
+    for old, new in RENAMED.items():
+        if old in given and new not in given:
+            values[new] = _coerce(new, given[old])
     return values
 
 

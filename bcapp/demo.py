@@ -84,6 +84,11 @@ def fresh_demo_database() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'demo.sqlite'}"
 
 
+def sandbox_hosts(port: int) -> str:
+    """``ERP_ALLOWED_HOSTS`` for the demo: its ERP sandboxes on this machine (PORT+2, PORT+3)."""
+    return f"127.0.0.1:{port + 2},127.0.0.1:{port + 3}"
+
+
 def demo_config(port: int, erp_settings: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """App settings for the demo: the sandbox is BigCommerce and may frame the app."""
     return {
@@ -97,6 +102,7 @@ def demo_config(port: int, erp_settings: dict[str, dict[str, Any]] | None = None
         "BC_API_URL": sandbox_url(port),
         "BC_ADMIN_URL": f"{sandbox_url(port)}/manage/store/{{hash}}",
         "FRAME_ANCESTORS": f"{sandbox_url(port)} http://localhost:{port + 1}",
+        "ERP_ALLOWED_HOSTS": sandbox_hosts(port),
     }
 
 

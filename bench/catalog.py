@@ -157,6 +157,7 @@ def make_app(tmp: str) -> Any:
         "APP_URL": "http://localhost", "SECRET_KEY": "bench", "REDIS_URL": REDIS_URL,
         "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite", "INSTANCE_PATH": f"{tmp}/instance",
+        "ERP_ALLOWED_HOSTS": "127.0.0.1",  # the sandboxes are served on a local port
     })  # fmt: skip
 
 

@@ -102,6 +102,7 @@ def app_config() -> dict[str, str]:
         "BC_CLIENT_SECRET": CLIENT_SECRET, "DATABASE_URL": BENCH_DB, "REDIS_URL": REDIS_URL,
         "ENCRYPTION_KEYS": key_file.read_text().strip(), "APP_URL": f"http://127.0.0.1:{INTAKE_PORT}",
         "INSTANCE_PATH": str(ROOT / "instance"), "WEBHOOK_HANDOFF": HANDOFF,
+        "ERP_ALLOWED_HOSTS": "127.0.0.1",  # the AFAS sandbox, served on a local port
     }  # fmt: skip
 
 
@@ -341,7 +342,7 @@ def check_stored(expected: int) -> None:
     app = make_app()
     with app.app_context():
         stored = db.session.execute(db.select(db.func.count(WebhookEvent.id))).scalar()
-        from bcapp.web.webhooks import handoff_key
+        from bcapp.jobs.handoff import handoff_key
 
         queued = queue("orders").count + redis_ext.client.llen(handoff_key())
         print(f"   stored events: {stored} (expected {expected}), handed over: {queued} "

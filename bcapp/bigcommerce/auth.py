@@ -87,15 +87,27 @@ def exchange_code(
 def _grant_from(response: httpx.Response, store_hash: str) -> Grant:
     if response.status_code != 200:
         raise InstallError(
-            f"BigCommerce refused the install ({response.status_code}: {_error_text(response)})."
+            f"BigCommerce refused the install ({response.status_code}: {_error_text(response)}).",
+            details={"status": response.status_code},
         )
     try:
         data = response.json()
         token = data["access_token"]
     except (ValueError, KeyError, TypeError) as exc:
         raise InstallError("BigCommerce's answer to the install had no access token.") from exc
+    if not isinstance(data, dict):
+        raise InstallError("BigCommerce's answer to the install had no access token.")
     if data.get("context") and data["context"] != f"stores/{store_hash}":
         raise InstallError("BigCommerce's answer named a different store.")
+    user, owner = data.get("user") or {}, data.get("owner") or data.get("user") or {}
+    if _person_problem(owner, "user") or (user and _person_problem(user, "user")):
+        raise InstallError("BigCommerce's answer to the install named no valid user.")
+    if not isinstance(token, str) or not token or "\x00" in token:
+        raise InstallError("BigCommerce's answer to the install had no access token.")
+    if not _short_text(data.get("scope", ""), 2000) or not _short_text(
+        data.get("account_uuid", ""), 64
+    ):
+        raise InstallError("BigCommerce's answer to the install was not understood.")
     return Grant(
         store_hash=store_hash,
         access_token=token,
@@ -141,5 +153,31 @@ def verify_signed_payload(
     user = claims.get("user")
     if not match or not isinstance(user, dict) or "id" not in user:
         raise CallbackRefused("signed_payload_jwt lacks a store or a user")
+    problem = _person_problem(user, "user") or _person_problem(claims.get("owner"), "owner")
+    if problem or not (claims.get("channel_id") is None or is_user_id(claims["channel_id"])):
+        raise CallbackRefused(f"signed_payload_jwt has {problem or 'an invalid channel_id'}")
     claims["store_hash"] = match.group(1)
     return claims
+
+
+def _short_text(value: Any, limit: int) -> bool:
+    return isinstance(value, str) and len(value) <= limit and "\x00" not in value
+
+
+def is_user_id(value: Any) -> bool:
+    """A BigCommerce id as we store it: a whole number that fits a 64-bit column."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+def _person_problem(person: Any, role: str) -> str:
+    """Why a user or owner object cannot be taken as is ("" when it can; owner is optional)."""
+    if person is None and role == "owner":
+        return ""
+    if not isinstance(person, Mapping):
+        return f"an invalid {role}"
+    if not is_user_id(person.get("id")):
+        return f"an invalid {role}.id"
+    email = person.get("email", "")
+    if not isinstance(email, str) or len(email) > 255 or "\x00" in email:
+        return f"an invalid {role}.email"
+    return ""

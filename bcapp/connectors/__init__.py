@@ -16,6 +16,7 @@ import pkgutil
 from typing import Any
 
 from bcapp.connectors.base import Capability, Connector
+from bcapp.connectors.http import guarded_transport
 from bcapp.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,15 @@ def connector_class(kind: str) -> type[Connector]:
 
 
 def make_connector(kind: str, settings: dict[str, Any], **kwargs: Any) -> Connector:
-    """Build the connector of ``kind`` from decrypted settings."""
-    return connector_class(kind)(settings, **kwargs)  # type: ignore[call-arg]
+    """Build the connector of ``kind`` from decrypted settings.
+
+    Without an injected ``transport`` (tests and the demo inject sandboxes) the
+    connector talks through the outbound guard: the vendor's addresses only.
+    """
+    cls = connector_class(kind)
+    if kwargs.get("transport") is None:
+        kwargs["transport"] = guarded_transport(kind)
+    return cls(settings, **kwargs)  # type: ignore[call-arg]
 
 
 __all__ = [

@@ -14,6 +14,11 @@ connector must never get wrong on its own:
   with secrets removed, so flows can write it to the activity log.
 * **Tests without sockets.** ``transport`` is injectable: tests and the demo
   mount a sandbox's WSGI app with :class:`httpx.WSGITransport`.
+* **Only the vendor's addresses.** Without an injected transport every ERP client
+  talks through :class:`GuardedTransport`: http(s) only, to the connector's vendor
+  hosts (or the operator's ``ERP_ALLOWED_HOSTS``), connecting only to public
+  addresses, checked on the very address connected to (:mod:`bcapp.netguard`); an
+  ERP's error text reaches the merchant only from such an address.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar
 
+import httpcore
 import httpx
 
+from bcapp import netguard
 from bcapp.errors import (
     BcappError,
     ConfigError,
@@ -86,10 +93,11 @@ def make_client(
 
     The TLS context (the system CA bundle, parsed) is built once per process: it
     cost ~25 ms of CPU per client, i.e. per job, since each job builds its connector.
+    Without a ``transport`` the client goes through :class:`GuardedTransport`.
     """
     return httpx.Client(
         base_url=base_url,
-        transport=transport,
+        transport=transport or GuardedTransport(),
         verify=_tls_context(),
         timeout=timeout,
         headers=dict(headers or {}),
@@ -101,6 +109,74 @@ def make_client(
 def _tls_context() -> ssl.SSLContext:
     """httpx's default verifying context (certifi's CA bundle); an SSLContext is thread-safe."""
     return httpx.create_ssl_context()
+
+
+class GuardedBackend(httpcore.SyncBackend):
+    """Opens TCP connections only to public addresses, unless the operator allowed the host.
+
+    The name is resolved here and the connection made to the checked address itself,
+    so a second, different DNS answer (rebinding) cannot slip past the check.
+    """
+
+    def __init__(self, allowed: tuple[netguard.Allowed, ...]) -> None:
+        self.allowed = allowed
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        if not netguard.is_allowed(host, port, self.allowed):
+            try:
+                host = netguard.public_addresses(host, port)[0]
+            except OSError as exc:  # as httpcore maps its own: a connect error, retried
+                raise httpcore.ConnectError(str(exc)) from exc
+        return super().connect_tcp(host, port, timeout, local_address, socket_options)
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        raise netguard.AddressRefused("ERP connections use http(s) over the network only.")
+
+
+#: Response extension set by :class:`GuardedTransport`: the answer came over the network.
+GUARDED = "bcapp.guarded"
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport, restricted to the vendor's addresses (:mod:`bcapp.netguard`).
+
+    ``kind`` (the connector's) limits requests to that vendor's hosts and the
+    operator's ``ERP_ALLOWED_HOSTS``; without it only the address rules apply. No
+    proxy from the environment: the address checked is the one connected to.
+    Refusals raise :class:`~bcapp.netguard.AddressRefused` (a ConfigError: shown to the
+    merchant, never retried).
+    """
+
+    def __init__(self, kind: str | None = None, *, allowed: Iterable[Any] | None = None,
+                 **kwargs: Any) -> None:  # fmt: skip
+        kwargs.setdefault("verify", _tls_context())
+        super().__init__(trust_env=False, **kwargs)
+        self.kind = kind
+        self.allowed = netguard.allowed_hosts() if allowed is None else tuple(allowed)
+        self._pool._network_backend = GuardedBackend(self.allowed)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if url.scheme not in netguard.SCHEMES:
+            raise netguard.AddressRefused("ERP connections use http or https only.")
+        if self.kind is not None:  # the host alone: the URL may carry credentials (Mplus)
+            origin = f"{url.scheme}://{url.netloc.decode('ascii', 'replace').rsplit('@', 1)[-1]}/"
+            netguard.check_url(self.kind, origin, allowed=self.allowed)
+        response = super().handle_request(request)
+        response.extensions[GUARDED] = True  # it crossed the network to a checked address
+        return response
+
+
+def guarded_transport(kind: str | None = None) -> GuardedTransport:
+    """The transport an ERP connector of ``kind`` gets when none is injected."""
+    return GuardedTransport(kind)
 
 
 def redact(value: Any, secrets: Iterable[str] = (), keys: frozenset[str] = SECRET_KEYS) -> Any:
@@ -210,9 +286,12 @@ class HttpApi:
         raise self.error_from(response)
 
     def error_from(self, response: httpx.Response) -> BcappError:
-        """Build the error for a non-2xx response (the status table plus the ERP's words)."""
+        """Build the error for a non-2xx response (the status table plus the ERP's words).
+
+        The ERP's own words are taken only from the vendor's (or an allowed) address.
+        """
         cls = self.classify(response)
-        message = self.error_message(response)
+        message = self.error_message(response) if self.answered_by_vendor(response) else ""
         details = {"status": response.status_code, "body": self.last_body()}
         if cls is ConfigError or issubclass(cls, ConfigError):
             template = self.auth_message if response.status_code == 401 else self.forbidden_message
@@ -237,6 +316,27 @@ class HttpApi:
                 details=details,
             )
         return cls(message or f"HTTP {response.status_code}", details=details)
+
+    def answered_by_vendor(self, response: httpx.Response) -> bool:
+        """Whether the response came from the ERP's vendor, or a host the operator allowed.
+
+        Only an answer that crossed the network (through :class:`GuardedTransport`) can
+        come from somewhere else: an injected transport (a sandbox in tests and the demo)
+        has no address to judge. A kind without registered hosts
+        (:data:`bcapp.netguard.VENDOR_HOSTS`) cannot be judged either: both pass.
+        """
+        if not response.extensions.get(GUARDED):
+            return True
+        try:
+            url = response.request.url
+        except RuntimeError:
+            return True
+        if self.remote not in netguard.VENDOR_HOSTS:
+            return True
+        port = url.port or (443 if url.scheme == "https" else 80)
+        return netguard.is_vendor(self.remote, url.host, port) or netguard.is_allowed(
+            url.host, port
+        )
 
     def classify(self, response: httpx.Response) -> type[BcappError]:
         """The error class for a response; override when the status alone is ambiguous."""
@@ -305,7 +405,9 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "Exchange",
     "FatalSyncError",
+    "GuardedTransport",
     "HttpApi",
+    "guarded_transport",
     "make_client",
     "parse_retry_after",
     "redact",

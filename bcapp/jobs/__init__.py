@@ -9,9 +9,13 @@
   RetryableSyncError, never sleeping for a long ``retry_after``.
 * :mod:`bcapp.jobs.schedule` — ``tick_job`` enqueues what is due per store
   (``store.settings["schedules"]`` over the flows' ``PERIODIC`` defaults).
-
+* :mod:`bcapp.jobs.handoff` — the webhook hand-off (intake → dispatchers → event
+  jobs), idempotent job making, and the recovery of events nothing will run.
+* :mod:`bcapp.jobs.events` — ``handle_event_job`` and ``ROUTES`` (scope → flow).
+* :mod:`bcapp.jobs.retry` — the one retry policy of every job.
 * :mod:`bcapp.jobs.runtime` — ``app_context()``: the Flask app inside a job.
-* :mod:`bcapp.jobs.worker` — the worker and clock processes (``bcapp worker``, ``bcapp tick``).
+* :mod:`bcapp.jobs.worker` — the worker, its supervised pool (``bcapp worker
+  --concurrency N``) and the clock (``bcapp tick``).
 """
 
 from bcapp.jobs.runtime import app_context, get_app, set_app

@@ -1,82 +1,97 @@
 """Acting on stored webhook events: ``handle_event_job(event_id)`` on the "orders" queue.
 
-The intake (``bcapp.web.webhooks``) stores each delivery and enqueues this job
-after commit. Here an event only *names* a record: the flow re-reads the order
-or customer from BigCommerce and decides by its current state, so events may
-arrive late, twice or out of order without harm.
+The intake (``bcapp.web.webhooks``) stores each delivery and hands it over
+(:mod:`bcapp.jobs.handoff`). Here an event only *names* a record: the flow re-reads
+the order or customer from BigCommerce and decides by its current state, so events
+may arrive late, twice or out of order without harm. :data:`ROUTES` says what each
+subscribed scope (``bcapp.sync.webhooks.SCOPES``; a test keeps the two in step) runs:
 
 * ``store/order/created|updated|statusUpdated`` → flow ``order_export``;
 * ``store/customer/created|updated`` → flow ``customer_export``;
-* anything else (``store/app/uninstalled`` is handled by the uninstall
-  callback) is marked ignored.
+* ``store/shipment/created`` → ``shipment_export`` while the store leads shipments;
+* ``store/app/uninstalled`` (handled by the uninstall callback), and any scope not
+  listed, is marked ignored.
 
 A RetryableSyncError (ERP down, BigCommerce 429, the order locked by another
-worker) re-schedules the same event after :data:`RETRY_INTERVALS` (no earlier
-than the error's ``retry_after``), a reschedule on RQ's scheduler, never a
-sleeping worker. After the last attempt the event is marked failed; the orders
-reconciliation still exports the order on its next run.
+worker) is retried under the one retry policy of :mod:`bcapp.jobs.retry`: RQ runs
+the same job again later (the event says "retrying"); after the last attempt the
+event is marked failed, and the orders reconciliation still exports the order.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
-from flask import current_app
+from rq.job import get_current_job
 
 from bcapp.errors import RetryableSyncError
 from bcapp.extensions import db
+from bcapp.jobs import retry
+from bcapp.jobs.handoff import requeue_stored_events, retry_later
 from bcapp.jobs.runtime import app_context
 from bcapp.models import WebhookEvent
 from bcapp.models.base import utcnow
+from bcapp.sync.shipments import event_route
 
 log = logging.getLogger(__name__)
 
-RETRY_INTERVALS = (5, 30, 120, 600, 1800, 3600)
-ORDER_SCOPES = frozenset(
-    {"store/order/created", "store/order/updated", "store/order/statusUpdated"}
-)
-CUSTOMER_SCOPES = frozenset({"store/customer/created", "store/customer/updated"})
+#: Kept for callers of the old name; the intervals are the one policy's (:mod:`bcapp.jobs.retry`).
+RETRY_INTERVALS = retry.DEFAULT_INTERVALS
+
+#: What an event asks for: (settings switch, flow, options), or None to ignore it.
+Plan = tuple[str, str, dict[str, Any]] | None
+Route = Callable[[WebhookEvent], Plan]
 
 
-def _order(event: WebhookEvent) -> tuple[str, str, dict[str, Any]] | None:
+def _order(event: WebhookEvent) -> Plan:
     return "orders", "order_export", {"order_id": int(event.payload["data"]["id"])}
 
 
-def _customer(event: WebhookEvent) -> tuple[str, str, dict[str, Any]] | None:
+def _customer(event: WebhookEvent) -> Plan:
     return "customers", "customer_export", {"customer_id": int(event.payload["data"]["id"])}
 
 
+#: Scope → the event's route; None: the scope is subscribed to, but its events need no job.
+ROUTES: dict[str, Route | None] = {
+    "store/order/created": _order,
+    "store/order/updated": _order,
+    "store/order/statusUpdated": _order,
+    "store/customer/created": _customer,
+    "store/customer/updated": _customer,
+    "store/shipment/created": event_route,  # None unless the store leads shipments
+    "store/app/uninstalled": None,  # the uninstall callback does the work
+}
+ORDER_SCOPES = frozenset(s for s, r in ROUTES.items() if r is _order)
+CUSTOMER_SCOPES = frozenset(s for s, r in ROUTES.items() if r is _customer)
 SHIPMENT_SCOPE = "store/shipment/created"
 
 
-def route(scope: str) -> Callable[[WebhookEvent], tuple[str, str, dict[str, Any]] | None] | None:
-    """The event's handler: (settings switch, flow, options), or None to ignore the event."""
-    if scope in ORDER_SCOPES:
-        return _order
-    if scope in CUSTOMER_SCOPES:
-        return _customer
-    if scope == SHIPMENT_SCOPE:
-        from bcapp.sync.shipments import event_route
-
-        return event_route  # None unless the store leads shipments
-    return None
+def route(scope: str) -> Route | None:
+    """The event's handler, or None to ignore the event."""
+    return ROUTES.get(scope)
 
 
 def handle_event_job(event_id: int, attempt: int = 0) -> str:
     """Run the flow an event asks for; returns the event's new status."""
     with app_context():
+        retry.ensure_policy()  # a job queued by an older version has none
         event = db.session.get(WebhookEvent, event_id)
         if event is None or event.status in ("processed", "ignored"):
             return "gone" if event is None else event.status
         try:
             status, error = _handle(event), ""
         except RetryableSyncError as exc:
-            status, error = _reschedule(event, attempt, exc), exc.message
+            if get_current_job() is None:  # run inline (tests, a shell): queue the retry
+                return _retry_inline(event, attempt, exc)
+            wait = retry.plan(exc.retry_after)
+            _finish(event, "retrying" if wait is not None else "failed", exc.message)
+            if wait is None:
+                log.warning("event %s gave up: %s", event.id, exc.message)
+            raise  # RQ runs this job again after ``wait`` s, or records the failure
         except Exception as exc:
+            retry.stop()
             _finish(event, "failed", f"{type(exc).__name__}: {exc}")
             raise
         _finish(event, status, error)
@@ -117,21 +132,15 @@ def _already_exported(store_id: int, order_id: int) -> bool:
     return is_done(binding)
 
 
-def _reschedule(event: WebhookEvent, attempt: int, exc: RetryableSyncError) -> str:
-    from bcapp.jobs.queues import event_job_id, queue
-
-    intervals = current_app.config.get("EVENT_RETRY_INTERVALS") or RETRY_INTERVALS
-    if attempt >= len(intervals):
-        log.warning("event %s gave up after %s attempts: %s", event.id, attempt + 1, exc.message)
-        return "failed"
-    delay = max(float(intervals[attempt]), math.ceil(exc.retry_after or 0))
-    db.session.rollback()
-    queue("orders").enqueue_in(
-        timedelta(seconds=delay), handle_event_job, event.id, attempt + 1,
-        job_id=event_job_id(event.store_id, event.id, f"-retry-{attempt + 1}"),
-        result_ttl=0, failure_ttl=7 * 86400,
-    )  # fmt: skip
-    return "retrying"
+def _retry_inline(event: WebhookEvent, attempt: int, exc: RetryableSyncError) -> str:
+    """Outside a worker nothing retries the call: schedule the event's job under the policy."""
+    wait = retry.wait_for(attempt, exc.retry_after)
+    status = "failed" if wait is None else "retrying"
+    if wait is not None:
+        db.session.rollback()
+        retry_later(event, wait)
+    _finish(event, status, exc.message)
+    return status
 
 
 def _finish(event: WebhookEvent, status: str, error: str) -> None:
@@ -143,14 +152,4 @@ def _finish(event: WebhookEvent, status: str, error: str) -> None:
     db.session.commit()
 
 
-def requeue_stored_events(store_id: int | None = None, *, older_than: float = 60.0) -> int:
-    """Queue again the events still "received" after ``older_than`` s (Redis was down at intake)."""
-    from bcapp.web.webhooks import enqueue_event
-
-    cutoff = utcnow() - timedelta(seconds=older_than)
-    stmt = db.select(WebhookEvent).where(
-        WebhookEvent.status == "received", WebhookEvent.received_at < cutoff
-    )
-    if store_id is not None:
-        stmt = stmt.where(WebhookEvent.store_id == store_id)
-    return sum(1 for event in db.session.execute(stmt).scalars() if enqueue_event(event))
+__all__ = ["ROUTES", "handle_event_job", "requeue_stored_events", "route"]

@@ -16,7 +16,10 @@ A flow is due for a store when
 
 Enqueueing goes through :func:`bcapp.jobs.sync.enqueue_flow`, whose job ids
 make a second tick (or a second clock process) harmless. The tick also fails
-runs whose worker vanished (no heartbeat for ``STALE_AFTER`` and no lock held).
+runs whose worker vanished (no heartbeat for ``STALE_AFTER`` and no lock held),
+and queues again the webhook events no live job holds any more
+(:func:`bcapp.jobs.handoff.recover_events`: after ``EVENT_RECOVERY_SECONDS``), so an
+event is never stranded waiting for an operator.
 
 App-wide housekeeping that is not a flow (alert digests, log retention) is
 listed in ``MAINTENANCE`` (dotted path → minutes); the tick queues each one
@@ -125,6 +128,7 @@ def tick(now: datetime | None = None) -> list[Any]:
     now = now or utcnow()
     load_flows()
     reap_stale_runs(now)
+    recover_webhook_events()
     jobs = schedule_maintenance()
     stmt = (
         db.select(Store, Connection)
@@ -142,6 +146,18 @@ def tick(now: datetime | None = None) -> list[Any]:
             except Exception:  # one store's trouble must not stop the others' schedule
                 log.exception("could not enqueue %s for store %s", name, store.id)
     return jobs
+
+
+def recover_webhook_events() -> int:
+    """Queue again the stored webhook events nothing will run; how many (never raises)."""
+    from bcapp.jobs.handoff import recover_events
+
+    try:
+        return len(recover_events().queued)
+    except Exception:  # Redis or the database restarting: the next tick tries again
+        log.exception("could not recover stranded webhook events")
+        db.session.rollback()
+        return 0
 
 
 def reap_stale_runs(now: datetime) -> int:

@@ -8,12 +8,10 @@ the job is queued, running or waiting for a retry returns the same job. A new
 job opens its :class:`SyncRun` at once (status queued), so the dashboard shows it.
 
 ``run_flow_job`` runs the flow through :func:`bcapp.sync.runner.run_flow`. A
-RetryableSyncError is retried by RQ's ``Retry`` with backoff
-(``SYNC_RETRY_INTERVALS`` in the app config, default 30 s … 1 h); when the
-error says ``retry_after`` (a 429's reset, an ERP maintenance window) the next
-attempt is scheduled no earlier than that: a reschedule, never a sleeping
-worker. Any other failure is not retried (it would fail the same way). When the
-retries run out the run stays failed with the reason.
+RetryableSyncError is retried under the one retry policy of :mod:`bcapp.jobs.retry`
+(RQ's ``Retry`` after ``SYNC_RETRY_INTERVALS``, no earlier than the error's
+``retry_after``); any other failure is not retried. When the retries run out the
+run stays failed with the reason.
 
 ``enqueue_retry(store_id, entity, bc_id=..|erp_id=..)`` and
 ``enqueue_replay(log_entry_id)`` back the activity log's Retry and Replay buttons.
@@ -22,17 +20,16 @@ retries run out the run stays failed with the reason.
 from __future__ import annotations
 
 import logging
-import math
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from rq import Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus, get_current_job
 
 from bcapp.errors import ConfigError, RetryableSyncError
 from bcapp.extensions import db, redis_ext
+from bcapp.jobs import retry
 from bcapp.jobs.queues import job_id, queue
 from bcapp.jobs.runtime import app_context
 from bcapp.models import LogEntry, RunStatus, Store, SyncRun
@@ -40,7 +37,8 @@ from bcapp.models.base import utcnow
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RETRY_INTERVALS = (30, 120, 600, 1800, 3600)
+#: Kept for callers of the old name; the policy lives in :mod:`bcapp.jobs.retry`.
+DEFAULT_RETRY_INTERVALS = retry.DEFAULT_INTERVALS
 #: Job timeouts per queue (seconds): catalog runs are long, order exports must not hang.
 JOB_TIMEOUTS = {"orders": 600, "default": 3600, "catalog": 4 * 3600}
 ACTIVE_STATUSES = frozenset(
@@ -118,8 +116,8 @@ def active_job(jid: str) -> Job | None:
 
 
 def retry_policy() -> Retry:
-    intervals = list(current_app.config.get("SYNC_RETRY_INTERVALS") or DEFAULT_RETRY_INTERVALS)
-    return Retry(max=len(intervals), interval=intervals)
+    """The one retry policy (:func:`bcapp.jobs.retry.policy`)."""
+    return retry.policy()
 
 
 def run_flow_job(store_id: int, flow: str, run_id: int | None = None, **options: Any) -> str:
@@ -127,14 +125,14 @@ def run_flow_job(store_id: int, flow: str, run_id: int | None = None, **options:
     from bcapp.sync.runner import run_flow
 
     with app_context():
-        _ensure_retry_policy()
+        retry.ensure_policy()
         try:
             run = run_flow(store_id, flow, run_id=run_id, **options)
         except RetryableSyncError as exc:
             _plan_retry(exc, run_id)
             raise
         except Exception:
-            _no_retry()
+            retry.stop()
             raise
         return str(run.status) if run is not None else str(RunStatus.CANCELLED)
 
@@ -143,12 +141,12 @@ def _plan_retry(exc: RetryableSyncError, run_id: int | None) -> None:
     """Let RQ retry no earlier than ``exc.retry_after``; tell the run what happens next."""
     job = get_current_job()
     run = db.session.get(SyncRun, run_id) if run_id is not None else None
-    if job is None or not job.retries_left:
+    delay = retry.plan(exc.retry_after)
+    if delay is None:
         if run is not None and job is not None:
-            run.message = f"Gave up after {_attempts(job)} attempts: {exc.message}"
+            run.message = f"Gave up after {retry.attempts(job)} attempts: {exc.message}"
             db.session.commit()
         return
-    delay = defer_retry(job, exc.retry_after)
     if run is not None:
         run.status = RunStatus.QUEUED
         run.message = f"{exc.message} Trying again in {_human(delay)}."
@@ -157,40 +155,8 @@ def _plan_retry(exc: RetryableSyncError, run_id: int | None) -> None:
 
 
 def defer_retry(job: Job, retry_after: float | None) -> int:
-    """Make the coming retry wait at least ``retry_after`` seconds; returns the wait.
-
-    RQ picks the interval of the coming retry from ``job.retry_intervals`` by
-    ``retries_left``; raising that one slot keeps the later backoff steps as
-    they were. The worker saves the job when it schedules the retry.
-    """
-    intervals = list(job.retry_intervals or [0])
-    index = max(len(intervals) - (job.retries_left or 1), 0)
-    wait = max(intervals[index], math.ceil(retry_after or 0))
-    intervals[index] = wait
-    job.retry_intervals = intervals
-    return wait
-
-
-def _ensure_retry_policy() -> None:
-    """Give a job enqueued without ``Retry`` (by another module) the standard policy.
-
-    The worker decides on a retry from the very job object that runs here, so
-    setting the fields now is enough; the worker saves them if it retries.
-    """
-    job = get_current_job()
-    if job is not None and job.retries_left is None:
-        policy = retry_policy()
-        job.retries_left, job.retry_intervals = policy.max, policy.intervals
-
-
-def _no_retry() -> None:
-    job = get_current_job()
-    if job is not None:
-        job.retries_left = 0  # a bug or a timeout fails the same way next time
-
-
-def _attempts(job: Job) -> int:
-    return len(job.retry_intervals or []) + 1
+    """Make the coming retry wait at least ``retry_after`` s (:func:`bcapp.jobs.retry.defer`)."""
+    return retry.defer(job, retry_after)
 
 
 def _human(seconds: int) -> str:

@@ -39,12 +39,34 @@ def reconcile_command(store_hash: str | None, full: bool, enqueue: bool) -> None
 
 @click.command("requeue-events")
 @click.option("--older-than", default=60.0, show_default=True, help="Seconds since received.")
+@click.option("--store", "store_hash", help=STORE_HELP)
 @with_appcontext
-def requeue_events_command(older_than: float) -> None:
-    """Queue again webhook events stored while Redis was down (still "received")."""
-    from bcapp.jobs.events import requeue_stored_events
+def requeue_events_command(older_than: float, store_hash: str | None) -> None:
+    """Queue again the unprocessed webhook events no live job holds (the tick does it too).
 
-    click.echo(f"queued {requeue_stored_events(older_than=older_than)} events")
+    Prints exactly what it queued; events whose job is queued, running or waiting
+    for its retry are left to it.
+    """
+    from bcapp.jobs.cli import _stores
+    from bcapp.jobs.handoff import recover_events
+
+    stores = [s.id for s in _stores(store_hash)] if store_hash else [None]
+    queued, held, given_up = [], 0, []
+    for store_id in stores:
+        report = recover_events(store_id, older_than=older_than, limit=100_000)
+        queued += report.queued
+        held += report.held
+        given_up += report.given_up
+    click.echo(f"queued {len(queued)} events" + (f": {_ids(queued)}" if queued else ""))
+    if held:
+        click.echo(f"{held} events left to the job that holds them")
+    if given_up:
+        click.echo(f"gave up on {len(given_up)} events whose job kept dying: {_ids(given_up)}")
+
+
+def _ids(ids: list[int], shown: int = 20) -> str:
+    text = ", ".join(map(str, ids[:shown]))
+    return text + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
 
 
 COMMANDS = (ensure_webhooks_command, reconcile_command, requeue_events_command)

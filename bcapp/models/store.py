@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +59,11 @@ class Store(Timestamps, Model):
         return not self.setup_pending
 
 
+def new_session_key() -> str:
+    """A fresh random value for a new user row (its session tokens carry it)."""
+    return secrets.token_hex(16)
+
+
 class StoreUser(Model):
     """A control-panel user allowed into the app for one store."""
 
@@ -71,5 +77,8 @@ class StoreUser(Model):
     is_owner: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Session tokens name the user by id *and* this key: a removed user's token never opens
+    #: the app as the row that reuses the id (SQLite reuses ids), nor after a reinstall.
+    session_key: Mapped[str] = mapped_column(String(32), default=new_session_key)
 
     store: Mapped[Store] = relationship(back_populates="users")

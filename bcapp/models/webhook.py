@@ -19,6 +19,8 @@ class WebhookEvent(Model):
         UniqueConstraint("store_id", "webhook_id"),
         UniqueConstraint("store_id", "content_hash"),
         Index("ix_webhook_events_store_received", "store_id", "received_at"),
+        # The tick's recovery looks for unfinished events every minute (bcapp.jobs.handoff).
+        Index("ix_webhook_events_status_received", "status", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -42,6 +42,7 @@ from typing import Any, TypeGuard
 from bcapp.connectors.base import Capability, Order, OrderLine
 from bcapp.errors import FatalSyncError, RetryableSyncError, SkipRecord, SyncError
 from bcapp.extensions import db
+from bcapp.locks import RunLock
 from bcapp.mapping.rules import StoreRules
 from bcapp.models import Binding
 from bcapp.sync import order_status
@@ -242,9 +243,21 @@ def _import_error(ctx: SyncContext, order: Order, rules: StoreRules, exc: Except
     order_status.mark_failed(ctx, rules.orders, order.bc_id, order.status_id)
 
 
+class OrderLocked(RetryableSyncError):
+    """Another worker holds the order's lock (a job retries; the reconciliation skips it)."""
+
+
+class _OrderLock(RecordLock):
+    def __enter__(self) -> RunLock:
+        try:
+            return super().__enter__()
+        except RetryableSyncError as exc:
+            raise OrderLocked(exc.message, retry_after=exc.retry_after) from None
+
+
 def order_lock(ctx: SyncContext, bc_id: int) -> RecordLock:
     """The per-order Redis lock (see :class:`~bcapp.sync.customers.RecordLock`)."""
-    return RecordLock(ctx, f"order-{bc_id}", f"Order {bc_id}")
+    return _OrderLock(ctx, f"order-{bc_id}", f"Order {bc_id}")
 
 
 # -- flows ---------------------------------------------------------------------------------------
@@ -288,25 +301,39 @@ def reconcile_orders(ctx: SyncContext, **_: Any) -> str:
 
     Catches what webhooks missed (dropped, delayed, a deactivated hook). The cursor
     is BigCommerce's own ``date_modified`` (no clock skew), re-read with an overlap.
+    An order another worker is exporting right now is skipped (logged), and the
+    cursor stays before it so the next run looks again.
     """
     from bcapp.jobs.events import requeue_stored_events
 
     requeue_stored_events(ctx.install.id, older_than=300)  # stored while Redis was down
     rules = ctx.rules
     since = _since(ctx)
-    newest, todo = since, []
+    newest, todo, modified_at = since, [], {}
     for head in ctx.store.orders_changed_since(since - OVERLAP):
-        newest = max(newest, head.modified_at or since)
+        modified = head.modified_at or since
+        newest = max(newest, modified)
         if rules.orders.exports(head.status_id) and rules.orders.from_exported_channel(
             head.channel_id
         ):
             todo.append(head.bc_id)
+            modified_at[head.bc_id] = modified
     open_ids = _not_done(ctx, todo)
     ctx.add_total(len(open_ids))
-    for_each(ctx, open_ids, lambda oid: export_order(ctx, oid), entity=ORDER,
-             ids=lambda oid: (oid, None))  # fmt: skip
-    ctx.commit(cursor=newest.isoformat())
-    return f"{len(todo)} order(s) in an export status, {len(open_ids)} needed export."
+    locked: list[int] = []
+
+    def export_unless_locked(oid: int) -> None:
+        try:
+            export_order(ctx, oid)
+        except OrderLocked as exc:
+            locked.append(oid)
+            message = f"{exc.message} Skipped: the next reconciliation tries again."
+            raise SkipRecord(message) from None
+
+    for_each(ctx, open_ids, export_unless_locked, entity=ORDER, ids=lambda oid: (oid, None))
+    ctx.commit(cursor=min([newest, *(modified_at[oid] for oid in locked)]).isoformat())
+    skipped = f" {len(locked)} skipped: another worker had them." if locked else ""
+    return f"{len(todo)} order(s) in an export status, {len(open_ids)} needed export.{skipped}"
 
 
 def _since(ctx: SyncContext) -> datetime:

@@ -9,6 +9,7 @@ from bcapp.web.session import FIELD, HEADER, CookielessSessions, app_url
 
 def register_blueprints(app: Flask) -> None:
     from bcapp.web import activity, dashboard, home, lifecycle, settings, setup, webhooks
+    from bcapp.web.limits import init_limits
     from bcapp.web.ui import init_ui
 
     app.register_blueprint(lifecycle.bp)
@@ -21,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     init_ui(app)
     _connect_signals()
+    init_limits(app)
     app.jinja_env.globals.update(app_url=app_url, session_field=FIELD, session_header=HEADER)
     app.after_request(_security_headers)
     app.session_interface = CookielessSessions()

@@ -22,7 +22,7 @@ from sqlalchemy import or_
 
 from bcapp.extensions import db
 from bcapp.models import Binding, LogEntry, SyncRun
-from bcapp.web import enqueue, erp
+from bcapp.web import enqueue, erp, params
 from bcapp.web.access import edit_required
 from bcapp.web.session import store_required
 from bcapp.web.store_facts import store_facts
@@ -50,21 +50,16 @@ class Filters:
 
     @classmethod
     def from_args(cls, args: Any) -> Filters:
-        def number(name: str, default: int | None) -> int | None:
-            try:
-                return max(1, int(args.get(name, "")))
-            except ValueError:
-                return default
-
+        """The filters of a query string; an out-of-range number or date is a 400."""
         return cls(
             direction=args.get("direction", "") if args.get("direction") in DIRECTIONS else "",
-            entity=args.get("entity", "").strip()[:32],
+            entity=params.text_arg(args, "entity", 32),
             outcome=args.get("outcome", "") if args.get("outcome") in OUTCOMES else "",
-            date_from=_iso_day(args.get("date_from", "")),
-            date_to=_iso_day(args.get("date_to", "")),
-            q=args.get("q", "").strip()[:200],
-            run=number("run", None),
-            page=number("page", 1) or 1,
+            date_from=params.day_arg(args, "date_from"),
+            date_to=params.day_arg(args, "date_to"),
+            q=params.text_arg(args, "q", 200),
+            run=params.int_arg(args, "run", None),
+            page=params.int_arg(args, "page", 1) or 1,
         )
 
     def query_args(self, **changes: Any) -> dict[str, Any]:
@@ -292,7 +287,7 @@ def bulk_entries(ids: list[str], run: str) -> list[LogEntry]:
 @store_required
 def lineage(bc_id: str) -> Any:
     """One page from a BigCommerce order to its ERP order, shipments and credit notes."""
-    bc_id = bc_id.strip()[:64]
+    bc_id = params.clean_text(bc_id, 64)
     bindings = order_bindings(bc_id)
     erp_ids = {b.erp_id for b in bindings}
     return render_template(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from flask import current_app
+from flask import Flask, current_app
 
 from bcapp.connectors import make_connector, registry
 from bcapp.connectors.base import Capability, secret_fields, split_settings
@@ -200,7 +200,8 @@ def check_settings(kind: str, settings: dict[str, Any]) -> CheckResult:
     if _accepts(kind, "timeout"):
         kwargs["timeout"] = timeout
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(_check, kind, settings, kwargs)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    future = pool.submit(_check_in_app, app, kind, settings, kwargs)
     try:
         return future.result(timeout=timeout)
     except concurrent.futures.TimeoutError:
@@ -215,6 +216,14 @@ def _accepts(kind: str, argument: str) -> bool:
         return argument in inspect.signature(registry()[kind]).parameters
     except (KeyError, TypeError, ValueError):
         return False
+
+
+def _check_in_app(
+    app: Flask, kind: str, settings: dict[str, Any], kwargs: dict[str, Any]
+) -> CheckResult:
+    """The check in the deadline's thread, with the app (its allowed hosts, Redis, database)."""
+    with app.app_context():
+        return _check(kind, settings, kwargs)
 
 
 def _check(kind: str, settings: dict[str, Any], kwargs: dict[str, Any]) -> CheckResult:
@@ -250,6 +259,8 @@ def plain_connection_error(exc: BcappError) -> str:
     if not isinstance(cause, httpx.TransportError):
         return exc.message
     why = next((w for cls, w in _TRANSPORT_WORDS if isinstance(cause, cls)), str(cause))
+    if "could not resolve" in str(cause):
+        why = "no such host name (check the address)"
     try:
         host = cause.request.url.host or str(cause.request.url)
     except RuntimeError:  # no request attached to the error

@@ -52,7 +52,9 @@ def auth() -> Any:
         )
     except InstallError as exc:
         current_app.logger.warning("install failed for %s: %s", context, exc)
-        return render_template("install_failed.html", message=exc.message), 502
+        # BigCommerce refused the code (4xx): the request was bad; else BigCommerce failed us.
+        status = 400 if 400 <= int(exc.details.get("status") or 0) < 500 else 502
+        return render_template("install_failed.html", message=exc.message), status
     store, user = _save_install(grant, args.get("account_uuid", ""))
     store_installed.send(current_app._get_current_object(), store=store)
     return _render_app(user, None)
@@ -65,7 +67,7 @@ def _save_install(grant: Any, account_uuid: str) -> tuple[Store, StoreUser]:
     ).scalar_one_or_none() or Store(store_hash=grant.store_hash, settings={})
     store.access_token = grant.access_token
     store.scope = grant.scope
-    store.account_uuid = grant.account_uuid or account_uuid
+    store.account_uuid = grant.account_uuid or account_uuid.replace("\x00", "")[:64]
     store.owner_bc_user_id = grant.owner.get("id")
     store.owner_email = grant.owner.get("email", "")
     store.status, store.status_reason = StoreStatus.ACTIVE, ""

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bcapp import netguard
+
 SECRET_PLACEHOLDER = "•••• saved — leave empty to keep"
 
 
@@ -200,6 +202,7 @@ def _check_bounds(spec: Mapping[str, Any], value: Any) -> None:
             raise ValueError(spec.get("x-patternMessage") or "This does not look right.")
         if spec.get("format") in ("uri", "url") and not re.match(r"^https?://\S+$", value):
             raise ValueError("Enter a web address starting with https://.")
+        netguard.form_check(spec, value)  # ERP addresses: the vendor's hosts only
 
 
 def _items(spec: Mapping[str, Any], raw: str) -> list[Any]:

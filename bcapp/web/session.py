@@ -15,12 +15,15 @@ automatically by the browser, a forged cross-site request cannot carry the
 token: state-changing requests accept it only from the header or the form
 body (never the query string), which is our CSRF protection, and we also
 refuse a foreign ``Origin``. The user row is re-read on every request, so a
-removed user or an uninstalled store is out at once.
+removed user or an uninstalled store is out at once; a token also carries the row's
+random session key, so it never works for another row that reuses the id (SQLite
+reuses a deleted row's id), nor after an uninstall and reinstall.
 """
 
 from __future__ import annotations
 
 import functools
+import hmac
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -74,8 +77,11 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_token(user: StoreUser, channel_id: int | None = None) -> str:
-    """Mint a session token for ``user`` (store id, user id, channel)."""
-    return _serializer().dumps({"s": user.store_id, "u": user.id, "c": channel_id})
+    """Mint a session token for ``user``: store id, user id and the user row's session key
+    (a new row, even one reusing the id, has another), and the channel."""
+    return _serializer().dumps(
+        {"s": user.store_id, "u": user.id, "k": user.session_key, "c": channel_id}
+    )
 
 
 def _presented_token() -> str | None:
@@ -110,11 +116,20 @@ def load_session() -> StoreUser | None:
         data = _serializer().loads(token, max_age=current_app.config["SESSION_TOKEN_MAX_AGE"])
     except (SignatureExpired, BadSignature):
         return None
-    user = db.session.get(StoreUser, data.get("u"))
+    if not isinstance(data, dict) or not _is_id(data.get("u")):
+        return None
+    user = db.session.get(StoreUser, data["u"])
     if user is None or user.store_id != data.get("s") or not user.store.is_installed:
         return None
-    g.channel_id = data.get("c")
+    key = data.get("k")
+    if not isinstance(key, str) or not hmac.compare_digest(key, user.session_key or ""):
+        return None  # a token of a removed user, or of an earlier install: not this row's
+    g.channel_id = data.get("c") if _is_id(data.get("c")) else None
     return user
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
 def store_required(view: F) -> F:

@@ -8,7 +8,8 @@ that BigCommerce sent it and which store it belongs to. Nothing slow happens
 here: BigCommerce blocklists a domain whose success ratio falls below 90 %,
 so the request only verifies, inserts its row (sharing the INSERT and commit
 with the deliveries beside it, :mod:`bcapp.web.group_commit`) and answers;
-the new event ids reach the workers in one Redis call per batch.
+the new event ids reach the workers in one Redis call per batch
+(:mod:`bcapp.jobs.handoff`, which also makes sure none is stranded).
 """
 
 from __future__ import annotations
@@ -18,19 +19,31 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from flask import Blueprint, current_app, request
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from standardwebhooks.webhooks import Webhook
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bcapp.extensions import db
+from bcapp.jobs.handoff import (  # the hand-off lives in the jobs layer; names kept for callers
+    EVENT_JOB,
+    HANDOFF_LIST,
+    enqueue_event,
+    enqueue_events,
+    hand_over,
+    handoff_key,
+)
 from bcapp.models import Store, WebhookEvent
 from bcapp.models.base import utcnow
 from bcapp.web.group_commit import COLUMNS, GroupCommit, PgWriter, Row
+from bcapp.web.limits import close_connection
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -53,8 +66,6 @@ _SIGNED_ENVIRON = tuple((h, "HTTP_" + h.upper().replace("-", "_")) for h in SIGN
 #: BigCommerce's scopes: ``store/`` and slash-separated words (``store/cart/lineItem/created``).
 SCOPE = re.compile(r"store(?:/[A-Za-z_*]+){1,8}")
 MAX_BODY = 256 * 1024
-#: The job that acts on a stored event (the orders/customers flows register handlers there).
-EVENT_JOB = "bcapp.jobs.events.handle_event_job"
 STORE_CACHE = "bcapp.webhook_stores"
 GROUP_COMMIT = "bcapp.webhook_group_commit"
 
@@ -91,20 +102,84 @@ def _verify_signature(body: bytes) -> None:
 
 
 def _parse(body: bytes) -> dict[str, Any]:
+    """The delivery as a dict, or Refused(400) for anything we could not store as sent.
+
+    Besides the shape BigCommerce sends, the body must hold what PostgreSQL's ``json``
+    takes: no NUL character, no lone surrogate, no NaN or infinity; and nest no deeper
+    than :data:`MAX_DEPTH` (a 100,000-deep body made Python's parser recurse to death).
+    """
     try:
-        payload = json.loads(body)
-    except ValueError as exc:
+        payload = json.loads(body, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
         raise Refused(400, "body is not JSON") from exc
     if not isinstance(payload, dict):
         raise Refused(400, "body is not a JSON object")
+    problem = _unstorable(payload)
+    if problem:
+        raise Refused(400, problem)
     scope, producer, data = payload.get("scope"), payload.get("producer"), payload.get("data")
     if not isinstance(scope, str) or len(scope) > 128 or not SCOPE.fullmatch(scope):
         raise Refused(400, "missing or invalid scope")
-    if not isinstance(producer, str) or not producer.startswith("stores/"):
+    if not isinstance(producer, str) or not PRODUCER.fullmatch(producer):
         raise Refused(400, "missing or invalid producer")
     if scope != "store/app/uninstalled" and not isinstance(data, dict):
         raise Refused(400, "missing data")
+    if data is not None and not isinstance(data, dict):
+        raise Refused(400, "data is not an object")
+    for key in ("id", "orderId"):
+        if not _is_ref((data or {}).get(key, 0)):
+            raise Refused(400, f"invalid data.{key}")
     return payload
+
+
+#: ``stores/{hash}``, as BigCommerce names a store.
+PRODUCER = re.compile(r"stores/[a-z0-9]{1,32}")
+#: How deep a delivery may nest (BigCommerce's nest three levels).
+MAX_DEPTH = 32
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unstorable(value: Any, depth: int = 0) -> str:
+    """Why ``value`` cannot be stored as JSON by PostgreSQL ("" when it can)."""
+    if depth > MAX_DEPTH:
+        return "body nests too deep"
+    if isinstance(value, str):
+        return "" if _clean(value) else "text holds a NUL character or a lone surrogate"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "number out of range"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _unstorable(key, depth + 1) or _unstorable(item, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for item in value:
+            problem = _unstorable(item, depth + 1)
+            if problem:
+                return problem
+    return ""
+
+
+def _clean(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_ref(value: Any) -> bool:
+    """An id in ``data``: a whole number that fits 64 bits, or a short string (cart ids)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0 <= value < 2**63
+    return isinstance(value, str) and len(value) <= 64
 
 
 @dataclass(frozen=True)
@@ -188,7 +263,7 @@ def _save(store: StoreKey, payload: dict[str, Any], body: bytes) -> int | None:
     data = payload.get("data") or {}
     row = Row(
         store_id=store.id,
-        webhook_id=request.environ.get("HTTP_WEBHOOK_ID", "")[:128],
+        webhook_id=webhook_id(request.environ),
         content_hash=content_hash(payload),
         scope=payload["scope"],
         resource_id=str(data.get("id", data.get("orderId", "")))[:64],
@@ -197,14 +272,17 @@ def _save(store: StoreKey, payload: dict[str, Any], body: bytes) -> int | None:
     )
     committer = _group_commit()
     if committer is not None:
-        return committer.submit(row)
+        try:
+            return committer.submit(row)
+        except psycopg.DataError as exc:  # what _parse let through and PostgreSQL still refused
+            raise Refused(400, f"unstorable: {type(exc).__name__}") from exc
     table = WebhookEvent.__table__
     values = dict(zip(COLUMNS, row.values(), strict=True)) | {"payload": payload}
     stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         event_id = conn.execute(stmt).scalar()
     if event_id is not None:
-        hand_over_many([(event_id, store.id)])
+        hand_over([(event_id, store.id)])
     return event_id
 
 
@@ -228,102 +306,40 @@ def _group_commit() -> GroupCommit | None:
         committer = None
         if url.get_backend_name() == "postgresql":
             dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-            committer = GroupCommit(PgWriter(dsn), hand_over_many)
+            committer = GroupCommit(PgWriter(dsn), hand_over)
         extensions[GROUP_COMMIT] = committer
     return extensions[GROUP_COMMIT]
-
-
-#: Where the intake hands event ids over in "list" mode (prefixed like the queues).
-HANDOFF_LIST = "bcapp:webhook-events"
-
-
-def handoff_key() -> str:
-    """The Redis list of ``{store_id}:{event_id}`` the worker's dispatcher turns into jobs."""
-    return f"{current_app.config.get('RQ_QUEUE_PREFIX', '')}{HANDOFF_LIST}"
-
-
-def _orders_queue() -> Any:
-    """This process's "orders" Queue object (built once: it caches the Redis server version)."""
-    from bcapp.jobs.queues import queue, queue_name
-
-    cached = current_app.extensions.get("bcapp.orders_queue")
-    if cached is None or cached.name != queue_name("orders"):
-        cached = current_app.extensions["bcapp.orders_queue"] = queue("orders")
-    return cached
-
-
-def enqueue_event(event: WebhookEvent | int, store_id: int | None = None) -> bool:
-    """Queue the event's job; False if Redis is down (``requeue-events`` re-queues stored ones)."""
-    event_id = event if isinstance(event, int) else event.id
-    store_id = store_id if store_id is not None else event.store_id  # type: ignore[union-attr]
-    return enqueue_events([(event_id, store_id)])
-
-
-def enqueue_events(events: list[tuple[int, int]]) -> bool:
-    """Queue a job per ``(event id, store id)``; False if Redis is down.
-
-    One non-transactional pipeline (job hashes, queue pushes, queue set): one
-    round trip instead of RQ's two MULTI/EXEC blocks per job, ~35 % less CPU.
-    """
-    from bcapp.jobs.queues import event_job_id
-
-    try:
-        q = _orders_queue()
-        with q.connection.pipeline(transaction=False) as pipe:
-            for event_id, store_id in events:
-                q.enqueue_call(
-                    EVENT_JOB,
-                    args=(event_id,),
-                    job_id=event_job_id(store_id, event_id),
-                    result_ttl=0,
-                    failure_ttl=7 * 86400,
-                    pipeline=pipe,
-                )
-            pipe.execute()
-        return True
-    except Exception:
-        ids = ", ".join(str(event_id) for event_id, _ in events)
-        log.exception("could not enqueue webhook events %s; they stay stored", ids)
-        return False
-
-
-def hand_over_many(events: list[tuple[int, int]]) -> bool:
-    """Give stored ``(event id, store id)`` pairs to the workers in one Redis call: RQ
-    jobs now, or (``WEBHOOK_HANDOFF = "list"``) one LPUSH that a worker's dispatcher
-    turns into the jobs (see ``bcapp.jobs.worker``).
-
-    The list mode keeps RQ's job bookkeeping (~0.2 ms of CPU per event) out of
-    the request. Either way, ids lost to a Redis outage or a dispatcher killed
-    mid-hand-over leave their events "received": the orders reconciliation
-    re-queues them (:func:`bcapp.jobs.events.requeue_stored_events`).
-    """
-    if current_app.config["WEBHOOK_HANDOFF"] != "list":
-        return enqueue_events(events)
-    from bcapp.extensions import redis_ext
-
-    try:
-        redis_ext.client.lpush(handoff_key(), *(f"{s}:{e}" for e, s in events))
-        return True
-    except Exception:
-        ids = ", ".join(str(event_id) for event_id, _ in events)
-        log.exception("could not hand over webhook events %s; they stay stored", ids)
-        return False
 
 
 @bp.post("/webhooks/bigcommerce")
 def intake() -> Any:
     """Answer 200 for a stored or duplicate event; 400/401/413 for what we refuse."""
-    if (request.content_length or 0) > MAX_BODY:
+    request.max_content_length = MAX_BODY  # enforced while reading, chunked bodies too
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        close_connection()  # the rest stays unread: end the connection instead
         return _refuse(Refused(413, "body too large"))
-    body = request.get_data(cache=False)
     try:
         _verify_signature(body)
         payload = _parse(body)
+        webhook_id(request.environ)
         store = _store_for(payload)
+        _save(store, payload, body)  # stored and handed over, or a duplicate
     except Refused as refused:
         return _refuse(refused)
-    _save(store, payload, body)  # stored and handed over, or a duplicate
     return "", 200
+
+
+def webhook_id(environ: Any) -> str:
+    """The delivery's ``webhook-id``: printable ASCII, at most 128 characters."""
+    value = environ.get("HTTP_WEBHOOK_ID", "")
+    if not WEBHOOK_ID.fullmatch(value):
+        raise Refused(400, "invalid webhook-id")
+    return str(value)
+
+
+WEBHOOK_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 def _refuse(refused: Refused) -> Any:
@@ -335,3 +351,10 @@ def _refuse(refused: Refused) -> Any:
         request.remote_addr,
     )
     return {"error": refused.reason}, refused.status
+
+
+#: The intake's hand-over under its former name.
+hand_over_many = hand_over
+
+__all__ = ["EVENT_JOB", "HANDOFF_LIST", "bp", "enqueue_event", "enqueue_events", "hand_over",
+           "hand_over_many", "handoff_key", "intake"]  # fmt: skip

@@ -38,7 +38,7 @@ def test_afas_without_the_getconnector_keeps_free_entry() -> None:
 
 
 def test_mplus_lists_payment_methods_vat_groups_and_delivery_methods() -> None:
-    settings = {**DEMO_SETTINGS, "port": 443, "base_url": "http://mplus.test/"}
+    settings = {**DEMO_SETTINGS, "port": 443, "base_url": "https://api.mpluskassa.nl:443/"}
     connector = MplusConnector(settings, transport=httpx.WSGITransport(app=demo_sandbox()))
     assert isinstance(connector, ChoiceSource)
     assert Choice("IDEAL", "iDEAL") in connector.choices("payment")
@@ -47,7 +47,12 @@ def test_mplus_lists_payment_methods_vat_groups_and_delivery_methods() -> None:
 
 
 def test_mplus_that_refuses_lists_nothing() -> None:
-    settings = {"ident": "wrong", "secret": "x", "port": 443, "base_url": "http://mplus.test/"}
+    settings = {
+        "ident": "wrong",
+        "secret": "x",
+        "port": 443,
+        "base_url": "https://api.mpluskassa.nl:443/",
+    }
     connector = MplusConnector(settings, transport=httpx.WSGITransport(app=demo_sandbox()))
     assert connector.choices("payment") == []
 

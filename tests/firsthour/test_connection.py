@@ -3,8 +3,12 @@ credentials; missing or refused credentials show "Reconnect your ERP" and pause 
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
+import pytest
+
+from bcapp import netguard
 from bcapp.extensions import db
 from bcapp.jobs.schedule import tick
 from bcapp.models import Binding, Connection, Cursor, RunStatus
@@ -22,7 +26,7 @@ def mplus_form(**over: Any) -> dict[str, Any]:
         "kind": "mplus",
         **DEMO_SETTINGS,
         "port": "443",
-        "base_url": "http://mplus.test/",
+        "base_url": "https://api.mpluskassa.nl:443/",
         **over,
     }
 
@@ -127,13 +131,22 @@ def test_missing_credentials_after_a_reinstall_show_reconnect(world: World, owne
     assert run.status == RunStatus.CANCELLED and run.message.startswith("Reconnect your ERP")
 
 
-def test_network_errors_are_said_in_plain_words(world: World, owner: Any, app: Any) -> None:
+def test_network_errors_are_said_in_plain_words(
+    world: World, owner: Any, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app.extensions.pop("bcapp.erp_transport")
     r = owner.htmx_post(
         "/app/settings/connection/test", afas_form(world, base_url="localhost:5002/Profit")
     )
-    assert "Could not connect to" in r.text and "the address is not valid" in r.text
+    assert "must be a web address starting with https://" in r.text  # refused before sending
     assert "UnsupportedProtocol" not in r.text
+    monkeypatch.setattr(  # a vendor's name that does not resolve (here: no DNS at all)
+        netguard.socket, "getaddrinfo", lambda *a, **k: (_ for _ in ()).throw(socket.gaierror(-2))
+    )
+    address = "https://99999.rest.afas.online/ProfitRestServices"
+    r = owner.htmx_post("/app/settings/connection/test", afas_form(world, base_url=address))
+    assert "Could not connect to 99999.rest.afas.online: no such host name" in r.text
+    assert "unexpectedly" not in r.text and "Errno" not in r.text
 
 
 def test_after_a_reinstall_the_wizard_goes_from_credentials_to_the_last_step(

@@ -22,9 +22,10 @@ from tests.firsthour.test_cli import BARE
 def test_the_demos_first_test_order_exports(app: Any, redis_url: str) -> None:
     from bcapp.connectors.afas.settings import SETTINGS_SCHEMA
     from bcapp.connectors.base import split_settings
-    from bcapp.demo import DEMO_STORE, build_sandbox, erp_sandboxes
+    from bcapp.demo import DEMO_STORE, build_sandbox, erp_sandboxes, sandbox_hosts
     from bcapp.sandbox.bigcommerce.seed import NoErpProducts, test_order
 
+    app.config["ERP_ALLOWED_HOSTS"] = sandbox_hosts(5000)  # as the demo's configuration has it
     afas_app, settings = erp_sandboxes(5000)["afas"]
     bc = build_sandbox(app_url="http://localhost:5000", client_id=app.config["BC_CLIENT_ID"],
                        client_secret=app.config["BC_CLIENT_SECRET"])  # fmt: skip

@@ -62,7 +62,8 @@ def test_mplus_lists_payment_methods_and_vat_groups(world: World, owner: Any, ap
 
     connection = db.session.execute(db.select(Connection)).scalar_one()
     plain, secret = split_settings(
-        SETTINGS_SCHEMA, {**DEMO_SETTINGS, "port": 443, "base_url": "http://mplus.test/"}
+        SETTINGS_SCHEMA,
+        {**DEMO_SETTINGS, "port": 443, "base_url": "https://api.mpluskassa.nl:443/"},
     )
     connection.kind, connection.settings, connection.secrets = "mplus", plain, secret
     db.session.commit()

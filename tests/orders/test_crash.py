@@ -57,7 +57,8 @@ def serve(wsgi_app: Any) -> tuple[str, Any]:
 def crash_world(fresh_pg_url, tmp_path, redis_url):
     from bcapp import create_app
 
-    config = base_config(tmp_path, DATABASE_URL=fresh_pg_url, **WORLD_CONFIG)
+    config = base_config(tmp_path, DATABASE_URL=fresh_pg_url, ERP_ALLOWED_HOSTS="127.0.0.1",
+                         **WORLD_CONFIG)  # fmt: skip
     app = create_app(config)
     with app.app_context():
         db.create_all()

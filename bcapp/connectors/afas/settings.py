@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bcapp.errors import ConfigError
+from bcapp.netguard import check_url
 
 #: entity → (GetConnector id, {role: field name}); an empty field name means "not used".
 ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
@@ -215,6 +216,7 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "title": "Base URL override",
             "default": "",
             "description": "Only for a sandbox or demo environment.",
+            "x-erp-address": "afas",  # bcapp.netguard: AFAS's own hosts only
         },
         "connectors": {
             "type": "object",
@@ -265,6 +267,8 @@ class AfasSettings:
             raise ConfigError("Enter the AFAS app connector token.")
         if not environment and not base:
             raise ConfigError("Enter the AFAS environment number (e.g. 12345).")
+        if base:
+            check_url("afas", base)
         given = values.get("connectors") or {}
         entities = {name: _entity(name, given.get(name) or {}) for name in ENTITY_DEFAULTS}
         orders = _options(ORDER_DEFAULTS, values.get("orders"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bcapp.errors import ConfigError
+from bcapp.netguard import check_host, check_url
 
 WEB_EMPLOYEE = 999999
 #: xsd:long, the type of Mplus article numbers.
@@ -27,7 +28,12 @@ SETTINGS_SCHEMA: dict[str, Any] = {
     ),
     "required": ["port", "ident", "secret"],
     "properties": {
-        "host": {"type": "string", "title": "API host", "default": "api.mpluskassa.nl"},
+        "host": {
+            "type": "string",
+            "title": "API host",
+            "default": "api.mpluskassa.nl",
+            "x-erp-host": "mplus",  # bcapp.netguard: Mplus's own hosts only
+        },
         "port": {
             "type": "integer",
             "title": "API port",
@@ -40,6 +46,7 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "title": "Base URL (advanced)",
             "format": "uri",
             "description": "Overrides host and port, e.g. for a test installation.",
+            "x-erp-address": "mplus",
         },
         "ident": {"type": "string", "title": "API ident", "minLength": 1},
         "secret": {"type": "string", "title": "API secret", "writeOnly": True, "minLength": 1},
@@ -159,7 +166,14 @@ class MplusSettings:
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"The Mplus settings are not valid: {exc}") from None
         settings._check_range()
+        settings._check_address()
         return settings
+
+    def _check_address(self) -> None:
+        if self.base_url:
+            check_url("mplus", self.base_url)
+        else:
+            check_host("mplus", self.host, self.port or 443)
 
     def _check_range(self) -> None:
         if not 0 < self.article_number_min <= self.article_number_max <= MAX_ARTICLE_NUMBER:
