@@ -57,6 +57,7 @@ __all__ = [
     "CreditNoteLine",
     "Customer",
     "CustomerKind",
+    "CustomerSource",
     "MemoryCredentials",
     "Order",
     "OrderInstructions",
@@ -91,6 +92,7 @@ class Capability(enum.Enum):
     ORDER_STATUS = "order_status"  # fetch_order_statuses
     CATALOG_TO_ERP = "catalog_to_erp"  # upsert_category, upsert_product, article_number
     STOCK_TO_ERP = "stock_to_erp"  # set_stock, sku_article, stock_location
+    CUSTOMERS_FROM_ERP = "customers_from_erp"  # fetch_customers, fetch_customer (CustomerSource)
 
 
 @runtime_checkable
@@ -217,6 +219,25 @@ class StoreLedConnector(Connector, Protocol):
 
     def set_stock(self, sku: str, quantity: Decimal, erp_id: str = "") -> None:
         """Set the ERP's stock of one SKU (``erp_id``: the ERP article number, when bound)."""
+
+
+@runtime_checkable
+class CustomerSource(Connector, Protocol):
+    """The methods of a connector that lists the ERP's relations (``CUSTOMERS_FROM_ERP``).
+
+    A separate protocol (like :class:`StoreLedConnector`), so that
+    :class:`Connector` stays satisfiable by connectors that cannot list debtors.
+    """
+
+    def fetch_customers(self, cursor: str | None) -> Iterator[Batch[Customer]]:
+        """Relations changed after ``cursor`` (a gap-free change poll), with their addresses.
+
+        Each :class:`Customer` carries ``erp_id``, its e-mail (possibly "": the flow
+        cannot match those), the first address as the billing address and ``group``.
+        """
+
+    def fetch_customer(self, erp_id: str) -> Customer | None:
+        """One relation in its current state (Retry; the echo check), or None when gone."""
 
 
 @runtime_checkable
