@@ -128,6 +128,10 @@ ORDER_REFERENCE_LENGTH: Final = 40
 #: although the dictionary marks it mandatory. The sandbox numbers from here.
 FIRST_DEBTOR_NUMBER: Final = 10001
 
+#: [I] Dates and times in AccountView are the administration's local time without a zone
+#: (A1's types carry none); store times (UTC) are converted to this zone before writing.
+ADMINISTRATION_TIMEZONE: Final = "Europe/Amsterdam"
+
 # -- writing --------------------------------------------------------------------------------
 
 ROW_ID: Final = "RowId"  # [V A1, A3]
