@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bcapp.mapping.rules import CATALOG_FIELDS, CHOICES, FLOW_NAMES, merged
+from bcapp.mapping.rules import CATALOG_FIELDS, CHOICES, CUSTOMER_FIELDS, FLOW_NAMES, merged
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -123,6 +123,14 @@ def _excluded(value: Any) -> list[str]:
     return fields
 
 
+def _excluded_customer_fields(value: Any) -> list[str]:
+    fields = _list(value)
+    unknown = [f for f in fields if f not in CUSTOMER_FIELDS]
+    if unknown:
+        raise ValueError("Unknown customer field: " + ", ".join(unknown) + ".")
+    return fields
+
+
 _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "general": {
         "alert_email": _email,
@@ -163,6 +171,12 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "order_status": _status_mapping,
     },
     "fulfilment": {"shipment_source": _choice("fulfilment", "shipment_source")},
+    "customers_from_erp": {
+        "channels": lambda v: _channel_list(v, required=True),
+        "group_map": _mapping,
+        "default_group": _text,
+        "excluded_fields": _excluded_customer_fields,
+    },
     "schedules": {
         name: (lambda v: _int(v or 0, 0, 1440, "Enter minutes between 0 and 1440."))
         for name in FLOW_NAMES
