@@ -108,6 +108,7 @@ class CustomersToStore:
         if not due:
             return
         accounts = self.ctx.store.customers_by_email(p.debtor.email for p in due)
+        self._moved(due, accounts)
         writes: list[tuple[Pending, CustomerWrite]] = []
         for pending in due:
             try:
@@ -125,6 +126,17 @@ class CustomersToStore:
         for result in self.ctx.store.write_customers(writes) if writes else ():
             self._written(result, dict(writes))
             self.ctx.commit()  # bound before the webhook our write causes is handled
+
+    def _moved(self, due: list[Pending], accounts: dict[str, list[StoreCustomer]]) -> None:
+        """Bound accounts not found under the debtor's e-mail (it changed in the ERP)."""
+        found = {a.bc_id for listed in accounts.values() for a in listed}
+        missing = {p: _bound_id(p) for p in due if _bound_id(p) and _bound_id(p) not in found}
+        if not missing:
+            return
+        by_id = self.ctx.store.customers_by_id(missing.values())
+        for pending, bc_id in missing.items():
+            if bc_id in by_id:
+                accounts.setdefault(pending.debtor.email.lower(), []).append(by_id[bc_id])
 
     def _preview(self, pending: Pending, write: CustomerWrite) -> None:
         account = pending.account
@@ -193,7 +205,11 @@ class CustomersToStore:
         """What the store should show of the debtor (the fields this flow may write)."""
         first, last = names(debtor)
         rules = self.rules
-        wanted: dict[str, Any] = {"first_name": first, "last_name": last}
+        wanted: dict[str, Any] = {
+            "email": debtor.email.lower(),
+            "first_name": first,
+            "last_name": last,
+        }
         if rules.writes("company"):
             wanted["company"] = debtor.company
         if rules.writes("phone"):
@@ -207,10 +223,9 @@ class CustomersToStore:
     def _plan(self, pending: Pending, accounts: list[StoreCustomer]) -> CustomerWrite | None:
         """The write that makes the store show the debtor; None when it already does."""
         debtor, channel = pending.debtor, self.rules.channels[0]
-        bound_id = ((pending.binding.data or {}).get("bc_id") if pending.binding else None) or 0
-        account = next((a for a in accounts if a.bc_id == int(bound_id)), None) or next(
-            (a for a in accounts if a.signs_in_on(channel)), None
-        )
+        bound_id, email = _bound_id(pending), debtor.email.lower()
+        same = [a for a in accounts if a.customer.email == email and a.signs_in_on(channel)]
+        account = next((a for a in accounts if a.bc_id == bound_id), None) or next(iter(same), None)
         pending.account = account
         owner = account.customer if account else Customer(debtor.email, channel_id=channel)
         key = customer_key(owner)
@@ -222,7 +237,7 @@ class CustomersToStore:
         addresses = tuple(a for a in debtor.addresses if usable(a))[:10]
         wanted = pending.wanted
         if account is None:
-            fields = {k: v for k, v in wanted.items() if k != "addresses"}
+            fields = {k: v for k, v in wanted.items() if k not in ("addresses", "email")}
             group = fields.pop("customer_group_id", None)
             return CustomerWrite(
                 debtor.email.lower(),
@@ -232,14 +247,18 @@ class CustomersToStore:
                 addresses=addresses if "addresses" in wanted else (),
                 **fields,
             )
-        return self._update(account, wanted, addresses)
+        return self._update(account, debtor.email.lower(), wanted, addresses)
 
     def _update(
-        self, account: StoreCustomer, wanted: dict[str, Any], addresses: tuple[Address, ...]
+        self,
+        account: StoreCustomer,
+        email: str,
+        wanted: dict[str, Any],
+        addresses: tuple[Address, ...],
     ) -> CustomerWrite | None:
         current = account.customer
         names_ok = self.rules.writes("name") or not (current.first_name and current.last_name)
-        changes: dict[str, Any] = {}
+        changes: dict[str, Any] = {"new_email": email} if current.email != email else {}
         for name in ("first_name", "last_name", "company", "phone"):
             if name in wanted and getattr(current, name) != wanted[name]:
                 if name in ("first_name", "last_name") and not names_ok:
@@ -252,7 +271,7 @@ class CustomersToStore:
         new = new[: max(0, 10 - len(current.addresses))] if "addresses" in wanted else ()
         if not changes and not new:
             return None
-        return CustomerWrite(current.email, account.bc_id, addresses=new, **changes)
+        return CustomerWrite(email, account.bc_id, addresses=new, **changes)
 
     # -- recording ------------------------------------------------------------------------
 
@@ -316,6 +335,12 @@ class CustomersToStore:
             bc_id = (pending.binding.data or {}).get("bc_id")
         self.ctx.record(outcome, DEBTOR, bc_id, pending.debtor.erp_id, message,
                         request=request, direction=Direction.ERP_TO_BC)  # fmt: skip
+
+
+def _bound_id(pending: Pending) -> int:
+    """The store account the debtor's binding names (0: none)."""
+    data = pending.binding.data if pending.binding is not None else None
+    return int((data or {}).get("bc_id") or 0)
 
 
 def run_batches(ctx: SyncContext) -> None:

@@ -39,6 +39,12 @@ def test_a_profit_debtor_becomes_a_store_account_once(world):
     assert account["phone"] == "06-12345678"
     assert len(accounts(world, "kees@example.com")) == 1
 
+    world.afas.touch_debtor(number, Email="kees@klein.nl")  # a new address in the ERP
+    world.run("customers_from_erp")
+    assert account["email"] == "kees@klein.nl" and len(world.bc_store.customers) == 1
+    [binding] = world.bindings("customer")
+    assert binding.bc_id == "1:kees@klein.nl" and binding.erp_id == number
+
 
 def test_a_dry_run_writes_nothing_and_retry_reads_the_debtor_again(world):
     world.settings("flows", customers_from_erp=True)

@@ -77,10 +77,13 @@ class CustomerWrite:
     group_id: int | None = None
     addresses: tuple[Address, ...] = ()
     channels: tuple[int, ...] = (1,)
+    #: On an update: the account's new e-mail address (None: keep it).
+    new_email: str | None = None
 
     def fields(self) -> dict[str, Any]:
         """The customer fields this write sends (never a password)."""
         values = {
+            "email": self.new_email,
             "first_name": self.first_name,
             "last_name": self.last_name,
             "company": self.company,

@@ -54,7 +54,7 @@ from bcapp.connectors.base import (
 )
 from bcapp.errors import ConfigError
 
-#: What an article read asks for besides the chosen price, stock and blocked fields.
+#: What an article read asks for besides the chosen price field and the blocked flag.
 ARTICLE_FIELDS = ("ART_CODE", "ART_DESC1", "AG_CODE", "CNG_DATE")
 
 
@@ -140,7 +140,8 @@ class AccountViewConnector(Debtors, Sales):
                 "company or connect as a user who may open it."
             )
         self._check_business_objects()
-        self._check_fields("ARTICLE", self._article_fields())
+        s = self.settings
+        self._check_fields("ARTICLE", (s.price_field, s.available_field, s.reserved_field))
         if self.settings.group_field:
             self._check_fields("CONTACT", (self.settings.group_field,))
 
@@ -169,9 +170,8 @@ class AccountViewConnector(Debtors, Sales):
     # -- catalog --------------------------------------------------------------------------
 
     def _article_fields(self) -> tuple[str, ...]:
-        s = self.settings
-        chosen = (s.price_field, s.available_field, s.reserved_field, facts.ARTICLE_BLOCKED_FIELD)
-        return tuple(dict.fromkeys(f for f in (*ARTICLE_FIELDS, *chosen) if f))
+        chosen = (self.settings.price_field, facts.ARTICLE_BLOCKED_FIELD)
+        return tuple(dict.fromkeys((*ARTICLE_FIELDS, *chosen)))
 
     def _product(self, row: Mapping[str, Any]) -> Product:
         s = self.settings

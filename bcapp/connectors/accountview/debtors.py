@@ -46,7 +46,7 @@ ADDRESS_FIELDS = (
 #: Fields written only when the debtor is created (the merchant may change them later).
 CREATE_ONLY = frozenset({"SRC_CODE", "ACCT_NR", "CUR_CODE"})
 #: Debtor numbers asked about per read when numbering from a range; values per list filter.
-WINDOW = 100
+WINDOW = facts.RANGE_PROBE
 #: Attempts at a range number that another writer took between our read and our write.
 NUMBER_ATTEMPTS = 3
 
@@ -159,8 +159,6 @@ class Debtors:
 
     def _update_debtor(self, erp_id: str, customer: Customer) -> None:
         fields = {k: v for k, v in debtor_fields(customer).items() if k not in CREATE_ONLY}
-        if not customer.addresses:  # no address to write: keep AccountView's
-            fields = {k: v for k, v in fields.items() if k != "CNT_CODE"}
         document = Document("CONTACT", {**fields, "SUB_NR": erp_id}, action=facts.ROW_UPDATE)
         self.client.write(self.settings.bo("debtors"), [document], book_date=_today())
 

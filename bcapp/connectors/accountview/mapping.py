@@ -307,7 +307,9 @@ def sales_order(
     if delivery_code:
         header["DEL_CODE"] = delivery_code
     if shipping_method:
-        header["SHIP_MTH"] = fit("SO_HDR", "SHIP_MTH", shipping_method)
+        header[facts.ORDER_SHIP_METHOD_FIELD] = fit(
+            "SO_HDR", facts.ORDER_SHIP_METHOD_FIELD, shipping_method
+        )
     codes = list(vat_codes) + [None] * (len(lines) - len(vat_codes))
     rows: list[dict[str, Any]] = [
         {
@@ -315,7 +317,7 @@ def sales_order(
             "ORD_QTY": line.quantity,
             "ART_PX": unit_price(line, include_vat=prices_include_vat),
             "DEL_DATE": order_date,
-            **({"VAT_CODE": code} if code else {}),
+            **({facts.ORDER_LINE_VAT_FIELD: code} if code else {}),
         }
         for line, code in zip(lines, codes, strict=False)
     ]

@@ -89,12 +89,12 @@ class Sales:
         journal = self.settings.orders.journal
         for rows in self.client.iter_rows(
             self.settings.bo("journal_read"), "DJ_PAGE", (),
-            [Filter("INV_NR", reference), Filter("DJ_CODE", journal)],
+            [Filter(facts.INVOICE_REFERENCE_FIELD, reference), Filter("DJ_CODE", journal)],
             page_size=self.settings.page_size,
         ):  # fmt: skip
             for row in rows:
                 same_book = text(row, "DJ_CODE").upper() == journal.upper()
-                if same_book and text(row, "INV_NR") == reference:
+                if same_book and text(row, facts.INVOICE_REFERENCE_FIELD) == reference:
                     return f"{journal}/{text(row, 'PAGE_NR')}"
         return None
 
@@ -158,7 +158,7 @@ class Sales:
 
     def _create_invoice(self, order: Order, debtor: str, todo: OrderInstructions) -> str:
         s = self.settings.orders
-        limit = BUILTIN["DJ_PAGE"]["INV_NR"].length
+        limit = BUILTIN["DJ_PAGE"][facts.INVOICE_REFERENCE_FIELD].length
         if len(order.reference) > limit:
             raise FatalSyncError(
                 f"Order reference {order.reference} is longer than AccountView's invoice "

@@ -160,7 +160,7 @@ SETTINGS_SCHEMA: dict[str, Any] = {
                 "group_field": _choice(
                     "Customer group field",
                     ("", *GROUP_FIELDS),
-                    "RPL_GRP",
+                    facts.DEFAULT_GROUP_FIELD,
                     "The debtor field mapped onto a BigCommerce customer group.",
                 ),
             },
@@ -260,7 +260,7 @@ class AccountViewSettings:
     range_to: int = 0
     collective_account: str = "1300"
     currency: str = ""
-    group_field: str = "RPL_GRP"
+    group_field: str = facts.DEFAULT_GROUP_FIELD
     orders: OrderSettings = field(default_factory=OrderSettings)
 
     def bo(self, name: str) -> str:
