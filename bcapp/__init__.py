@@ -16,14 +16,21 @@ from typing import Any
 from flask import Flask
 
 from bcapp import config as config_module
+from bcapp.config import settings_of
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class App(Flask):
+    """Flask, with a config that knows when it changed (see ``config.current_settings``)."""
+
+    config_class = config_module.VersionedConfig
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app from the environment, overridden by ``config``."""
     values = config_module.load(config)
-    app = Flask(
+    app = App(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -45,7 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure_database(app: Flask) -> None:
-    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or settings_of(app.config).database_url
     if not url:
         os.makedirs(app.instance_path, exist_ok=True)
         url = "sqlite:///" + os.path.join(app.instance_path, "bcapp.sqlite")
@@ -66,7 +73,7 @@ def _check_production_secrets(app: Flask) -> None:
             raise config_module.MissingConfiguration(
                 f"Refusing to start in production without {', '.join(missing)}."
             )
-    elif not app.config.get("SECRET_KEY"):
+    elif not settings_of(app.config).secret_key:
         app.config["SECRET_KEY"] = _instance_secret(app)
 
 

@@ -27,6 +27,7 @@ import httpx
 from flask import current_app
 from sqlalchemy import func
 
+from bcapp.config import current_settings
 from bcapp.extensions import db
 from bcapp.mapping.rules import rules_for
 from bcapp.models import LogEntry, RunStatus, Store, StoreStatus, SyncRun
@@ -175,7 +176,7 @@ def send_email(to: str, digest: Digest, timeout: float | None = None) -> None:
 
 def send_webhook(url: str, digest: Digest, timeout: float | None = None) -> None:
     """POST the digest as JSON (raises on a network error or a non-2xx answer)."""
-    timeout = timeout or float(current_app.config.get("HTTP_TIMEOUT", 20))
+    timeout = timeout or float(current_settings().http_timeout)
     transport = current_app.extensions.get("bcapp.alert_transport")
     with httpx.Client(timeout=timeout, transport=transport) as client:
         client.post(url, json=digest.as_json()).raise_for_status()
@@ -185,7 +186,7 @@ def _due(store: Store, now: datetime) -> bool:
     sent = _state(store).get("sent_at")
     if not sent:
         return True
-    minutes = int(current_app.config.get("ALERT_DIGEST_MINUTES", 15))
+    minutes = int(current_settings().alert_digest_minutes)
     return now - datetime.fromisoformat(sent) >= timedelta(minutes=minutes)
 
 
@@ -203,7 +204,7 @@ def flush_alerts(store: Store, *, force: bool = False) -> Digest | None:
         return None
     general = rules_for(store).general
     sent = False
-    if general.alert_email and current_app.config.get("SMTP_HOST"):
+    if general.alert_email and current_settings().smtp_host:
         send_email(general.alert_email, digest)
         sent = True
     if general.alert_webhook_url:
@@ -265,7 +266,7 @@ class Channel:
 def channels(store: Store) -> list[Channel]:
     """E-mail and webhook delivery of this store's alerts, each on or off with the reason."""
     general = rules_for(store).general
-    smtp = current_app.config.get("SMTP_HOST")
+    smtp = current_settings().smtp_host
     if not smtp:
         email = Channel("E-mail", False, "off: this server has no SMTP server (SMTP_HOST) set up")
     elif not general.alert_email:

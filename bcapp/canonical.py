@@ -61,6 +61,9 @@ class Customer:
     bc_id: int | None = None  # None for a guest checkout
     channel_id: int = 1
     erp_id: str | None = None  # a known ERP relation number, when bound
+    #: The ERP's grouping of the relation (a debtor group, a price list): what the
+    #: merchant maps onto a BigCommerce customer group ("" = none). ERP → store only.
+    group: str = ""
 
     @property
     def kind(self) -> CustomerKind:

@@ -17,6 +17,8 @@ from flask import Flask, current_app
 from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
+from bcapp.config import settings_of
+
 log = logging.getLogger(__name__)
 
 
@@ -45,7 +47,7 @@ def init_vault(app: Flask) -> None:
     """Bind a Vault to ``app``; outside production a missing key is generated once."""
     from bcapp.config import MissingConfiguration, is_production
 
-    raw = app.config.get("ENCRYPTION_KEYS") or ""
+    raw = settings_of(app.config).encryption_keys or ""
     keys = [k for k in raw.split(",") if k.strip()]
     if not keys:
         if is_production(app.config):

@@ -26,6 +26,8 @@ from typing import Any
 import click
 from werkzeug.serving import make_server
 
+from bcapp.config import settings_of
+
 DEMO_CLIENT_ID = "bcapp-demo-client"
 DEMO_CLIENT_SECRET = "bcapp-demo-secret-not-for-production"  # >= 32 bytes for HS256
 DEMO_STORE = "demo1234"
@@ -209,9 +211,9 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> None:
     for offset, (wsgi, _) in enumerate(erps.values(), start=2):
         serve(wsgi, host, port + offset)
     sandbox = build_sandbox(
-        app_url=app.config["APP_URL"],
-        client_id=app.config["BC_CLIENT_ID"],
-        client_secret=app.config["BC_CLIENT_SECRET"],
+        app_url=settings_of(app.config).app_url,
+        client_id=settings_of(app.config).bc_client_id,
+        client_secret=settings_of(app.config).bc_client_secret,
     )
     serve(app, "localhost" if host == "127.0.0.1" else host, port)
     from bcapp.jobs.worker import BackgroundWorker

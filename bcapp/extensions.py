@@ -12,6 +12,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from bcapp.config import current_settings, settings_of
+
 log = logging.getLogger(__name__)
 
 NAMING = {
@@ -46,7 +48,7 @@ class RedisHolder:
     def for_app(self, app: Flask) -> redis.Redis:
         client = app.extensions.get("bcapp.redis")
         if client is None:
-            client = connect_redis(app.config.get("REDIS_URL") or "", app)
+            client = connect_redis(settings_of(app.config).redis_url or "", app)
             app.extensions["bcapp.redis"] = client
         return client
 
@@ -88,4 +90,4 @@ def key_prefix() -> str:
     Queues, job ids, locks, rate budgets and the webhook hand-off list all carry
     it, so deployments (or test runs) sharing one Redis never touch each other's keys.
     """
-    return str(current_app.config.get("RQ_QUEUE_PREFIX", "") or "")
+    return str(current_settings().rq_queue_prefix or "")

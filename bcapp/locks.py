@@ -19,9 +19,10 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from redis.exceptions import LockError, RedisError
 
+from bcapp.config import current_settings
 from bcapp.errors import RetryableSyncError
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ CONTENTION_RETRY_AFTER = 30.0
 
 def lock_key(store_id: int, name: str) -> str:
     """``bcapp:lock:[RQ_QUEUE_PREFIX]store-{id}:{name}`` (the prefix keeps test runs apart)."""
-    prefix = current_app.config.get("RQ_QUEUE_PREFIX", "") if has_app_context() else ""
+    prefix = current_settings().rq_queue_prefix if has_app_context() else ""
     return f"bcapp:lock:{prefix}store-{store_id}:{name}"
 
 

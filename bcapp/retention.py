@@ -15,9 +15,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func
 
+from bcapp.config import current_settings
 from bcapp.extensions import db
 from bcapp.mapping.rules import rules_for
 from bcapp.models import LogEntry, RunStatus, Store, SyncRun
@@ -41,7 +41,7 @@ def retention_days(store: Store) -> int:
     """The store's setting, else the server's ``LOG_RETENTION_DAYS`` (else 30)."""
     if "log_retention_days" in ((store.settings or {}).get("general") or {}):
         return rules_for(store).general.log_retention_days
-    return int(current_app.config.get("LOG_RETENTION_DAYS") or 30)
+    return int(current_settings().log_retention_days or 30)
 
 
 def cutoff_for(store: Store, now: datetime | None = None) -> datetime:

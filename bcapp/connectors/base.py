@@ -60,6 +60,7 @@ __all__ = [
     "CreditNoteLine",
     "Customer",
     "CustomerKind",
+    "CustomerSource",
     "ErpWebhookConnector",
     "MemoryCredentials",
     "Order",
@@ -96,6 +97,7 @@ class Capability(enum.Enum):
     CATALOG_TO_ERP = "catalog_to_erp"  # upsert_category, upsert_product, article_number
     STOCK_TO_ERP = "stock_to_erp"  # set_stock, sku_article, stock_location
     ERP_WEBHOOKS = "erp_webhooks"  # ensure_erp_webhooks (the ERP announces its changes)
+    CUSTOMERS_FROM_ERP = "customers_from_erp"  # fetch_customers, fetch_customer (CustomerSource)
 
 
 @runtime_checkable
@@ -259,6 +261,25 @@ class ErpWebhookConnector(Connector, Protocol):
         Idempotent: subscriptions already pointing at ``url`` are kept, so the app
         calls it when the merchant connects and again from a watchdog.
         """
+
+
+@runtime_checkable
+class CustomerSource(Connector, Protocol):
+    """The methods of a connector that lists the ERP's relations (``CUSTOMERS_FROM_ERP``).
+
+    A separate protocol (like :class:`StoreLedConnector`), so that
+    :class:`Connector` stays satisfiable by connectors that cannot list debtors.
+    """
+
+    def fetch_customers(self, cursor: str | None) -> Iterator[Batch[Customer]]:
+        """Relations changed after ``cursor`` (a gap-free change poll), with their addresses.
+
+        Each :class:`Customer` carries ``erp_id``, its e-mail (possibly "": the flow
+        cannot match those), the first address as the billing address and ``group``.
+        """
+
+    def fetch_customer(self, erp_id: str) -> Customer | None:
+        """One relation in its current state (Retry; the echo check), or None when gone."""
 
 
 @runtime_checkable

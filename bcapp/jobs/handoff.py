@@ -50,6 +50,7 @@ from rq import Queue, Worker
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
+from bcapp.config import current_settings
 from bcapp.extensions import db, redis_ext
 from bcapp.jobs import retry
 from bcapp.jobs.queues import event_job_id, queue, queue_name
@@ -83,7 +84,7 @@ MAX_RECOVERIES = 5
 
 
 def prefix() -> str:
-    return str(current_app.config.get("RQ_QUEUE_PREFIX", "") or "")
+    return str(current_settings().rq_queue_prefix or "")
 
 
 def handoff_key() -> str:
@@ -116,7 +117,7 @@ def holder_key(consumer: str) -> str:
 
 
 def lease_seconds() -> float:
-    return max(float(current_app.config.get("WORKER_LEASE_SECONDS", 30)), 1.0)
+    return max(float(current_settings().worker_lease_seconds), 1.0)
 
 
 def _pair(raw: bytes | str) -> tuple[int, int] | None:
@@ -270,7 +271,7 @@ def _look_closer(q: Queue, states: list[JobState]) -> None:
     if not states:
         return
     conn = q.connection
-    grace = float(current_app.config.get("EVENT_RECOVERY_SECONDS", 120))
+    grace = float(current_settings().event_recovery_seconds)
     scheduled = ScheduledJobRegistry(queue=q).key
     intermediate = str(getattr(q, "intermediate_queue_key", f"{q.key}:intermediate"))
     with conn.pipeline(transaction=False) as read:
@@ -304,7 +305,7 @@ def hand_over(events: list[tuple[int, int]]) -> bool:
     recovery queues them after ``EVENT_RECOVERY_SECONDS``.
     """
     try:
-        if current_app.config["WEBHOOK_HANDOFF"] == "list":
+        if current_settings().webhook_handoff == "list":
             redis_ext.client.lpush(handoff_key(), *(_raw(e, s) for e, s in events))
         else:
             make_jobs(events)
@@ -513,7 +514,7 @@ def recover_events(
     :data:`MAX_RECOVERIES` times (its job keeps dying) is marked failed instead.
     """
     if older_than is None:
-        older_than = float(current_app.config.get("EVENT_RECOVERY_SECONDS", 120))
+        older_than = float(current_settings().event_recovery_seconds)
     report = Recovery(handoffs=recover_handoffs())
     stmt = (
         db.select(WebhookEvent.id, WebhookEvent.store_id)

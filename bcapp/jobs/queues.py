@@ -17,6 +17,7 @@ from rq import Queue
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
+from bcapp.config import current_settings
 from bcapp.extensions import redis_ext
 from bcapp.models import Store
 
@@ -32,7 +33,7 @@ def queue_name(name: str) -> str:
     The prefix (also on run-lock keys, :func:`bcapp.locks.lock_key`) keeps
     test runs, or several deployments sharing one Redis, apart.
     """
-    return f"{current_app.config.get('RQ_QUEUE_PREFIX', '')}{name}"
+    return f"{current_settings().rq_queue_prefix}{name}"
 
 
 def queue(name: str = "default") -> Queue:
@@ -57,7 +58,7 @@ def event_job_id(store_id: int, event_id: int, suffix: str = "") -> str:
 
 def store_job_prefix(store_id: int) -> str:
     """What every job id of this store (in this deployment) starts with."""
-    deployment = _JOB_ID_UNSAFE.sub("_", current_app.config.get("RQ_QUEUE_PREFIX", ""))
+    deployment = _JOB_ID_UNSAFE.sub("_", current_settings().rq_queue_prefix)
     return f"{deployment}store-{store_id}-"
 
 

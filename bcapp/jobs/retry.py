@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import math
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from rq import Retry
 from rq.job import Job, get_current_job
+
+from bcapp.config import current_settings
 
 DEFAULT_INTERVALS = (30, 120, 600, 1800, 3600)
 
 
 def intervals() -> list[int]:
     """Seconds before each retry, in order (their count is the number of retries)."""
-    configured = current_app.config.get("SYNC_RETRY_INTERVALS") if has_app_context() else None
+    configured = current_settings().sync_retry_intervals if has_app_context() else None
     return [int(seconds) for seconds in (configured or DEFAULT_INTERVALS)]
 
 

@@ -39,6 +39,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
+from bcapp.config import settings_of
 from bcapp.extensions import redis_ext
 from bcapp.jobs.handoff import Dispatcher, dispatch_forever, dispatch_pending
 from bcapp.jobs.queues import QUEUE_NAMES, queue
@@ -145,7 +146,7 @@ def run_worker(
     worker = build_worker(app, queues, simple=simple)
     companion = None
     if "orders" in queues:
-        listing = app.config["WEBHOOK_HANDOFF"] == "list"
+        listing = settings_of(app.config).webhook_handoff == "list"
         companion = Dispatcher(app, worker.name, dispatch=listing and not burst)
         if listing:
             companion.drain()
@@ -439,7 +440,7 @@ class BackgroundWorker:
             tick_job()
         if self._dispatcher is None:
             self._dispatcher = Dispatcher(self.app)
-        if self.app.config["WEBHOOK_HANDOFF"] == "list":
+        if settings_of(self.app.config).webhook_handoff == "list":
             self._dispatcher.drain()  # also renews the lease that vouches for its jobs
         else:
             self._dispatcher.beat()

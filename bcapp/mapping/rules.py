@@ -9,7 +9,8 @@ merchant never saved still has a sensible value and a typo in a flow is an
 Sections and keys (defaults in brackets)::
 
     general     alert_email [""], alert_webhook_url [""], log_retention_days [30]
-    flows       catalog, stock, orders, customers, shipments [on]; refunds, order_status [off]
+    flows       catalog, stock, orders, customers, shipments [on]; refunds, order_status,
+                customers_from_erp [off]
     catalog     direction [erp_to_store | store_to_erp], mode [create_and_update | update_only],
                 excluded_fields [[]], price_includes_vat [False], custom_fields [[]],
                 on_deleted_in_bc [report | recreate], channels [[1]] (storefronts synced
@@ -23,6 +24,10 @@ Sections and keys (defaults in brackets)::
     mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
                 order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
     fulfilment  shipment_source [erp | store]
+    customers_from_erp   channels [[1]] (storefronts a debtor's account signs in on; matched
+                on the first), group_map {erp value: BigCommerce group name or id},
+                default_group [""] (for values not in the map; "" = leave the group alone),
+                excluded_fields [[]] (of name, company, phone, group, addresses)
     schedules   {flow: minutes}; 0 = only on demand / by webhook
 
 Three more keys live beside the sections and are not flow rules (ignored
@@ -40,13 +45,18 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from bcapp.connectors.base import StockLevel
 
-FLOW_NAMES = ("catalog", "stock", "orders", "customers", "shipments", "refunds", "order_status")
+FLOW_NAMES = (
+    "catalog", "stock", "orders", "customers", "shipments", "refunds", "order_status",
+    "customers_from_erp",
+)  # fmt: skip
+#: Flows that stay off until the merchant switches them on.
+OFF_BY_DEFAULT = ("refunds", "order_status", "customers_from_erp")
 
 #: BigCommerce's built-in order statuses (id → default label; merchants may relabel them).
 BC_ORDER_STATUSES: dict[int, str] = {
@@ -55,6 +65,9 @@ BC_ORDER_STATUSES: dict[int, str] = {
     9: "Awaiting Shipment", 10: "Completed", 11: "Awaiting Fulfillment",
     12: "Manual Verification Required", 13: "Disputed", 14: "Partially Refunded",
 }  # fmt: skip
+
+#: Customer fields the ERP → store customer flow may write; a merchant can exclude any of them.
+CUSTOMER_FIELDS = ("name", "company", "phone", "group", "addresses")
 
 #: Product fields the catalog flow may write; a merchant can exclude any of them.
 CATALOG_FIELDS = (
@@ -75,7 +88,7 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "general": {"alert_email": "", "alert_webhook_url": "", "log_retention_days": 30},
-    "flows": {name: name not in ("refunds", "order_status") for name in FLOW_NAMES},
+    "flows": {name: name not in OFF_BY_DEFAULT for name in FLOW_NAMES},
     "catalog": {
         "direction": "erp_to_store",
         "mode": "create_and_update",
@@ -107,6 +120,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "mappings": {"payment": {}, "tax": {}, "shipping": {}, "order_status": {}},
     "fulfilment": {"shipment_source": "erp"},
+    "customers_from_erp": {
+        "channels": [1],
+        "group_map": {},
+        "default_group": "",
+        "excluded_fields": [],
+    },
     "schedules": {
         "catalog": 60,
         "stock": 15,
@@ -115,6 +134,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "shipments": 15,
         "refunds": 60,
         "order_status": 15,
+        "customers_from_erp": 60,
     },
 }
 
@@ -275,6 +295,29 @@ def _lookup(table: Mapping[str, Any], key: str) -> Any:
 
 
 @dataclass(frozen=True)
+class CustomersFromErpRules:
+    """How ERP debtors become BigCommerce customers (the ``customers_from_erp`` flow)."""
+
+    #: Storefronts the debtor's account may sign in on; an existing account is matched
+    #: by e-mail on the first one (an e-mail is unique per storefront, not per store).
+    channels: tuple[int, ...] = (1,)
+    #: ERP group value (a debtor group, a price list) → BigCommerce group name or id.
+    group_map: Mapping[str, str] = field(default_factory=dict)
+    #: The group for a value the map lacks ("" = leave the customer's group alone).
+    default_group: str = ""
+    excluded_fields: frozenset[str] = frozenset()
+
+    def writes(self, name: str) -> bool:
+        """Whether the flow may write ``name`` (one of :data:`CUSTOMER_FIELDS`)."""
+        return name not in self.excluded_fields
+
+    def group_for(self, erp_value: str) -> str | None:
+        """The BigCommerce group (name or id) for an ERP value; None: leave it alone."""
+        mapped = _lookup(self.group_map, erp_value) if erp_value.strip() else None
+        return str(mapped or self.default_group or "").strip() or None
+
+
+@dataclass(frozen=True)
 class StoreRules:
     """Everything a flow may ask about the merchant's choices, defaults filled in."""
 
@@ -286,6 +329,7 @@ class StoreRules:
     mappings: Mappings
     shipment_source: str
     schedules: Mapping[str, int]
+    customers_from_erp: CustomersFromErpRules = CustomersFromErpRules()
 
     def enabled(self, flow: str) -> bool:
         """Whether the merchant switched ``flow`` on (unknown flows are off)."""
@@ -331,4 +375,14 @@ def rules_for(store_or_settings: Any) -> StoreRules:
         ),
         shipment_source=s["fulfilment"]["shipment_source"],
         schedules=dict(s["schedules"]),
+        customers_from_erp=_customers_from_erp(s["customers_from_erp"]),
+    )
+
+
+def _customers_from_erp(values: Mapping[str, Any]) -> CustomersFromErpRules:
+    return CustomersFromErpRules(
+        channels=tuple(int(i) for i in values["channels"]) or (1,),
+        group_map={str(k): str(v) for k, v in dict(values.get("group_map") or {}).items()},
+        default_group=str(values.get("default_group") or ""),
+        excluded_fields=frozenset(values.get("excluded_fields") or ()),
     )

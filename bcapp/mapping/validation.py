@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bcapp.mapping.rules import CATALOG_FIELDS, CHOICES, FLOW_NAMES, merged
+from bcapp.mapping.rules import CATALOG_FIELDS, CHOICES, CUSTOMER_FIELDS, FLOW_NAMES, merged
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -153,6 +153,13 @@ def _row_problem(
     return problem
 
 
+def _pairs(value: Any) -> dict[str, str]:
+    """Name → name pairs (an ERP customer group → a BigCommerce one); blank rows dropped."""
+    if not isinstance(value, Mapping):
+        raise ValueError("Expected pairs of names.")
+    return {_text(k): _text(v) for k, v in value.items() if _text(k) and _text(v)}
+
+
 def _status_list(value: Any) -> list[int]:
     ids = sorted({_int(v, 0, 999, "Choose BigCommerce order statuses.") for v in _list(value)})
     if not ids:
@@ -178,6 +185,14 @@ def _excluded(value: Any) -> list[str]:
     unknown = [f for f in fields if f not in CATALOG_FIELDS]
     if unknown:
         raise ValueError("Unknown product field: " + ", ".join(unknown) + ".")
+    return fields
+
+
+def _excluded_customer_fields(value: Any) -> list[str]:
+    fields = _list(value)
+    unknown = [f for f in fields if f not in CUSTOMER_FIELDS]
+    if unknown:
+        raise ValueError("Unknown customer field: " + ", ".join(unknown) + ".")
     return fields
 
 
@@ -219,6 +234,12 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         for table in ("payment", "tax", "shipping", "order_status")
     },
     "fulfilment": {"shipment_source": _choice("fulfilment", "shipment_source")},
+    "customers_from_erp": {
+        "channels": lambda v: _channel_list(v, required=True),
+        "group_map": _pairs,
+        "default_group": _text,
+        "excluded_fields": _excluded_customer_fields,
+    },
     "schedules": {
         name: (lambda v: _int(v or 0, 0, 1440, "Enter minutes between 0 and 1440."))
         for name in FLOW_NAMES

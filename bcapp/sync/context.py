@@ -42,6 +42,7 @@ from flask import current_app
 from bcapp.bigcommerce.client import BigCommerceClient
 from bcapp.bigcommerce.ratelimit import Budget, budget_for
 from bcapp.bigcommerce.store import BigCommerceStore
+from bcapp.config import current_settings
 from bcapp.connectors import connector_class, make_connector
 from bcapp.connectors.base import Capability, Connector, StoreLedConnector
 from bcapp.errors import ConfigError, FatalSyncError, RetryableSyncError
@@ -176,10 +177,10 @@ class SyncContext:
         client = BigCommerceClient(
             self.install.store_hash,
             self.install.access_token or "",
-            api_url=current_app.config.get("BC_API_URL", "https://api.bigcommerce.com"),
+            api_url=current_settings().bc_api_url,
             transport=transport,
             budget=self._budget(),
-            timeout=current_app.config.get("HTTP_TIMEOUT", 20.0),
+            timeout=current_settings().http_timeout,
         )
         self._closers.append(client)
         return client

@@ -17,6 +17,16 @@ always go; the fields in :data:`DEFAULT_UPDATE_FIELDS` (overridable in
 ``store.settings["customers"]["update_fields"]``) go too; the rest is written
 only when the relation is created, because the ERP's copy may have been
 corrected by hand. A write that would change nothing is skipped by hash.
+
+Both directions share one binding per relation (entity ``customer``), each keeping
+the hash of what it last saw of its side: ``sync_hash`` is the store side
+(:func:`store_digest`: what this flow would send), ``data["erp_hash"]`` the ERP side
+(:func:`erp_digest` of the debtor as the ERP lists it). The ERP → store flow
+(:mod:`bcapp.sync.customers_to_store`) sets ``sync_hash`` to the customer as
+BigCommerce holds it after its write, so the webhook that write causes finds no
+change here; and after a write to the ERP this flow reads the debtor back and sets
+``erp_hash`` (only when that flow is on), so the ERP → store flow finds no change
+there. A change written by one direction never echoes back through the other.
 """
 
 from __future__ import annotations
@@ -26,13 +36,13 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from flask import current_app
-
-from bcapp.connectors.base import Capability, Customer
+from bcapp.config import current_settings
+from bcapp.connectors.base import Capability, Customer, CustomerSource
 from bcapp.errors import ConfigError, RetryableSyncError, SkipRecord
 from bcapp.extensions import redis_ext
 from bcapp.locks import RunLock
 from bcapp.mapping.rules import StoreRules
+from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
 from bcapp.sync.records import Direction, Outcome, payload_hash
 from bcapp.sync.registry import register_flow, register_retry
@@ -78,6 +88,38 @@ def for_update(customer: Customer, fields: frozenset[str]) -> Customer:
     return replace(customer, **changes)
 
 
+def store_digest(ctx: SyncContext, customer: Customer) -> str:
+    """The hash of what this flow would send the ERP for a BigCommerce customer."""
+    erp_view = as_erp_customer(customer, ctx.rules)
+    return payload_hash(for_update(erp_view, update_fields(ctx.settings)))
+
+
+def erp_digest(debtor: Customer) -> str:
+    """The hash of an ERP relation as the connector lists it (``fetch_customers``)."""
+    return payload_hash(debtor)
+
+
+def note_erp_state(ctx: SyncContext, binding: Binding | None) -> None:
+    """After a write to the ERP: remember the relation as the ERP now holds it (``erp_hash``).
+
+    Only when the ERP → store customer flow is on (one read more per write): it then
+    recognises the change as ours and does not write it back to the store.
+    """
+    if binding is None or ctx.dry_run or not reverse_flow_on(ctx):
+        return
+    connector = ctx.connector
+    if not isinstance(connector, CustomerSource):
+        return
+    debtor = connector.fetch_customer(binding.erp_id)
+    if debtor is not None:
+        ctx.binder.touch(binding, data={"erp_hash": erp_digest(debtor)})
+
+
+def reverse_flow_on(ctx: SyncContext) -> bool:
+    """Whether debtors also flow ERP → store for this store."""
+    return ctx.can(Capability.CUSTOMERS_FROM_ERP) and ctx.rules.enabled("customers_from_erp")
+
+
 # -- the order's debtor -------------------------------------------------------------------------
 
 
@@ -110,7 +152,9 @@ def _find_or_create(ctx: SyncContext, customer: Customer, key: str, order_id: in
     if erp_id is None:
         erp_id = ctx.connector.upsert_customer(customer, searched=True)
         outcome = Outcome.CREATED
-    _bind(ctx, key, erp_id, customer)
+    bound = _bind(ctx, key, erp_id, customer)
+    if outcome == Outcome.CREATED:
+        note_erp_state(ctx, bound)
     message = ("Created" if outcome == Outcome.CREATED else "Matched") + (
         f" {customer.kind.value} {erp_id} for {customer.email or 'order ' + str(order_id)}"
     )
@@ -121,12 +165,12 @@ def _find_or_create(ctx: SyncContext, customer: Customer, key: str, order_id: in
 
 def _bind(
     ctx: SyncContext, key: str, erp_id: str, customer: Customer, digest: str | None = None
-) -> None:
+) -> Binding | None:
     """Bind unless the ERP relation is already bound to another key (same e-mail, other channel)."""
     other = ctx.binder.by_erp(CUSTOMER, erp_id)
     if other is not None and other.bc_id != key:
-        return  # one ERP relation serves both channels; the first key keeps the binding
-    ctx.binder.bind(CUSTOMER, key, erp_id, sync_hash=digest, data={"bc_id": customer.bc_id})
+        return None  # one ERP relation serves both channels; the first key keeps the binding
+    return ctx.binder.bind(CUSTOMER, key, erp_id, sync_hash=digest, data={"bc_id": customer.bc_id})
 
 
 class RecordLock:
@@ -137,9 +181,8 @@ class RecordLock:
     """
 
     def __init__(self, ctx: SyncContext, name: str, label: str) -> None:
-        config = current_app.config
-        self.ttl = float(config.get("ORDER_LOCK_TTL", 120))
-        self.wait = float(config.get("ORDER_LOCK_WAIT", 10))
+        config = current_settings()
+        self.ttl, self.wait = config.order_lock_ttl, config.order_lock_wait
         self.ctx, self.name, self.label = ctx, name, label
         self.lock: RunLock | None = None
 
@@ -182,16 +225,17 @@ def upsert_customer(ctx: SyncContext, customer: Customer) -> Outcome:
     if erp_id is None:
         return _create(ctx, key, customer)
     update = for_update(customer, update_fields(ctx.settings))
-    digest = payload_hash(update)
+    digest = store_digest(ctx, customer)
     if binding is not None and binding.sync_hash == digest:
         ctx.record(Outcome.UNCHANGED, CUSTOMER, key, erp_id, "No change for the ERP.")
         return Outcome.UNCHANGED
     if not ctx.dry_run:
         ctx.connector.upsert_customer(update, erp_id)
     if binding is None:
-        _bind(ctx, key, erp_id, customer, digest)
+        binding = _bind(ctx, key, erp_id, customer, digest)
     else:
         ctx.binder.touch(binding, digest)
+    note_erp_state(ctx, binding)
     ctx.record(Outcome.UPDATED, CUSTOMER, key, erp_id, f"Updated {customer.email}.", request=update)
     return Outcome.UPDATED
 
@@ -201,8 +245,7 @@ def _create(ctx: SyncContext, key: str, customer: Customer) -> Outcome:
         ctx.preview(CUSTOMER, None, customer, bc_id=key)
         return Outcome.CREATED
     erp_id = ctx.connector.upsert_customer(customer)
-    digest = payload_hash(for_update(customer, update_fields(ctx.settings)))
-    _bind(ctx, key, erp_id, customer, digest)
+    note_erp_state(ctx, _bind(ctx, key, erp_id, customer, store_digest(ctx, customer)))
     message = f"Created {customer.kind.value} {erp_id} for {customer.email}."
     ctx.record(Outcome.CREATED, CUSTOMER, key, erp_id, message, request=customer)
     return Outcome.CREATED

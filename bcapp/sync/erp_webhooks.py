@@ -24,8 +24,7 @@ import hashlib
 import hmac
 from typing import Any
 
-from flask import current_app
-
+from bcapp.config import current_settings
 from bcapp.connectors.base import Capability, ErpWebhookConnector
 from bcapp.errors import ConfigError
 from bcapp.sync.context import SyncContext
@@ -46,7 +45,7 @@ ENTITY = "erp_webhook"
 
 def callback_token(connection_id: int) -> str:
     """The path token that names a connection: ``{id}.{HMAC-SHA256(SECRET_KEY, id)[:32]}``."""
-    key = str(current_app.config.get("SECRET_KEY") or "").encode()
+    key = str(current_settings().secret_key or "").encode()
     mac = hmac.new(key, f"erp-webhook:{connection_id}".encode(), hashlib.sha256).hexdigest()
     return f"{connection_id}.{mac[:32]}"
 
@@ -62,7 +61,7 @@ def connection_id_for(token: str) -> int | None:
 
 def callback_url(kind: str, connection_id: int) -> str:
     """Where the ERP delivers a connection's events."""
-    base = str(current_app.config["APP_URL"]).rstrip("/")
+    base = str(current_settings().app_url).rstrip("/")
     return f"{base}/webhooks/{kind}/{callback_token(connection_id)}"
 
 

@@ -21,10 +21,9 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
-
 from bcapp.bigcommerce.store import Hook
 from bcapp.bigcommerce.webhooks import HOOK_HEADER, WebhookChange, hook_header_value
+from bcapp.config import current_settings
 from bcapp.extensions import db
 from bcapp.models import Store, WebhookEvent
 from bcapp.sync.context import SyncContext
@@ -50,7 +49,7 @@ ENTITY = "webhook"
 
 def destination() -> str:
     """Where BigCommerce delivers: the app's public URL plus the intake path."""
-    return str(current_app.config["APP_URL"]).rstrip("/") + INTAKE_PATH
+    return str(current_settings().app_url).rstrip("/") + INTAKE_PATH
 
 
 def hook_headers(store: Store) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, g
 
+from bcapp.config import current_settings
 from bcapp.web.session import FIELD, HEADER, CookielessSessions, app_url
 
 
@@ -39,11 +40,7 @@ def _connect_signals() -> None:
 
 def _security_headers(response: Response) -> Response:
     """Allow framing only by the control panel; keep session tokens out of referrers."""
-    from flask import current_app
-
-    ancestors = current_app.config.get("FRAME_ANCESTORS") or (
-        "https://*.bigcommerce.com https://*.mybigcommerce.com"
-    )
+    ancestors = current_settings().frame_ancestors
     response.headers.setdefault("Content-Security-Policy", f"frame-ancestors 'self' {ancestors}")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from flask import Flask, current_app
 
+from bcapp.config import current_settings
 from bcapp.connectors import make_connector, registry
 from bcapp.connectors.base import Capability, secret_fields, split_settings
 from bcapp.errors import BcappError, CredentialsRefused
@@ -37,6 +38,7 @@ FLOW_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
     "shipments": (Capability.SHIPMENTS_FROM_ERP, Capability.SHIPMENTS_TO_ERP),
     "refunds": (Capability.CREDIT_NOTES,),
     "order_status": (Capability.ORDER_STATUS,),
+    "customers_from_erp": (Capability.CUSTOMERS_FROM_ERP,),
 }
 
 
@@ -192,7 +194,7 @@ def _remember(connection: Connection, result: CheckResult) -> None:
 
 def check_settings(kind: str, settings: dict[str, Any]) -> CheckResult:
     """Run the connector's ``check()`` under a deadline; the ERP's words on failure."""
-    timeout = float(current_app.config.get("ERP_CHECK_TIMEOUT", 15))
+    timeout = float(current_settings().erp_check_timeout)
     kwargs: dict[str, Any] = {}
     transport = current_app.extensions.get("bcapp.erp_transport")
     if transport is not None:

@@ -17,6 +17,7 @@ from bcapp.bigcommerce.auth import (
     store_hash_from,
     verify_signed_payload,
 )
+from bcapp.config import current_settings
 from bcapp.extensions import db
 from bcapp.models import Connection, Store, StoreStatus, StoreUser
 from bcapp.models.base import utcnow
@@ -40,14 +41,14 @@ def auth() -> Any:
         return render_template("install_failed.html", message=exc.message), 400
     try:
         grant = exchange_code(
-            login_url=current_app.config["BC_LOGIN_URL"],
-            client_id=current_app.config["BC_CLIENT_ID"],
-            client_secret=current_app.config["BC_CLIENT_SECRET"],
-            redirect_uri=current_app.config["APP_URL"].rstrip("/") + "/bigcommerce/auth",
+            login_url=current_settings().bc_login_url,
+            client_id=current_settings().bc_client_id,
+            client_secret=current_settings().bc_client_secret,
+            redirect_uri=current_settings().app_url.rstrip("/") + "/bigcommerce/auth",
             code=code,
             scope=scope,
             context=context,
-            timeout=current_app.config["HTTP_TIMEOUT"],
+            timeout=current_settings().http_timeout,
             transport=current_app.extensions.get("bcapp.login_transport"),
         )
     except InstallError as exc:
@@ -97,9 +98,9 @@ def _ensure_user(store: Store, info: Any, *, is_owner: bool) -> StoreUser:
 def _verified_claims() -> dict:
     return verify_signed_payload(
         request.args.get("signed_payload_jwt", ""),
-        client_id=current_app.config["BC_CLIENT_ID"],
-        client_secret=current_app.config["BC_CLIENT_SECRET"],
-        leeway=current_app.config["JWT_LEEWAY"],
+        client_id=current_settings().bc_client_id,
+        client_secret=current_settings().bc_client_secret,
+        leeway=current_settings().jwt_leeway,
     )
 
 

@@ -32,6 +32,7 @@ from flask import abort, current_app, g, render_template, request, url_for
 from flask.sessions import NullSession, SessionInterface
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from bcapp.config import current_settings
 from bcapp.extensions import db
 from bcapp.models import Store, StoreUser
 from bcapp.models.base import utcnow
@@ -73,7 +74,7 @@ class CookielessSessions(SessionInterface):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="bcapp-session")
+    return URLSafeTimedSerializer(current_settings().secret_key, salt="bcapp-session")
 
 
 def issue_token(user: StoreUser, channel_id: int | None = None) -> str:
@@ -97,7 +98,7 @@ def _foreign_origin() -> bool:
     origin = request.headers.get("Origin")
     if not origin or origin == "null" or request.method in SAFE_METHODS:
         return False
-    allowed = {urlsplit(request.host_url).netloc, urlsplit(current_app.config["APP_URL"]).netloc}
+    allowed = {urlsplit(request.host_url).netloc, urlsplit(current_settings().app_url).netloc}
     return urlsplit(origin).netloc not in allowed
 
 
@@ -113,7 +114,7 @@ def load_session() -> StoreUser | None:
     if not token:
         return None
     try:
-        data = _serializer().loads(token, max_age=current_app.config["SESSION_TOKEN_MAX_AGE"])
+        data = _serializer().loads(token, max_age=current_settings().session_token_max_age)
     except (SignatureExpired, BadSignature):
         return None
     if not isinstance(data, dict) or not _is_id(data.get("u")):

@@ -29,6 +29,7 @@ import httpx
 import redis
 from flask import current_app
 
+from bcapp.config import current_settings
 from bcapp.errors import BcappError
 from bcapp.mapping.rules import BC_ORDER_STATUSES
 
@@ -103,7 +104,7 @@ def bc_client(store: Any) -> Any:
         return None
     return BigCommerceClient(
         store.store_hash, store.access_token,
-        api_url=current_app.config.get("BC_API_URL", "https://api.bigcommerce.com"),
+        api_url=current_settings().bc_api_url,
         transport=current_app.extensions.get(BC_TRANSPORT),
         budget=budget_for(
             store.store_hash, redis_ext.client, namespace=key_prefix(), max_wait=0.5

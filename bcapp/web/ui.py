@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, g, render_template, request
 
+from bcapp.config import current_settings
 from bcapp.web import wording
 
 #: Entity → path of its page in the BigCommerce control panel.
@@ -24,7 +25,7 @@ ADMIN_PATHS: dict[str, str] = {
 
 def admin_base(store_hash: str) -> str:
     """The control panel's base URL for a store (BC_ADMIN_URL overrides it)."""
-    configured = current_app.config.get("BC_ADMIN_URL") or ""
+    configured = current_settings().bc_admin_url or ""
     if configured:
         return configured.rstrip("/").replace("{hash}", store_hash)
     return f"https://store-{store_hash}.mybigcommerce.com/manage"

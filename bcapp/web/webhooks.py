@@ -31,6 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from standardwebhooks.webhooks import Webhook
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from bcapp.config import current_settings
 from bcapp.extensions import db
 from bcapp.jobs.handoff import (  # the hand-off lives in the jobs layer; names kept for callers
     EVENT_JOB,
@@ -86,7 +87,7 @@ def hook_header_value(store_hash: str, secret: str) -> str:
 def _verifier() -> Webhook:
     cached = current_app.extensions.get("bcapp.webhook_verifier")
     if cached is None:
-        secret = current_app.config["BC_CLIENT_SECRET"].encode()
+        secret = current_settings().bc_client_secret.encode()
         cached = Webhook(base64.b64encode(secret).decode())
         current_app.extensions["bcapp.webhook_verifier"] = cached
     return cached
@@ -200,7 +201,7 @@ def _lookup(store_hash: str, *, fresh: bool = False) -> StoreKey | None:
     and the event job re-checks the store anyway.
     """
     cache: dict[str, StoreKey] = current_app.extensions.setdefault(STORE_CACHE, {})
-    ttl = float(current_app.config.get("WEBHOOK_STORE_CACHE_SECONDS", 10))
+    ttl = float(current_settings().webhook_store_cache_seconds)
     hit = cache.get(store_hash)
     if hit is not None and not fresh and time.monotonic() - hit.at < ttl:
         return hit

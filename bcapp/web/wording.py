@@ -25,6 +25,8 @@ FLOW_LABELS: dict[str, str] = {
     "shipment_export": "Shipment export",
     "refunds": "Refunds",
     "order_status": "Order statuses",
+    "customers_from_erp": "Customers from the ERP",
+    "erp_webhooks": "ERP webhook check",
     "webhooks": "Webhook check",
     "retry": "Retries",
     "replay": "Replays",
@@ -39,6 +41,8 @@ RUN_NOW_LABELS: dict[str, str] = {
     "shipments": "Sync shipments now",
     "refunds": "Sync refunds now",
     "order_status": "Sync order statuses now",
+    "customers_from_erp": "Sync customers from the ERP now",
+    "erp_webhooks": "Check the ERP's webhooks now",
     "webhooks": "Check webhooks now",
 }
 
@@ -52,6 +56,7 @@ ENTITY_LABELS: dict[str, tuple[str, str]] = {
     "sku": ("SKU", "SKUs"),
     "article_number": ("article number", "article numbers"),
     "customer": ("customer", "customers"),
+    "debtor": ("ERP customer", "ERP customers"),
     "order": ("order", "orders"),
     "subscription": ("subscription", "subscriptions"),
     "shipment": ("shipment", "shipments"),

@@ -76,6 +76,18 @@ class AfasHandle:
     def customer_count(self, email: str) -> int:
         return len(self.sandbox.debtors_with_email(email))
 
+    # -- debtors (tests/connectors/test_contract_customers.py) ----------------------------
+
+    def seed_debtors(self, n: int) -> list[str]:
+        """``n`` debtors with e-mail addresses; their numbers in change order."""
+        start = len(self.sandbox.tables.relations)
+        return [self.sandbox.add_debtor(f"debtor{i}@example.com", f"Debtor {i}")
+                for i in range(start + 1, start + n + 1)]  # fmt: skip
+
+    def touch_debtor(self, erp_id: str) -> None:
+        row = self.sandbox.tables.relations[erp_id]
+        self.sandbox.touch_debtor(erp_id, DebtorName=f"{row['DebtorName']} changed")
+
     # -- fulfilment (tests/connectors/test_contract_fulfilment.py) ------------------------
 
     def seed_shipment(self, order: Order, erp_order_id: str, tracking: str) -> str:

@@ -47,7 +47,7 @@ def test_one_retry_policy_for_flows_and_events(app):
 def test_the_events_former_setting_is_read_as_the_one_policy(tmp_path):
     from bcapp.config import load
 
-    assert load({"EVENT_RETRY_INTERVALS": [1, 1]})["SYNC_RETRY_INTERVALS"] == [1, 1]
-    assert load({}, environ={"EVENT_RETRY_INTERVALS": "5,6"})["SYNC_RETRY_INTERVALS"] == [5, 6]
+    assert load({"EVENT_RETRY_INTERVALS": [1, 1]})["SYNC_RETRY_INTERVALS"] == (1, 1)
+    assert load({}, environ={"EVENT_RETRY_INTERVALS": "5,6"})["SYNC_RETRY_INTERVALS"] == (5, 6)
     both = load({"EVENT_RETRY_INTERVALS": [1], "SYNC_RETRY_INTERVALS": [2]})
-    assert both["SYNC_RETRY_INTERVALS"] == [2]
+    assert both["SYNC_RETRY_INTERVALS"] == (2,)

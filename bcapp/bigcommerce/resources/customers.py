@@ -1,4 +1,5 @@
-"""Customers v3: lookups by e-mail or id, batched create/update (10 per call), addresses."""
+"""Customers v3: lookups by e-mail or id, batched create/update (10 per call), addresses;
+customer groups (v2)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,7 @@ class Customers(Resource):
         return self.api.batches(
             "PUT", "/customers/addresses", [dict(a) for a in addresses], ADDRESS_BATCH
         )
+
+    def groups(self) -> Iterator[dict[str, Any]]:
+        """Every customer group (``/v2/customer_groups``: id, name, is_default, ...)."""
+        return self.api.iter_v2("/customer_groups")

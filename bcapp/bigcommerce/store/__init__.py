@@ -11,6 +11,8 @@ without building a URL or indexing BigCommerce's JSON, which stays in
 Each side lives in its own module and is mixed in here:
 
 * :class:`~.orders.OrderSide` — orders, customers, statuses;
+* :class:`~.customers.CustomerSide` — customers by e-mail, customer groups, batched
+  customer writes (ERP → store);
 * :class:`~.fulfilment.FulfilmentSide` — an order's items and shipments;
 * :class:`~.refunds.RefundSide` — refund quotes and refunds;
 * :class:`~.hooks.HookSide` — webhook subscriptions;
@@ -51,6 +53,12 @@ from bcapp.bigcommerce.store.catalog_records import (
 )
 from bcapp.bigcommerce.store.categories import CategorySide
 from bcapp.bigcommerce.store.channels import ChannelSide
+from bcapp.bigcommerce.store.customers import (
+    CustomerGroup,
+    CustomerSide,
+    CustomerWrite,
+    StoreCustomer,
+)
 from bcapp.bigcommerce.store.fulfilment import FulfilmentSide, shipment_hook_ids, shipment_requests
 from bcapp.bigcommerce.store.hooks import HookSide
 from bcapp.bigcommerce.store.inventory import InventorySide
@@ -80,6 +88,8 @@ __all__ = [
     "Brand",
     "CategoryWrite",
     "CreatedProduct",
+    "CustomerGroup",
+    "CustomerWrite",
     "Hook",
     "MappingOptions",
     "ModifiedProduct",
@@ -98,6 +108,7 @@ __all__ = [
     "StatusLabel",
     "StockSetting",
     "StoreCategory",
+    "StoreCustomer",
     "StoreLevel",
     "StoreProduct",
     "StoreRefund",
@@ -112,6 +123,7 @@ __all__ = [
 
 class BigCommerceStore(
     OrderSide,
+    CustomerSide,
     FulfilmentSide,
     RefundSide,
     HookSide,

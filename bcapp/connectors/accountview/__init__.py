@@ -14,7 +14,23 @@ Modules:
 * :mod:`.query` — numbered filters and the read parameters.
 * :mod:`.envelopes` — the positional write format from plain dicts.
 * :mod:`.dictionary` — field types and lengths of the tables bcapp uses.
-* :mod:`.mapping` — pure ERP rows ⇄ canonical records.
-
-The Connector class (flows' view) is built on these separately.
+* :mod:`.mapping`, :mod:`.journal` — pure ERP rows ⇄ canonical records and documents.
+* :mod:`.settings` — the settings schema and its parsed form.
+* :mod:`.changes` — change polling with a gap-free (CNG_DATE, key) cursor.
+* :mod:`.connector` (with :mod:`.debtors`, :mod:`.sales`) — the Connector flows see.
+* :mod:`.connect` — the connect wizard's calls: authorize URL, code exchange, companies.
 """
+
+from bcapp.connectors.accountview.connect import authorize_url, companies, complete_connect
+from bcapp.connectors.accountview.connector import AccountViewConnector
+
+#: What :func:`bcapp.connectors.discover` registers.
+CONNECTOR = AccountViewConnector
+
+__all__ = [
+    "CONNECTOR",
+    "AccountViewConnector",
+    "authorize_url",
+    "companies",
+    "complete_connect",
+]

@@ -164,6 +164,7 @@ BUILTIN: dict[str, dict[str, FieldDef]] = {
         ("COMMENT2", "C", 40),
         ("TO_EMAIL", "C", 50),
         ("DEL_CODE", "C", 10),
+        ("SHIP_MTH", "C", 10),
         ("EMP_NR", "C", 10),
         ("CUR_CODE", "C", 3),
         ("INP_DATE", "T", 8),
@@ -177,6 +178,7 @@ BUILTIN: dict[str, dict[str, FieldDef]] = {
         ("ORD_QTY", "N", 13, M),
         ("ART_PX", "Y", 8),
         ("ART_DESC1", "C", 40),
+        ("VAT_CODE", "C", 2),
         ("DEL_DATE", "T", 8),
     ),
     "DJ_PAGE": _table(

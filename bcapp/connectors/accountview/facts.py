@@ -124,9 +124,29 @@ ORDER_NUMBER_FIELD: Final = "ORD_NR"
 ORDER_REFERENCE_FIELD: Final = "COMMENT1"
 #: [I] Length of SO_HDR.COMMENT1 (no SO_HDR dictionary; CONTACT's COMMENT1 is a memo).
 ORDER_REFERENCE_LENGTH: Final = 40
+#: [I] SO_HDR's delivery (shipping) method, where ``OrderInstructions.delivery_method`` goes:
+#: CONTACT has SHIP_MTH "Vervoersmethode" (dictionary) and the order history ``ship_mth`` [A4].
+ORDER_SHIP_METHOD_FIELD: Final = "SHIP_MTH"
+#: [I] SO_LINE's VAT code (as on DJ_LINE and CONTACT), where a mapped tax class goes.
+ORDER_LINE_VAT_FIELD: Final = "VAT_CODE"
+#: [I] The invoice number of a journal page (DJ_PAGE.INV_NR, C12 [V dictionary]) carries the
+#: store's order reference when orders are sent as invoices; a longer one is refused.
+INVOICE_REFERENCE_FIELD: Final = "INV_NR"
+#: [V dictionary] CONTACT.RPL_GRP "Relatiegroep": the default debtor field mapped onto a
+#: BigCommerce customer group (the merchant can pick APX_LIST, the price list, and others).
+DEFAULT_GROUP_FIELD: Final = "RPL_GRP"
+#: [I] ``Equal`` on text may behave like FoxPro's ``=`` with SET EXACT OFF (a prefix match):
+#: every lookup by e-mail, reference or number is checked again exactly by the connector.
+EQUAL_MAY_MATCH_PREFIX: Final = True
+#: Debtor numbers asked about per read when new debtors are numbered from a range.
+RANGE_PROBE: Final = 100
 #: [I] SUB_NR is auto-numbered when a debtor is written without one (A3 sends none),
 #: although the dictionary marks it mandatory. The sandbox numbers from here.
 FIRST_DEBTOR_NUMBER: Final = 10001
+
+#: [I] Dates and times in AccountView are the administration's local time without a zone
+#: (A1's types carry none); store times (UTC) are converted to this zone before writing.
+ADMINISTRATION_TIMEZONE: Final = "Europe/Amsterdam"
 
 # -- writing --------------------------------------------------------------------------------
 

@@ -10,15 +10,16 @@ money is Decimal throughout, rounded to cents only where AccountView stores cent
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from bcapp.connectors.accountview import facts
 from bcapp.connectors.accountview.dictionary import BUILTIN
 from bcapp.connectors.accountview.envelopes import Detail, Document
+from bcapp.connectors.accountview.journal import JournalLine, journal_lines, sales_journal_page
 from bcapp.connectors.base import (
     Address,
     Category,
@@ -80,7 +81,9 @@ def fit(table: str, field: str, raw: str) -> str:
 # -- reads --------------------------------------------------------------------------------
 
 
-def product_from_article(row: Row, *, price_includes_vat: bool = False) -> Product:
+def product_from_article(
+    row: Row, *, price_includes_vat: bool = False, price_field: str = "PX_SELL"
+) -> Product:
     """An ARTICLE row → Product (SKU = article code; PX_SELL assumed excl. VAT, see README)."""
     code = text(row, "ART_CODE")
     group = text(row, "AG_CODE")
@@ -88,7 +91,7 @@ def product_from_article(row: Row, *, price_includes_vat: bool = False) -> Produ
         erp_id=code,
         sku=code,
         name=text(row, "ART_DESC1") or code,
-        price=decimal(value(row, "PX_SELL")),
+        price=decimal(value(row, price_field)),
         price_includes_vat=price_includes_vat,
         category_erp_ids=(group,) if group else (),
         blocked=bool(value(row, facts.ARTICLE_BLOCKED_FIELD)),
@@ -279,8 +282,13 @@ def sales_order(
     email: str = "",
     delivery_debtor: str = "",
     prices_include_vat: bool = False,
+    vat_codes: Sequence[str | None] = (),
+    shipping_method: str = "",
 ) -> Document:
     """A sales order (SO1: SO_HDR + SO_LINE); COMMENT1 carries ``reference`` to find it again.
+
+    ``vat_codes``: per line (aligned with ``lines``), the VAT code to book it on (None:
+    the article's own); ``shipping_method``: SO_HDR's SHIP_MTH (assumed field, README).
 
     Raises:
         ValueError: the reference does not fit COMMENT1 (cutting it would lose the order).
@@ -298,14 +306,20 @@ def sales_order(
         header["TO_EMAIL"] = fit("SO_HDR", "TO_EMAIL", email)
     if delivery_code:
         header["DEL_CODE"] = delivery_code
+    if shipping_method:
+        header[facts.ORDER_SHIP_METHOD_FIELD] = fit(
+            "SO_HDR", facts.ORDER_SHIP_METHOD_FIELD, shipping_method
+        )
+    codes = list(vat_codes) + [None] * (len(lines) - len(vat_codes))
     rows: list[dict[str, Any]] = [
         {
             "ART_CODE": line.sku,
             "ORD_QTY": line.quantity,
             "ART_PX": unit_price(line, include_vat=prices_include_vat),
             "DEL_DATE": order_date,
+            **({facts.ORDER_LINE_VAT_FIELD: code} if code else {}),
         }
-        for line in lines
+        for line, code in zip(lines, codes, strict=False)
     ]
     if shipping is not None and shipping.amount:
         rows.append(
@@ -319,90 +333,20 @@ def sales_order(
     return Document("SO_HDR", header, (Detail("SO_LINE", tuple(rows)),))
 
 
-@dataclass(frozen=True)
-class JournalLine:
-    """Revenue on one ledger account with one VAT code (amounts as the customer pays them:
-    positive for an invoice, negative for a credit note)."""
-
-    ledger_account: str
-    vat_code: str
-    net_amount: Decimal
-    vat_amount: Decimal
-    description: str = ""
-
-
-def journal_lines(
-    lines: Iterable[OrderLine],
-    account_for: Callable[[OrderLine], tuple[str, str]],
-    *,
-    extra: Iterable[JournalLine] = (),
-) -> list[JournalLine]:
-    """Order lines grouped per (ledger account, VAT code), net and VAT in cents.
-
-    ``account_for`` maps a line to its (ledger account, VAT code): the merchant's mapping.
-    ``extra`` adds lines as they are (shipping, fees).
-    """
-    totals: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
-    for line in lines:
-        gross = line.price_inc_tax * line.quantity - line.discount
-        ratio = line.price_ex_tax / line.price_inc_tax if line.price_inc_tax else Decimal(1)
-        net = line.price_ex_tax * line.quantity - line.discount * ratio
-        key = account_for(line)
-        old_net, old_vat = totals.get(key, (Decimal(0), Decimal(0)))
-        totals[key] = (old_net + net, old_vat + gross - net)
-    grouped = [
-        JournalLine(
-            account, vat, net.quantize(CENT, ROUND_HALF_UP), vat_amt.quantize(CENT, ROUND_HALF_UP)
-        )
-        for (account, vat), (net, vat_amt) in totals.items()
-    ]
-    return grouped + list(extra)
-
-
-def sales_journal_page(
-    *,
-    journal: str,
-    debtor_number: str,
-    debtor_account: str,
-    invoice_number: str,
-    booked_on: date,
-    description: str,
-    lines: Sequence[JournalLine],
-) -> Document:
-    """A sales-journal page (DJ2: DJ_PAGE + DJ_LINE) that balances.
-
-    Sign convention (assumed, see README): debit positive, credit negative. The debtor
-    line debits the collective account with the gross total; each revenue line credits
-    its ledger account with the net amount and its VAT (VAT_AMT, booked by AccountView
-    on the VAT code's account). So ``sum(AMOUNT) + sum(VAT_AMT) == 0``.
-    """
-    invoice = fit("DJ_PAGE", "INV_NR", invoice_number)
-    gross = sum((line.net_amount + line.vat_amount for line in lines), Decimal(0))
-    page = {
-        "DJ_CODE": journal,
-        "SUB_NR": debtor_number,
-        "INV_NR": invoice,
-        "TRN_DATE": booked_on,
-        "HDR_DESC": fit("DJ_PAGE", "HDR_DESC", description),
-    }
-    debtor_line = {
-        "ACCT_NR": debtor_account,
-        "SUB_NR": debtor_number,
-        "INV_NR": invoice,
-        "TRN_DATE": booked_on,
-        "TRN_DESC": fit("DJ_LINE", "TRN_DESC", description),
-        "AMOUNT": gross,
-    }
-    revenue = [
-        {
-            "ACCT_NR": line.ledger_account,
-            "VAT_CODE": line.vat_code,
-            "AMOUNT": -line.net_amount,
-            "BASE_AMT": -line.net_amount,
-            "VAT_AMT": -line.vat_amount,
-            "TRN_DATE": booked_on,
-            "TRN_DESC": fit("DJ_LINE", "TRN_DESC", line.description or description),
-        }
-        for line in lines
-    ]
-    return Document("DJ_PAGE", page, (Detail("DJ_LINE", (debtor_line, *revenue)),))
+__all__ = [
+    "JournalLine",
+    "ShippingCost",
+    "address_from_contact",
+    "address_from_delivery",
+    "category_from_group",
+    "customer_from_contact",
+    "debtor_document",
+    "debtor_fields",
+    "delivery_address_fields",
+    "journal_lines",
+    "product_from_article",
+    "sales_journal_page",
+    "sales_order",
+    "stock_from_article",
+    "unit_price",
+]

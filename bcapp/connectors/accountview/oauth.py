@@ -35,13 +35,13 @@ from authlib.oauth2.rfc6749.parameters import (  # type: ignore[import-untyped]
 from bcapp.connectors.accountview import facts
 from bcapp.connectors.base import Credentials
 from bcapp.connectors.http import SECRET_KEYS, HttpApi, make_client, redact, response_payload
-from bcapp.errors import BcappError, ConfigError, RetryableSyncError
+from bcapp.errors import BcappError, ConfigError, CredentialsRefused, RetryableSyncError
 
 #: Keys of token requests and answers that never reach a log (beyond the shared set).
 OAUTH_SECRET_KEYS = SECRET_KEYS | {"refresh_token", "client_secret", "code"}
 
 
-class ReconnectRequired(ConfigError):
+class ReconnectRequired(CredentialsRefused):
     """AccountView no longer accepts the stored authorisation: the merchant must reconnect."""
 
 

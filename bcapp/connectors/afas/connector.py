@@ -22,6 +22,8 @@ Decisions a flow should know:
 payment method (PaTp), delivery type (DtId), the shipping-cost item and per-line VAT
 rate groups (VaRc). Warehouse (War), VAT duty (VaDu), order type (ETOr) and the rest
 come from the connector's own settings.
+
+Debtors changed in Profit are read for the customers-to-store flow (:mod:`.relations`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,13 @@ from bcapp.connectors.afas import envelopes, mapping
 from bcapp.connectors.afas.changes import ChangeQuery, read_changes
 from bcapp.connectors.afas.client import AfasClient, Filter, Op, base_url
 from bcapp.connectors.afas.fulfilment import Fulfilment
-from bcapp.connectors.afas.settings import SETTINGS_SCHEMA, AfasSettings, EntityConfig
+from bcapp.connectors.afas.relations import Relations
+from bcapp.connectors.afas.settings import (
+    OPTIONAL_ROLES,
+    SETTINGS_SCHEMA,
+    AfasSettings,
+    EntityConfig,
+)
 from bcapp.connectors.base import (
     Batch,
     Capability,
@@ -64,7 +72,7 @@ CHOICE_CONNECTORS: dict[str, tuple[str, str, str]] = {
 }
 
 
-class AfasConnector(Fulfilment):
+class AfasConnector(Fulfilment, Relations):
     """AFAS Profit over its REST API (GetConnectors in, UpdateConnectors out)."""
 
     kind: ClassVar[str] = "afas"
@@ -81,6 +89,7 @@ class AfasConnector(Fulfilment):
             Capability.SHIPMENTS_TO_ERP,
             Capability.CREDIT_NOTES,
             Capability.ORDER_STATUS,
+            Capability.CUSTOMERS_FROM_ERP,
         }
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
@@ -149,7 +158,8 @@ class AfasConnector(Fulfilment):
             if not cfg.connector:
                 continue  # the merchant switched this entity off (e.g. no dimensions)
             fields = self._metainfo_fields(name, cfg)
-            wanted = {f for f in cfg.fields.values() if f}
+            optional = OPTIONAL_ROLES.get(name, frozenset())
+            wanted = {f for role, f in cfg.fields.items() if f and role not in optional}
             if name == "articles":
                 wanted |= set(self.settings.catalog.get("custom_fields") or [])
             missing = sorted(wanted - fields)

@@ -72,7 +72,18 @@ ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
             "reserved": "Reserved",
         },
     ),
-    "debtors": ("Profit_Debtor", {"id": "DebtorId", "email": "Email"}),
+    "debtors": (
+        "Profit_Debtor",
+        {
+            "id": "DebtorId",
+            "email": "Email",
+            "name": "DebtorName",
+            "phone": "TelNr",
+            "vat": "VatNr",
+            "modified": "ModifiedDate",
+            "group": "",
+        },
+    ),
     "sales_orders": (
         "Profit_Salesorders",
         {
@@ -123,6 +134,12 @@ ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
             "modified": "ModifiedDate",
         },
     ),
+}
+
+#: Roles check() does not insist on: only the customers-to-store flow reads them (a
+#: merchant's own debtors connector with just an id and an e-mail still passes).
+OPTIONAL_ROLES: dict[str, frozenset[str]] = {
+    "debtors": frozenset({"name", "phone", "vat", "modified", "group"}),
 }
 
 #: option → (default, JSON Schema type, title). Order options are what FbSales needs.

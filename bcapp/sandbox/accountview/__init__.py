@@ -40,6 +40,7 @@ Public API::
     sb.add_article(code, description, price=, group=, available=, reserved=, blocked=, **fields)
     sb.touch_article(code, **changes); sb.set_stock(code, available, reserved=None)
     sb.add_debtor(email, name, number=None, **fields) -> SUB_NR
+    sb.debtor(number); sb.touch_debtor(number, **changes)
     sb.add_delivery_address(debtor, name, **fields) -> REC_ID
     sb.rows(table); sb.article(code); sb.orders_with_reference(ref); sb.order_lines(ord_nr)
     sb.debtors_with_email(email); sb.journal_pages(invoice_number)

@@ -9,8 +9,9 @@ no trace). Rules per business object:
 * AK1/AG1 articles and groups: codes are unique; an article's group must exist.
 * SO1 sales orders: invoice and delivery debtors exist and are not blocked, DEL_CODE is
   one of their delivery addresses, at least one line, every article exists and is not
-  blocked, no zero quantities. ORD_NR is generated; each line's quantity is added to the
-  article's reservations ([I] QTY_RES; QTY_FREE2 = QTY_AVAIL - QTY_RES) with a new CNG_DATE.
+  blocked, no zero quantities, a line's VAT code (if given) exists. ORD_NR is generated;
+  each line's quantity is added to the article's reservations ([I] QTY_RES;
+  QTY_FREE2 = QTY_AVAIL - QTY_RES) with a new CNG_DATE.
 * DJ2 journal pages: the day book, debtor, ledger accounts and VAT codes exist, and the
   page balances: ``sum(AMOUNT) + sum(VAT_AMT) == 0``. PAGE_NR is numbered per day book.
 """
@@ -211,6 +212,8 @@ def _order_rules(writer: Writer, header: WriteRow, request: WriteRequest) -> lis
             errors.append(f"Article {code} is blocked.")
         if not line.values.get("ORD_QTY"):
             errors.append(f"The quantity of article {code} must not be 0.")
+        if not writer.exists("VAT", "VAT_CODE", line.values.get("VAT_CODE")):
+            errors.append(f"VAT code {line.values.get('VAT_CODE')} does not exist.")
     return errors
 
 

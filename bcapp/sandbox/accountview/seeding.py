@@ -122,6 +122,19 @@ class Seeding:
         target.add("CONTACT", row, self.clock)
         return number
 
+    def debtor(self, number: str, company: str | None = None) -> Row:
+        row = self.company(company).find("CONTACT", "SUB_NR", number)
+        if row is None:
+            raise KeyError(number)
+        return row
+
+    def touch_debtor(self, number: str, *, company: str | None = None, **changes: Any) -> Row:
+        """Change a debtor as the merchant would (a new CNG_DATE)."""
+        row = self.debtor(number, company)
+        row.update(changes)
+        row["CNG_DATE"] = self.clock.stamp()
+        return row
+
     def add_delivery_address(
         self, debtor: str, name: str, *, company: str | None = None, **fields: Any
     ) -> str:

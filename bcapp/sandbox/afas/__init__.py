@@ -23,7 +23,7 @@ Public API::
                    vat=, image_url=, modified=, **custom_fields)
     sb.touch_article(code, **changes)      # new ModifiedDate
     sb.add_group(code, name); sb.set_stock(code, warehouse, on_hand, reserved, dim1, dim2)
-    sb.add_debtor(email, name) -> debtor number
+    sb.add_debtor(email, name) -> debtor number; sb.touch_debtor(number, **changes)
     sb.set_order_status(order_number, status)
     sb.add_packing_slip(order_number, [(code, qty)], tracking=, carrier=, ready=)
     sb.report_ready(packing_slip_number)

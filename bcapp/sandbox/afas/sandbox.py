@@ -189,6 +189,13 @@ class AfasSandbox:
         }
         return number
 
+    def touch_debtor(self, number: str, **changes: Any) -> dict[str, Any]:
+        """Change a debtor as the merchant would in Profit (a new ModifiedDate)."""
+        row = self.tables.relations[number]
+        row.update(changes)
+        row["ModifiedDate"] = self.clock.stamp()
+        return row
+
     def set_order_status(self, number: str, status: str) -> None:
         order = self.tables.orders[number]
         order["Status"] = status

@@ -33,6 +33,7 @@ def _all_routes() -> list[Any]:
     from bcapp.sandbox.bigcommerce import (
         brands,
         catalog,
+        customer_groups,
         customers,
         hooks,
         inventory,
@@ -47,7 +48,7 @@ def _all_routes() -> list[Any]:
     )
 
     modules = (catalog, options, media, brands, taxonomy, inventory, customers, orders, shipments)
-    modules += (order_create, refunds, hooks, store_settings)
+    modules += (order_create, refunds, hooks, store_settings, customer_groups)
     return [route for module in modules for route in module.ROUTES]
 
 

@@ -3,7 +3,9 @@ delete, and customer addresses.
 
 ``first_name``, ``last_name`` and ``email`` are required on create. An e-mail is
 unique per channel, not per store: a customer without ``channel_ids`` has global
-access and so clashes with the address on every channel.
+access and so clashes with the address on every channel. ``customer_group_id`` must
+name an existing group (or be 0); ``authentication.new_password`` sets the customer's
+password (kept out of every answer; ``force_password_reset`` is shown).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from bcapp.sandbox.bigcommerce.clock import iso, parse_date
+from bcapp.sandbox.bigcommerce.customer_groups import check_group_id
 from bcapp.sandbox.bigcommerce.errors import ApiError, unprocessable
 from bcapp.sandbox.bigcommerce.router import Call, Reply, Route, v3_page
 from bcapp.sandbox.bigcommerce.state import SandboxStore
@@ -106,6 +109,7 @@ def _check(store: SandboxStore, item: dict[str, Any], index: int, own_id: int = 
         )
     if len(addresses) > ADDRESSES_MAX:
         raise unprocessable(f"At most {ADDRESSES_MAX} addresses per customer.")
+    check_group_id(store, item.get("customer_group_id"), index)
     current = store.customers.get(own_id, {})
     channels = item.get("channel_ids", current.get("channel_ids"))
     if email and email_clash(store, email, None if channels is None else set(channels), own_id):
@@ -136,11 +140,23 @@ def create_customer(store: SandboxStore, item: dict[str, Any]) -> dict[str, Any]
         "attribute_count": 0,
     }
     customer.update({k: item[k] for k in CUSTOMER_FIELDS if k in item})
+    _authentication(customer, item)
     store.customers[customer_id] = customer
     store.emit("store/customer/created", {"type": "customer", "id": customer_id})
     for address in item.get("addresses") or []:
         add_address(store, customer_id, address)
     return customer
+
+
+def _authentication(customer: dict[str, Any], item: dict[str, Any]) -> None:
+    """``authentication``: a new password (kept as ``_password``) and the reset flag."""
+    given = item.get("authentication")
+    if not isinstance(given, dict):
+        return
+    if given.get("new_password"):
+        customer["_password"] = str(given["new_password"])
+    if "force_password_reset" in given:
+        customer["authentication"] = {"force_password_reset": bool(given["force_password_reset"])}
 
 
 def add_address(store: SandboxStore, customer_id: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -221,6 +237,7 @@ def put_customers(call: Call) -> Reply:
     for item in items:
         customer = store.customers[item["id"]]
         customer.update({k: item[k] for k in CUSTOMER_FIELDS if k in item})
+        _authentication(customer, item)
         customer["_mtime"] = store.now()
         store.emit("store/customer/updated", {"type": "customer", "id": customer["id"]})
     data = [render_customer(store, store.customers[i["id"]], set()) for i in items]

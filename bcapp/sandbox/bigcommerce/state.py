@@ -69,6 +69,7 @@ class SandboxStore:
         self.locations: dict[int, dict[str, Any]] = {1: {"id": 1, "code": "BC-LOCATION-1"}}
         self.stock: dict[tuple[str, int, int], int] = {}  # (kind, id, location_id) → qty
         self.customers: dict[int, dict[str, Any]] = {}
+        self.customer_groups: dict[int, dict[str, Any]] = {}
         self.addresses: dict[int, dict[str, Any]] = {}
         self.orders: dict[int, dict[str, Any]] = {}
         self.order_products: dict[int, dict[str, Any]] = {}
