@@ -10,15 +10,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from bcapp import config as config_module
-from bcapp.config import settings_of
-
-ROOT = Path(__file__).resolve().parent.parent
+from bcapp.config import ROOT, settings_of
+from bcapp.jobs import runtime as job_runtime
 
 
 class App(Flask):
@@ -42,9 +40,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _connect_signals()
     _register_blueprints(app)
-    from bcapp.cli import register_cli
-
-    register_cli(app)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -112,3 +107,6 @@ def _register_blueprints(app: Flask) -> None:
     from bcapp.web import register_blueprints
 
     register_blueprints(app)
+
+
+job_runtime.set_app_factory(create_app)

@@ -1,4 +1,4 @@
-"""Command line: ``bcapp <command>`` (or ``flask --app bcapp <command>``).
+"""Command line: ``bcapp <command>``.
 
 Every command is registered on the ``bcapp`` group itself, so ``bcapp --help`` and
 ``bcapp <command> --help`` work on a machine with no configuration at all; the app
@@ -16,21 +16,17 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from bcapp import create_app
+from bcapp.config import demo_state_path
+
 #: Environment variables that mean "this is a configured install": the demo's state is not used.
 CONFIGURED = ("BCAPP_ENV", "DATABASE_URL", "BC_CLIENT_ID")
-
-
-def register_cli(app: Flask) -> None:
-    """Add every command to ``app.cli`` too (``flask --app bcapp <command>``)."""
-    for command in commands():
-        app.cli.add_command(command)
 
 
 def commands() -> list[click.Command]:
@@ -102,13 +98,6 @@ def sandbox(host: str, port: int, app_url: str, seed: bool) -> None:
 # -- finding the running demo -------------------------------------------------------------------
 
 
-def demo_state_path() -> Path:
-    """Where a running ``bcapp demo`` leaves its settings for CLI commands."""
-    from bcapp import ROOT
-
-    return ROOT / "instance" / "demo.json"
-
-
 def running_demo() -> dict[str, Any] | None:
     """The running demo's app settings, when its state file names a live process."""
     path = demo_state_path()
@@ -122,8 +111,6 @@ def running_demo() -> dict[str, Any] | None:
 
 def cli_app() -> Flask:
     """The app for a CLI command: the environment's, or (unconfigured) the running demo's."""
-    from bcapp import create_app
-
     if not any(os.environ.get(name) for name in CONFIGURED):
         config = running_demo()
         if config is not None:
@@ -155,7 +142,7 @@ class BcappGroup(FlaskGroup):
 
 def build_cli() -> FlaskGroup:
     """The ``bcapp`` command group (app commands load the app when they run)."""
-    from flask_migrate.cli import db as db_group  # type: ignore[import-untyped]
+    from flask_migrate.cli import db as db_group
 
     cli = BcappGroup(create_app=cli_app, help="bcapp: BigCommerce ⇄ ERP sync you run yourself.")
     for command in (*commands(), db_group):

@@ -17,9 +17,18 @@ import dataclasses
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, get_type_hints
 
 from flask import Config, current_app
+
+#: The checkout (or installed tree): templates, static files, migrations, ``instance/``.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def demo_state_path() -> Path:
+    """Where a running ``bcapp demo`` leaves its settings for CLI commands."""
+    return ROOT / "instance" / "demo.json"
 
 
 def setting(default: Any, doc: str) -> Any:

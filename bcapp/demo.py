@@ -26,7 +26,8 @@ from typing import Any
 import click
 from werkzeug.serving import make_server
 
-from bcapp.config import settings_of
+from bcapp import create_app
+from bcapp.config import ROOT, demo_state_path, settings_of
 
 DEMO_CLIENT_ID = "bcapp-demo-client"
 DEMO_CLIENT_SECRET = "bcapp-demo-secret-not-for-production"  # >= 32 bytes for HS256
@@ -77,8 +78,6 @@ def fresh_demo_database() -> str:
     BigCommerce sandbox never issued, so the demo always starts from an empty
     database (and an empty embedded Redis) unless DATABASE_URL says otherwise.
     """
-    from bcapp import ROOT
-
     instance = ROOT / "instance"
     instance.mkdir(exist_ok=True)
     for name in ("demo.sqlite", "redis.db"):
@@ -190,8 +189,6 @@ def run_sandbox(
 
 def write_state(config: dict[str, Any], path: Path | None = None) -> Path:
     """Leave the demo's settings for CLI commands; removed again when the demo exits."""
-    from bcapp.cli import demo_state_path
-
     path = path or demo_state_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"pid": os.getpid(), "config": config}, indent=2, default=str))
@@ -201,8 +198,6 @@ def write_state(config: dict[str, Any], path: Path | None = None) -> Path:
 
 def run_demo(host: str = "127.0.0.1", port: int = 5000) -> None:
     """Start the app and the sandbox; print the control panel's URL; block until interrupted."""
-    from bcapp import create_app
-
     erps = erp_sandboxes(port)
     config = demo_config(port, {kind: settings for kind, (_, settings) in erps.items()})
     app = create_app(config)

@@ -83,7 +83,7 @@ def _delete_runs(store_id: int, cutoff: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount or 0
+    return getattr(result, "rowcount", 0) or 0
 
 
 def purge_store(store: Store, now: datetime | None = None) -> Purged:

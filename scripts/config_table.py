@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bcapp.config import Settings  # noqa: E402
+from bcapp.config import Settings
 
 
 def rows() -> list[str]:

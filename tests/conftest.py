@@ -22,9 +22,25 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.fernet import Fernet
+from flask.testing import FlaskCliRunner
 
-from bcapp import create_app
+from bcapp import App, create_app
+from bcapp.cli import build_cli
 from bcapp.extensions import db as _db
+
+
+class BcappCliRunner(FlaskCliRunner):
+    """``app.test_cli_runner()`` runs the ``bcapp`` command group against the test's app.
+
+    The app itself carries no commands (``create_app`` does not import the CLI, which sits
+    above every layer), so tests invoke the same group the ``bcapp`` script runs.
+    """
+
+    def invoke(self, cli: Any = None, args: Any = None, **kwargs: Any) -> Any:
+        return super().invoke(cli or build_cli(), args, **kwargs)
+
+
+App.test_cli_runner_class = BcappCliRunner
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -14,7 +14,9 @@ from redis.exceptions import RedisError
 
 from bcapp.bigcommerce.ratelimit import (
     DEFAULT_WINDOW_MS,
+    Budget,
     BudgetSnapshot,
+    LocalBudget,
     RateLimitHeaders,
     _BudgetBase,
     _snapshot,
@@ -155,3 +157,16 @@ class RedisBudget(_BudgetBase):
 
 def _or_minus(value: int | None) -> int:
     return -1 if value is None else value
+
+
+def budget_for(
+    store_hash: str, redis: Any | None = None, *, namespace: str = "", **kwargs: Any
+) -> Budget:
+    """A Redis budget when a Redis client is given, else an in-process one.
+
+    ``namespace`` (the app's key prefix) goes into the Redis key: deployments
+    sharing a Redis keep their budgets apart.
+    """
+    if redis is not None:
+        return RedisBudget(redis, store_hash, prefix=f"bcapp:bc:budget:{namespace}", **kwargs)
+    return LocalBudget(store_hash, **kwargs)

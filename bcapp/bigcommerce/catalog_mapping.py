@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from bcapp.connectors.base import Category, Product, Variant
+from bcapp.canonical import Category, Product, Variant
 from bcapp.jsonable import to_jsonable
 
 NAME_MAX = 250

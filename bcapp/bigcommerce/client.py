@@ -29,10 +29,19 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from bcapp.bigcommerce.budget_redis import budget_for
 from bcapp.bigcommerce.errors import ApiError, transport_error
-from bcapp.bigcommerce.ratelimit import Budget, LocalBudget, RateLimitHeaders, budget_for
-from bcapp.bigcommerce.resources import attach_resources
-from bcapp.bigcommerce.resources.paging import BatchResult, chunked, last_page, query
+from bcapp.bigcommerce.ratelimit import Budget, LocalBudget, RateLimitHeaders
+from bcapp.bigcommerce.resources import (
+    catalog,
+    categories,
+    customers,
+    hooks,
+    inventory,
+    orders,
+    store,
+)
+from bcapp.bigcommerce.resources.paging import MAX_PAGE, BatchResult, chunked, last_page, query
 
 __all__ = [
     "API_URL",
@@ -45,22 +54,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from bcapp.bigcommerce.resources import (
-        catalog,
-        categories,
-        customers,
-        hooks,
-        inventory,
-        orders,
-        store,
-    )
     from bcapp.bigcommerce.resources.orders import Refunds
 
 log = logging.getLogger(__name__)
 
 API_URL = "https://api.bigcommerce.com"
-#: Largest page v3 and v2 list endpoints return.
-MAX_PAGE = 250
 #: 429s without rate-limit headers mean the platform is under load: back off like this.
 LOAD_BACKOFF = (1.0, 2.0, 4.0)
 #: Backoff between retries of a read after a 5xx or timeout.
@@ -364,3 +362,21 @@ def _body(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def attach_resources(client: BigCommerceClient) -> None:
+    """Give ``client`` its resource attributes (``client.products``, ``client.orders`` ...)."""
+    client.products = catalog.Products(client)
+    client.variants = catalog.Variants(client)
+    client.options = catalog.Options(client)
+    client.images = catalog.Images(client)
+    client.custom_fields = catalog.CustomFields(client)
+    client.brands = catalog.Brands(client)
+    client.channel_assignments = catalog.ChannelAssignments(client)
+    client.category_trees = categories.CategoryTrees(client)
+    client.inventory = inventory.Inventory(client)
+    client.customers = customers.Customers(client)
+    client.orders = orders.Orders(client)
+    client.refunds = orders.Refunds(client)
+    client.hooks = hooks.Hooks(client)
+    client.store = store.StoreInformation(client)

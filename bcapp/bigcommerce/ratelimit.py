@@ -285,18 +285,3 @@ def merge_headers(
         "reset_at": new_reset,  # the server's clock beats our estimate of the window
         "updated_at": now,
     }
-
-
-def budget_for(
-    store_hash: str, redis: Any | None = None, *, namespace: str = "", **kwargs: Any
-) -> Budget:
-    """A Redis budget when a Redis client is given, else an in-process one.
-
-    ``namespace`` (the app's key prefix) goes into the Redis key: deployments
-    sharing a Redis keep their budgets apart.
-    """
-    if redis is not None:
-        from bcapp.bigcommerce.budget_redis import RedisBudget
-
-        return RedisBudget(redis, store_hash, prefix=f"bcapp:bc:budget:{namespace}", **kwargs)
-    return LocalBudget(store_hash, **kwargs)

@@ -347,8 +347,9 @@ class HttpApi:
         body = response_payload(response)
         if isinstance(body, Mapping):
             for key in ("message", "error", "title", "detail"):
-                if isinstance(body.get(key), str) and body[key]:
-                    return body[key]
+                text = body.get(key)
+                if isinstance(text, str) and text:
+                    return text
         return body.strip()[:500] if isinstance(body, str) else ""
 
     def retry_after(self, response: httpx.Response) -> float | None:

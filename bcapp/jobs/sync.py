@@ -190,3 +190,11 @@ def enqueue_replay(log_entry_id: int, *, store_id: int | None = None) -> Job:
         raise ConfigError("This log entry has no stored request to replay.")
     return enqueue_flow(entry.store_id, "replay", key=f"log-{entry.id}", trigger="replay",
                         log_entry_id=entry.id)  # fmt: skip
+
+
+def enqueue_registration(sender: Any, store: Any, **_: Any) -> None:
+    """``store_installed`` receiver: queue the ``webhooks`` flow (never call BigCommerce here)."""
+    try:
+        enqueue_flow(store.id, "webhooks", trigger="install")
+    except Exception:  # the watchdog registers them on its next tick anyway
+        log.exception("could not queue webhook registration for store %s", store.store_hash)

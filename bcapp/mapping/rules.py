@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from bcapp.connectors.base import StockLevel
+from bcapp.canonical import StockLevel
 
 FLOW_NAMES = (
     "catalog", "stock", "orders", "customers", "shipments", "refunds", "order_status",

@@ -36,16 +36,15 @@ import logging
 from functools import cached_property
 from typing import Any
 
-import httpx
 from flask import current_app
 
-from bcapp.bigcommerce.client import BigCommerceClient
-from bcapp.bigcommerce.ratelimit import Budget, budget_for
+from bcapp.bigcommerce.budget_redis import budget_for
+from bcapp.bigcommerce.ratelimit import Budget
 from bcapp.bigcommerce.store import BigCommerceStore
 from bcapp.config import current_settings
 from bcapp.connectors import connector_class, make_connector
 from bcapp.connectors.base import Capability, Connector, StoreLedConnector
-from bcapp.errors import ConfigError, FatalSyncError, RetryableSyncError
+from bcapp.errors import ConfigError, RetryableSyncError
 from bcapp.extensions import db, key_prefix, redis_ext
 from bcapp.locks import RunLock
 from bcapp.mapping.rules import StoreRules, rules_for
@@ -62,33 +61,6 @@ ERP_TRANSPORT = "bcapp.erp_transport"
 BC_TRANSPORT = "bcapp.bc_transport"
 #: Optional shared budget object for every BigCommerce client (else one per store in Redis).
 BC_BUDGET = "bcapp.bc_budget"
-
-
-#: BigCommerce POSTs that only read (a refund quote computes, it refunds nothing).
-READ_ONLY_POSTS = ("/payment_actions/refund_quotes",)
-
-
-class ReadOnlyTransport(httpx.BaseTransport):
-    """Refuses BigCommerce writes in a dry run: a flow that forgot ``ctx.dry_run`` fails loudly.
-
-    The refusal is a FatalSyncError, so inside :func:`~bcapp.sync.runner.for_each`
-    it shows up in the preview as a failed record naming the request.
-    """
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner = inner
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        if request.method not in ("GET", "HEAD") and not path.endswith(READ_ONLY_POSTS):
-            raise FatalSyncError(
-                f"Dry run: refused to send {request.method} {path} to BigCommerce.",
-                remote="bigcommerce",
-            )
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 class SyncContext:
@@ -118,7 +90,7 @@ class SyncContext:
         self.recorder = RunRecorder(run, direction=direction, log_unchanged=log_unchanged)
         self.binder = Binder(connection.id if connection else 0, dry_run=dry_run)
         self._lock = lock
-        self._closers: list[Connector | BigCommerceClient] = []
+        self._closers: list[Connector | BigCommerceStore] = []
 
     # -- what the flow talks to ---------------------------------------------------------------
 
@@ -166,24 +138,21 @@ class SyncContext:
 
     @cached_property
     def store(self) -> BigCommerceStore:
-        """The store's BigCommerce, speaking canonical records, built on first use."""
-        return BigCommerceStore(self._client())
+        """The store's BigCommerce, speaking canonical records, built on first use.
 
-    def _client(self) -> BigCommerceClient:
-        """The store's raw BigCommerce client, for the facade only."""
-        transport: httpx.BaseTransport | None = current_app.extensions.get(BC_TRANSPORT)
-        if self.dry_run:  # a preview must not write, even if a flow forgets to check
-            transport = ReadOnlyTransport(transport or httpx.HTTPTransport())
-        client = BigCommerceClient(
+        A dry run's store refuses every write, even if a flow forgets to check.
+        """
+        store = BigCommerceStore.connect(
             self.install.store_hash,
             self.install.access_token or "",
             api_url=current_settings().bc_api_url,
-            transport=transport,
+            transport=current_app.extensions.get(BC_TRANSPORT),
             budget=self._budget(),
             timeout=current_settings().http_timeout,
+            read_only=self.dry_run,
         )
-        self._closers.append(client)
-        return client
+        self._closers.append(store)
+        return store
 
     def _budget(self) -> Budget:
         """The store's rate budget, shared by every worker through Redis."""

@@ -302,11 +302,9 @@ def reconcile_orders(ctx: SyncContext, **_: Any) -> str:
     Catches what webhooks missed (dropped, delayed, a deactivated hook). The cursor
     is BigCommerce's own ``date_modified`` (no clock skew), re-read with an overlap.
     An order another worker is exporting right now is skipped (logged), and the
-    cursor stays before it so the next run looks again.
+    cursor stays before it so the next run looks again. Webhook events stored but
+    never queued (Redis was down) are the tick's to recover, not this flow's.
     """
-    from bcapp.jobs.events import requeue_stored_events
-
-    requeue_stored_events(ctx.install.id, older_than=300)  # stored while Redis was down
     rules = ctx.rules
     since = _since(ctx)
     newest, todo, modified_at = since, [], {}

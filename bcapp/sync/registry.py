@@ -44,6 +44,7 @@ import logging
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, TypeVar
 
 from bcapp.connectors.base import Capability
@@ -215,9 +216,7 @@ def load_flows(*, force: bool = False) -> None:
     if _loaded and not force:
         return
     _loaded = True
-    import bcapp.sync as package
-
-    for info in pkgutil.iter_modules(package.__path__):
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if info.name in CORE_MODULES or info.name.startswith("_"):
             continue
         try:

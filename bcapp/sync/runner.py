@@ -336,7 +336,8 @@ def _pause_store(store: Store, recorder: RunRecorder, exc: ReauthorizationRequir
     recorder.finish(RunStatus.FAILED, REAUTH_MESSAGE.format(reason=exc.message))
     db.session.commit()
     log.warning("store %s needs re-authorisation: %s", store.store_hash, exc.message)
-    store_paused.send(current_app._get_current_object(), store=store)
+    sender = current_app._get_current_object()  # type: ignore[attr-defined]
+    store_paused.send(sender, store=store)
 
 
 def _cancel_run(run_id: int | None, message: str) -> None:

@@ -105,13 +105,3 @@ def _off_since(ctx: SyncContext, scope: str, old: Hook | None) -> datetime | Non
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=UTC)
     return last
-
-
-def enqueue_registration(sender: Any, store: Any, **_: Any) -> None:
-    """``store_installed`` receiver: queue the ``webhooks`` flow (never call BigCommerce here)."""
-    try:
-        from bcapp.jobs.sync import enqueue_flow
-
-        enqueue_flow(store.id, "webhooks", trigger="install")
-    except Exception:  # the watchdog registers them on its next tick anyway
-        log.exception("could not queue webhook registration for store %s", store.store_hash)

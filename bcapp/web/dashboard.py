@@ -154,7 +154,7 @@ def budget_snapshot(store: Any) -> Any:
     try:
         if shared is not None and getattr(shared, "store_hash", None) == store.store_hash:
             return shared.snapshot()
-        from bcapp.bigcommerce.ratelimit import budget_for
+        from bcapp.bigcommerce.budget_redis import budget_for
         from bcapp.extensions import key_prefix, redis_ext
 
         return budget_for(store.store_hash, redis_ext.client, namespace=key_prefix()).snapshot()

@@ -57,7 +57,8 @@ def auth() -> Any:
         status = 400 if 400 <= int(exc.details.get("status") or 0) < 500 else 502
         return render_template("install_failed.html", message=exc.message), status
     store, user = _save_install(grant, args.get("account_uuid", ""))
-    store_installed.send(current_app._get_current_object(), store=store)
+    sender = current_app._get_current_object()  # type: ignore[attr-defined]
+    store_installed.send(sender, store=store)
     return _render_app(user, None)
 
 
@@ -153,7 +154,8 @@ def uninstall() -> Any:
     """Delete the token and every ERP credential; cancel the store's queued jobs."""
     _, store = _callback("Uninstall", "unknown or already uninstalled store.")
     purge_store(store)
-    store_uninstalled.send(current_app._get_current_object(), store=store)
+    sender = current_app._get_current_object()  # type: ignore[attr-defined]
+    store_uninstalled.send(sender, store=store)
     return ("", 204)
 
 

@@ -50,7 +50,7 @@ class BoundedRequest(Request):
     """Flask's request, whose body stream refuses (413) what passes ``max_content_length``."""
 
     @cached_property
-    def stream(self) -> Any:  # type: ignore[override]
+    def stream(self) -> Any:
         limit, environ = self.max_content_length, self.environ
         streaming = get_content_length(environ) is None and "wsgi.input_terminated" in environ
         if limit is None or not streaming:

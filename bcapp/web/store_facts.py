@@ -59,7 +59,7 @@ class StoreFacts:
 
 def store_facts(store: Any) -> StoreFacts:
     """The store's labels and channels, from the per-process cache or BigCommerce."""
-    return _cached(store, "labels", _read)  # type: ignore[no-any-return]
+    return _cached(store, "labels", _read)
 
 
 def known_statuses(store: Any) -> dict[int, str]:
@@ -95,8 +95,8 @@ def check_channels(store: Any, raw: Any, values: dict[str, Any], errors: dict[st
 def bc_client(store: Any) -> Any:
     """A BigCommerce client for a web request: short timeout, no retries, a budget that
     refuses rather than waits. None when the store has no token."""
+    from bcapp.bigcommerce.budget_redis import budget_for
     from bcapp.bigcommerce.client import BigCommerceClient
-    from bcapp.bigcommerce.ratelimit import budget_for
     from bcapp.extensions import key_prefix, redis_ext
     from bcapp.sync.context import BC_TRANSPORT
 
@@ -164,7 +164,7 @@ class MappingFacts:
 
 def mapping_facts(store: Any) -> MappingFacts:
     """The store's payment/shipping methods and tax classes (cached like the labels)."""
-    return _cached(store, "mappings", _read_mapping_facts)  # type: ignore[no-any-return]
+    return _cached(store, "mappings", _read_mapping_facts)
 
 
 def _read_mapping_facts(store: Any) -> MappingFacts:

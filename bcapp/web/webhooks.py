@@ -23,10 +23,11 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from flask import Blueprint, current_app, request
+from sqlalchemy import Table
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from standardwebhooks.webhooks import Webhook
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -41,8 +42,10 @@ from bcapp.jobs.handoff import (  # the hand-off lives in the jobs layer; names 
     hand_over,
     handoff_key,
 )
+from bcapp.jobs.sync import enqueue_registration
 from bcapp.models import Store, WebhookEvent
 from bcapp.models.base import utcnow
+from bcapp.signals import store_installed, store_uninstalled
 from bcapp.web.group_commit import COLUMNS, GroupCommit, PgWriter, Row
 from bcapp.web.limits import close_connection
 
@@ -53,9 +56,6 @@ log = logging.getLogger(__name__)
 @bp.record_once
 def _connect_install_signal(state: Any) -> None:
     """Queue webhook registration after each install (the receiver only enqueues)."""
-    from bcapp.signals import store_installed, store_uninstalled
-    from bcapp.sync.webhooks import enqueue_registration
-
     store_installed.connect(enqueue_registration)
     store_uninstalled.connect(forget_store)
 
@@ -277,7 +277,7 @@ def _save(store: StoreKey, payload: dict[str, Any], body: bytes) -> int | None:
             return committer.submit(row)
         except psycopg.DataError as exc:  # what _parse let through and PostgreSQL still refused
             raise Refused(400, f"unstorable: {type(exc).__name__}") from exc
-    table = WebhookEvent.__table__
+    table = cast(Table, WebhookEvent.__table__)
     values = dict(zip(COLUMNS, row.values(), strict=True)) | {"payload": payload}
     stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

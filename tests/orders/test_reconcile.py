@@ -59,9 +59,14 @@ def test_failed_order_stays_failed_until_the_merchant_acts(world):
 
 
 def test_events_stored_while_redis_was_down_are_queued_again(world):
-    """The intake keeps an event it could not enqueue; the next reconciliation re-queues it."""
+    """The intake keeps an event it could not enqueue; the clock's next tick re-queues it.
+
+    The reconciliation alone would not find this order (its change is outside the window):
+    the stored event is what carries it, through the tick's recovery of stranded events.
+    """
     from datetime import timedelta
 
+    from bcapp.jobs.schedule import recover_webhook_events
     from bcapp.models import WebhookEvent
     from bcapp.models.base import utcnow
     from tests.orders.conftest import drain
@@ -87,6 +92,7 @@ def test_events_stored_while_redis_was_down_are_queued_again(world):
 
     world.run("orders")
     assert world.erp_orders(order_id) == []  # the window alone would never find it
+    assert recover_webhook_events() == 1  # what `bcapp tick` does every minute
     drain(world)
 
     assert len(world.erp_orders(order_id)) == 1

@@ -93,7 +93,8 @@ def test_webhook_health_shows_last_delivery(session, connected):
 
 
 def test_rate_budget_in_use_is_shown(session, connected, app):
-    from bcapp.bigcommerce.ratelimit import RateLimitHeaders, budget_for
+    from bcapp.bigcommerce.budget_redis import budget_for
+    from bcapp.bigcommerce.ratelimit import RateLimitHeaders
     from bcapp.extensions import key_prefix, redis_ext
 
     budget = budget_for(connected.store_hash, redis_ext.client, namespace=key_prefix())

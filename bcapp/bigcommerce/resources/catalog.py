@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from bcapp.bigcommerce.client import MAX_PAGE
 from bcapp.bigcommerce.resources import Resource
-from bcapp.bigcommerce.resources.paging import BatchResult, chunked
+from bcapp.bigcommerce.resources.paging import MAX_PAGE, BatchResult, chunked
 
 #: Per-request maxima from BigCommerce's catalog reference.
 PRODUCT_BATCH = 10

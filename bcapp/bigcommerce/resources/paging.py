@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+#: Largest page v3 and v2 list endpoints return.
+MAX_PAGE = 250
+
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """Cut ``items`` into lists of at most ``size`` (BigCommerce's per-request maxima)."""

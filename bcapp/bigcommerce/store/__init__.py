@@ -33,9 +33,11 @@ and for tests; flows do not use it (an import-linter contract keeps
 
 from __future__ import annotations
 
+import httpx
+
 from bcapp.bigcommerce.catalog_mapping import MappingOptions, ProductParts
 from bcapp.bigcommerce.catalog_plan import UpdatePlan
-from bcapp.bigcommerce.client import BigCommerceClient
+from bcapp.bigcommerce.client import API_URL, BigCommerceClient
 from bcapp.bigcommerce.ratelimit import Budget
 from bcapp.bigcommerce.store.batches import WriteResult, Written
 from bcapp.bigcommerce.store.catalog import CatalogSide
@@ -64,6 +66,7 @@ from bcapp.bigcommerce.store.hooks import HookSide
 from bcapp.bigcommerce.store.inventory import InventorySide
 from bcapp.bigcommerce.store.orders import OrderSide
 from bcapp.bigcommerce.store.product_writes import ProductWriteSide
+from bcapp.bigcommerce.store.readonly import ReadOnlyTransport
 from bcapp.bigcommerce.store.records import (
     Hook,
     OrderHead,
@@ -137,6 +140,31 @@ class BigCommerceStore(
 
     def __init__(self, client: BigCommerceClient) -> None:
         self.client = client
+
+    @classmethod
+    def connect(
+        cls,
+        store_hash: str,
+        access_token: str,
+        *,
+        api_url: str = API_URL,
+        transport: httpx.BaseTransport | None = None,
+        budget: Budget | None = None,
+        timeout: float = 20.0,
+        read_only: bool = False,
+    ) -> BigCommerceStore:
+        """The store at ``api_url`` with its own client; ``read_only`` refuses every write."""
+        if read_only:
+            transport = ReadOnlyTransport(transport or httpx.HTTPTransport())
+        client = BigCommerceClient(
+            store_hash,
+            access_token,
+            api_url=api_url,
+            transport=transport,
+            budget=budget,
+            timeout=timeout,
+        )
+        return cls(client)
 
     @property
     def store_hash(self) -> str:

@@ -18,7 +18,8 @@ Modules:
 Facts and the choices made where Exact is silent: ``README.md`` beside this file.
 """
 
-from bcapp.connectors.exact.budget import CallBudget, LocalCallBudget, Priority, budget_for
+from bcapp.connectors.exact.budget import CallBudget, LocalCallBudget, Priority
+from bcapp.connectors.exact.budget_redis import budget_for
 from bcapp.connectors.exact.client import ExactClient
 from bcapp.connectors.exact.connector import ExactConnector
 from bcapp.connectors.exact.oauth import AppCredentials, TokenEndpoint, TokenManager, authorize_url

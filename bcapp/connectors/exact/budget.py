@@ -294,19 +294,3 @@ class LocalCallBudget(BudgetBase):
             counts = {e: len(self._recent(e, now)) for e in list(self._errors)}
             errors = {e: n for e, n in counts.items() if n}
         return snapshot_of(self.division, state, self._floor(state, False), errors)
-
-
-def budget_for(
-    division: str | int, redis: Any | None = None, *, namespace: str = "", **kwargs: Any
-) -> BudgetBase:
-    """A Redis budget when a Redis client is given, else an in-process one.
-
-    ``namespace`` (the app's key prefix) goes into the Redis keys, so deployments
-    sharing a Redis keep their budgets apart.
-    """
-    if redis is not None:
-        from bcapp.connectors.exact.budget_redis import RedisCallBudget
-
-        prefix = f"bcapp:exact:budget:{namespace}"
-        return RedisCallBudget(redis, str(division), prefix=prefix, **kwargs)
-    return LocalCallBudget(str(division), **kwargs)

@@ -21,7 +21,12 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from bcapp.connectors.exact.budget import BudgetBase, BudgetSnapshot, snapshot_of
+from bcapp.connectors.exact.budget import (
+    BudgetBase,
+    BudgetSnapshot,
+    LocalCallBudget,
+    snapshot_of,
+)
 from bcapp.connectors.exact.limits import DAY_MS, HOUR_MS, MINUTE_MS, RateHeaders, roll
 
 log = logging.getLogger(__name__)
@@ -217,3 +222,17 @@ class RedisCallBudget(BudgetBase):
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def budget_for(
+    division: str | int, redis: Any | None = None, *, namespace: str = "", **kwargs: Any
+) -> BudgetBase:
+    """A Redis budget when a Redis client is given, else an in-process one.
+
+    ``namespace`` (the app's key prefix) goes into the Redis keys, so deployments
+    sharing a Redis keep their budgets apart.
+    """
+    if redis is not None:
+        prefix = f"bcapp:exact:budget:{namespace}"
+        return RedisCallBudget(redis, str(division), prefix=prefix, **kwargs)
+    return LocalCallBudget(str(division), **kwargs)

@@ -29,8 +29,9 @@ import httpx
 from flask import has_app_context
 
 from bcapp.connectors.base import Credentials, MemoryCredentials
-from bcapp.connectors.exact.budget import DEFAULT_MAX_WAIT, CallBudget, budget_for
+from bcapp.connectors.exact.budget import DEFAULT_MAX_WAIT, CallBudget
 from bcapp.connectors.exact.budget import Priority as Priority
+from bcapp.connectors.exact.budget_redis import budget_for
 from bcapp.connectors.exact.client import ExactClient
 from bcapp.connectors.exact.oauth import (
     RECONNECT,

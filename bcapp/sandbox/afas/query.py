@@ -174,11 +174,13 @@ def sort_rows(rows: list[dict[str, Any]], order: str, conn: GetConnectorDef) -> 
         if name not in conn.types:
             raise QueryError(f"Order field '{name}' does not exist in GetConnector '{conn.id}'.")
         data_type = conn.types[name]
+
+        def sort_key(r: dict[str, Any], n: str = name, t: str = data_type) -> tuple[bool, Any]:
+            value = coerce(r.get(n), t)
+            return value is not None, value or 0
+
         rows.sort(
-            key=lambda r, n=name, t=data_type: (
-                coerce(r.get(n), t) is not None,
-                coerce(r.get(n), t) or 0,
-            ),
+            key=sort_key,
             reverse=key.startswith("-"),
         )
     return rows

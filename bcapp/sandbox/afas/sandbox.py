@@ -10,7 +10,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from flask import Flask, Response, request
@@ -270,8 +270,8 @@ class AfasSandbox:
                     "ItemCode": code,
                     "StockDimCode1": "",
                     "StockDimCode2": "",
-                    "Quantity": -num(qty),
-                    "AmountInclVat": -num(amount),
+                    "Quantity": -(num(qty) or 0.0),
+                    "AmountInclVat": -(num(amount) or 0.0),
                 }
                 for code, qty, amount in lines
             ],
@@ -363,7 +363,7 @@ class AfasSandbox:
         except (ValueError, UnicodeDecodeError):
             return False
         match = TOKEN_XML.match(xml.strip())
-        return bool(match) and match["data"] == self.token
+        return match is not None and match["data"] == self.token
 
     def _fault_response(self, fault: Any) -> Response:
         if isinstance(fault, tuple):
@@ -423,7 +423,7 @@ class AfasSandbox:
         if handler is None:
             return self._error(500, f"UpdateConnector '{name}' does not support {method}.")
         try:
-            results = handler(body)
+            results = handler(cast(Mapping[str, Any], body))  # validated: a mapping
         except ProfitError as exc:
             return self._error(500, str(exc))
         return self._json({"results": {name: results}}, 201 if method == "POST" else 200)

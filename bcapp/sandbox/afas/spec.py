@@ -97,7 +97,7 @@ def examples(specs: Mapping[str, Any], connector: str, method: str) -> list[dict
     return [e["value"] for e in content.get("examples", {}).values() if "value" in e]
 
 
-def elements(body: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, dict]]:
+def elements(body: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(element path, element) for every element of an envelope, at any depth."""
     for name, obj in body.items():
         if not isinstance(obj, Mapping):

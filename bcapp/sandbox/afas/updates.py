@@ -120,7 +120,9 @@ class Updates:
         if number in self.t.orders:
             raise ProfitError(f"Sales order '{number}' already exists.")
         self.next_order += 1
-        total = sum(num(line.get("Upri") or 0) * num(line.get("QuUn") or 0) for line in lines)
+        total = sum(
+            (num(line.get("Upri")) or 0.0) * (num(line.get("QuUn")) or 0.0) for line in lines
+        )
         stamp = self.clock.stamp()
         self.t.orders[number] = {
             "OrderNumber": number,

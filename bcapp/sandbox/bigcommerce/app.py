@@ -48,7 +48,7 @@ def _all_routes() -> list[Any]:
     )
 
     modules = (catalog, options, media, brands, taxonomy, inventory, customers, orders, shipments)
-    modules += (order_create, refunds, hooks, store_settings, customer_groups)
+    modules += (order_create, refunds, hooks, store_settings, customer_groups)  # type: ignore[assignment]
     return [route for module in modules for route in module.ROUTES]
 
 
@@ -173,7 +173,7 @@ class BigCommerceSandbox:
 
     def _control_panel(self) -> Any:
         if self._panel is None:
-            from bcapp.sandbox.bigcommerce.control_panel import create_panel
+            from bcapp.sandbox.bigcommerce.panel import create_panel
 
             self._panel = create_panel(self)
         return self._panel

@@ -11,8 +11,23 @@ from typing import Any
 
 from bcapp.sandbox.bigcommerce import stock
 from bcapp.sandbox.bigcommerce.clock import iso, parse_date
-from bcapp.sandbox.bigcommerce.errors import ApiError, conflict, not_found, unprocessable
+from bcapp.sandbox.bigcommerce.errors import ApiError, conflict, unprocessable
+from bcapp.sandbox.bigcommerce.media import (
+    add_custom_field,
+    add_image,
+    product_custom_fields,
+    product_images,
+)
+from bcapp.sandbox.bigcommerce.options import (
+    add_base_variant,
+    add_variant,
+    check_variant_skus,
+    product_options,
+    product_variants,
+    update_variant_body,
+)
 from bcapp.sandbox.bigcommerce.product_fields import NUMBERS, PRODUCT_DEFAULTS, READ_ONLY
+from bcapp.sandbox.bigcommerce.products import find_product, sku_taken, touch
 from bcapp.sandbox.bigcommerce.router import Call, Reply, Route, one, v3_page
 from bcapp.sandbox.bigcommerce.state import SandboxStore
 
@@ -24,8 +39,6 @@ PRODUCT_TYPES = ("physical", "digital")
 # -- rendering ------------------------------------------------------------------
 def render_product(store: SandboxStore, product: dict[str, Any], includes: set[str]) -> dict:
     """A product as the API shows it, with the requested sub-resources."""
-    from bcapp.sandbox.bigcommerce.media import product_custom_fields, product_images
-    from bcapp.sandbox.bigcommerce.options import product_options, product_variants
 
     # the spec marks these fields non-nullable: an unset one is left out, not null
     data = {k: v for k, v in product.items() if not k.startswith("_") and v is not None}
@@ -58,30 +71,7 @@ def select_fields(data: dict[str, Any], call: Call) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in unwanted}
 
 
-def find_product(store: SandboxStore, product_id: int) -> dict[str, Any]:
-    """The stored product, or BigCommerce's 404."""
-    product = store.products.get(product_id)
-    if product is None:
-        raise not_found("product")
-    return product
-
-
 # -- validation -------------------------------------------------------------------
-def sku_taken(store: SandboxStore, sku: str, *, product_id: int = 0, variant_id: int = 0) -> bool:
-    """True when ``sku`` belongs to another product or variant of the store."""
-    if not sku:
-        return False
-    for kind, owner_id in store.sku_owners(sku):
-        if kind == "product" and owner_id != product_id:
-            return True
-        variant = store.variants.get(owner_id) if kind == "variant" else None
-        if (
-            variant
-            and owner_id != variant_id
-            and (variant["product_id"] != product_id or not variant.get("_base"))
-        ):
-            return True
-    return False
 
 
 def check_product(store: SandboxStore, body: dict[str, Any], product_id: int = 0) -> None:
@@ -135,8 +125,6 @@ def _check_links(store: SandboxStore, body: dict[str, Any]) -> None:
 # -- writes -------------------------------------------------------------------------
 def create_product(store: SandboxStore, body: dict[str, Any]) -> dict[str, Any]:
     """Create a product (and its variants, images, custom fields) as POST does."""
-    from bcapp.sandbox.bigcommerce.media import add_custom_field, add_image
-    from bcapp.sandbox.bigcommerce.options import add_base_variant, add_variant, check_variant_skus
 
     missing = [f for f in ("name", "type", "weight", "price") if f not in body]
     if missing:
@@ -217,12 +205,6 @@ def _reindex(store: SandboxStore, product: dict[str, Any], body: dict[str, Any])
                 store.index_sku(variant["sku"], ("variant", variant["id"]))
 
 
-def touch(store: SandboxStore, product: dict[str, Any]) -> None:
-    """Bump ``date_modified`` (feeds ``date_modified:min`` polling)."""
-    now = store.now()
-    product["date_modified"], product["_mtime"] = iso(now), now
-
-
 def delete_product(store: SandboxStore, product_id: int) -> None:
     """Remove a product with its variants, options, images, fields and stock."""
     product = find_product(store, product_id)
@@ -300,8 +282,6 @@ def put_product(call: Call) -> Reply:
     product = find_product(call.store, call.params["product_id"])
     body = call.json_object()
     if "variants" in body:
-        from bcapp.sandbox.bigcommerce.options import update_variant_body
-
         for variant in body["variants"]:
             update_variant_body(call.store, variant, product["id"])
     update_product(call.store, product, body)

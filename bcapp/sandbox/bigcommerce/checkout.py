@@ -41,7 +41,7 @@ ADDRESS_KEYS = (
 
 
 def _address(given: dict[str, Any]) -> dict[str, Any]:
-    data = {key: str(given.get(key, "")) for key in ADDRESS_KEYS}
+    data: dict[str, Any] = {key: str(given.get(key, "")) for key in ADDRESS_KEYS}
     data["form_fields"] = []
     return data
 

@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
-from flask import Flask, redirect, render_template_string, request
 
-from bcapp.sandbox.bigcommerce import panel_pages
 from bcapp.sandbox.bigcommerce.errors import ApiError
 from bcapp.sandbox.bigcommerce.login import ACCOUNT_UUID, issue_code, signed_payload
 
@@ -77,36 +75,6 @@ def uninstall(sandbox: BigCommerceSandbox, store: SandboxStore, user_id: int | N
 def remove_user(sandbox: BigCommerceSandbox, store: SandboxStore, user_id: int) -> int:
     """Remove a user's access to the app (server-side ``remove_user`` callback)."""
     return _callback(sandbox, store, "remove_user", user_id)
-
-
-def create_panel(sandbox: BigCommerceSandbox) -> Flask:
-    """The control panel as a Flask app, mounted at ``/manage`` by the sandbox."""
-    panel = Flask("bcapp_sandbox_panel")
-    panel.config["sandbox"] = sandbox
-    _register(panel, sandbox)
-    return panel
-
-
-def _page(title: str, template: str, store: Any = None, flashes: tuple = (), **context: Any) -> str:
-    root = request.script_root
-    body = render_template_string(template, root=root, store=store, **context)
-    return render_template_string(
-        panel_pages.LAYOUT, title=title, body=body, root=root, store=store, flashes=flashes
-    )
-
-
-def _register(panel: Flask, sandbox: BigCommerceSandbox) -> None:
-    from bcapp.sandbox.bigcommerce import panel_actions
-
-    @panel.get("/")
-    @panel.get("/manage/")
-    def index() -> Any:
-        if request.path == "/":
-            return redirect(f"{request.script_root}/manage/")
-        stores = sorted(sandbox.stores.values(), key=lambda s: s.hash)
-        return _page("Stores", panel_pages.INDEX, stores=stores)
-
-    panel_actions.register(panel, sandbox, _page)
 
 
 def store_page_context(

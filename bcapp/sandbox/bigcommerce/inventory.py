@@ -65,7 +65,9 @@ def _plan(call: Call, relative: bool) -> list[tuple[dict, tuple[str, int], int, 
         raise unprocessable("items must be a non-empty array.", items="required")
     if len(items) > ADJUSTMENT_MAX:
         raise unprocessable(f"At most {ADJUSTMENT_MAX} items per request.", items="too many")
-    store, plan, pending = call.store, [], {}
+    store = call.store
+    plan: list[Any] = []
+    pending: dict[Any, Any] = {}
     for index, item in enumerate(items):
         variant = resolve(store, item, index)
         location_id = int(item.get("location_id") or stock.DEFAULT_LOCATION)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bcapp.sandbox.bigcommerce.catalog import find_product, touch
 from bcapp.sandbox.bigcommerce.clock import iso
 from bcapp.sandbox.bigcommerce.errors import not_found, unprocessable
+from bcapp.sandbox.bigcommerce.products import find_product, touch
 from bcapp.sandbox.bigcommerce.router import Call, Reply, Route, one, v3_page
 from bcapp.sandbox.bigcommerce.state import SandboxStore
 

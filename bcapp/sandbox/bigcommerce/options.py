@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from bcapp.sandbox.bigcommerce import stock
-from bcapp.sandbox.bigcommerce.catalog import find_product, sku_taken, touch
 from bcapp.sandbox.bigcommerce.errors import conflict, not_found, unprocessable
+from bcapp.sandbox.bigcommerce.products import find_product, sku_taken, touch
 from bcapp.sandbox.bigcommerce.router import Call, Reply, Route, one, v3_page
 from bcapp.sandbox.bigcommerce.state import SandboxStore
 

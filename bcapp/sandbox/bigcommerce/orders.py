@@ -137,8 +137,8 @@ def _order_matches(order: dict[str, Any], call: Call) -> bool:
         ("max_date_created", "_created", -1),
     ]
     for name, key, sign in dates:
-        value = _date_arg(call, name)
-        if value is not None and (order[key] - value) * sign < 0:
+        when = _date_arg(call, name)
+        if when is not None and (order[key] - when) * sign < 0:
             return False
     email = call.query.get("email")
     return not email or order["billing_address"].get("email", "").lower() == email.lower()
@@ -220,7 +220,7 @@ def order_taxes(call: Call) -> Reply:
     and ``line_item_type`` only with ``?details=true``, as the spec says."""
     order = find_order(call.store, call.params["order_id"])
     details = str(call.query.get("details", "false")).lower() == "true"
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line in (p for p in call.store.order_products.values() if p["order_id"] == order["id"]):
         if float(line["total_tax"]) == 0:
             continue

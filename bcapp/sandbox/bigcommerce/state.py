@@ -45,7 +45,11 @@ class SandboxStore:
         self.rate = RateWindow(quota_for(plan, quota))
         self.installed = False
         self.tokens: dict[str, str] = {}  # token → client_id
-        self.owner = {"id": 1, "username": "owner", "email": f"owner@{store_hash}.example.com"}
+        self.owner: dict[str, Any] = {
+            "id": 1,
+            "username": "owner",
+            "email": f"owner@{store_hash}.example.com",
+        }
         self.users = {
             1: self.owner,
             2: {"id": 2, "username": "staff", "email": f"staff@{store_hash}.example.com"},

@@ -256,9 +256,7 @@ def compare(left: Any, op: str, right: Any) -> bool:
     if a is None or b is None:
         return False
     try:
-        return bool(
-            {"gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b}[op]  # type: ignore[operator]
-        )
+        return bool({"gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b}[op])
     except TypeError:
         return False
 
