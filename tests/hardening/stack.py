@@ -34,9 +34,11 @@ import importlib, json, os, sys
 config = json.loads(os.environ["TEST_APP_CONFIG"])
 if os.environ.get("TEST_HOOK"):
     importlib.import_module(os.environ["TEST_HOOK"]).install(config)
-from flask.cli import FlaskGroup
+from flask.cli import ScriptInfo
 from bcapp import create_app
-FlaskGroup(create_app=lambda: create_app(config)).main(args=sys.argv[1:], prog_name="bcapp")
+from bcapp.cli import build_cli
+info = ScriptInfo(create_app=lambda: create_app(config))
+build_cli().main(args=sys.argv[1:], prog_name="bcapp", obj=info)
 """
 
 
