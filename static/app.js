@@ -99,5 +99,41 @@
     }
   });
 
+  /* "Connect AccountView / Exact Online": the vendor's sign-in cannot be framed inside
+   * BigCommerce, so it opens in a new window; its last page (the app's callback) posts
+   * a message back here and we continue with the company/division picker. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-connect-popup]");
+    if (!link) { return; }
+    var popup = window.open(link.href, "bcapp-connect", "popup,width=620,height=760");
+    if (!popup) { return; }  // blocked: the link itself opens a new tab
+    event.preventDefault();
+    var waiting = document.getElementById("connect-waiting");
+    if (waiting) { waiting.hidden = false; }
+  });
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== window.location.origin) { return; }
+    var data = event.data || {};
+    if (data.type !== "bcapp:erp-connect") { return; }
+    var box = document.getElementById("connect-box");
+    if (data.result === "connected" && box && box.dataset.pickUrl) {
+      var url = new URL(box.dataset.pickUrl, window.location.href);
+      var token = currentToken();
+      if (token) { url.searchParams.set(FIELD, token); }
+      window.location.assign(url.pathname + url.search);
+    } else {
+      var out = document.getElementById("connect-outcome");
+      if (out) {
+        out.innerHTML = "";
+        var p = document.createElement("p");
+        p.className = "notice notice--error";
+        p.setAttribute("role", "alert");
+        p.textContent = data.message || "The sign-in did not complete.";
+        out.appendChild(p);
+      }
+    }
+  });
+
   window.bcapp = { token: currentToken, refresh: refresh };
 })();

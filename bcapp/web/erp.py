@@ -24,10 +24,11 @@ from bcapp.config import current_settings
 from bcapp.connectors import make_connector, registry
 from bcapp.connectors.base import Capability, secret_fields, split_settings
 from bcapp.errors import BcappError, CredentialsRefused
-from bcapp.extensions import db
+from bcapp.extensions import db, redis_ext
 from bcapp.models import Connection, Store
 from bcapp.models.base import utcnow
 from bcapp.onboarding import clear_refusal, mark_refused
+from bcapp.sync.credentials import ConnectionCredentials
 
 #: Which capability a flow needs; a connector without it gets the flow hidden.
 FLOW_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
@@ -171,11 +172,17 @@ def save_connection(
     """Store plain settings and encrypted secrets (empty secrets keep the saved ones) and the
     connection test they passed or failed; switching ERP parks the old connection."""
     schema = registry()[kind].settings_schema
-    merged = effective_settings(connection_of(store), kind, values)
+    current = connection_of(store)
+    merged = effective_settings(current, kind, values)
+    # Secrets the connector manages beside the schema (AccountView's OAuth tokens) stay
+    # secret and are kept; they never become plain settings.
+    managed = dict(current.secrets or {}) if current is not None and current.kind == kind else {}
+    managed = {k: v for k, v in managed.items() if k not in schema.get("properties", {})}
     plain, hidden = split_settings(schema, merged)
     connection = switch_to(store, kind)
-    connection.settings = plain
-    connection.secrets = {k: v for k, v in hidden.items() if k in secret_fields(schema)}
+    connection.settings = {k: v for k, v in plain.items() if k not in managed}
+    secrets = {k: v for k, v in hidden.items() if k in secret_fields(schema)}
+    connection.secrets = {**managed, **secrets}
     if check is not None:
         _remember(connection, check)
     db.session.commit()
@@ -192,10 +199,20 @@ def _remember(connection: Connection, result: CheckResult) -> None:
         mark_refused(connection, result.message)
 
 
-def check_settings(kind: str, settings: dict[str, Any]) -> CheckResult:
-    """Run the connector's ``check()`` under a deadline; the ERP's words on failure."""
+def check_settings(
+    kind: str, settings: dict[str, Any], connection: Connection | None = None
+) -> CheckResult:
+    """Run the connector's ``check()`` under a deadline; the ERP's words on failure.
+
+    A connector whose tokens rotate is given the saved ``connection``'s credentials hook:
+    a refresh during the test is then stored (a refreshed pair kept only in memory would
+    spend the saved refresh token and disconnect the merchant).
+    """
     timeout = float(current_settings().erp_check_timeout)
     kwargs: dict[str, Any] = {}
+    rotating = getattr(registry().get(kind), "rotating_credentials", False)
+    if rotating and connection is not None and connection.kind == kind:
+        kwargs["credentials"] = ConnectionCredentials(connection.id, redis_ext.client)
     transport = current_app.extensions.get("bcapp.erp_transport")
     if transport is not None:
         kwargs["transport"] = transport

@@ -24,6 +24,7 @@ from bcapp.mapping.validation import validate_section
 from bcapp.web import erp, erp_form
 from bcapp.web.access import ACCESS_KEY, edit_required, owner_required
 from bcapp.web.erp_choices import erp_choices, erp_field_label
+from bcapp.web.erp_oauth import callback_url, connect_status
 from bcapp.web.forms import SECTION_TITLES, mapping_rows, raw_section
 from bcapp.web.schema_form import form_fields, read_form
 from bcapp.web.session import store_required
@@ -115,6 +116,8 @@ def connection_context(
         "erp_description": cls.settings_schema.get("description", "") if cls else "",
         "erp_label": erp.label_of(connection.kind) if connection else "",
         "errors": errors or {},
+        "connect": connect_status(connection, kind),
+        "connect_callback": callback_url(kind or ""),
     }
 
 
@@ -208,7 +211,8 @@ def connection_fields() -> Any:
     kind = request.args.get("kind", "")
     if kind not in erp.connectors():
         abort(404)
-    return render_template("settings/_erp_fields.html", **connection_context(kind))
+    wizard = request.args.get("wizard") == "1"
+    return render_template("settings/_erp_fields.html", wizard=wizard, **connection_context(kind))
 
 
 def read_connection() -> tuple[str, dict[str, Any], dict[str, str]]:
@@ -254,6 +258,6 @@ def test_connection() -> Any:
         return render_template("settings/_check.html", result=result, errors=errors), 422
     connection = erp.connection_of(g.store)
     settings = erp.effective_settings(connection, kind, values)
-    result = erp.check_settings(kind, settings)
+    result = erp.check_settings(kind, settings, connection)
     erp.record_check(connection, kind, settings, result)
     return render_template("settings/_check.html", result=result, errors={})

@@ -23,6 +23,7 @@ from bcapp.mapping.rules import merged, with_section
 from bcapp.onboarding import connection_problem, start_syncing
 from bcapp.web import erp, erp_form
 from bcapp.web.access import edit_required
+from bcapp.web.erp_oauth import no_tokens_yet
 from bcapp.web.forms import raw_section
 from bcapp.web.session import app_url, store_required
 from bcapp.web.settings import connection_context, section_context, validated
@@ -129,6 +130,8 @@ def _save_erp() -> Any:
         return erp_form.retarget(body, status)
 
     def saved(result: erp.CheckResult) -> Any:
+        if no_tokens_yet(erp.connection_of(g.store), request.form.get("kind", "")):
+            return _go(app_url("setup.show", step="erp", saved=1))  # now: "Connect …"
         # a reinstall (the other steps were finished before) goes straight to the last step
         finished = ((g.store.settings or {}).get("setup") or {}).get("completed")
         return _go(app_url("setup.show", step="start" if finished else _neighbour("erp", 1)))

@@ -93,9 +93,15 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             format="url",
         ),
         "company_id": _text(
-            "Company", description="Chosen when you connect AccountView (the X-Company id)."
+            "Company",
+            description="Chosen when you connect AccountView (the X-Company id).",
+            **{"x-managed": True},
         ),
-        "company_name": _text("Company name", description="Shown in the app; set when connecting."),
+        "company_name": _text(
+            "Company name",
+            description="Shown in the app; set when connecting.",
+            **{"x-managed": True},
+        ),
         "page_size": {
             "type": "integer",
             "title": "Rows per read",
