@@ -16,6 +16,7 @@ from bcapp.extensions import db
 from bcapp.mapping.rules import (
     BC_ORDER_STATUSES,
     CATALOG_FIELDS,
+    CUSTOMER_FIELDS,
     FLOW_NAMES,
     merged,
     with_section,
@@ -50,7 +51,7 @@ def stored_section(section: str) -> dict[str, Any]:
 
 
 #: Sections that show the store's own status labels or channel names (read from BigCommerce).
-FACT_SECTIONS = frozenset({"orders", "catalog", "mappings"})
+FACT_SECTIONS = frozenset({"orders", "catalog", "mappings", "customers_from_erp"})
 
 
 def section_context(
@@ -79,6 +80,7 @@ def section_context(
         "bc_statuses": facts.statuses,
         "store_facts": facts,
         "catalog_fields": CATALOG_FIELDS,
+        "customer_fields": CUSTOMER_FIELDS,
         "mapping_rows": mapping_rows,
     }
 
