@@ -189,6 +189,6 @@ def _picker(
         current = next((o.value for o in options if o.current), "")
     page = render_template(
         "connect/pick.html", erp=found, options=options, current=current, error=error,
-        back=_back(), active_section="settings",
+        back=_back(), active_section="settings" if _back() == "settings" else "",
     )  # fmt: skip
     return page, status
