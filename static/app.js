@@ -102,12 +102,15 @@
   /* "Connect AccountView / Exact Online": the vendor's sign-in cannot be framed inside
    * BigCommerce, so it opens in a new window; its last page (the app's callback) posts
    * a message back here and we continue with the company/division picker. */
+  var pendingPick = null;  // where a "Reconnect …" link outside the connection form continues
+
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a[data-connect-popup]");
     if (!link) { return; }
     var popup = window.open(link.href, "bcapp-connect", "popup,width=620,height=760");
     if (!popup) { return; }  // blocked: the link itself opens a new tab
     event.preventDefault();
+    pendingPick = link.dataset.pickUrl || null;
     var waiting = document.getElementById("connect-waiting");
     if (waiting) { waiting.hidden = false; }
   });
@@ -117,8 +120,9 @@
     var data = event.data || {};
     if (data.type !== "bcapp:erp-connect") { return; }
     var box = document.getElementById("connect-box");
-    if (data.result === "connected" && box && box.dataset.pickUrl) {
-      var url = new URL(box.dataset.pickUrl, window.location.href);
+    var pick = (box && box.dataset.pickUrl) || pendingPick;
+    if (data.result === "connected" && pick) {
+      var url = new URL(pick, window.location.href);
       var token = currentToken();
       if (token) { url.searchParams.set(FIELD, token); }
       window.location.assign(url.pathname + url.search);

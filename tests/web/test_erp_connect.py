@@ -233,3 +233,61 @@ def test_saving_the_settings_keeps_the_tokens(av, session, client, store):
     row = connection(store)
     assert row.secrets["refresh_token"] == token
     assert "refresh_token" not in row.settings and "access_token" not in row.settings
+
+
+# -- the dashboard -------------------------------------------------------------------------
+
+
+def connect_av(session: Session, client: Any, av: AccountViewSandbox, company: str) -> None:
+    av_registration(session, av)
+    follow_callback(client, sign_in(session, "accountview", av))
+    chosen = next(c for c in av.companies.values() if c.description == company)
+    picked = session.post("/app/connect/accountview/pick", {"choice": chosen.id})
+    assert picked.status_code == 303, picked.text
+
+
+def test_a_refused_refresh_shows_reconnect_accountview_and_reconnecting_resumes(
+    av, session, client, store
+):
+    connect_av(session, client, av, "Webshop BV")
+    av.revoke_refresh_tokens()
+    av.expire_access_tokens()
+    row = connection(store)
+    row.secrets = {**row.secrets, "expires_at": 0}  # the stored access token is spent
+    db.session.commit()
+    form = {"kind": "accountview", "client_id": av.oauth.client_id, "base_url": av.base_url}
+    tested = session.post("/app/settings/connection/test", form)
+    assert "Reconnect AccountView" in tested.text
+    assert connection(store).refused_at is not None  # flows paused
+
+    dashboard = session.get("/app/dashboard")
+    assert dashboard.status_code == 200
+    assert "Reconnect AccountView</a>" in dashboard.text
+    assert "/app/connect/accountview/start" in dashboard.text
+    assert "data-connect-popup" in dashboard.text
+    settings_page = session.get("/app/settings")
+    assert "Reconnect AccountView" in settings_page.text
+
+    follow_callback(client, sign_in(session, "accountview", av, back="settings"))
+    webshop = next(c for c in av.companies.values() if c.description == "Webshop BV")
+    again = session.post(
+        "/app/connect/accountview/pick", {"choice": webshop.id, "back": "settings"}
+    )
+    assert again.status_code == 303 and "/app/settings" in again.headers["Location"]
+    assert connection(store).refused_at is None  # flows resume
+    assert "Reconnect AccountView" not in session.get("/app/dashboard").text
+
+
+def test_the_dashboard_shows_exacts_calls_of_the_day(exact, session, client, store):
+    form = {"kind": "exact", "site": "nl", "client_id": exact.app.client_id,
+            "client_secret": exact.app.client_secret, "redirect_uri": EXACT_CALLBACK}  # fmt: skip
+    save_registration(session, form)
+    follow_callback(client, sign_in(session, "exact", exact))
+    division = str(exact.current_division)
+    assert session.post("/app/connect/exact/pick", {"choice": division}).status_code == 303
+    used = exact.limits[exact.current_division].daily.used
+    assert used > 0  # the connection test called Exact
+    page = session.get("/app/dashboard")
+    assert "Exact Online calls today" in page.text
+    assert f"<strong>{used}</strong> of 5,000 calls used today" in page.text
+    assert "1,000 kept for orders" in page.text
