@@ -25,6 +25,7 @@ from bcapp.connectors import make_connector, registry
 from bcapp.connectors.base import Capability, secret_fields, split_settings
 from bcapp.errors import BcappError, CredentialsRefused
 from bcapp.extensions import db, redis_ext
+from bcapp.mapping.rules import DEFAULTS
 from bcapp.models import Connection, Store
 from bcapp.models.base import utcnow
 from bcapp.onboarding import clear_refusal, mark_refused
@@ -179,6 +180,7 @@ def save_connection(
     managed = dict(current.secrets or {}) if current is not None and current.kind == kind else {}
     managed = {k: v for k, v in managed.items() if k not in schema.get("properties", {})}
     plain, hidden = split_settings(schema, merged)
+    adopt_schedules(store, current.kind if current is not None else None, kind)
     connection = switch_to(store, kind)
     connection.settings = {k: v for k, v in plain.items() if k not in managed}
     secrets = {k: v for k, v in hidden.items() if k in secret_fields(schema)}
@@ -187,6 +189,30 @@ def save_connection(
         _remember(connection, check)
     db.session.commit()
     return connection
+
+
+def connector_schedules(kind: str | None) -> dict[str, int]:
+    """Minutes per flow where the ERP's connector differs from the app's defaults."""
+    return dict(getattr(registry().get(kind or ""), "default_schedules", {}) or {})
+
+
+def adopt_schedules(store: Store, old_kind: str | None, kind: str) -> None:
+    """Switching ERP: take the new connector's schedule defaults (Exact's catalog every 2 h)
+    for flows whose interval the merchant left at the default they had, and give back
+    the app's defaults where only the old connector's default was in place."""
+    if old_kind == kind:
+        return
+    generic = DEFAULTS["schedules"]
+    old, new = connector_schedules(old_kind), connector_schedules(kind)
+    stored = dict(((store.settings or {}).get("schedules")) or {})
+    changed = dict(stored)
+    for flow in {*old, *new}:
+        current = stored.get(flow, old.get(flow, generic.get(flow)))
+        untouched = current in (generic.get(flow), old.get(flow))
+        if untouched:
+            changed[flow] = new.get(flow, generic.get(flow))
+    if changed != stored:
+        store.settings = {**(store.settings or {}), "schedules": changed}
 
 
 def _remember(connection: Connection, result: CheckResult) -> None:

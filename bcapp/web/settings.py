@@ -81,6 +81,7 @@ def section_context(
         "store_facts": facts,
         "catalog_fields": CATALOG_FIELDS,
         "customer_fields": CUSTOMER_FIELDS,
+        "connector_schedules": erp.connector_schedules(connection.kind if connection else None),
         "mapping_rows": mapping_rows,
     }
 

@@ -291,3 +291,30 @@ def test_the_dashboard_shows_exacts_calls_of_the_day(exact, session, client, sto
     assert "Exact Online calls today" in page.text
     assert f"<strong>{used}</strong> of 5,000 calls used today" in page.text
     assert "1,000 kept for orders" in page.text
+
+
+def test_exact_schedules_the_catalog_safety_net_every_two_hours(exact, session, store):
+    from bcapp.jobs.schedule import interval_minutes
+    from bcapp.models import Store
+    from bcapp.sync.registry import FLOWS, load_flows
+
+    form = {"kind": "exact", "site": "nl", "client_id": exact.app.client_id,
+            "client_secret": exact.app.client_secret, "redirect_uri": EXACT_CALLBACK}  # fmt: skip
+    save_registration(session, form)
+    load_flows()
+    db.session.expire_all()
+    assert interval_minutes(db.session.get(Store, store.id), FLOWS["catalog"]) == 120
+    page = session.get("/app/setup/general")
+    assert 'id="catalog" name="catalog" type="number" value="120"' in page.text
+    assert "Exact Online defaults" in page.text and "Catalog every 2 hours" in page.text
+
+
+def test_a_merchants_own_catalog_interval_survives_choosing_exact(exact, session, store):
+    from bcapp.models import Store
+
+    session.post("/app/settings/schedules", {"catalog": "30"})
+    form = {"kind": "exact", "site": "nl", "client_id": exact.app.client_id,
+            "client_secret": exact.app.client_secret, "redirect_uri": EXACT_CALLBACK}  # fmt: skip
+    save_registration(session, form)
+    db.session.expire_all()
+    assert db.session.get(Store, store.id).settings["schedules"]["catalog"] == 30
