@@ -248,6 +248,10 @@ class ExactERP(OAuthERP):
     def chosen(self, option: Option) -> dict[str, Any]:
         return {"division": int(option.value)}
 
+    def current_label(self, settings: Mapping[str, Any]) -> str:
+        division = self.current(settings)
+        return f"administration {division}" if division else ""
+
     def has_tokens(self, secrets_: Mapping[str, Any]) -> bool:
         tokens = secrets_.get("oauth")
         return isinstance(tokens, Mapping) and bool(tokens.get("refresh_token"))
@@ -274,8 +278,11 @@ class ConnectStatus:
 
     @property
     def button(self) -> str:
-        verb = "Reconnect" if self.refused or self.connected else "Connect"
-        return f"{verb} {self.erp.label}"
+        if self.refused:
+            return f"Reconnect {self.erp.label}"
+        if self.connected:
+            return f"Sign in to {self.erp.label} again"
+        return f"Connect {self.erp.label}"
 
 
 def connect_status(connection: Connection | None, kind: str | None) -> ConnectStatus | None:
