@@ -20,12 +20,14 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 
-from bcapp.connectors import make_connector
+from bcapp.connectors import make_connector, registry
+from bcapp.connectors.base import Capability
 from bcapp.errors import BcappError, CredentialsRefused
 from bcapp.extensions import db
 from bcapp.models import Connection
 from bcapp.web import erp
 from bcapp.web.access import edit_required
+from bcapp.web.enqueue import enqueue_flow
 from bcapp.web.erp_oauth import (
     OAuthERP,
     Option,
@@ -153,10 +155,25 @@ def _save_pick(
     erp.record_check(connection, connection.kind, connection.connector_settings(), result)
     if not result.ok:
         return _picker(found, options, current=chosen.value, error=result.message, status=422)
+    _subscribe_erp_webhooks(connection)
     if _back() == "settings":
         return redirect(app_url("settings.index", connected=connection.kind), 303)
     finished = ((g.store.settings or {}).get("setup") or {}).get("completed")
     return redirect(app_url("setup.show", step="start" if finished else "flows"), 303)
+
+
+def _subscribe_erp_webhooks(connection: Connection) -> None:
+    """A store already syncing subscribes the ERP's webhooks (Exact) for the new sign-in now;
+    during the setup, "Start syncing" queues them with the other flows."""
+    capabilities = getattr(registry().get(connection.kind), "capabilities", ())
+    if Capability.ERP_WEBHOOKS in capabilities and g.store.syncing_enabled:
+        queued = enqueue_flow(g.store, ERP_WEBHOOKS_FLOW)
+        if queued.error:
+            current_app.logger.warning("erp webhooks not queued: %s", queued.error)
+
+
+#: The flow that subscribes the ERP's own webhooks (bcapp.sync.erp_webhooks).
+ERP_WEBHOOKS_FLOW = "erp_webhooks"
 
 
 def check_connected(found: OAuthERP, connection: Connection) -> erp.CheckResult:

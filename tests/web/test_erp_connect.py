@@ -318,3 +318,20 @@ def test_a_merchants_own_catalog_interval_survives_choosing_exact(exact, session
     save_registration(session, form)
     db.session.expire_all()
     assert db.session.get(Store, store.id).settings["schedules"]["catalog"] == 30
+
+
+def test_reconnecting_exact_on_a_syncing_store_subscribes_its_webhooks_again(
+    exact, session, client, store
+):
+    from bcapp.models import Store, SyncRun
+
+    db.session.get(Store, store.id).setup_pending = False  # the store is syncing
+    db.session.commit()
+    form = {"kind": "exact", "site": "nl", "client_id": exact.app.client_id,
+            "client_secret": exact.app.client_secret, "redirect_uri": EXACT_CALLBACK}  # fmt: skip
+    save_registration(session, form)
+    follow_callback(client, sign_in(session, "exact", exact, back="settings"))
+    division = str(exact.current_division)
+    session.post("/app/connect/exact/pick", {"choice": division, "back": "settings"})
+    runs = db.session.execute(db.select(SyncRun).filter_by(store_id=store.id)).scalars()
+    assert "erp_webhooks" in {r.flow for r in runs}
