@@ -54,6 +54,8 @@ def next_step(store: Any) -> str:
     connection = erp.connection_of(store)
     if connection is None or connection_problem(connection):
         return "erp"
+    if no_tokens_yet(connection, connection.kind):  # saved, not yet signed in
+        return "erp"
     return "start"
 
 
@@ -155,6 +157,8 @@ def start() -> Any:
     """Open the onboarding gate and queue the first runs of the scheduled flows."""
     connection = erp.connection_of(g.store)
     problem = connection_problem(connection) if connection else "Connect your ERP first."
+    if connection is not None and no_tokens_yet(connection, connection.kind):
+        problem = f"Connect {erp.label_of(connection.kind)} first (the ERP connection step)."
     if problem:
         return render_step("start", 409, start_error=problem)
     start_syncing(g.store)

@@ -335,3 +335,13 @@ def test_reconnecting_exact_on_a_syncing_store_subscribes_its_webhooks_again(
     session.post("/app/connect/exact/pick", {"choice": division, "back": "settings"})
     runs = db.session.execute(db.select(SyncRun).filter_by(store_id=store.id)).scalars()
     assert "erp_webhooks" in {r.flow for r in runs}
+
+
+def test_syncing_cannot_start_before_the_sign_in(av, session, store):
+    av_registration(session, av)
+    started = session.post("/app/setup/start")
+    assert started.status_code == 409 and "Connect AccountView first" in started.text
+    db.session.expire_all()
+    from bcapp.models import Store
+
+    assert "setup" not in (db.session.get(Store, store.id).settings or {})  # not confirmed
