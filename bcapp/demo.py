@@ -109,7 +109,7 @@ def exact_sandbox(port: int) -> tuple[Any, dict[str, Any]]:
     base = f"http://127.0.0.1:{port + 5}"
     sandbox = ExactSandbox(redirect_uri=connect_callback(port, "exact"))
     sandbox.division().seed_items(25)
-    add_site("demo", base)
+    add_site("demo", base, f"demo sandbox ({base.split('://', 1)[1]})")
     settings = {
         "site": "demo",
         "client_id": sandbox.app.client_id,

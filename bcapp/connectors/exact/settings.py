@@ -255,7 +255,7 @@ def _choice(value: Any, allowed: tuple[str, ...]) -> str:
     return text
 
 
-def add_site(key: str, url: str) -> None:
+def add_site(key: str, url: str, label: str = "") -> None:
     """Offer one more "country site" in the settings form: a sandbox's address (the demo).
 
     Exact's own sites are fixed (:data:`~bcapp.connectors.exact.oauth.SITES`); this lets
@@ -266,4 +266,4 @@ def add_site(key: str, url: str) -> None:
     spec = SETTINGS_SCHEMA["properties"]["site"]
     if key not in spec["enum"]:
         spec["enum"].append(key)
-        spec["x-enumNames"].append(url.split("://", 1)[-1])
+        spec["x-enumNames"].append(label or url.split("://", 1)[-1])
