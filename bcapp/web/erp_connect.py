@@ -18,7 +18,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
 
 from bcapp.connectors import make_connector, registry
 from bcapp.connectors.base import Capability
@@ -31,12 +40,16 @@ from bcapp.web.enqueue import enqueue_flow
 from bcapp.web.erp_oauth import (
     OAuthERP,
     Option,
+    State,
     StateRefused,
     credentials_of,
     issue_state,
     oauth_erp,
+    outcome,
     plain_refusal,
+    record_outcome,
     spend_state,
+    valid_ticket,
 )
 from bcapp.web.session import app_url, store_required
 
@@ -77,7 +90,9 @@ def start(kind: str) -> Any:
     if connection is None or not found.registered(connection.connector_settings()):
         message = f"Save the client ID and secret of your {found.label} app first, then connect."
         return render_template("connect/done.html", ok=False, message=message, erp=found), 409
-    url = found.authorize_url(connection.connector_settings(), issue_state(connection, _back()))
+    ticket = valid_ticket(request.args.get("ticket", ""))
+    state = issue_state(connection, _back(), ticket)
+    url = found.authorize_url(connection.connector_settings(), state)
     response = redirect(url, 303)
     response.headers["Referrer-Policy"] = "no-referrer"  # the session token stays here
     return response
@@ -88,7 +103,11 @@ def callback(kind: str) -> Any:
     """The vendor's redirect: check the state, store the tokens, hand back to the app."""
     found = _erp_or_404(kind)
 
+    state: State | None = None
+
     def page(ok: bool, message: str, status: int = 200) -> Any:
+        if state is not None:
+            record_outcome(state, ok, message)
         return render_template("connect/done.html", ok=ok, message=message, erp=found), status
 
     try:
@@ -108,6 +127,14 @@ def callback(kind: str) -> Any:
         return page(False, erp.plain_connection_error(exc), 502)
     message = f"{found.label} is connected. Continue in the app's window to choose what to sync."
     return page(True, message)
+
+
+@bp.get("/<kind>/status")
+@store_required
+def status(kind: str) -> Any:
+    """How the sign-in under ``ticket`` went ("waiting" until the vendor called back)."""
+    _erp_or_404(kind)
+    return jsonify(outcome(g.store.id, request.args.get("ticket", "")))
 
 
 @bp.get("/<kind>/pick")

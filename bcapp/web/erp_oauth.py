@@ -18,6 +18,9 @@ cannot attach someone's ERP to another store.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,6 +61,7 @@ class State:
     connection_id: int
     kind: str
     back: str  # "setup" or "settings"
+    ticket: str = ""  # the app window's ticket: it polls for the outcome under it
 
 
 class StateRefused(Exception):
@@ -71,11 +75,11 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_settings().secret_key, salt=STATE_SALT)
 
 
-def issue_state(connection: Connection, back: str) -> str:
+def issue_state(connection: Connection, back: str, ticket: str = "") -> str:
     """A signed, single-use state for a sign-in of ``connection``'s ERP."""
     nonce = secrets.token_urlsafe(16)
     payload = {"s": connection.store_id, "c": connection.id, "k": connection.kind, "n": nonce}
-    return str(_serializer().dumps({**payload, "b": back}))
+    return str(_serializer().dumps({**payload, "b": back, "t": ticket}))
 
 
 def spend_state(token: str, kind: str) -> State:
@@ -95,7 +99,49 @@ def spend_state(token: str, kind: str) -> State:
         raise StateRefused("The app cannot check this sign-in now: try again.") from None
     if not fresh:
         raise StateRefused("This sign-in link was used already: start connecting again.")
-    return State(int(data["s"]), int(data["c"]), kind, str(data.get("b") or "setup"))
+    back, ticket = str(data.get("b") or "setup"), str(data.get("t") or "")
+    return State(int(data["s"]), int(data["c"]), kind, back, ticket)
+
+
+# -- the outcome, for the app's window -------------------------------------------------------
+#
+# The sign-in window tells the app's window how it went with ``postMessage`` through
+# ``window.opener``. A vendor page may cut that link (``Cross-Origin-Opener-Policy``), so
+# the app's window also polls for the outcome under a ticket it put into the start URL.
+
+TICKET = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def _ticket_key(store_id: int, ticket: str) -> str:
+    return f"bcapp:{key_prefix()}erp-connect-ticket:{store_id}:{ticket}"
+
+
+def valid_ticket(ticket: str) -> str:
+    """``ticket`` when it looks like one the app's window makes, else ""."""
+    return ticket if TICKET.match(ticket or "") else ""
+
+
+def record_outcome(state: State, ok: bool, message: str) -> None:
+    """Leave the sign-in's outcome where the app's window polls for it (best effort)."""
+    if not state.ticket:
+        return
+    value = json.dumps({"result": "connected" if ok else "failed", "message": message})
+    with contextlib.suppress(RedisError):
+        redis_ext.client.set(_ticket_key(state.store_id, state.ticket), value, ex=STATE_MAX_AGE)
+
+
+def outcome(store_id: int, ticket: str) -> dict[str, str]:
+    """The outcome recorded under ``ticket`` for this store, or ``{"result": "waiting"}``."""
+    if not valid_ticket(ticket):
+        return {"result": "waiting"}
+    try:
+        raw = redis_ext.client.get(_ticket_key(store_id, ticket))
+    except RedisError:
+        raw = None
+    if not raw:
+        return {"result": "waiting"}
+    data = json.loads(raw)
+    return {"result": str(data.get("result")), "message": str(data.get("message") or "")}
 
 
 def callback_url(kind: str) -> str:

@@ -345,3 +345,26 @@ def test_syncing_cannot_start_before_the_sign_in(av, session, store):
     from bcapp.models import Store
 
     assert "setup" not in (db.session.get(Store, store.id).settings or {})  # not confirmed
+
+
+def test_the_app_window_can_ask_how_the_sign_in_went(av, session, client):
+    """Without window.opener (a vendor page may cut it) the app's window polls its ticket."""
+    av_registration(session, av)
+    ticket = "a1b2c3d4e5f60718"
+    waiting = session.get("/app/connect/accountview/status", query_string={"ticket": ticket})
+    assert waiting.json == {"result": "waiting"}
+    start = session.get("/app/connect/accountview/start", query_string={"ticket": ticket})
+    with httpx.Client(transport=av.transport()) as vendor:
+        consent = vendor.get(start.headers["Location"])
+    follow_callback(client, consent.headers["Location"])
+    done = session.get("/app/connect/accountview/status", query_string={"ticket": ticket})
+    assert done.json["result"] == "connected"
+
+    av.deny_next_authorization()
+    other = "ffeeddccbbaa9988"
+    start = session.get("/app/connect/accountview/start", query_string={"ticket": other})
+    with httpx.Client(transport=av.transport()) as vendor:
+        consent = vendor.get(start.headers["Location"])
+    follow_callback(client, consent.headers["Location"])
+    refused = session.get("/app/connect/accountview/status", query_string={"ticket": other})
+    assert refused.json["result"] == "failed" and "declined" in refused.json["message"]
