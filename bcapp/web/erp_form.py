@@ -57,9 +57,8 @@ def submit(render_form: Callable[..., Any], saved: Callable[[erp.CheckResult], A
     if no_tokens_yet(current, kind):  # nothing to test before the vendor's sign-in
         erp.save_connection(g.store, kind, values)
         label = erp.label_of(kind)
-        return saved(
-            erp.CheckResult(False, f"Now connect {label}: its sign-in opens in a new window.")
-        )
+        hint = f"connect {label} with the button above (its sign-in opens in a new window)."
+        return saved(erp.CheckResult(False, hint))
     settings = erp.effective_settings(current, kind, values)
     result = erp.check_settings(kind, settings, current)
     if not result.ok and not request.form.get(SAVE_ANYWAY):

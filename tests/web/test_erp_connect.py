@@ -368,3 +368,12 @@ def test_the_app_window_can_ask_how_the_sign_in_went(av, session, client):
     follow_callback(client, consent.headers["Location"])
     refused = session.get("/app/connect/accountview/status", query_string={"ticket": other})
     assert refused.json["result"] == "failed" and "declined" in refused.json["message"]
+
+
+def test_saving_in_the_settings_says_to_connect_next(av, session):
+    form = {"kind": "accountview", "client_id": av.oauth.client_id,
+            "client_secret": av.oauth.client_secret, "base_url": av.base_url}  # fmt: skip
+    saved = session.post("/app/settings/connection", form)
+    assert saved.status_code == 200
+    assert "connect AccountView with the button above" in saved.text
+    assert "Connect AccountView</a>" in saved.text
