@@ -25,7 +25,7 @@ from bcapp.mapping.validation import validate_section
 from bcapp.web import erp, erp_form
 from bcapp.web.access import ACCESS_KEY, edit_required, owner_required
 from bcapp.web.erp_choices import erp_choices, erp_field_label
-from bcapp.web.erp_oauth import callback_url, connect_status
+from bcapp.web.erp_oauth import callback_url, connect_status, no_tokens_yet
 from bcapp.web.forms import SECTION_TITLES, mapping_rows, raw_section
 from bcapp.web.schema_form import form_fields, read_form
 from bcapp.web.session import store_required
@@ -260,6 +260,11 @@ def test_connection() -> Any:
         result = erp.CheckResult(False, "Fill in the fields marked above first.")
         return render_template("settings/_check.html", result=result, errors=errors), 422
     connection = erp.connection_of(g.store)
+    if no_tokens_yet(connection, kind):  # nothing to test before the vendor's sign-in
+        label = erp.label_of(kind)
+        message = f"Connect {label} first: its sign-in opens in a new window."
+        result = erp.CheckResult(False, message)
+        return render_template("settings/_check.html", result=result, errors={})
     settings = erp.effective_settings(connection, kind, values)
     result = erp.check_settings(kind, settings, connection)
     erp.record_check(connection, kind, settings, result)

@@ -377,3 +377,12 @@ def test_saving_in_the_settings_says_to_connect_next(av, session):
     assert saved.status_code == 200
     assert "connect AccountView with the button above" in saved.text
     assert "Connect AccountView</a>" in saved.text
+
+
+def test_testing_before_the_sign_in_does_not_pause_anything(av, session, store):
+    av_registration(session, av)
+    form = {"kind": "accountview", "client_id": av.oauth.client_id, "base_url": av.base_url}
+    tested = session.post("/app/settings/connection/test", form)
+    assert "Connect AccountView first" in tested.text
+    assert connection(store).refused_at is None
+    assert av.requests == []  # AccountView was not called
