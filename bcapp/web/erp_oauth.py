@@ -34,7 +34,6 @@ from bcapp.connectors import make_connector
 from bcapp.connectors.accountview.connect import authorize_url as av_authorize_url
 from bcapp.connectors.accountview.oauth import code_from_callback as av_code
 from bcapp.connectors.exact.oauth import authorize_url as exact_authorize_url
-from bcapp.errors import ConfigError
 from bcapp.extensions import key_prefix, redis_ext
 from bcapp.models import Connection
 from bcapp.sync.credentials import ConnectionCredentials
@@ -366,10 +365,3 @@ def plain_refusal(label: str, error: str, description: str) -> str:
     if description:
         text += f" {label} says: {description}"
     return text + f" Use \u201cConnect {label}\u201d to try again."
-
-
-def raise_for_missing_registration(erp: OAuthERP, settings: Mapping[str, Any]) -> None:
-    if not erp.registered(settings):
-        raise ConfigError(
-            f"Save the client ID and secret of your {erp.label} app first, then connect."
-        )

@@ -154,6 +154,10 @@ def render_section(
 @bp.get("")
 @store_required
 def index() -> Any:
+    connection = erp.connection_of(g.store)
+    if connection is not None and request.args.get("connected") == connection.kind:
+        g.saved = True  # back from the sign-in and the picker (bcapp.web.erp_connect)
+        g.check = erp.CheckResult(True, f"{erp.label_of(connection.kind)} is connected.")
     return render_section("connection", full=True)
 
 

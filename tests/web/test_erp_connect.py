@@ -220,6 +220,10 @@ def test_exact_site_and_division_picker(exact, session, client, store):
     assert chosen.status_code == 303, chosen.text
     assert "/app/settings" in chosen.headers["Location"]
     assert connection(store).settings["division"] == int(codes[1])
+    back = urlsplit(chosen.headers["Location"])
+    shown = client.get(back.path, query_string=back.query)
+    assert "Exact Online is connected." in shown.text
+    assert f"Connected to Exact Online: <strong>administration {codes[1]}</strong>" in shown.text
 
 
 def test_saving_the_settings_keeps_the_tokens(av, session, client, store):
