@@ -6,7 +6,9 @@ login service and control panel) on ``http://127.0.0.1:PORT+1``: two origins,
 so the control panel frames the app across origins the way BigCommerce does.
 The app talks to the sandbox as its BigCommerce (``BC_LOGIN_URL``/``BC_API_URL``),
 a background worker runs the app's jobs in-process, and a thread delivers the
-sandbox's webhooks to the app. AFAS listens on PORT+2 and MplusKASSA on PORT+3.
+sandbox's webhooks to the app. AFAS listens on PORT+2, MplusKASSA on PORT+3,
+AccountView on PORT+4 and Exact Online on PORT+5 (the last two connect by signing in:
+their sign-in pages are the sandboxes', which consent at once and call the app back).
 
 The control panel's "Place a test order" uses products that came from the ERP
 (so the first test order exports), with an option to add a SKU the ERP lacks.
@@ -43,8 +45,9 @@ def sandbox_url(port: int) -> str:
 def erp_sandboxes(port: int) -> dict[str, tuple[Any, dict[str, Any]]]:
     """Seeded ERP simulators for the demo: kind → (WSGI app, the settings that reach it).
 
-    AFAS listens on PORT+2 and MplusKASSA on PORT+3, so a visitor can connect either
-    from the setup wizard and run real syncs without an ERP of their own.
+    AFAS listens on PORT+2, MplusKASSA on PORT+3, AccountView on PORT+4 and Exact Online
+    on PORT+5, so a visitor can connect any of them from the setup wizard and run real
+    syncs without an ERP of their own.
     """
     from bcapp.sandbox.afas import AfasSandbox
     from bcapp.sandbox.mplus.demo import DEMO_SETTINGS, demo_sandbox
@@ -68,7 +71,54 @@ def erp_sandboxes(port: int) -> dict[str, tuple[Any, dict[str, Any]]]:
     return {
         "afas": (afas.wsgi_app, afas_settings),
         "mplus": (demo_sandbox(), mplus_settings),
+        "accountview": accountview_sandbox(port),
+        "exact": exact_sandbox(port),
     }
+
+
+def connect_callback(port: int, kind: str) -> str:
+    """The app's sign-in callback for ``kind`` (bcapp.web.erp_oauth.callback_url)."""
+    return f"http://localhost:{port}/app/connect/{kind}/callback"
+
+
+def accountview_sandbox(port: int) -> tuple[Any, dict[str, Any]]:
+    """AccountView.net on PORT+4: one company with 20 articles, its sign-in page is the
+    sandbox's (it consents at once) and calls back to the app."""
+    from bcapp.sandbox.accountview import AccountViewSandbox
+
+    base = f"http://127.0.0.1:{port + 4}"
+    sandbox = AccountViewSandbox(
+        companies=(("DEMO", "Demo Webshop BV"), ("HOLD", "Demo Holding BV")),
+        base_url=base,
+        redirect_uris=(connect_callback(port, "accountview"),),
+    )
+    sandbox.seed(20)
+    settings = {
+        "client_id": sandbox.oauth.client_id,
+        "client_secret": sandbox.oauth.client_secret,
+        "base_url": base,
+    }
+    return sandbox.wsgi_app, settings
+
+
+def exact_sandbox(port: int) -> tuple[Any, dict[str, Any]]:
+    """Exact Online on PORT+5 (offered as the country site "demo"): two divisions, 25 items
+    in the first; its consent page calls back to the app."""
+    from bcapp.connectors.exact.settings import add_site
+    from bcapp.sandbox.exact import ExactSandbox
+
+    base = f"http://127.0.0.1:{port + 5}"
+    sandbox = ExactSandbox(redirect_uri=connect_callback(port, "exact"))
+    sandbox.division().seed_items(25)
+    add_site("demo", base, f"demo sandbox ({base.split('://', 1)[1]})")
+    settings = {
+        "site": "demo",
+        "client_id": sandbox.app.client_id,
+        "client_secret": sandbox.app.client_secret,
+        "redirect_uri": sandbox.app.redirect_uri,
+        "webhook_secret": sandbox.app.webhook_secret,
+    }
+    return sandbox.wsgi_app, settings
 
 
 def fresh_demo_database() -> str:
@@ -86,8 +136,8 @@ def fresh_demo_database() -> str:
 
 
 def sandbox_hosts(port: int) -> str:
-    """``ERP_ALLOWED_HOSTS`` for the demo: its ERP sandboxes on this machine (PORT+2, PORT+3)."""
-    return f"127.0.0.1:{port + 2},127.0.0.1:{port + 3}"
+    """``ERP_ALLOWED_HOSTS`` for the demo: its ERP sandboxes on this machine (PORT+2 … PORT+5)."""
+    return ",".join(f"127.0.0.1:{port + offset}" for offset in range(2, 6))
 
 
 def demo_config(port: int, erp_settings: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -216,7 +266,10 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> None:
     BackgroundWorker(app).start()  # installs enqueue webhook registration; flows run here
     start_deliveries(sandbox)
     click.echo(f"bcapp demo: open {sandbox_url(port)}/manage/store/{DEMO_STORE}")
-    click.echo("  (the setup wizard lists the demo ERP sandboxes' settings: AFAS, MplusKASSA)")
+    click.echo(
+        "  (the setup wizard lists the demo ERP sandboxes' settings: AFAS, MplusKASSA, "
+        "AccountView, Exact Online)"
+    )
     click.echo(f"  CLI against this demo, from this checkout (it finds {state}):")
     click.echo(f"    bcapp sync catalog --store {DEMO_STORE}")
     click.echo(f"    bcapp reconcile --store {DEMO_STORE}")

@@ -99,5 +99,81 @@
     }
   });
 
+  /* "Connect AccountView / Exact Online": the vendor's sign-in cannot be framed inside
+   * BigCommerce, so it opens in a new window; its last page (the app's callback) posts
+   * a message back here and we continue with the company/division picker. */
+  var pendingPick = null;  // where a "Reconnect …" link outside the connection form continues
+  var polling = null;
+
+  function ticket() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  /* The sign-in window normally reports back with postMessage; a vendor page that cuts
+   * window.opener (Cross-Origin-Opener-Policy) would silence it, so we also ask the app. */
+  function poll(statusUrl, id) {
+    var started = Date.now();
+    if (polling) { clearInterval(polling); }
+    polling = setInterval(function () {
+      if (Date.now() - started > 10 * 60 * 1000) { clearInterval(polling); return; }
+      var url = new URL(statusUrl, window.location.href);
+      url.searchParams.set("ticket", id);
+      var headers = {};
+      if (currentToken()) { headers[HEADER] = currentToken(); }
+      fetch(url.pathname + url.search, {headers: headers}).then(function (r) {
+        refresh(r.headers.get(HEADER));
+        return r.ok ? r.json() : null;
+      }).then(function (data) {
+        if (data && data.result !== "waiting") { finish(data); }
+      }).catch(function () {});
+    }, 1500);
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-connect-popup]");
+    if (!link) { return; }
+    var id = ticket();
+    var start = new URL(link.href, window.location.href);
+    start.searchParams.set("ticket", id);
+    var popup = window.open(start.href, "bcapp-connect", "popup,width=620,height=760");
+    if (!popup) { return; }  // blocked: the link itself opens a new tab
+    event.preventDefault();
+    pendingPick = link.dataset.pickUrl || null;
+    if (link.dataset.statusUrl) { poll(link.dataset.statusUrl, id); }
+    var waiting = document.getElementById("connect-waiting");
+    if (waiting) { waiting.hidden = false; }
+  });
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== window.location.origin) { return; }
+    var data = event.data || {};
+    if (data.type !== "bcapp:erp-connect") { return; }
+    finish(data);
+  });
+
+  function finish(data) {
+    if (polling) { clearInterval(polling); polling = null; }
+    var box = document.getElementById("connect-box");
+    var pick = (box && box.dataset.pickUrl) || pendingPick;
+    if (data.result === "connected" && pick) {
+      var url = new URL(pick, window.location.href);
+      var token = currentToken();
+      if (token) { url.searchParams.set(FIELD, token); }
+      window.location.assign(url.pathname + url.search);
+    } else {
+      var out = document.getElementById("connect-outcome");
+      if (out) {
+        out.innerHTML = "";
+        var p = document.createElement("p");
+        p.className = "notice notice--error";
+        p.setAttribute("role", "alert");
+        p.textContent = data.message || "The sign-in did not complete.";
+        out.appendChild(p);
+      }
+    }
+  }
+
   window.bcapp = { token: currentToken, refresh: refresh };
 })();

@@ -24,6 +24,7 @@ from bcapp.extensions import db
 from bcapp.models import LogEntry, RunStatus
 from bcapp.models.base import utcnow
 from bcapp.onboarding import connection_problem, current_connection
+from bcapp.web.erp_oauth import oauth_erp
 from bcapp.web.wording import flow_label
 
 #: Failed orders older than this are left to the activity log.
@@ -42,6 +43,8 @@ class Item:
     endpoint: str = ""
     args: dict[str, Any] = field(default_factory=dict)
     link_text: str = ""
+    #: the link opens the ERP's sign-in in a new window ("Reconnect Exact Online")
+    popup_kind: str = ""
 
 
 @dataclass
@@ -57,9 +60,10 @@ class Attention:
 def needs_attention(store: Any, runs: Sequence[Any]) -> Attention:
     """Everything the merchant should act on, for the dashboard."""
     result = Attention()
-    problem = connection_problem(current_connection(store))
+    connection = current_connection(store)
+    problem = connection_problem(connection)
     if problem:
-        result.items.append(Item("connection", problem, "settings.index", {}, "Reconnect"))
+        result.items.append(_connection_item(connection, problem))
     result.items += _run_items(runs)
     entries, count = failed_orders(store.id)
     result.failed_orders, result.failed_order_ids = count, [e.id for e in entries]
@@ -73,6 +77,15 @@ def needs_attention(store: Any, runs: Sequence[Any]) -> Attention:
         args = {"entry_id": entry.id}
         result.items.append(Item("order", text, "activity.detail", args, "Open and retry"))
     return result
+
+
+def _connection_item(connection: Any, problem: str) -> Item:
+    """The paused connection; for a sign-in ERP the "Reconnect …" button opens its sign-in."""
+    erp = oauth_erp(connection.kind if connection is not None else None)
+    if erp is None or connection.refused_at is None:
+        return Item("connection", problem, "settings.index", {}, "Reconnect")
+    args = {"kind": erp.kind, "back": "settings"}
+    return Item("connection", problem, "connect.start", args, f"Reconnect {erp.label}", erp.kind)
 
 
 def _run_items(runs: Sequence[Any]) -> list[Item]:

@@ -24,6 +24,7 @@ from bcapp.models.base import utcnow
 from bcapp.web import enqueue, erp
 from bcapp.web.access import edit_required
 from bcapp.web.attention import needs_attention
+from bcapp.web.erp_budget import erp_budget
 from bcapp.web.session import store_required
 from bcapp.web.store_facts import known_statuses
 from bcapp.web.wording import flow_order
@@ -236,6 +237,7 @@ def dashboard_context() -> dict[str, Any]:
         "chart": daily_counts(store.id),
         "webhooks": webhook_health(store),
         "budget": budget_snapshot(store),
+        "erp_budget": erp_budget(erp.connection_of(store)),
         "dry_run": dry,
         "dry_entries": dry_run_entries(dry),
         "resync": latest_resync_preview(store.id),

@@ -24,10 +24,12 @@ from bcapp.config import current_settings
 from bcapp.connectors import make_connector, registry
 from bcapp.connectors.base import Capability, secret_fields, split_settings
 from bcapp.errors import BcappError, CredentialsRefused
-from bcapp.extensions import db
+from bcapp.extensions import db, redis_ext
+from bcapp.mapping.rules import DEFAULTS
 from bcapp.models import Connection, Store
 from bcapp.models.base import utcnow
 from bcapp.onboarding import clear_refusal, mark_refused
+from bcapp.sync.credentials import ConnectionCredentials
 
 #: Which capability a flow needs; a connector without it gets the flow hidden.
 FLOW_CAPABILITIES: dict[str, tuple[Capability, ...]] = {
@@ -171,15 +173,46 @@ def save_connection(
     """Store plain settings and encrypted secrets (empty secrets keep the saved ones) and the
     connection test they passed or failed; switching ERP parks the old connection."""
     schema = registry()[kind].settings_schema
-    merged = effective_settings(connection_of(store), kind, values)
+    current = connection_of(store)
+    merged = effective_settings(current, kind, values)
+    # Secrets the connector manages beside the schema (AccountView's OAuth tokens) stay
+    # secret and are kept; they never become plain settings.
+    managed = dict(current.secrets or {}) if current is not None and current.kind == kind else {}
+    managed = {k: v for k, v in managed.items() if k not in schema.get("properties", {})}
     plain, hidden = split_settings(schema, merged)
+    adopt_schedules(store, current.kind if current is not None else None, kind)
     connection = switch_to(store, kind)
-    connection.settings = plain
-    connection.secrets = {k: v for k, v in hidden.items() if k in secret_fields(schema)}
+    connection.settings = {k: v for k, v in plain.items() if k not in managed}
+    secrets = {k: v for k, v in hidden.items() if k in secret_fields(schema)}
+    connection.secrets = {**managed, **secrets}
     if check is not None:
         _remember(connection, check)
     db.session.commit()
     return connection
+
+
+def connector_schedules(kind: str | None) -> dict[str, int]:
+    """Minutes per flow where the ERP's connector differs from the app's defaults."""
+    return dict(getattr(registry().get(kind or ""), "default_schedules", {}) or {})
+
+
+def adopt_schedules(store: Store, old_kind: str | None, kind: str) -> None:
+    """Switching ERP: take the new connector's schedule defaults (Exact's catalog every 2 h)
+    for flows whose interval the merchant left at the default they had, and give back
+    the app's defaults where only the old connector's default was in place."""
+    if old_kind == kind:
+        return
+    generic = DEFAULTS["schedules"]
+    old, new = connector_schedules(old_kind), connector_schedules(kind)
+    stored = dict(((store.settings or {}).get("schedules")) or {})
+    changed = dict(stored)
+    for flow in {*old, *new}:
+        current = stored.get(flow, old.get(flow, generic.get(flow)))
+        untouched = current in (generic.get(flow), old.get(flow))
+        if untouched:
+            changed[flow] = new.get(flow, generic.get(flow))
+    if changed != stored:
+        store.settings = {**(store.settings or {}), "schedules": changed}
 
 
 def _remember(connection: Connection, result: CheckResult) -> None:
@@ -192,10 +225,20 @@ def _remember(connection: Connection, result: CheckResult) -> None:
         mark_refused(connection, result.message)
 
 
-def check_settings(kind: str, settings: dict[str, Any]) -> CheckResult:
-    """Run the connector's ``check()`` under a deadline; the ERP's words on failure."""
+def check_settings(
+    kind: str, settings: dict[str, Any], connection: Connection | None = None
+) -> CheckResult:
+    """Run the connector's ``check()`` under a deadline; the ERP's words on failure.
+
+    A connector whose tokens rotate is given the saved ``connection``'s credentials hook:
+    a refresh during the test is then stored (a refreshed pair kept only in memory would
+    spend the saved refresh token and disconnect the merchant).
+    """
     timeout = float(current_settings().erp_check_timeout)
     kwargs: dict[str, Any] = {}
+    rotating = getattr(registry().get(kind), "rotating_credentials", False)
+    if rotating and connection is not None and connection.kind == kind:
+        kwargs["credentials"] = ConnectionCredentials(connection.id, redis_ext.client)
     transport = current_app.extensions.get("bcapp.erp_transport")
     if transport is not None:
         kwargs["transport"] = transport

@@ -4,6 +4,9 @@ Saving runs the connection test first: credentials the ERP refuses do not
 replace working ones unless the merchant explicitly chooses "Save anyway".
 Choosing another ERP than the saved one asks for confirmation first, because
 the new ERP starts from a clean slate (see :func:`bcapp.web.erp.switch_to`).
+An ERP the merchant connects by signing in (AccountView, Exact Online) is saved
+untested until it has tokens: its test cannot pass before the sign-in
+(:mod:`bcapp.web.erp_connect`).
 
 The form posts with htmx and the answer lands in the form's outcome area, so
 what the merchant typed (secrets included, which are never sent back to the
@@ -19,6 +22,7 @@ from typing import Any
 from flask import g, make_response, render_template, request
 
 from bcapp.web import erp
+from bcapp.web.erp_oauth import no_tokens_yet
 
 CONFIRM_SWITCH = "confirm_switch"
 SAVE_ANYWAY = "save_anyway"
@@ -50,7 +54,13 @@ def submit(render_form: Callable[..., Any], saved: Callable[[erp.CheckResult], A
     if current is not None and current.kind != kind and not confirmed:
         summary = erp.switch_summary(g.store, current, kind)
         return outcome("settings/_switch.html", 409, render_form, summary=summary, kind=kind)
-    result = erp.check_settings(kind, erp.effective_settings(current, kind, values))
+    if no_tokens_yet(current, kind):  # nothing to test before the vendor's sign-in
+        erp.save_connection(g.store, kind, values)
+        label = erp.label_of(kind)
+        hint = f"connect {label} with the button above (its sign-in opens in a new window)."
+        return saved(erp.CheckResult(False, hint))
+    settings = erp.effective_settings(current, kind, values)
+    result = erp.check_settings(kind, settings, current)
     if not result.ok and not request.form.get(SAVE_ANYWAY):
         return outcome(
             "settings/_check.html", 422, render_form,

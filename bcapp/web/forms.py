@@ -23,16 +23,27 @@ SECTION_TITLES: dict[str, str] = {
     "stock": "Stock",
     "fulfilment": "Shipments",
     "mappings": "Mappings",
+    "customers_from_erp": "Customers from the ERP",
     "schedules": "Schedules",
     "general": "General settings",
 }
 
 #: Fields drawn as a group of checkboxes (a list of the checked values).
-MULTI_FIELDS = {("catalog", "excluded_fields"), ("orders", "export_statuses")}
+MULTI_FIELDS = {
+    ("catalog", "excluded_fields"),
+    ("orders", "export_statuses"),
+    ("customers_from_erp", "excluded_fields"),
+}
 #: Storefront pickers: checkboxes of channel names when BigCommerce can be read, else a text
 #: field; a hidden ``<key>__shown`` marks that the checkboxes were on the page (none checked
 #: is then a choice, not an absent field).
-CHANNEL_FIELDS = {("catalog", "channels"), ("orders", "channels")}
+CHANNEL_FIELDS = {
+    ("catalog", "channels"),
+    ("orders", "channels"),
+    ("customers_from_erp", "channels"),
+}
+#: ``ERP value = BigCommerce group`` lines in a text area (a name → name map).
+LINE_PAIR_FIELDS = {("customers_from_erp", "group_map")}
 MAPPING_TABLES = ("payment", "tax", "shipping", "order_status")
 BLANK_ROWS = 1
 
@@ -51,6 +62,8 @@ def raw_section(section: str, form: MultiDict) -> dict[str, Any]:
             raw[key] = key in form
         elif (section, key) in MULTI_FIELDS:
             raw[key] = form.getlist(key)
+        elif (section, key) in LINE_PAIR_FIELDS and key in form:
+            raw[key] = line_pairs(form.get(key, ""))
         elif (section, key) in CHANNEL_FIELDS and f"{key}__shown" in form:
             raw[key] = ",".join(form.getlist(key))
         elif key in form:
@@ -71,3 +84,13 @@ def mapping_rows(values: dict[str, Any], table: str) -> list[tuple[str, Any]]:
     saved = values.get(table) or {}
     rows = list(saved.items()) if isinstance(saved, dict) else [tuple(r) for r in saved]
     return [(k, "" if v is None else v) for k, v in rows] + [("", "")] * BLANK_ROWS
+
+
+def line_pairs(text: str) -> dict[str, str]:
+    """``"A = Wholesale"`` lines → ``{"A": "Wholesale"}``; lines without ``=`` are dropped."""
+    pairs: dict[str, str] = {}
+    for line in str(text).splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and value.strip():
+            pairs[key.strip()] = value.strip()
+    return pairs

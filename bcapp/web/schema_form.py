@@ -103,6 +103,8 @@ def _walk(
     leaves = []
     for name, spec in schema.get("properties", {}).items():
         path = f"{prefix}{name}"
+        if spec.get("x-managed"):
+            continue  # filled by the app (the sign-in's tokens, the picked company): no field
         if spec.get("type") == "object" and "properties" in spec:
             title = spec.get("title") or name.replace("_", " ").capitalize()
             leaves += _walk(spec, f"{path}.", f"{group} › {title}" if group else title)

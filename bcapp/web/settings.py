@@ -16,6 +16,7 @@ from bcapp.extensions import db
 from bcapp.mapping.rules import (
     BC_ORDER_STATUSES,
     CATALOG_FIELDS,
+    CUSTOMER_FIELDS,
     FLOW_NAMES,
     merged,
     with_section,
@@ -24,6 +25,7 @@ from bcapp.mapping.validation import validate_section
 from bcapp.web import erp, erp_form
 from bcapp.web.access import ACCESS_KEY, edit_required, owner_required
 from bcapp.web.erp_choices import erp_choices, erp_field_label
+from bcapp.web.erp_oauth import callback_url, connect_status, no_tokens_yet
 from bcapp.web.forms import SECTION_TITLES, mapping_rows, raw_section
 from bcapp.web.schema_form import form_fields, read_form
 from bcapp.web.session import store_required
@@ -49,7 +51,7 @@ def stored_section(section: str) -> dict[str, Any]:
 
 
 #: Sections that show the store's own status labels or channel names (read from BigCommerce).
-FACT_SECTIONS = frozenset({"orders", "catalog", "mappings"})
+FACT_SECTIONS = frozenset({"orders", "catalog", "mappings", "customers_from_erp"})
 
 
 def section_context(
@@ -78,6 +80,8 @@ def section_context(
         "bc_statuses": facts.statuses,
         "store_facts": facts,
         "catalog_fields": CATALOG_FIELDS,
+        "customer_fields": CUSTOMER_FIELDS,
+        "connector_schedules": erp.connector_schedules(connection.kind if connection else None),
         "mapping_rows": mapping_rows,
     }
 
@@ -115,6 +119,8 @@ def connection_context(
         "erp_description": cls.settings_schema.get("description", "") if cls else "",
         "erp_label": erp.label_of(connection.kind) if connection else "",
         "errors": errors or {},
+        "connect": connect_status(connection, kind),
+        "connect_callback": callback_url(kind or ""),
     }
 
 
@@ -148,6 +154,10 @@ def render_section(
 @bp.get("")
 @store_required
 def index() -> Any:
+    connection = erp.connection_of(g.store)
+    if connection is not None and request.args.get("connected") == connection.kind:
+        g.saved = True  # back from the sign-in and the picker (bcapp.web.erp_connect)
+        g.check = erp.CheckResult(True, f"{erp.label_of(connection.kind)} is connected.")
     return render_section("connection", full=True)
 
 
@@ -208,7 +218,8 @@ def connection_fields() -> Any:
     kind = request.args.get("kind", "")
     if kind not in erp.connectors():
         abort(404)
-    return render_template("settings/_erp_fields.html", **connection_context(kind))
+    wizard = request.args.get("wizard") == "1"
+    return render_template("settings/_erp_fields.html", wizard=wizard, **connection_context(kind))
 
 
 def read_connection() -> tuple[str, dict[str, Any], dict[str, str]]:
@@ -253,7 +264,12 @@ def test_connection() -> Any:
         result = erp.CheckResult(False, "Fill in the fields marked above first.")
         return render_template("settings/_check.html", result=result, errors=errors), 422
     connection = erp.connection_of(g.store)
+    if no_tokens_yet(connection, kind):  # nothing to test before the vendor's sign-in
+        label = erp.label_of(kind)
+        message = f"Connect {label} first: its sign-in opens in a new window."
+        result = erp.CheckResult(False, message)
+        return render_template("settings/_check.html", result=result, errors={})
     settings = erp.effective_settings(connection, kind, values)
-    result = erp.check_settings(kind, settings)
+    result = erp.check_settings(kind, settings, connection)
     erp.record_check(connection, kind, settings, result)
     return render_template("settings/_check.html", result=result, errors={})

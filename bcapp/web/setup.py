@@ -23,6 +23,7 @@ from bcapp.mapping.rules import merged, with_section
 from bcapp.onboarding import connection_problem, start_syncing
 from bcapp.web import erp, erp_form
 from bcapp.web.access import edit_required
+from bcapp.web.erp_oauth import no_tokens_yet
 from bcapp.web.forms import raw_section
 from bcapp.web.session import app_url, store_required
 from bcapp.web.settings import connection_context, section_context, validated
@@ -52,6 +53,8 @@ def next_step(store: Any) -> str:
     credentials, else the last step (every other step already has its defaults)."""
     connection = erp.connection_of(store)
     if connection is None or connection_problem(connection):
+        return "erp"
+    if no_tokens_yet(connection, connection.kind):  # saved, not yet signed in
         return "erp"
     return "start"
 
@@ -129,6 +132,8 @@ def _save_erp() -> Any:
         return erp_form.retarget(body, status)
 
     def saved(result: erp.CheckResult) -> Any:
+        if no_tokens_yet(erp.connection_of(g.store), request.form.get("kind", "")):
+            return _go(app_url("setup.show", step="erp", saved=1))  # now: "Connect …"
         # a reinstall (the other steps were finished before) goes straight to the last step
         finished = ((g.store.settings or {}).get("setup") or {}).get("completed")
         return _go(app_url("setup.show", step="start" if finished else _neighbour("erp", 1)))
@@ -152,6 +157,8 @@ def start() -> Any:
     """Open the onboarding gate and queue the first runs of the scheduled flows."""
     connection = erp.connection_of(g.store)
     problem = connection_problem(connection) if connection else "Connect your ERP first."
+    if connection is not None and no_tokens_yet(connection, connection.kind):
+        problem = f"Connect {erp.label_of(connection.kind)} first (the ERP connection step)."
     if problem:
         return render_step("start", 409, start_error=problem)
     start_syncing(g.store)

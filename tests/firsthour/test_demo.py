@@ -72,3 +72,29 @@ def test_cli_commands_find_the_running_demos_state(tmp_path: Any, monkeypatch: A
     assert result.exit_code == 0 and "purged 0 log entries" in result.output
     assert "Using the running demo's state" in result.output
     assert (tmp_path / "demo.sqlite").exists()
+
+
+def test_demo_offers_accountview_and_exact_whose_sign_in_calls_the_app_back():
+    from bcapp.demo import erp_sandboxes, sandbox_hosts
+
+    sandboxes = erp_sandboxes(5000)
+    assert {"afas", "mplus", "accountview", "exact"} <= set(sandboxes)
+    assert "127.0.0.1:5004" in sandbox_hosts(5000) and "127.0.0.1:5005" in sandbox_hosts(5000)
+
+    av_app, av = sandboxes["accountview"]
+    callback = "http://localhost:5000/app/connect/accountview/callback"
+    query = {"response_type": "code", "client_id": av["client_id"], "redirect_uri": callback,
+             "state": "s"}  # fmt: skip
+    with httpx.Client(transport=httpx.WSGITransport(app=av_app), base_url=av["base_url"]) as c:
+        consent = c.get("/ams/authorize.aspx", params=query)
+    assert consent.status_code == 302
+    assert consent.headers["location"].startswith(callback + "?code=")
+
+    exact_app, ex = sandboxes["exact"]
+    assert ex["redirect_uri"] == "http://localhost:5000/app/connect/exact/callback"
+    query = {"response_type": "code", "client_id": ex["client_id"],
+             "redirect_uri": ex["redirect_uri"], "state": "s"}  # fmt: skip
+    with httpx.Client(transport=httpx.WSGITransport(app=exact_app), base_url="http://x") as c:
+        consent = c.get("/api/oauth2/auth", params=query)
+    assert consent.status_code in (302, 303)
+    assert consent.headers["location"].startswith(ex["redirect_uri"] + "?code=")

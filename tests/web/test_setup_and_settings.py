@@ -204,3 +204,26 @@ def test_later_wizard_steps_need_a_connection_first(afas, session):
 def test_retention_field_shows_the_server_default_until_saved(app, afas, session):
     app.config["LOG_RETENTION_DAYS"] = 14
     assert 'name="log_retention_days" type="number" value="14"' in session.get("/app").text
+
+
+def test_customers_from_erp_section_saves_group_map_and_excluded_fields(afas, session):
+    session.post("/app/setup/erp", erp_form(afas))
+    page = session.get("/app/settings/customers_from_erp")
+    assert page.status_code == 200 and "Customer group per ERP value" in page.text
+    assert 'name="excluded_fields" value="phone"' in page.text
+    form = [
+        ("channels", "1"),
+        ("group_map", "WHS = Wholesale\nRET=Retail\nnonsense"),
+        ("default_group", "Retail"),
+        ("excluded_fields", "phone"),
+        ("excluded_fields", "addresses"),
+    ]
+    r = session.htmx_post("/app/settings/customers_from_erp", form)
+    assert r.status_code == 200 and "Settings saved" in r.text, r.text
+    rules = rules_for(connection_store(session)).customers_from_erp
+    assert rules.group_for("WHS") == "Wholesale" and rules.group_for("OTHER") == "Retail"
+    assert not rules.writes("phone") and not rules.writes("addresses") and rules.writes("name")
+    shown = session.get("/app/settings/customers_from_erp")
+    assert "WHS = Wholesale" in shown.text
+    schedules = session.get("/app/settings/schedules")
+    assert 'name="customers_from_erp"' in schedules.text

@@ -92,10 +92,15 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             f"{facts.TEST_URL} for AccountView's test environment.",
             format="url",
         ),
-        "company_id": _text(
-            "Company", description="Chosen when you connect AccountView (the X-Company id)."
-        ),
-        "company_name": _text("Company name", description="Shown in the app; set when connecting."),
+        # picked after the sign-in (x-managed: no form field), never typed
+        "company_id": {
+            **_text("Company", description="Chosen when you connect AccountView (X-Company)."),
+            "x-managed": True,
+        },
+        "company_name": {
+            **_text("Company name", description="Shown in the app; set when connecting."),
+            "x-managed": True,
+        },
         "page_size": {
             "type": "integer",
             "title": "Rows per read",

@@ -253,3 +253,17 @@ def _choice(value: Any, allowed: tuple[str, ...]) -> str:
     if text not in allowed:
         raise ConfigError(f"Choose one of {', '.join(a for a in allowed if a)} (not {text!r}).")
     return text
+
+
+def add_site(key: str, url: str, label: str = "") -> None:
+    """Offer one more "country site" in the settings form: a sandbox's address (the demo).
+
+    Exact's own sites are fixed (:data:`~bcapp.connectors.exact.oauth.SITES`); this lets
+    a local simulator be chosen the same way. The outbound guard still applies: the
+    operator must allow its host (``ERP_ALLOWED_HOSTS``).
+    """
+    SITES[key] = url.rstrip("/")
+    spec = SETTINGS_SCHEMA["properties"]["site"]
+    if key not in spec["enum"]:
+        spec["enum"].append(key)
+        spec["x-enumNames"].append(label or url.split("://", 1)[-1])
