@@ -69,3 +69,18 @@ def test_a_rejected_token_falls_back_too(bc: Any, session: Session, store: Any) 
     r = session.get("/app/settings/orders")
 
     assert r.status_code == 200 and "built-in names" in r.text
+
+
+def test_a_refused_storefront_field_is_shown_again_with_the_posted_text(
+    bc: Any, session: Session
+) -> None:
+    """A refused form hands back the posted text ("" or "1, 9"): the checkboxes still render."""
+    bc.add_storefront("Outlet")
+
+    empty = session.post("/app/settings/catalog", {"channels": ""})
+    typed = session.post("/app/settings/catalog", {"channels": "1, 9"})
+
+    assert empty.status_code == 422 and 'name="channels" value="2"' in empty.text
+    assert typed.status_code == 422
+    assert 'name="channels" value="1" checked' in typed.text
+    assert 'name="channels" value="2" checked' not in typed.text

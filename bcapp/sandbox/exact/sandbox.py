@@ -186,12 +186,13 @@ class ExactSandbox:
         if self.latency:
             time.sleep(self.latency)
         with self._lock:
-            answer = self._answer(division, resource, body)
+            now = self.clock.now()
+            entry["time"] = now  # when the limits counted it (after the latency and the lock)
+            answer = self._answer(division, resource, body, now)
         entry["status"] = answer.status
         return _json(answer.body, answer.status, answer.headers)
 
-    def _answer(self, division: int, resource: str, body: Any) -> Answer:
-        now = self.clock.now()
+    def _answer(self, division: int, resource: str, body: Any, now: float) -> Answer:
         endpoint = KEY_SUFFIX.sub("", resource).lower()
         blocks = self.blocks.get(division)
         if not self.oauth.valid_access(_bearer()):
