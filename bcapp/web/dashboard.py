@@ -251,14 +251,6 @@ def dashboard_context() -> dict[str, Any]:
     }
 
 
-@bp.get("")
-@store_required
-def index() -> Any:
-    from bcapp.web.home import render_home
-
-    return render_home()
-
-
 def _runs_fragment(enqueue_error: str = "") -> Any:
     """The run cards (polled while something runs) and, swapped out of band, the
     "Needs attention" list, which changes as runs finish."""

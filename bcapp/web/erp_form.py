@@ -22,7 +22,9 @@ from typing import Any
 from flask import g, make_response, render_template, request
 
 from bcapp.web import erp
-from bcapp.web.erp_oauth import no_tokens_yet
+from bcapp.web.erp_oauth import callback_url, connect_status, no_tokens_yet
+from bcapp.web.forms import SECTION_TITLES
+from bcapp.web.schema_form import form_fields, read_form
 
 CONFIRM_SWITCH = "confirm_switch"
 SAVE_ANYWAY = "save_anyway"
@@ -44,8 +46,6 @@ def retarget(body: str, status: int, target: str = "#form-connection") -> Any:
 def submit(render_form: Callable[..., Any], saved: Callable[[erp.CheckResult], Any]) -> Any:
     """Validate, confirm a switch, test, then save; ``render_form(status, **ctx)`` draws the
     form with errors or an outcome, ``saved(result)`` answers after a save."""
-    from bcapp.web.settings import connection_context, read_connection
-
     kind, values, errors = read_connection()
     if errors:
         return render_form(422, **connection_context(kind or None, values, errors))
@@ -75,7 +75,54 @@ def outcome(template: str, status: int, render_form: Callable[..., Any], **ctx: 
     body = render_template(template, **ctx)
     if is_htmx():
         return body, status
-    from bcapp.web.settings import connection_context
-
     form_ctx = connection_context(request.form.get("kind") or None)
     return render_form(status, **form_ctx, outcome_html=body)
+
+
+def connection_context(
+    kind: str | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ERP chooser and the chosen connector's schema form.
+
+    An ERP the store used before shows the settings it had (never its secrets);
+    the last test is shown only for the ERP that is current and chosen.
+    """
+    connection = erp.connection_of(g.store)
+    choices = erp.connectors()
+    kind = kind or (connection.kind if connection else None) or next(iter(choices), None)
+    cls = choices.get(kind or "")
+    fields = []
+    if cls is not None:
+        fields = form_fields(
+            cls.settings_schema,
+            values if values is not None else erp.stored_settings(g.store, kind or ""),
+            erp.saved_secret_names(connection, kind or ""),
+        )
+    same = connection is not None and connection.kind == kind
+    return {
+        "section": "connection",
+        "title": SECTION_TITLES["connection"],
+        "connection": connection,
+        "tested": connection if same else None,
+        "choices": choices,
+        "kind": kind,
+        "fields": fields,
+        "erp_description": cls.settings_schema.get("description", "") if cls else "",
+        "erp_label": erp.label_of(connection.kind) if connection else "",
+        "errors": errors or {},
+        "connect": connect_status(connection, kind),
+        "connect_callback": callback_url(kind or ""),
+    }
+
+
+def read_connection() -> tuple[str, dict[str, Any], dict[str, str]]:
+    """The posted ERP kind and its typed values, with messages by field."""
+    kind = request.form.get("kind", "")
+    cls = erp.connectors().get(kind)
+    if cls is None:
+        return kind, {}, {"kind": "Choose your ERP."}
+    saved = erp.saved_secret_names(erp.connection_of(g.store), kind)
+    values, errors = read_form(cls.settings_schema, request.form, saved)
+    return kind, values, errors

@@ -1,5 +1,6 @@
-"""The app's landing page: the setup wizard's first step until an ERP is connected,
-then the dashboard; the general settings (alerts, log retention) sit below both."""
+"""The app's landing page (``/app``, also ``/app/dashboard``): the setup wizard's first step
+until an ERP is connected, then the dashboard; the general settings (alerts, log retention) sit
+below both. It composes the dashboard, setup and settings modules, so it sits above them."""
 
 from __future__ import annotations
 
@@ -8,25 +9,20 @@ from typing import Any
 from flask import Blueprint, g, render_template, request
 
 from bcapp.web import erp
+from bcapp.web.access import others_may_edit
+from bcapp.web.dashboard import dashboard_context
+from bcapp.web.erp_form import connection_context
 from bcapp.web.session import store_required
+from bcapp.web.settings import stored_section
+from bcapp.web.setup import STEPS, next_step, setup_completed
 
 bp = Blueprint("home", __name__)
 
 
 def render_home(status: int = 200) -> Any:
     """What ``/app`` and the load callback show for ``g.store``."""
-    from bcapp.web.access import others_may_edit
-    from bcapp.web.settings import connection_context, stored_section
-    from bcapp.web.setup import STEPS, next_step, setup_completed
-
     connection = erp.connection_of(g.store)
-    context: dict[str, Any] = {}
-    if connection is None:
-        context = connection_context()
-    else:
-        from bcapp.web.dashboard import dashboard_context
-
-        context = dashboard_context()
+    context = connection_context() if connection is None else dashboard_context()
     return (
         render_template(
             "home.html",
@@ -47,6 +43,7 @@ def render_home(status: int = 200) -> Any:
 
 
 @bp.get("/app")
+@bp.get("/app/dashboard", endpoint="dashboard")
 @store_required
 def index() -> Any:
     return render_home()

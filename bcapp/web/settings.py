@@ -25,9 +25,9 @@ from bcapp.mapping.validation import validate_section
 from bcapp.web import erp, erp_form
 from bcapp.web.access import ACCESS_KEY, edit_required, owner_required
 from bcapp.web.erp_choices import erp_choices, erp_field_label
-from bcapp.web.erp_oauth import callback_url, connect_status, no_tokens_yet
+from bcapp.web.erp_form import connection_context, read_connection
+from bcapp.web.erp_oauth import no_tokens_yet
 from bcapp.web.forms import SECTION_TITLES, mapping_rows, raw_section
-from bcapp.web.schema_form import form_fields, read_form
 from bcapp.web.session import store_required
 from bcapp.web.store_facts import StoreFacts, check_channels, mapping_facts, store_facts
 
@@ -83,44 +83,6 @@ def section_context(
         "customer_fields": CUSTOMER_FIELDS,
         "connector_schedules": erp.connector_schedules(connection.kind if connection else None),
         "mapping_rows": mapping_rows,
-    }
-
-
-def connection_context(
-    kind: str | None = None,
-    values: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """The ERP chooser and the chosen connector's schema form.
-
-    An ERP the store used before shows the settings it had (never its secrets);
-    the last test is shown only for the ERP that is current and chosen.
-    """
-    connection = erp.connection_of(g.store)
-    choices = erp.connectors()
-    kind = kind or (connection.kind if connection else None) or next(iter(choices), None)
-    cls = choices.get(kind or "")
-    fields = []
-    if cls is not None:
-        fields = form_fields(
-            cls.settings_schema,
-            values if values is not None else erp.stored_settings(g.store, kind or ""),
-            erp.saved_secret_names(connection, kind or ""),
-        )
-    same = connection is not None and connection.kind == kind
-    return {
-        "section": "connection",
-        "title": SECTION_TITLES["connection"],
-        "connection": connection,
-        "tested": connection if same else None,
-        "choices": choices,
-        "kind": kind,
-        "fields": fields,
-        "erp_description": cls.settings_schema.get("description", "") if cls else "",
-        "erp_label": erp.label_of(connection.kind) if connection else "",
-        "errors": errors or {},
-        "connect": connect_status(connection, kind),
-        "connect_callback": callback_url(kind or ""),
     }
 
 
@@ -220,17 +182,6 @@ def connection_fields() -> Any:
         abort(404)
     wizard = request.args.get("wizard") == "1"
     return render_template("settings/_erp_fields.html", wizard=wizard, **connection_context(kind))
-
-
-def read_connection() -> tuple[str, dict[str, Any], dict[str, str]]:
-    """The posted ERP kind and its typed values, with messages by field."""
-    kind = request.form.get("kind", "")
-    cls = erp.connectors().get(kind)
-    if cls is None:
-        return kind, {}, {"kind": "Choose your ERP."}
-    saved = erp.saved_secret_names(erp.connection_of(g.store), kind)
-    values, errors = read_form(cls.settings_schema, request.form, saved)
-    return kind, values, errors
 
 
 @bp.post("/connection")

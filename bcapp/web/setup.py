@@ -22,9 +22,12 @@ from bcapp.extensions import db
 from bcapp.mapping.rules import merged, with_section
 from bcapp.onboarding import connection_problem, start_syncing
 from bcapp.web import erp, erp_form
-from bcapp.web.access import edit_required
+from bcapp.web.access import can_edit, edit_required, view_only_page
+from bcapp.web.dashboard import runnable_flows
+from bcapp.web.enqueue import enqueue_flow
 from bcapp.web.erp_oauth import no_tokens_yet
 from bcapp.web.forms import raw_section
+from bcapp.web.preview import PREVIEW_FLOW, catalog_part
 from bcapp.web.session import app_url, store_required
 from bcapp.web.settings import connection_context, section_context, validated
 
@@ -166,9 +169,6 @@ def start() -> Any:
     if request.form.get("skip_waiting") and connection is not None:
         _orders_from_now(connection)
     db.session.commit()
-    from bcapp.web.dashboard import runnable_flows
-    from bcapp.web.enqueue import enqueue_flow
-
     errors = [e.error for e in (enqueue_flow(g.store, f) for f in runnable_flows(g.store))]
     started = "queue" if any(errors) else "started"
     return redirect(app_url("home.index", started=started), 303)
@@ -178,10 +178,6 @@ def start() -> Any:
 @store_required
 def catalog_preview() -> Any:
     """The catalog part of the last step; POST starts the dry run (again, with ``again``)."""
-    from bcapp.web.access import can_edit, view_only_page
-    from bcapp.web.enqueue import enqueue_flow
-    from bcapp.web.preview import PREVIEW_FLOW, catalog_part
-
     error = ""
     if request.method == "POST":
         if not can_edit():
