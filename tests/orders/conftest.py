@@ -155,12 +155,11 @@ def drain(world: World, *, rounds: int = 20) -> int:
     """Run every queued job in this process, as an orders worker would: first the event ids
     the intake handed over (``WEBHOOK_HANDOFF=list``) become jobs, and scheduled retries are
     due at once. Returns jobs run."""
-    from rq import SimpleWorker
     from rq.job import Job
     from rq.registry import ScheduledJobRegistry
 
     from bcapp.jobs.queues import queue
-    from bcapp.jobs.worker import dispatch_pending
+    from bcapp.jobs.worker import AppSimpleWorker, dispatch_pending
 
     ran = 0
     for _ in range(rounds):
@@ -173,7 +172,7 @@ def drain(world: World, *, rounds: int = 20) -> int:
         if not q.count:
             return ran
         ran += q.count
-        SimpleWorker([q], connection=q.connection).work(burst=True)
+        AppSimpleWorker([q], connection=q.connection).work(burst=True)
     return ran
 
 

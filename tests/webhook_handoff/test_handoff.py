@@ -118,8 +118,8 @@ def test_enqueue_event_makes_a_job_rq_can_run(app, store):
     assert enqueue_event(event)
     job = queue("orders").fetch_job(event_job_id(store.id, event.id))
     assert job.get_status() == "queued" and job.origin == queue("orders").name
-    from rq import SimpleWorker
+    from bcapp.jobs.worker import AppSimpleWorker
 
-    SimpleWorker([queue("orders")], connection=redis_ext.client).work(burst=True)
+    AppSimpleWorker([queue("orders")], connection=redis_ext.client).work(burst=True)
     db.session.expire_all()
     assert db.session.get(WebhookEvent, event.id).status == "ignored"
