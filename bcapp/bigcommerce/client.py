@@ -107,6 +107,7 @@ class BigCommerceClient:
     options: catalog.Options
     images: catalog.Images
     custom_fields: catalog.CustomFields
+    metafields: catalog.Metafields
     brands: catalog.Brands
     channel_assignments: catalog.ChannelAssignments
     category_trees: categories.CategoryTrees

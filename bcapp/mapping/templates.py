@@ -28,7 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined
+from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined
 from jinja2.runtime import Macro
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -76,6 +76,8 @@ class _MapperEnvironment(SandboxedEnvironment):
         return isinstance(obj, _Allowed)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Undefined):
+            return obj  # a missing field's sub-field is missing too ("" when printed)
         if isinstance(obj, Mapping):
             if attribute in obj:
                 return obj[attribute]
@@ -83,6 +85,8 @@ class _MapperEnvironment(SandboxedEnvironment):
         raise TemplateFailure(f'"{attribute}" is not a field of the record')
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, Undefined):
+            return obj
         if isinstance(obj, Mapping) and isinstance(argument, str):
             return obj[argument] if argument in obj else self.undefined(obj=obj, name=argument)
         if isinstance(obj, Sequence) and isinstance(argument, int | slice):
@@ -103,10 +107,19 @@ class _MapperEnvironment(SandboxedEnvironment):
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         for operand in (left, right):
-            size = len(operand) if isinstance(operand, str | list | tuple) else operand
-            if isinstance(size, int | float | Decimal) and abs(size) > MAX_RANGE:
+            if _too_big(operand):
                 raise TemplateFailure(f"{operator} on a value this large is not allowed")
         return super().call_binop(context, operator, left, right)
+
+
+def _too_big(operand: Any) -> bool:
+    if isinstance(operand, str | list | tuple):
+        return len(operand) > MAX_RANGE
+    if isinstance(operand, Decimal):
+        return abs(operand) > Decimal(MAX_RANGE)
+    if isinstance(operand, int | float):
+        return abs(operand) > MAX_RANGE
+    return False
 
 
 class _Allowed:
@@ -176,7 +189,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
 
 
 def _environment(tables: Mapping[str, Mapping[str, str]]) -> _MapperEnvironment:
-    env = _MapperEnvironment(undefined=_Lenient, autoescape=False, loader=None)
+    env = _MapperEnvironment(undefined=ChainableUndefined, autoescape=False, loader=None)
     env.filters = dict(FILTERS)
 
     def lookup(value: Any, table: str, fallback: Any = None) -> Any:
@@ -192,15 +205,6 @@ def _environment(tables: Mapping[str, Mapping[str, str]]) -> _MapperEnvironment:
     env.globals = {"range": _Allowed(_bounded_range(env))}
     env.tests = {k: v for k, v in env.tests.items()}
     return env
-
-
-class _Lenient(StrictUndefined):
-    """A missing field prints as "" (``default`` fills it); anything else done to it fails."""
-
-    __str__ = lambda self: ""  # noqa: E731
-    __iter__ = lambda self: iter(())  # noqa: E731
-    __bool__ = lambda self: False  # noqa: E731
-    __len__ = lambda self: 0  # noqa: E731
 
 
 # -- evaluation ----------------------------------------------------------------------------------

@@ -48,6 +48,8 @@ from bcapp.connectors.base import Capability, Connector, StoreLedConnector
 from bcapp.errors import ConfigError, FatalSyncError, RetryableSyncError
 from bcapp.extensions import db, key_prefix, redis_ext
 from bcapp.locks import RunLock
+from bcapp.mapping import versions as mapping_versions
+from bcapp.mapping.fields import FieldMappings
 from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.models import Connection, Cursor, LogEntry, Store, SyncRun
 from bcapp.sync.binder import Binder
@@ -131,6 +133,17 @@ class SyncContext:
     def rules(self) -> StoreRules:
         """The merchant's settings, typed and with defaults (read once per run)."""
         return rules_for(self.install)
+
+    @cached_property
+    def field_mappings(self) -> FieldMappings:
+        """The store's current field mappings for its ERP (read once per run).
+
+        From here on every log entry of the run names this version.
+        """
+        kind = self.connection.kind if self.connection is not None else ""
+        mappings = mapping_versions.current(self.install.id, kind)
+        self.recorder.mapping_version = mappings.version
+        return mappings
 
     @cached_property
     def connector(self) -> Connector:

@@ -46,6 +46,7 @@ def attach_resources(client: BigCommerceClient) -> None:
     client.options = catalog.Options(client)
     client.images = catalog.Images(client)
     client.custom_fields = catalog.CustomFields(client)
+    client.metafields = catalog.Metafields(client)
     client.brands = catalog.Brands(client)
     client.channel_assignments = catalog.ChannelAssignments(client)
     client.category_trees = categories.CategoryTrees(client)
