@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from bcapp.canonical import ErpValue
 from bcapp.mapping.templates import TemplateFailure, check_syntax, render
@@ -40,6 +40,43 @@ class FieldSpec:
     def as_dict(self) -> dict[str, Any]:
         return {"template": self.template, "kind": self.kind, "length": self.length,
                 "required": self.required}  # fmt: skip
+
+
+class Describes(Protocol):
+    """An ERP field's description (the connector's ``ErpField``)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def length(self) -> int | None: ...
+    @property
+    def required(self) -> bool: ...
+
+
+def build(
+    erp_kind: str,
+    templates: Mapping[str, Mapping[str, str]],
+    writable: Mapping[str, Mapping[str, Describes]],
+    tables: Mapping[str, Mapping[str, str]] | None = None,
+) -> FieldMappings:
+    """Mappings from the merchant's templates and the ERP's field descriptions.
+
+    Blank templates are dropped (the built-in value applies); a field the ERP does not
+    describe keeps the template with a text type, so :func:`check_rules` names it.
+    """
+    rules: dict[str, dict[str, FieldSpec]] = {}
+    for record, entries in templates.items():
+        for name, template in entries.items():
+            if not str(template).strip():
+                continue
+            described = writable.get(record, {}).get(name)
+            rules.setdefault(record, {})[name] = FieldSpec(
+                template=str(template),
+                kind=described.kind if described else "string",
+                length=described.length if described else None,
+                required=described.required if described else False,
+            )
+    return FieldMappings(None, erp_kind, rules, {k: dict(v) for k, v in (tables or {}).items()})
 
 
 class MappingFailure(TemplateFailure):
