@@ -16,6 +16,7 @@ reads ``order.customer_message``, ``line.sku``, ``form["PO number"]``,
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from bcapp.canonical import Address, Customer, Order, OrderLine, Product, StoreExtras, Variant
@@ -81,3 +82,39 @@ def variant_context(
     product: Product, variant: Variant, extras: StoreExtras | None = None
 ) -> dict[str, Any]:
     return {**product_context(product, extras), "variant": plain(variant)}
+
+
+def sample_contexts(order: Order | None = None, product: Product | None = None,
+                    extras: StoreExtras | None = None) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """A context per record type to try templates on when saving (a real record's if given).
+
+    Without a real order or product, a made-up one whose texts are typical; the
+    save check also tries every context with long texts (``fields.stretched``).
+    """
+    if order is None:
+        address = Address(first_name="Jan", last_name="de Vries", street="Keizersgracht 12",
+                          postal_code="1015 CX", city="Amsterdam", country_code="NL",
+                          email="jan@example.com")  # fmt: skip
+        order = Order(
+            bc_id=100, reference="100",
+            customer=Customer(email="jan@example.com", first_name="Jan", last_name="de Vries",
+                              addresses=(address,), bc_id=1),
+            billing_address=address, shipping_addresses=(address,),
+            lines=(OrderLine(sku="SKU-1", name="Product", quantity=Decimal(1),
+                             price_ex_tax=Decimal("10"), price_inc_tax=Decimal("12.10")),),
+            customer_message="Leave at the door", shipping_method="Post",
+            payment_method="Card",
+        )  # fmt: skip
+    if product is None:
+        product = Product(erp_id="", sku="SKU-1", name="Product", price=Decimal("12.10"),
+                          variants=(Variant(sku="SKU-1-M", options=(("Size", "M"),)),))  # fmt: skip
+    header = order_context(order, extras)
+    variant = product.variants[0] if product.variants else Variant(sku=product.sku, options=())
+    return {
+        "order": header,
+        "order_line": line_context(header, order.lines[0], 0) if order.lines else header,
+        "customer": customer_context(order.customer, extras, order),
+        "address": address_context(order.billing_address, order),
+        "product": product_context(product, extras),
+        "variant": variant_context(product, variant, extras),
+    }

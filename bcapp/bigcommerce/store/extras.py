@@ -14,7 +14,8 @@ from typing import Any
 
 from bcapp.bigcommerce.client import BigCommerceClient
 from bcapp.bigcommerce.mapping import money
-from bcapp.canonical import StoreExtras
+from bcapp.bigcommerce.store.catalog import modified_product
+from bcapp.canonical import Product, StoreExtras
 
 
 def _by_name(rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -53,6 +54,22 @@ class ExtrasSide:
         found = self.client.customers.by_ids([bc_id], include=("formfields",))
         rows = found[0].get("form_fields") or [] if found else []
         return StoreExtras(form_fields=_by_name(rows))
+
+    def last_order_id(self) -> int | None:
+        """The newest order's id (the mapper's preview offers it first), None: no orders."""
+        for row in self.client.orders.iterate(sort="id:desc"):
+            return int(row["id"])
+        return None
+
+    def product_for_mapping(
+        self, sku: str, *, prices_include_vat: bool = True
+    ) -> tuple[int, Product] | None:
+        """The product whose own SKU is ``sku``, as the store → ERP catalog flow reads it."""
+        rows = self.client.products.iterate({"sku": sku}, include="variants,images")
+        for row in rows:
+            found = modified_product(row, {}, prices_include_vat)
+            return found.bc_id, found.product
+        return None
 
     def product_extras(self, bc_id: int) -> StoreExtras:
         """The product's metafields (by ``namespace.key`` and by key) and custom fields."""
