@@ -145,6 +145,17 @@ class SyncContext:
         self.recorder.mapping_version = mappings.version
         return mappings
 
+    def pin_mapping_version(self, number: int) -> None:
+        """Map this run's records with saved version ``number`` (Replay with the original).
+
+        Raises ConfigError when the version no longer exists (its store was reset).
+        """
+        row = mapping_versions.get(self.install.id, number)
+        if row is None:
+            raise ConfigError(f"Field-mapping version {number} no longer exists.")
+        self.__dict__["field_mappings"] = mapping_versions.typed(row)
+        self.recorder.mapping_version = number
+
     @cached_property
     def connector(self) -> Connector:
         """The ERP connector, built on first use."""

@@ -113,3 +113,31 @@ def test_rolled_back_mapping_is_what_the_next_export_uses(world):
     assert [(c.record, c.field, c.before, c.after) for c in changes] == [
         ("order", "Fref", "second {{ order.reference }}", "first {{ order.reference }}")
     ]
+
+
+def test_replay_uses_the_current_or_the_original_mapping_version(world):
+    from bcapp.sync.runner import replay
+
+    world.product("SKU-1")
+    original = save_mapping(world, {"order": {"Fref": "v1 {{ order.reference }}"}})
+    order_id = world.order("SKU-1")
+    world.export(order_id)
+    [created] = world.log("order", "created")
+    assert created.mapping_version == original
+    save_mapping(world, {"order": {"Fref": "v2 {{ order.reference }}"}})
+
+    def lose_the_erp_order() -> None:  # the merchant deleted it in AFAS: send it again
+        world.afas.tables.orders.clear()
+        for binding in world.bindings("order"):
+            db.session.delete(binding)
+        db.session.commit()
+        world.set_status(order_id, 11)
+
+    lose_the_erp_order()
+    replay(created.id, mapping="original")
+    assert world.erp_orders(order_id)[0]["fields"]["Fref"] == f"v1 {order_id}"
+
+    lose_the_erp_order()
+    replay(created.id)
+    assert world.erp_orders(order_id)[0]["fields"]["Fref"] == f"v2 {order_id}"
+    assert world.log("order", "created")[-1].mapping_version == 2
