@@ -20,15 +20,17 @@ The filters are the ones the merchant needs: ``upper``, ``lower``, ``trim``,
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import enum
+import functools
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, Undefined
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, Undefined
 from jinja2.runtime import Macro
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -63,11 +65,24 @@ class _Budget:
             raise TemplateFailure("the template took too long (stopped)")
 
 
+#: The running evaluation's budget and lookup tables (per thread / greenlet / task: one
+#: environment and its compiled templates serve every evaluation).
+_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("budget", default=None)
+_TABLES: contextvars.ContextVar[Mapping[str, Mapping[str, str]] | None] = contextvars.ContextVar(
+    "tables", default=None
+)
+
+
+def _check_budget() -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.check()
+
+
 class _MapperEnvironment(SandboxedEnvironment):
     """The sandbox with attribute access limited to the record's keys and items."""
 
     intercepted_binops = frozenset({"*", "**"})
-    budget: _Budget | None = None
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         return False  # no Python attribute at all: records are dicts, see getattr
@@ -99,8 +114,7 @@ class _MapperEnvironment(SandboxedEnvironment):
         return self.undefined(obj=obj, name=str(argument))
 
     def call(self, context: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.budget is not None:
-            self.budget.check()
+        _check_budget()
         if not isinstance(obj, _Allowed) and not isinstance(obj, Macro):
             raise TemplateFailure("only the mapper's filters can be called")
         return super().call(context, obj, *args, **kwargs)
@@ -132,17 +146,13 @@ class _Allowed:
         return self.func(*args)
 
 
-def _bounded_range(env: _MapperEnvironment) -> Callable[..., Iterator[int]]:
-    def steps(*args: int) -> Iterator[int]:
-        numbers = range(*args)
-        if len(numbers) > MAX_RANGE:
-            raise TemplateFailure(f"range() is limited to {MAX_RANGE} steps")
-        for number in numbers:
-            if env.budget is not None:
-                env.budget.check()
-            yield number
-
-    return steps
+def _bounded_range(*args: int) -> Iterator[int]:
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise TemplateFailure(f"range() is limited to {MAX_RANGE} steps")
+    for number in numbers:
+        _check_budget()
+        yield number
 
 
 # -- filters -------------------------------------------------------------------------------------
@@ -188,23 +198,33 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
-def _environment(tables: Mapping[str, Mapping[str, str]]) -> _MapperEnvironment:
+def _lookup(value: Any, table: str, fallback: Any = None) -> Any:
+    """The value's row in the mapping's lookup table ``table`` (else itself, or ``fallback``)."""
+    rows = (_TABLES.get() or {}).get(str(table))
+    if rows is None:
+        raise TemplateFailure(f'there is no table "{table}" in the mapping')
+    key = _text(value)
+    if key in rows:
+        return rows[key]
+    return key if fallback is None else fallback
+
+
+@functools.cache
+def _environment() -> _MapperEnvironment:
+    """The one environment (no loader, only the mapper's filters and a bounded range)."""
     env = _MapperEnvironment(undefined=ChainableUndefined, autoescape=False, loader=None)
-    env.filters = dict(FILTERS)
-
-    def lookup(value: Any, table: str, fallback: Any = None) -> Any:
-        rows = tables.get(str(table))
-        if rows is None:
-            raise TemplateFailure(f'there is no table "{table}" in the mapping')
-        key = _text(value)
-        if key in rows:
-            return rows[key]
-        return key if fallback is None else fallback
-
-    env.filters["lookup"] = lookup
-    env.globals = {"range": _Allowed(_bounded_range(env))}
-    env.tests = {k: v for k, v in env.tests.items()}
+    env.filters = {**FILTERS, "lookup": _lookup}
+    env.globals = {"range": _Allowed(_bounded_range)}
     return env
+
+
+@functools.lru_cache(maxsize=2048)
+def _compiled(source: str) -> Template:
+    """``source`` compiled once (a mapping's templates run for every record)."""
+    try:
+        return _environment().from_string(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateFailure(f"syntax error: {exc.message}", template=source) from None
 
 
 # -- evaluation ----------------------------------------------------------------------------------
@@ -215,10 +235,7 @@ def check_syntax(source: str, tables: Mapping[str, Mapping[str, str]] | None = N
     if len(source) > MAX_SOURCE:
         raise TemplateFailure(f"the template is longer than {MAX_SOURCE} characters",
                               template=source[:80])  # fmt: skip
-    try:
-        _environment(tables or {}).from_string(source)
-    except TemplateSyntaxError as exc:
-        raise TemplateFailure(f"syntax error: {exc.message}", template=source) from None
+    _compiled(source)
 
 
 def render(
@@ -235,14 +252,13 @@ def render(
             that is not a filter, too long a run or too long an output.
     """
     check_syntax(source, tables)
-    env = _environment(tables or {})
-    env.budget = _Budget(seconds)
+    budget = _Budget(seconds)
+    budget_token, tables_token = _BUDGET.set(budget), _TABLES.set(tables or {})
     try:
-        template = env.from_string(source)
         out: list[str] = []
         size = 0
-        for chunk in template.generate(**context):
-            env.budget.check()
+        for chunk in _compiled(source).generate(**context):
+            budget.check()
             size += len(chunk)
             if size > MAX_OUTPUT:
                 raise TemplateFailure(f"the template produced more than {MAX_OUTPUT} characters")
@@ -255,6 +271,9 @@ def render(
     except Exception as exc:  # the template's own error (a bad date, a bad number): named
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         raise TemplateFailure(message, template=source) from None
+    finally:
+        _BUDGET.reset(budget_token)
+        _TABLES.reset(tables_token)
     return "".join(out)
 
 
