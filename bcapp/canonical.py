@@ -126,6 +126,9 @@ class Product:
     modified_at: datetime | None = None
     #: Mapped ERP fields of the product (store → ERP; see Customer.erp_fields).
     erp_fields: tuple[tuple[str, ErpValue], ...] = ()
+    #: Mapped BigCommerce product fields (ERP → store): written over what the catalog
+    #: flow would send (``bcapp.bigcommerce.catalog_mapping``).
+    store_fields: tuple[tuple[str, ErpValue], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,26 @@ class Order:
     total_inc_tax: Decimal = Decimal("0")
     tax_total: Decimal = Decimal("0")
     customer_message: str = ""
+
+
+@dataclass(frozen=True)
+class ErpField:
+    """One field a merchant's template may fill: of an ERP write (from the ERP's own spec),
+    or of a BigCommerce write for the ERP → store direction.
+
+    ``kind`` is "string", "integer", "number", "boolean" or "date"; ``length`` the
+    most characters the ERP takes (None: no limit it publishes); ``required``: the
+    ERP refuses the write without it; ``builtin``: what the app sends there today
+    (shown read-only on the settings page; "" = nothing).
+    """
+
+    name: str
+    label: str = ""
+    kind: str = "string"
+    length: int | None = None
+    required: bool = False
+    builtin: str = ""
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from bcapp.canonical import (
     CreditNoteLine,
     Customer,
     CustomerKind,
+    ErpField,
     ErpValue,
     Order,
     OrderInstructions,
@@ -228,25 +229,6 @@ class StoreLedConnector(Connector, Protocol):
 
     def set_stock(self, sku: str, quantity: Decimal, erp_id: str = "") -> None:
         """Set the ERP's stock of one SKU (``erp_id``: the ERP article number, when bound)."""
-
-
-@dataclass(frozen=True)
-class ErpField:
-    """One field of an ERP write a merchant's template may fill (from the ERP's own spec).
-
-    ``kind`` is "string", "integer", "number", "boolean" or "date"; ``length`` the
-    most characters the ERP takes (None: no limit it publishes); ``required``: the
-    ERP refuses the write without it; ``builtin``: what the app sends there today
-    (shown read-only on the settings page; "" = nothing).
-    """
-
-    name: str
-    label: str = ""
-    kind: str = "string"
-    length: int | None = None
-    required: bool = False
-    builtin: str = ""
-    choices: tuple[str, ...] = ()
 
 
 @runtime_checkable

@@ -11,7 +11,9 @@ reads ``order.customer_message``, ``line.sku``, ``form["PO number"]``,
   fields), ``order`` (the order it is exported for, when there is one);
 * address: ``address``, ``order``;
 * product: ``product``, ``metafields``, ``custom_fields``;
-* variant: ``product``, ``variant``, ``metafields``, ``custom_fields``.
+* variant: ``product``, ``variant``, ``metafields``, ``custom_fields``;
+* store_product (ERP → store): ``product`` (the ERP's article) and ``custom_fields``
+  (the ERP fields the catalog settings pass on).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ NAMES: dict[str, tuple[str, ...]] = {
     "address": ("address", "order"),
     "product": ("product", "metafields", "custom_fields"),
     "variant": ("variant", "product", "metafields", "custom_fields"),
+    "store_product": ("product", "custom_fields"),
 }
 
 
@@ -117,4 +120,5 @@ def sample_contexts(order: Order | None = None, product: Product | None = None,
         "address": address_context(order.billing_address, order),
         "product": product_context(product, extras),
         "variant": variant_context(product, variant, extras),
+        "store_product": product_context(product),
     }

@@ -1,6 +1,7 @@
 """The merchant's field mappings, one row per saved version (never updated in place).
 
-A version holds, for one store and one ERP kind, every template the merchant set:
+A version holds, for one store and one ERP kind, every template the merchant set
+(``store_product``: BigCommerce's product fields filled from the ERP's article):
 ``rules`` is ``{record type: {ERP field: template}}`` (record types are
 :data:`RECORD_TYPES`) and ``tables`` the merchant's lookup tables (``{name:
 {key: value}}``). Saving writes a new version with its author and time, so the
@@ -20,7 +21,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bcapp.models.base import Model, utcnow
 
 #: The records a mapping can fill, in the order the settings page shows them.
-RECORD_TYPES = ("order", "order_line", "customer", "address", "product", "variant")
+RECORD_TYPES = (
+    "order", "order_line", "customer", "address", "product", "variant", "store_product",
+)  # fmt: skip
 
 
 class MappingVersion(Model):

@@ -101,6 +101,20 @@ def map_product(ctx: SyncContext, product: Product, bc_id: int) -> Product:
     return _guarded(lambda: product_fields(mappings, product, extras))
 
 
+def map_store_product(ctx: SyncContext, product: Product) -> Product:
+    """The ERP's ``product`` with the BigCommerce fields the merchant mapped (ERP → store)."""
+    mappings = ctx.field_mappings
+    if not mappings.has("store_product"):
+        return product
+    return _guarded(lambda: map_store_values(mappings, product))
+
+
+def map_store_values(mappings: FieldMappings, product: Product) -> Product:
+    """The mapping applied to one ERP article (pure: the preview calls it too)."""
+    values = evaluate(mappings, "store_product", contexts.product_context(product))
+    return replace(product, store_fields=tuple(values.items()))
+
+
 def product_fields(
     mappings: FieldMappings, product: Product, extras: StoreExtras | None = None
 ) -> Product:

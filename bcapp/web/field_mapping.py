@@ -24,7 +24,8 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 
-from bcapp.bigcommerce.store import BigCommerceStore
+from bcapp.bigcommerce import writable as bc_writable
+from bcapp.bigcommerce.store import BigCommerceStore, MappingOptions
 from bcapp.canonical import Order, Product
 from bcapp.connectors import make_connector
 from bcapp.connectors.base import ErpField, FieldSource, OrderInstructions
@@ -40,7 +41,7 @@ from bcapp.mapping.fields import (
 )
 from bcapp.mapping.rules import rules_for
 from bcapp.models import RECORD_TYPES
-from bcapp.sync.field_mapping import order_instructions, product_fields
+from bcapp.sync.field_mapping import map_store_values, order_instructions, product_fields
 from bcapp.sync.order_reading import instructions_for, prepared
 from bcapp.web import erp
 from bcapp.web.access import edit_required
@@ -59,6 +60,7 @@ RECORD_LABELS = {
     "address": "Address",
     "product": "Product",
     "variant": "Variant",
+    "store_product": "Product (ERP → store)",
 }
 #: Seconds the page waits for the ERP's field list; how long a list is kept.
 FETCH_TIMEOUT = 3.0
@@ -104,10 +106,14 @@ def writable_fields() -> dict[str, list[ErpField]]:
 
 
 def _read_fields(connector: Any) -> dict[str, list[ErpField]]:
+    """The ERP's fields per record type, and BigCommerce's for the ERP → store direction."""
     try:
-        if not isinstance(connector, FieldSource):
-            return {}
-        return {record: connector.writable_fields(record) for record in RECORD_TYPES}
+        fields = {"store_product": bc_writable.product_fields()}
+        if isinstance(connector, FieldSource):
+            for record in RECORD_TYPES:
+                if record != "store_product":
+                    fields[record] = connector.writable_fields(record)
+        return fields
     finally:
         _close(connector)
 
@@ -280,6 +286,8 @@ def _preview(mappings: FieldMappings, record: str, subject: str) -> dict[str, An
     store = _store()
     if store is None:
         return {"error": "The app has no access to the store (reinstall it)."}
+    if record == "store_product":
+        return _store_product_preview(mappings, subject)
     if record in ("product", "variant"):
         return _product_preview(store, mappings, record, subject)
     bc_id = int(subject) if subject.isdigit() else store.last_order_id()
@@ -346,6 +354,25 @@ def _product_preview(
     else:
         values = {f"{v.sku}: {k}": val for v in mapped.variants for k, val in v.erp_fields}
     return {"subject": f"Product {sku}", "values": values, "request": ""}
+
+
+def _store_product_preview(mappings: FieldMappings, code: str) -> dict[str, Any]:
+    """The ERP article ``code`` as the catalog flow would write it to BigCommerce."""
+    connection = erp.connection_of(g.store)
+    if connection is None or not code:
+        return {"error": "Enter the ERP article code to preview the store's product fields."}
+    connector = _connector(connection.kind, connection.connector_settings())
+    try:
+        product = connector.fetch_product(code)
+    finally:
+        _close(connector)
+    if product is None:
+        return {"error": f"The ERP has no article {code}."}
+    mapped = map_store_values(mappings, product)
+    parts = BigCommerceStore.product_parts(mapped, MappingOptions())
+    body = json.dumps(parts.create_payload(), indent=2,
+                      default=str, ensure_ascii=False)  # fmt: skip
+    return {"subject": f"ERP article {code}", "values": dict(mapped.store_fields), "request": body}
 
 
 # -- versions ---------------------------------------------------------------------------------
