@@ -110,3 +110,19 @@ def test_versions_compare_and_roll_back_from_the_page(world, client):
     assert back.status_code == 302
     current = versions.current(world.store.id, "afas")
     assert current.version == 3 and current.rules["order"]["Fref"].template == "first"
+
+
+def test_store_product_fields_preview_on_an_erp_article(world, client):
+    session = signed_in(world, client)
+    world.afas.add_article("MUG-9", "Big mug", price="12.5")
+
+    page = session.post(f"{PAGE}/preview", {
+        "record": "store_product", "subject": "MUG-9",
+        "t.store_product.page_title": "{{ product.name | upper }} | Shop",
+    })  # fmt: skip
+
+    assert page.status_code == 200, page.text
+    assert "ERP article MUG-9" in page.text and "BIG MUG | Shop" in page.text
+    assert "&#34;page_title&#34;: &#34;BIG MUG | Shop&#34;" in page.text  # the product body
+    shown = session.get(PAGE, query_string={"record": "store_product"})
+    assert 'name="t.store_product.page_title"' in shown.text and "≤ 255" in shown.text
