@@ -219,7 +219,7 @@ def save() -> Any:
         abort(404)
     mappings, templates, problem = _mappings_from_form()
     writable = {r: {f.name: f for f in fs} for r, fs in writable_fields().items()}
-    if not writable:
+    if record not in writable:
         errors = {"": "The ERP's field list could not be read; try again in a moment."}
         return page(record, 422, templates=templates, errors=errors)
     errors = check_rules(mappings, writable, _samples())

@@ -122,3 +122,15 @@ def test_saving_refuses_what_cannot_fit_naming_the_field() -> None:
 
     fixed = {"order": {"Ref": "{{ order.customer_message | truncate(32) }}"}}
     assert check_rules(build("afas", fixed, writable), writable, {"order": CONTEXT}) == {}
+
+
+def test_saving_refuses_hostile_templates_naming_the_field() -> None:
+    writable = {"order": {"Re": Field(), "Ds": Field(), "Fref": Field()}}
+    templates = {"order": {
+        "Re": "{{ ''.__class__.__mro__ }}",
+        "Ds": "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+        "Fref": "{% for i in range(10000) %}{{ order.customer_message }}{% endfor %}",
+    }}  # fmt: skip
+    problems = check_rules(build("afas", templates, writable), writable, {"order": CONTEXT})
+    assert set(problems) == {"order.Re", "order.Ds", "order.Fref"}
+    assert "too long" in problems["order.Ds"] and "10000" in problems["order.Fref"]
