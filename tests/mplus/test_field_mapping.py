@@ -56,6 +56,7 @@ def test_form_field_long_text_and_customer_field_reach_mplus(shop: Shop) -> None
         "order": {"reference": '{{ form["Delivery note"] }} / {{ order.customer_message }}'},
         "order_line": {"text": "{{ line.name | truncate(250) }}"},
         "customer": {"extraText": "Web shop customer since {{ order.created_at | date('%Y') }}"},
+        "address": {"label": "{{ address.city | upper }}"},
     })  # fmt: skip
     order_id = shop.order(
         "1001",
@@ -68,6 +69,7 @@ def test_form_field_long_text_and_customer_field_reach_mplus(shop: Shop) -> None
     assert run.status == RunStatus.SUCCEEDED, run.message
     [order] = shop.mplus_orders(order_id)
     assert order["reference"] == "Back door / Call first"
+    assert order["invoiceAddress"]["label"] == "AMSTERDAM"
     [line] = order["lineList"]["line"]
     assert len(line["text"]) == 250 and line["text"].startswith("Very long name Very")
     [relation] = [r for r in shop.state.relations.values() if r.get("email") == "jan@example.com"]
