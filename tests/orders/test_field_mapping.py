@@ -141,3 +141,22 @@ def test_replay_uses_the_current_or_the_original_mapping_version(world):
     replay(created.id)
     assert world.erp_orders(order_id)[0]["fields"]["Fref"] == f"v2 {order_id}"
     assert world.log("order", "created")[-1].mapping_version == 2
+
+
+def test_an_account_form_field_reaches_the_relation_through_the_customer_flow(world):
+    from bcapp.sandbox.bigcommerce.customers import create_customer
+
+    with world.bc.lock:
+        customer = create_customer(world.bc_store, {
+            "first_name": "Anna", "last_name": "Müller", "email": "anna@example.com",
+        })  # fmt: skip
+        customer["_form_fields"] = [{"name": "Preferred language", "value": "German"}]
+    save_mapping(world, {"customer": {
+        "LgId": '{{ form["Preferred language"] | lookup("languages", "NL") }}',
+    }}, languages={"German": "DE", "English": "EN"})  # fmt: skip
+
+    run = world.run("customer_export", customer_id=customer["id"])
+
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    [debtor] = world.afas.debtors_with_email("anna@example.com")
+    assert debtor["fields"]["LgId"] == "DE"
