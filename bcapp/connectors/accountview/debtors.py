@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from bcapp.connectors.accountview import facts
 from bcapp.connectors.accountview.changes import ChangeQuery, read_changes
 from bcapp.connectors.accountview.client import AccountViewClient
-from bcapp.connectors.accountview.dictionary import typed_values
+from bcapp.connectors.accountview.dictionary import with_typed_values
 from bcapp.connectors.accountview.envelopes import Document
 from bcapp.connectors.accountview.mapping import (
     customer_from_contact,
@@ -160,7 +160,7 @@ class Debtors:
 
     def _update_debtor(self, erp_id: str, customer: Customer) -> None:
         fields = {k: v for k, v in debtor_fields(customer).items() if k not in CREATE_ONLY}
-        fields.update(mapped_contact_fields(customer))  # the merchant's field mapping wins
+        fields = mapped_contact_fields(fields, customer)  # the merchant's field mapping wins
         document = Document("CONTACT", {**fields, "SUB_NR": erp_id}, action=facts.ROW_UPDATE)
         self.client.write(self.settings.bo("debtors"), [document], book_date=_today())
 
@@ -170,7 +170,7 @@ class Debtors:
             number = self._next_number() if s.numbering == "range" else None
             fields = debtor_fields(customer, collective_account=s.collective_account,
                                    number=number, currency=s.currency)  # fmt: skip
-            fields.update(mapped_contact_fields(customer))  # the merchant's field mapping wins
+            fields = mapped_contact_fields(fields, customer)  # the merchant's mapping wins
             try:
                 written = self.client.write(
                     s.bo("debtors"), [Document("CONTACT", fields)], book_date=_today()
@@ -250,6 +250,7 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def mapped_contact_fields(customer: Customer) -> dict[str, Any]:
-    """The merchant's mapped CONTACT fields, typed as AccountView's rows carry them."""
-    return typed_values("CONTACT", dict(customer.erp_fields))
+def mapped_contact_fields(fields: dict[str, Any], customer: Customer) -> dict[str, Any]:
+    """``fields`` with the merchant's mapped CONTACT fields, typed as AccountView's rows
+    carry them."""
+    return with_typed_values("CONTACT", fields, dict(customer.erp_fields))

@@ -246,9 +246,21 @@ BUILTIN: dict[str, dict[str, FieldDef]] = {
 }
 
 
+def with_typed_values(
+    table: str, row: Mapping[str, Any], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``row`` with the field mapper's ``values`` over it, typed as ``table``'s rows carry
+    them; an empty value (None) leaves the field out."""
+    out = dict(row)
+    for name in (n for n, v in values.items() if v is None):
+        out.pop(name, None)
+    out.update(typed_values(table, values))
+    return out
+
+
 def typed_values(table: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """The field mapper's values as ``table``'s rows carry them: dates as datetimes,
-    numbers as Decimal; an empty value (None) leaves the field out."""
+    numbers as Decimal; empty values (None) are skipped."""
     out: dict[str, Any] = {}
     for name, value in values.items():
         if value is None:

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from bcapp.connectors.accountview import facts
 from bcapp.connectors.accountview.client import AccountViewClient
 from bcapp.connectors.accountview.debtors import address_key
-from bcapp.connectors.accountview.dictionary import BUILTIN, typed_values
+from bcapp.connectors.accountview.dictionary import BUILTIN, with_typed_values
 from bcapp.connectors.accountview.envelopes import Detail, Document, build
 from bcapp.connectors.accountview.mapping import (
     JournalLine,
@@ -268,10 +268,10 @@ def with_mapped_fields(document: Document, todo: OrderInstructions) -> Document:
     """``document`` with the merchant's SO_HDR and SO_LINE fields (the mapper's) over it."""
     if not todo.fields and not todo.line_fields:
         return document
-    header = {**document.fields, **typed_values("SO_HDR", todo.fields)}
+    header = with_typed_values("SO_HDR", document.fields, todo.fields)
     details = tuple(
         Detail(detail.table, tuple(
-            {**row, **typed_values("SO_LINE", todo.line_fields.get(index, {}))}
+            with_typed_values("SO_LINE", row, todo.line_fields.get(index, {}))
             for index, row in enumerate(detail.rows)
         ))
         for detail in document.details

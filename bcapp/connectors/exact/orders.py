@@ -100,7 +100,7 @@ class OrderWrites(ExactSession):
         erp_id = erp_id or customer.erp_id
         if not erp_id and not searched:
             erp_id = self.find_customer(customer.email)
-        body = {**payloads.account_payload(customer), **mapped(customer.erp_fields)}
+        body = mapped(payloads.account_payload(customer), customer.erp_fields)
         if erp_id:
             self.client.update(ACCOUNTS, erp_id, body, priority=ORDERS)
             return guid(erp_id)
@@ -250,21 +250,27 @@ def _same_place(a: Address, b: Address) -> bool:
     return key(a) == key(b)
 
 
-def mapped(values: Iterable[tuple[str, Any]] | Mapping[str, Any]) -> dict[str, Any]:
-    """The merchant's mapped fields, empty ones (None) left out."""
+def mapped(row: Row, values: Iterable[tuple[str, Any]] | Mapping[str, Any]) -> Row:
+    """``row`` with the merchant's mapped fields over it (an empty one, None, left out)."""
     pairs = values.items() if isinstance(values, Mapping) else values
-    return {k: v for k, v in pairs if v is not None}
+    out = dict(row)
+    for name, value in pairs:
+        if value is None:
+            out.pop(name, None)
+        else:
+            out[name] = value
+    return out
 
 
 def with_mapped_fields(body: Row, todo: OrderInstructions) -> Row:
     """An order or invoice body with the merchant's header and line fields over it."""
     if not todo.fields and not todo.line_fields:
         return body
-    out = {**body, **mapped(todo.fields)}
+    out = mapped(body, todo.fields)
     key = "SalesOrderLines" if "SalesOrderLines" in body else "SalesInvoiceLines"
     rows = list(body.get(key) or [])
     for index, fields in todo.line_fields.items():
         if index < len(rows):
-            rows[index] = {**rows[index], **mapped(fields)}
+            rows[index] = mapped(rows[index], fields)
     out[key] = rows
     return out
