@@ -160,3 +160,13 @@ def test_an_account_form_field_reaches_the_relation_through_the_customer_flow(wo
     assert run.status == RunStatus.SUCCEEDED, run.message
     [debtor] = world.afas.debtors_with_email("anna@example.com")
     assert debtor["fields"]["LgId"] == "DE"
+
+
+def test_a_template_that_gives_nothing_leaves_the_field_out(world):
+    world.product("SKU-1")
+    save_mapping(world, {"order": {"Re": "{{ form['Gift note'] }}"}})  # no such form field
+    order_id = world.order("SKU-1", customer_message="Ring twice")
+
+    world.export(order_id)
+
+    assert "Re" not in world.erp_orders(order_id)[0]["fields"]  # not the comment, not ""
