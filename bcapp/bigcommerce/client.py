@@ -105,6 +105,7 @@ class BigCommerceClient:
     options: catalog.Options
     images: catalog.Images
     custom_fields: catalog.CustomFields
+    metafields: catalog.Metafields
     brands: catalog.Brands
     channel_assignments: catalog.ChannelAssignments
     category_trees: categories.CategoryTrees
@@ -371,6 +372,7 @@ def attach_resources(client: BigCommerceClient) -> None:
     client.options = catalog.Options(client)
     client.images = catalog.Images(client)
     client.custom_fields = catalog.CustomFields(client)
+    client.metafields = catalog.Metafields(client)
     client.brands = catalog.Brands(client)
     client.channel_assignments = catalog.ChannelAssignments(client)
     client.category_trees = categories.CategoryTrees(client)

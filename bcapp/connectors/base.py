@@ -35,6 +35,8 @@ from bcapp.canonical import (
     CreditNoteLine,
     Customer,
     CustomerKind,
+    ErpField,
+    ErpValue,
     Order,
     OrderInstructions,
     OrderLine,
@@ -61,7 +63,10 @@ __all__ = [
     "Customer",
     "CustomerKind",
     "CustomerSource",
+    "ErpField",
+    "ErpValue",
     "ErpWebhookConnector",
+    "FieldSource",
     "MemoryCredentials",
     "Order",
     "OrderInstructions",
@@ -224,6 +229,32 @@ class StoreLedConnector(Connector, Protocol):
 
     def set_stock(self, sku: str, quantity: Decimal, erp_id: str = "") -> None:
         """Set the ERP's stock of one SKU (``erp_id``: the ERP article number, when bound)."""
+
+
+@runtime_checkable
+class FieldSource(Protocol):
+    """Optional: a connector whose writes a merchant can map field by field.
+
+    ``record`` is one of ``bcapp.models.RECORD_TYPES`` ("order", "order_line",
+    "customer", "address", "product", "variant"); a record the connector does not
+    write gives ``[]``. Fields the connector needs for itself (the order reference
+    it finds orders by, the debtor, the lines) are not offered. Only the settings
+    page and the mapper ask (with a cache); values reach the ERP through
+    :class:`OrderInstructions` (``fields``, ``line_fields``, ``address_fields``) and
+    the records' ``erp_fields``. Check with ``isinstance(connector, FieldSource)``.
+    """
+
+    def writable_fields(self, record: str) -> list[ErpField]: ...
+
+    def order_request(
+        self, order: Order, customer_erp_id: str, instructions: OrderInstructions
+    ) -> dict[str, Any]:
+        """The request :meth:`Connector.create_order` would send, without sending it.
+
+        For the mapper's preview; article numbers the connector would look up are
+        taken as the SKUs themselves.
+        """
+        ...
 
 
 @dataclass(frozen=True)

@@ -37,13 +37,14 @@ from dataclasses import replace
 from typing import Any
 
 from bcapp.config import current_settings
-from bcapp.connectors.base import Capability, Customer, CustomerSource
+from bcapp.connectors.base import Capability, Customer, CustomerSource, Order
 from bcapp.errors import ConfigError, RetryableSyncError, SkipRecord
 from bcapp.extensions import redis_ext
 from bcapp.locks import RunLock
 from bcapp.mapping.rules import StoreRules
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
+from bcapp.sync.field_mapping import map_customer
 from bcapp.sync.records import Direction, Outcome, payload_hash
 from bcapp.sync.registry import register_flow, register_retry
 
@@ -123,10 +124,14 @@ def reverse_flow_on(ctx: SyncContext) -> bool:
 # -- the order's debtor -------------------------------------------------------------------------
 
 
-def debtor_for_order(ctx: SyncContext, customer: Customer, order_id: int) -> str:
+def debtor_for_order(
+    ctx: SyncContext, customer: Customer, order_id: int, *, order: Order | None = None
+) -> str:
     """The ERP debtor an order is booked on: default debtor, bound, found, or created now.
 
     Commits the customer binding at once, so it survives a later failure of the order.
+    A relation created here gets the merchant's customer field mapping (``order``: the
+    order it is created for, which the templates may read).
     """
     rules = ctx.rules
     if rules.orders.uses_default_debtor:
@@ -138,6 +143,7 @@ def debtor_for_order(ctx: SyncContext, customer: Customer, order_id: int) -> str
     binding = ctx.binder.by_bc(CUSTOMER, key)
     if binding is not None:
         return binding.erp_id
+    customer = map_customer(ctx, customer, order)
     # Two orders of one new customer at once must not create two relations.
     with RecordLock(ctx, "customer-" + hashlib.sha256(key.encode()).hexdigest()[:24], key):
         return _find_or_create(ctx, customer, key, order_id)
@@ -218,7 +224,7 @@ def upsert_customer(ctx: SyncContext, customer: Customer) -> Outcome:
         ctx.note(f"Customer {customer.email} not sent: storefront {customer.channel_id}'s orders "
                  "do not go to this ERP (order settings).")  # fmt: skip
         return Outcome.SKIPPED
-    customer = as_erp_customer(customer, rules)
+    customer = map_customer(ctx, as_erp_customer(customer, rules))
     key = customer_key(customer)
     binding = ctx.binder.by_bc(CUSTOMER, key)
     erp_id = binding.erp_id if binding else ctx.connector.find_customer(customer.email)

@@ -48,6 +48,7 @@ from bcapp.models import Binding
 from bcapp.sync import order_status
 from bcapp.sync.context import SyncContext
 from bcapp.sync.customers import RecordLock, debtor_for_order
+from bcapp.sync.field_mapping import map_order
 from bcapp.sync.order_reading import (
     instructions_for,
     prepared,
@@ -153,10 +154,11 @@ def _create(ctx: SyncContext, order: Order, rules: StoreRules) -> Binding | None
             order = ctx.store.with_tax_classes(order)
         ready = prepared(order, subscriptions)
         todo = with_article_numbers(ctx.binder, ready, instructions_for(ready, rules))
+        todo = map_order(ctx, ready, todo)
         if ctx.dry_run:
             ctx.preview(ORDER, None, {"order": ready, "instructions": todo}, bc_id=order.bc_id)
             return None
-        debtor = debtor_for_order(ctx, ready.customer, order.bc_id)
+        debtor = debtor_for_order(ctx, ready.customer, order.bc_id, order=ready)
         checkpoint("before_create")
         # searched: _export_locked has just asked find_order, under the order lock
         erp_id = ctx.connector.create_order(ready, debtor, todo, searched=True)

@@ -47,6 +47,7 @@ from bcapp.errors import FatalSyncError
 from bcapp.extensions import db
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
+from bcapp.sync.field_mapping import map_store_product
 from bcapp.sync.product_creates import Creating
 from bcapp.sync.product_items import ENTITY, SKU_ENTITY, Item
 from bcapp.sync.product_matching import Matching
@@ -123,6 +124,12 @@ class ProductSync(Creating, Matching, Updating):
             if product.erp_id in seen:
                 continue
             seen.add(product.erp_id)
+            try:
+                product = map_store_product(self.ctx, product)
+            except FatalSyncError as exc:  # a failing template fails only this article
+                self.ctx.record(Outcome.FAILED, ENTITY, None, product.erp_id, exc.message,
+                                details=exc.details or None)  # fmt: skip
+                continue
             parts = self.ctx.store.product_parts(product, self.options)
             items.append(Item(product, parts, parts.digest(self.options.excluded)))
         return items

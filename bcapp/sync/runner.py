@@ -361,10 +361,14 @@ def _retry_flow(
     return retry_handler(entity).fn(ctx, bc_id=bc_id, erp_id=erp_id, payload=payload)
 
 
-def _replay_flow(ctx: SyncContext, *, log_entry_id: int) -> Any:
+def _replay_flow(ctx: SyncContext, *, log_entry_id: int, mapping: str = "current") -> Any:
+    """Re-send a log entry's record; ``mapping`` "original": with the field-mapping version
+    that entry used (else the store's current one)."""
     entry = _log_entry(log_entry_id, ctx.install.id)
     if entry.request is None:
         raise ConfigError("This log entry has no stored request to replay.")
+    if mapping == "original" and entry.mapping_version is not None:
+        ctx.pin_mapping_version(entry.mapping_version)
     handler = retry_handler(entry.entity)
     return handler.fn(ctx, bc_id=entry.bc_id, erp_id=entry.erp_id, payload=entry.request)
 

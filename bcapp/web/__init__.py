@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         activity,
         dashboard,
         erp_connect,
+        field_mapping,
         home,
         lifecycle,
         settings,
@@ -28,7 +29,14 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(erp_webhooks.bp)
     app.register_blueprint(home.bp)
-    for blueprint in (settings.bp, setup.bp, erp_connect.bp, activity.bp, dashboard.bp):
+    for blueprint in (
+        settings.bp,
+        field_mapping.bp,
+        setup.bp,
+        erp_connect.bp,
+        activity.bp,
+        dashboard.bp,
+    ):
         app.register_blueprint(blueprint)
     init_ui(app)
     _connect_signals()

@@ -61,6 +61,7 @@ from bcapp.bigcommerce.store.customers import (
     CustomerWrite,
     StoreCustomer,
 )
+from bcapp.bigcommerce.store.extras import ExtrasSide
 from bcapp.bigcommerce.store.fulfilment import FulfilmentSide, shipment_hook_ids, shipment_requests
 from bcapp.bigcommerce.store.hooks import HookSide
 from bcapp.bigcommerce.store.inventory import InventorySide
@@ -126,6 +127,7 @@ __all__ = [
 
 class BigCommerceStore(
     OrderSide,
+    ExtrasSide,
     CustomerSide,
     FulfilmentSide,
     RefundSide,

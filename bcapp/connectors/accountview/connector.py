@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from bcapp.connectors.accountview import facts
+from bcapp.connectors.accountview import facts, writable
 from bcapp.connectors.accountview.changes import ChangeQuery, read_changes
 from bcapp.connectors.accountview.client import AccountViewClient, Company
 from bcapp.connectors.accountview.connect import TOKEN_KEYS, oauth_app
@@ -48,6 +48,7 @@ from bcapp.connectors.base import (
     Capability,
     Category,
     Credentials,
+    ErpField,
     MemoryCredentials,
     Product,
     StockLevel,
@@ -125,6 +126,10 @@ class AccountViewConnector(Debtors, Sales):
     def companies(self) -> list[Company]:
         """The companies the connected user may open (the wizard's list to pick from)."""
         return self.client.companies()
+
+    def writable_fields(self, record: str) -> list[ErpField]:
+        """The dictionary's fields of ``record``'s table (SO_HDR, SO_LINE, CONTACT)."""
+        return writable.writable_fields(record, invoices=self.settings.orders.invoices)
 
     # -- check ----------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from bcapp.connectors.afas import envelopes, mapping
+from bcapp.connectors.afas import envelopes, mapping, writable
 from bcapp.connectors.afas.changes import ChangeQuery, read_changes
 from bcapp.connectors.afas.client import AfasClient, Filter, Op, base_url
 from bcapp.connectors.afas.fulfilment import Fulfilment
@@ -51,6 +51,7 @@ from bcapp.connectors.base import (
     Category,
     Choice,
     Customer,
+    ErpField,
     Order,
     OrderInstructions,
     OrderLine,
@@ -112,6 +113,7 @@ class AfasConnector(Fulfilment, Relations):
             url, self.settings.token, transport=transport, timeout=timeout, record=record
         )
         self.page_size = page_size or 100
+        self._update_info: dict[str, dict[str, Any]] = {}
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -393,6 +395,28 @@ class AfasConnector(Fulfilment, Relations):
                 remote="afas",
             )
         return number
+
+    # -- the merchant's field mapping (FieldSource) -------------------------------------------
+
+    def writable_fields(self, record: str) -> list[ErpField]:
+        """The fields of ``record``'s UpdateConnector object, as Profit's metainfo lists them."""
+        if record not in writable.OBJECTS:
+            return []
+        connector = writable.OBJECTS[record][0]
+        info = self._update_info.get(connector)
+        if info is None:
+            info = self.client.update_metainfo(connector)
+            self._update_info[connector] = info
+        return writable.fields_from_metainfo(record, info)
+
+    def order_request(
+        self, order: Order, customer_erp_id: str, instructions: OrderInstructions
+    ) -> dict[str, Any]:
+        """The FbSales body :meth:`create_order` would post (SKUs taken as item codes)."""
+        items = {line.sku: (line.sku, "", "") for line in order.lines}
+        return envelopes.sales_order_envelope(
+            order, customer_erp_id, items, self.orders_cfg, instructions
+        )
 
     def create_subscription(self, order: Order, line: OrderLine, customer_erp_id: str) -> str:
         """An FbSubscription for one digital line (idempotent).

@@ -99,6 +99,7 @@ def relation_envelope(
         rel_fields["IsDb"] = True
     if customer.vat_number:
         rel_fields["VaId"] = customer.vat_number[:20]
+    rel_fields.update(customer.erp_fields)  # the merchant's field mapping wins
     key = ("DbId", erp_id) if erp_id else None
     if customer.company.strip():
         org: dict[str, Any] = {
@@ -208,8 +209,14 @@ def sales_order_envelope(
     todo = instructions or OrderInstructions()
     incl = bool(orders.get("prices_include_vat", True))
     lines: list[tuple[Mapping[str, Any], Sequence[Any]]] = [
-        (line_fields(line, items[line.sku], orders, incl, todo), [])
-        for line in order.lines
+        (
+            {
+                **line_fields(line, items[line.sku], orders, incl, todo),
+                **todo.line_fields.get(index, {}),
+            },
+            [],
+        )
+        for index, line in enumerate(order.lines)
         if not line.is_digital
     ]
     shipping = order.shipping_cost_inc_tax if incl else order.shipping_cost_ex_tax
@@ -244,6 +251,7 @@ def sales_order_envelope(
         "ETOr": orders.get("order_type") or None,
         "Re": order.customer_message or None,
         "ExAd": format_address(ship_to)[:255] if ship_to else None,
+        **todo.fields,  # the merchant's field mapping wins
     }
     return envelope("FbSales", fields, [child("FbSalesLines", lines)])
 

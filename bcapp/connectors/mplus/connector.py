@@ -27,6 +27,7 @@ from bcapp.connectors.base import (
     Choice,
     CreditNote,
     Customer,
+    ErpField,
     Order,
     OrderInstructions,
     OrderStatusChange,
@@ -34,7 +35,7 @@ from bcapp.connectors.base import (
     Shipment,
     StockLevel,
 )
-from bcapp.connectors.mplus import mapping, payloads, units
+from bcapp.connectors.mplus import mapping, payloads, units, writable
 from bcapp.connectors.mplus.client import DEFAULT_TIMEOUT, MplusClient, base_url, check_result
 from bcapp.connectors.mplus.numbers import numeric_sku
 from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA, MplusSettings
@@ -387,6 +388,34 @@ class MplusConnector(StoreLedWrites):
             return order_id
         check_result("createOrder", answer)
         return order_id
+
+    # -- the merchant's field mapping (FieldSource) -------------------------------------------
+
+    def writable_fields(self, record: str) -> list[ErpField]:
+        """The simple fields of ``record``'s WSDL type (Order, Line, Relation, Article ...)."""
+        return writable.writable_fields(record)
+
+    def order_request(
+        self, order: Order, customer_erp_id: str, instructions: OrderInstructions
+    ) -> dict[str, Any]:
+        """The createOrder Order :meth:`create_order` would send (unknown articles as 0)."""
+        s = self.settings
+
+        def number(sku: str) -> int:
+            mapped = instructions.article_numbers.get(sku, "")
+            return numeric_sku(sku) or (int(mapped) if mapped.isdigit() else 0)
+
+        return payloads.order_to_mplus(
+            order,
+            int(customer_erp_id) if customer_erp_id.isdigit() else None,
+            employee=s.employee_number,
+            branch=s.branch_number,
+            workplace=s.workplace_number,
+            article_number=number,
+            shipping_article=self._shipping_article(instructions),
+            zone=s.timezone,
+            instructions=instructions,
+        )
 
     def _shipping_article(self, instructions: OrderInstructions) -> int | None:
         """The shipping-cost article: the order rules' cost article, else the setting."""

@@ -74,6 +74,7 @@ class Updates:
             "CreateDate": stamp,
             "ModifiedDate": stamp,
             "kind": "person" if person else "organisation",
+            "fields": dict(_fields(element)),  # the sales relation's own fields, as sent
         }
         return {"DbId": number}
 

@@ -70,6 +70,8 @@ def render_customer(store: SandboxStore, customer: dict[str, Any], includes: set
         data["addresses"] = [dict(a) for a in addresses]
     if "storecredit" in includes:
         data["store_credit_amounts"] = [{"amount": 0}]
+    if "formfields" in includes:  # account sign-up form fields the merchant added
+        data["form_fields"] = [dict(f) for f in customer.get("_form_fields") or []]
     return data
 
 

@@ -64,6 +64,7 @@ class SandboxStore:
         self.options: dict[int, dict[str, Any]] = {}
         self.images: dict[int, dict[str, Any]] = {}
         self.custom_fields: dict[int, dict[str, Any]] = {}
+        self.metafields: dict[int, dict[str, Any]] = {}
         self.brands: dict[int, dict[str, Any]] = {}
         self.categories: dict[int, dict[str, Any]] = {}
         self.trees: dict[int, dict[str, Any]] = {1: {"id": 1, "name": "Default", "channels": [1]}}
