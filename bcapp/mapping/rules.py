@@ -20,7 +20,9 @@ Sections and keys (defaults in brackets)::
     orders      export_statuses [[11]], success_status_id [9], error_status_id [12],
                 customer_mode [match | default_debtor], default_debtor [""],
                 company_as_organisation [True], shipping_cost_article [""],
-                subscriptions_for_digital [False], channels [[] = every storefront]
+                subscriptions_for_digital [False], channels [[] = every storefront],
+                reference_template ["{order_id}"] (what the ERP stores to find the order again),
+                reference_history [[]] (earlier templates, kept when the template changes)
     mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
                 order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
     fulfilment  shipment_source [erp | store]
@@ -44,12 +46,16 @@ column change).
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from bcapp.connectors.base import StockLevel
+
+#: The ERP reference of an order by default: the BigCommerce order id itself.
+DEFAULT_REFERENCE = "{order_id}"
 
 FLOW_NAMES = (
     "catalog", "stock", "orders", "customers", "shipments", "refunds", "order_status",
@@ -117,6 +123,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "shipping_cost_article": "",
         "subscriptions_for_digital": False,
         "channels": [],
+        "reference_template": DEFAULT_REFERENCE,
+        "reference_history": [],
     },
     "mappings": {"payment": {}, "tax": {}, "shipping": {}, "order_status": {}},
     "fulfilment": {"shipment_source": "erp"},
@@ -139,6 +147,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 SECTIONS = tuple(DEFAULTS)
+
+#: Placeholders a reference template may use (``BC-{order_id}``, ``{channel_id}-{order_id}``).
+REFERENCE_FIELDS = ("order_id", "channel_id")
 
 
 def defaults() -> dict[str, dict[str, Any]]:
@@ -244,6 +255,35 @@ class OrderRules:
     subscriptions_for_digital: bool
     #: Storefronts whose orders go to the ERP; empty: every storefront.
     channels: frozenset[int] = frozenset()
+    #: What the ERP stores as the order's reference (AFAS RfCs, Mplus extOrderId), e.g.
+    #: ``BC-{order_id}``; the exactly-once lookup asks the ERP for the same text.
+    reference_template: str = DEFAULT_REFERENCE
+    #: Templates used before the current one: an order exported under an old template is
+    #: found by its old reference, so changing the template never exports it twice.
+    reference_history: tuple[str, ...] = ()
+
+    def reference_for(self, order_id: int, channel_id: int = 1) -> str:
+        """The ERP reference of BigCommerce order ``order_id`` under the current template."""
+        return render_reference(self.reference_template, order_id, channel_id)
+
+    def earlier_references(self, order_id: int, channel_id: int = 1) -> list[str]:
+        """The order's references under earlier templates (newest first, current excluded)."""
+        current = self.reference_for(order_id, channel_id)
+        seen: list[str] = []
+        for template in reversed(self.reference_history):
+            reference = render_reference(template, order_id, channel_id)
+            if reference != current and reference not in seen:
+                seen.append(reference)
+        return seen
+
+    def order_id_in(self, reference: str) -> int | None:
+        """The BigCommerce order id an ERP reference names (any template used), else None."""
+        text = str(reference or "").strip()
+        for template in (self.reference_template, *reversed(self.reference_history)):
+            match = reference_pattern(template).fullmatch(text)
+            if match:
+                return int(match.group("order_id"))
+        return None
 
     def exports(self, status_id: int) -> bool:
         """Export decides by status, never by event (order/created fires for incomplete ones)."""
@@ -281,6 +321,26 @@ class Mappings:
         """BigCommerce status id for an ERP status; None = not assigned, leave BigCommerce alone."""
         value = _lookup(self.order_status, erp_status)
         return None if value is None else int(value)
+
+
+def render_reference(template: str, order_id: int, channel_id: int = 1) -> str:
+    """``template`` filled in: ``BC-{order_id}`` → ``BC-1042``."""
+    return template.format_map({"order_id": int(order_id), "channel_id": int(channel_id)})
+
+
+def reference_pattern(template: str) -> re.Pattern[str]:
+    """A regex that reads the order id back out of a reference made by ``template``."""
+    parts = re.split(r"(\{order_id\}|\{channel_id\})", template)
+    regex, named = "", False
+    for part in parts:
+        if part == "{order_id}":
+            regex += r"(?P<order_id>\d+)" if not named else r"\d+"
+            named = True
+        elif part == "{channel_id}":
+            regex += r"\d+"
+        else:
+            regex += re.escape(part.replace("{{", "{").replace("}}", "}"))
+    return re.compile(regex)
 
 
 def _lookup(table: Mapping[str, Any], key: str) -> Any:
@@ -365,6 +425,8 @@ def rules_for(store_or_settings: Any) -> StoreRules:
                 **o,
                 "export_statuses": frozenset(o["export_statuses"]),
                 "channels": frozenset(int(i) for i in o["channels"]),
+                "reference_template": str(o["reference_template"] or DEFAULT_REFERENCE),
+                "reference_history": tuple(str(t) for t in o["reference_history"] or ()),
             }
         ),
         mappings=Mappings(

@@ -13,7 +13,15 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bcapp.mapping.rules import CATALOG_FIELDS, CHOICES, CUSTOMER_FIELDS, FLOW_NAMES, merged
+from bcapp.mapping.rules import (
+    CATALOG_FIELDS,
+    CHOICES,
+    CUSTOMER_FIELDS,
+    DEFAULT_REFERENCE,
+    FLOW_NAMES,
+    REFERENCE_FIELDS,
+    merged,
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -196,6 +204,28 @@ def _excluded_customer_fields(value: Any) -> list[str]:
     return fields
 
 
+#: The longest reference an ERP takes (AFAS RfCs: 100 characters).
+MAX_REFERENCE = 100
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def _reference_template(value: Any) -> str:
+    """An order reference template: ``{order_id}`` once, only known placeholders, fits the ERP."""
+    text = _text(value, limit=60) or DEFAULT_REFERENCE
+    names = _PLACEHOLDER.findall(text)
+    unknown = [n for n in names if n not in REFERENCE_FIELDS]
+    if unknown:
+        raise ValueError(
+            f"Unknown placeholder {{{unknown[0]}}}: use {{order_id}} (and {{channel_id}}), "
+            "e.g. BC-{order_id}."
+        )
+    if names.count("order_id") != 1:
+        raise ValueError("Put {order_id} in the reference exactly once, e.g. BC-{order_id}.")
+    if "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text):
+        raise ValueError("Braces are only for {order_id} and {channel_id}.")
+    return text
+
+
 _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "general": {
         "alert_email": _email,
@@ -228,6 +258,8 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "shipping_cost_article": _text,
         "subscriptions_for_digital": _bool,
         "channels": lambda v: _channel_list(v, required=False),
+        "reference_template": _reference_template,
+        "reference_history": _list,
     },
     "mappings": {
         table: functools.partial(_mapping_table, table=table)
@@ -280,7 +312,23 @@ def validate_section(
             errors[key] = str(exc)
             values[key] = raw[key]
     errors.update(_cross_checks(section, values, errors))
+    if section == "orders" and "reference_template" not in errors:
+        values["reference_history"] = _history(base, values)
     return values, errors
+
+
+def _history(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """Earlier reference templates, plus the one being replaced now (oldest first).
+
+    Orders exported under an old template carry its reference in the ERP; the
+    exactly-once lookup asks for those too, so a changed template exports nothing twice.
+    """
+    history = [str(t) for t in after.get("reference_history") or before.get("reference_history")
+               or [] if str(t) != after["reference_template"]]  # fmt: skip
+    old = str(before.get("reference_template") or DEFAULT_REFERENCE)
+    if old != after["reference_template"]:
+        history = [t for t in history if t != old] + [old]
+    return history
 
 
 def _cross_checks(section: str, values: Mapping[str, Any], errors: Mapping[str, str]) -> dict:
