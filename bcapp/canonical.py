@@ -182,6 +182,26 @@ class Order:
     customer_message: str = ""
 
 
+class DocumentType(enum.Enum):
+    """What a store order becomes in the ERP (each connector lists those it can make)."""
+
+    SALES_ORDER = "sales_order"  # AFAS FbSales, Mplus saveOrder/createOrder
+    DIRECT_INVOICE = "direct_invoice"  # AFAS FbDirectInvoice, Mplus saveInvoice
+    QUOTATION = "quotation"  # AFAS FbSalesQuotation, Mplus saveProposal
+    JOURNAL_ENTRY = "journal_entry"  # AFAS FiEntries
+
+
+class OrderFeature(enum.Enum):
+    """Order and customer details a connector can hand to its ERP (the settings show only those)."""
+
+    #: ``OrderInstructions.carrier`` reaches the document (AFAS transporter ``TrPt``).
+    CARRIER = "carrier"
+    #: ``Customer.vat_number`` reaches the relation (AFAS ``VaId``, Mplus ``vatNumber``).
+    VAT_NUMBER = "vat_number"
+    #: An update adds the customer's new delivery addresses to the existing relation.
+    DELIVERY_ADDRESSES = "delivery_addresses"
+
+
 @dataclass(frozen=True)
 class OrderInstructions:
     """What the merchant's settings decide for one order, resolved by the flow into ERP codes.
@@ -203,6 +223,10 @@ class OrderInstructions:
     shipping_article: str | None = None
     #: Store SKU → ERP article number for SKUs the store → ERP catalog flow numbered (Mplus).
     article_numbers: Mapping[str, str] = field(default_factory=dict)
+    #: The ERP transporter / carrier for the order's shipping method (AFAS ``TrPt``), or None.
+    carrier: str | None = None
+    #: What the order becomes in the ERP (a connector refuses a type it does not list).
+    document_type: DocumentType = DocumentType.SALES_ORDER
 
     def tax_code(self, line: OrderLine) -> str | None:
         """The ERP VAT code the merchant mapped for ``line`` (None: the article's own)."""

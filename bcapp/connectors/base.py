@@ -35,7 +35,9 @@ from bcapp.canonical import (
     CreditNoteLine,
     Customer,
     CustomerKind,
+    DocumentType,
     Order,
+    OrderFeature,
     OrderInstructions,
     OrderLine,
     OrderStatusChange,
@@ -61,9 +63,11 @@ __all__ = [
     "Customer",
     "CustomerKind",
     "CustomerSource",
+    "DocumentType",
     "ErpWebhookConnector",
     "MemoryCredentials",
     "Order",
+    "OrderFeature",
     "OrderInstructions",
     "OrderLine",
     "OrderStatusChange",
@@ -117,6 +121,11 @@ class Connector(Protocol):
     settings_schema: ClassVar[dict[str, Any]]
     #: True: the constructor takes ``credentials=`` and refreshes tokens through it.
     rotating_credentials: ClassVar[bool]
+    #: What a store order can become in this ERP (the settings offer only these).
+    document_types: ClassVar[frozenset[DocumentType]]
+    #: Order and customer details this connector hands to its ERP (the settings show only
+    #: the mappings and fields of these).
+    order_features: ClassVar[frozenset[OrderFeature]]
 
     def check(self) -> None:
         """Verify credentials and configuration; raise ConfigError with a merchant sentence."""

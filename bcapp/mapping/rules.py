@@ -24,6 +24,7 @@ Sections and keys (defaults in brackets)::
                 reference_template ["{order_id}"] (what the ERP stores to find the order again),
                 reference_history [[]] (earlier templates, kept when the template changes)
     mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
+                carrier {bc shipping method: ERP transporter, e.g. AFAS TrPt},
                 order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
     fulfilment  shipment_source [erp | store]
     customers_from_erp   channels [[1]] (storefronts a debtor's account signs in on; matched
@@ -126,7 +127,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "reference_template": DEFAULT_REFERENCE,
         "reference_history": [],
     },
-    "mappings": {"payment": {}, "tax": {}, "shipping": {}, "order_status": {}},
+    "mappings": {"payment": {}, "tax": {}, "shipping": {}, "order_status": {}, "carrier": {}},
     "fulfilment": {"shipment_source": "erp"},
     "customers_from_erp": {
         "channels": [1],
@@ -306,6 +307,13 @@ class Mappings:
     tax: Mapping[str, str]
     shipping: Mapping[str, str]
     order_status: Mapping[str, int | None]
+    #: BigCommerce shipping method → the ERP's transporter / carrier code (AFAS ``TrPt``).
+    carrier: Mapping[str, str] = field(default_factory=dict)
+
+    def carrier_code(self, bc_method: str) -> str | None:
+        """The ERP transporter for a BigCommerce shipping method, or None when unmapped."""
+        code = _lookup(self.carrier, bc_method)
+        return None if code is None else str(code)
 
     def payment_code(self, bc_method: str) -> str | None:
         """The ERP payment code for a BigCommerce payment method, or None when unmapped."""
@@ -434,6 +442,7 @@ def rules_for(store_or_settings: Any) -> StoreRules:
             dict(m.get("tax", {})),
             dict(m.get("shipping", {})),
             dict(m.get("order_status", {})),
+            dict(m.get("carrier", {})),
         ),
         shipment_source=s["fulfilment"]["shipment_source"],
         schedules=dict(s["schedules"]),

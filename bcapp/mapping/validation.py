@@ -263,7 +263,7 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
     },
     "mappings": {
         table: functools.partial(_mapping_table, table=table)
-        for table in ("payment", "tax", "shipping", "order_status")
+        for table in ("payment", "tax", "shipping", "order_status", "carrier")
     },
     "fulfilment": {"shipment_source": _choice("fulfilment", "shipment_source")},
     "customers_from_erp": {

@@ -1,7 +1,7 @@
 """A BigCommerce order read and made ready for the ERP (the first half of an export).
 
 :func:`prepared` checks the lines; :func:`instructions_for` applies the merchant's
-mapping tables (payment, shipping, tax; an unmapped value is an import error naming
+mapping tables (payment, shipping, carrier, tax; an unmapped value is an import error naming
 it) as the connector's :class:`~bcapp.connectors.base.OrderInstructions`;
 :func:`with_article_numbers` adds the numbers the store → ERP catalog flow gave
 letter SKUs; :func:`total_check` compares what the ERP order adds up to with
@@ -34,7 +34,7 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
     the value. An empty table means the ERP's defaults apply.
     """
     tables = rules.mappings
-    payment = delivery = None
+    payment = delivery = carrier = None
     if tables.payment:
         payment = _required(
             tables.payment_code(order.payment_method), "Payment method", order.payment_method,
@@ -43,9 +43,14 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
         delivery = _required(
             tables.shipping_code(order.shipping_method), "Shipping method", order.shipping_method,
             "shipping")  # fmt: skip
+    if tables.carrier and order.shipping_method:
+        carrier = _required(
+            tables.carrier_code(order.shipping_method), "Shipping method", order.shipping_method,
+            "carrier")  # fmt: skip
     return OrderInstructions(
         payment_method=payment,
         delivery_method=delivery,
+        carrier=carrier,
         tax_codes=_tax_codes(order, tables) if tables.tax else {},
         shipping_article=rules.orders.shipping_cost_article or None,
     )

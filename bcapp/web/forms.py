@@ -33,7 +33,7 @@ MULTI_FIELDS = {("catalog", "excluded_fields"), ("orders", "export_statuses")}
 #: field; a hidden ``<key>__shown`` marks that the checkboxes were on the page (none checked
 #: is then a choice, not an absent field).
 CHANNEL_FIELDS = {("catalog", "channels"), ("orders", "channels")}
-MAPPING_TABLES = ("payment", "tax", "shipping", "order_status")
+MAPPING_TABLES = ("payment", "tax", "shipping", "order_status", "carrier")
 BLANK_ROWS = 1
 
 

@@ -75,6 +75,8 @@ def section_context(
         "erp_label": erp.label_of(connection.kind) if connection else "",
         "flow_names": FLOW_NAMES,
         "supported": erp.supported_flows(connection.kind if connection else None),
+        "features": erp.supported_features(connection.kind if connection else None),
+        "document_types": erp.supported_documents(connection.kind if connection else None),
         "bc_statuses": facts.statuses,
         "store_facts": facts,
         "catalog_fields": CATALOG_FIELDS,

@@ -48,7 +48,9 @@ from bcapp.connectors.base import (
     Capability,
     Category,
     Credentials,
+    DocumentType,
     MemoryCredentials,
+    OrderFeature,
     Product,
     StockLevel,
 )
@@ -75,6 +77,9 @@ class AccountViewConnector(Debtors, Sales):
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
     rotating_credentials: ClassVar[bool] = True
+    #: Orders or invoices are chosen in the AccountView connection's own settings (order type).
+    document_types: ClassVar[frozenset[DocumentType]] = frozenset({DocumentType.SALES_ORDER})
+    order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
 
     def __init__(
         self,

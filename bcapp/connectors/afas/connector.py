@@ -19,7 +19,8 @@ Decisions a flow should know:
 * Stock is a full snapshot per run: its batches carry no cursor.
 
 ``create_order`` takes the merchant's :class:`~bcapp.connectors.base.OrderInstructions`:
-payment method (PaTp), delivery type (DtId), the shipping-cost item and per-line VAT
+payment method (PaTp), delivery type (DtId), transporter (TrPt), the shipping-cost item
+and per-line VAT
 rate groups (VaRc). Warehouse (War), VAT duty (VaDu), order type (ETOr) and the rest
 come from the connector's own settings.
 
@@ -51,7 +52,9 @@ from bcapp.connectors.base import (
     Category,
     Choice,
     Customer,
+    DocumentType,
     Order,
+    OrderFeature,
     OrderInstructions,
     OrderLine,
     Product,
@@ -69,6 +72,7 @@ CHOICE_CONNECTORS: dict[str, tuple[str, str, str]] = {
     "payment": ("BCApp_PaymentMethods", "PaymentMethod", "Description"),
     "tax": ("Profit_VAT_code", "VatCode", "Description"),
     "shipping": ("BCApp_DeliveryTypes", "DeliveryType", "Description"),
+    "carrier": ("BCApp_Transporters", "Transporter", "Description"),
 }
 
 
@@ -94,6 +98,12 @@ class AfasConnector(Fulfilment, Relations):
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
     rotating_credentials: ClassVar[bool] = False  # an app-connector token does not expire
+    document_types: ClassVar[frozenset[DocumentType]] = frozenset(
+        {DocumentType.SALES_ORDER, DocumentType.DIRECT_INVOICE}
+    )
+    order_features: ClassVar[frozenset[OrderFeature]] = frozenset(
+        {OrderFeature.CARRIER, OrderFeature.VAT_NUMBER, OrderFeature.DELIVERY_ADDRESSES}
+    )
 
     def __init__(
         self,

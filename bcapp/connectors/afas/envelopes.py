@@ -202,8 +202,8 @@ def sales_order_envelope(
     """FbSales for a store order; lines by article code, plus a shipping-cost line.
 
     ``instructions`` carry the merchant's mappings: payment method (``PaTp``),
-    delivery type (``DtId``, a number in Profit), VAT groups per line and the
-    shipping-cost article (else the connector setting's).
+    delivery type (``DtId``, a number in Profit), transporter (``TrPt``), VAT groups
+    per line and the shipping-cost article (else the connector setting's).
     """
     todo = instructions or OrderInstructions()
     incl = bool(orders.get("prices_include_vat", True))
@@ -241,6 +241,7 @@ def sales_order_envelope(
         "VaDu": orders.get("vat_duty") or None,
         "PaTp": todo.payment_method or None,
         "DtId": delivery_type(todo.delivery_method),
+        "TrPt": (todo.carrier or "")[:16] or None,
         "ETOr": orders.get("order_type") or None,
         "Re": order.customer_message or None,
         "ExAd": format_address(ship_to)[:255] if ship_to else None,

@@ -33,7 +33,15 @@ from typing import Any, ClassVar
 
 import httpx
 
-from bcapp.connectors.base import Capability, Credentials, Order, OrderLine, Shipment
+from bcapp.connectors.base import (
+    Capability,
+    Credentials,
+    DocumentType,
+    Order,
+    OrderFeature,
+    OrderLine,
+    Shipment,
+)
 from bcapp.connectors.exact.budget import DEFAULT_MAX_WAIT, BudgetSnapshot, CallBudget
 from bcapp.connectors.exact.catalog import CatalogReads
 from bcapp.connectors.exact.client import DivisionInfo
@@ -66,6 +74,9 @@ class ExactConnector(CatalogReads, OrderWrites, FulfilmentReads):
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
     rotating_credentials: ClassVar[bool] = True
+    #: Orders or invoices are chosen in the Exact connection's own settings.
+    document_types: ClassVar[frozenset[DocumentType]] = frozenset({DocumentType.SALES_ORDER})
+    order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
 
     def __init__(
         self,

@@ -27,7 +27,9 @@ from bcapp.connectors.base import (
     Choice,
     CreditNote,
     Customer,
+    DocumentType,
     Order,
+    OrderFeature,
     OrderInstructions,
     OrderStatusChange,
     Product,
@@ -71,6 +73,9 @@ class MplusConnector(StoreLedWrites):
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
     rotating_credentials: ClassVar[bool] = False  # ident and secret do not expire
+    #: Mplus's OrderInput has a deliveryMethod but no carrier field: no CARRIER.
+    document_types: ClassVar[frozenset[DocumentType]] = frozenset({DocumentType.SALES_ORDER})
+    order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
 
     def __init__(
         self,

@@ -35,6 +35,11 @@ PAYMENT_METHODS = (
     {"PaymentMethod": "BNK", "Description": "Bankoverschrijving"},
     {"PaymentMethod": "REM", "Description": "Rembours"},
 )
+TRANSPORTERS = (  # FbSales.TrPt: a code of at most 16 characters
+    {"Transporter": "POSTNL", "Description": "PostNL"},
+    {"Transporter": "DHL", "Description": "DHL Parcel"},
+    {"Transporter": "DPD", "Description": "DPD"},
+)
 DELIVERY_TYPES = (  # FbSales.DtId is an integer
     {"DeliveryType": "1", "Description": "PostNL pakket"},
     {"DeliveryType": "2", "Description": "DHL Parcel"},
@@ -59,6 +64,7 @@ class Tables:
     vat_codes: list[dict[str, Any]] = field(default_factory=lambda: list(VAT_CODES))
     payment_methods: list[dict[str, Any]] = field(default_factory=lambda: list(PAYMENT_METHODS))
     delivery_types: list[dict[str, Any]] = field(default_factory=lambda: list(DELIVERY_TYPES))
+    transporters: list[dict[str, Any]] = field(default_factory=lambda: list(TRANSPORTERS))
 
 
 class Clock:
@@ -245,6 +251,11 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
             "BCApp_PaymentMethods",
             [F("PaymentMethod"), F("Description")],
             lambda: list(t.payment_methods),
+        ),
+        GetConnectorDef(
+            "BCApp_Transporters",
+            [F("Transporter"), F("Description")],
+            lambda: list(t.transporters),
         ),
         GetConnectorDef(
             "BCApp_DeliveryTypes",
