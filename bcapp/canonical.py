@@ -64,6 +64,10 @@ class Customer:
     #: The ERP's grouping of the relation (a debtor group, a price list): what the
     #: merchant maps onto a BigCommerce customer group ("" = none). ERP → store only.
     group: str = ""
+    #: The store's custom form fields (name, value) of the customer and their addresses,
+    #: the order's billing address first: where a B2B shop keeps e.g. the VAT number. The
+    #: flow reads what it needs and clears this before the customer reaches a connector.
+    form_fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def kind(self) -> CustomerKind:

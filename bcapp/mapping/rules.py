@@ -26,6 +26,11 @@ Sections and keys (defaults in brackets)::
     mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
                 carrier {bc shipping method: ERP transporter, e.g. AFAS TrPt},
                 order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
+    customers   update_fields [["phone", "addresses"]] (what an update of an existing ERP
+                relation may overwrite besides name and e-mail; of phone, addresses,
+                vat_number), vat_number_field ["VAT number"] (the store's form field holding
+                a B2B customer's VAT number), delivery_addresses [True] (a new delivery
+                address of an order or an address webhook becomes one of the relation)
     fulfilment  shipment_source [erp | store]
     customers_from_erp   channels [[1]] (storefronts a debtor's account signs in on; matched
                 on the first), group_map {erp value: BigCommerce group name or id},
@@ -72,6 +77,11 @@ BC_ORDER_STATUSES: dict[int, str] = {
     9: "Awaiting Shipment", 10: "Completed", 11: "Awaiting Fulfillment",
     12: "Manual Verification Required", 13: "Disputed", 14: "Partially Refunded",
 }  # fmt: skip
+
+#: Fields an update of an existing ERP relation may overwrite (besides name and e-mail).
+CUSTOMER_UPDATE_FIELDS = ("phone", "addresses", "vat_number")
+#: The form field a B2B shop keeps the VAT number in, unless the merchant names another.
+DEFAULT_VAT_FIELD = "VAT number"
 
 #: Customer fields the ERP → store customer flow may write; a merchant can exclude any of them.
 CUSTOMER_FIELDS = ("name", "company", "phone", "group", "addresses")
@@ -126,6 +136,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "channels": [],
         "reference_template": DEFAULT_REFERENCE,
         "reference_history": [],
+    },
+    "customers": {
+        "update_fields": ["phone", "addresses"],
+        "vat_number_field": DEFAULT_VAT_FIELD,
+        "delivery_addresses": True,
     },
     "mappings": {"payment": {}, "tax": {}, "shipping": {}, "order_status": {}, "carrier": {}},
     "fulfilment": {"shipment_source": "erp"},
@@ -386,6 +401,19 @@ class CustomersFromErpRules:
 
 
 @dataclass(frozen=True)
+class CustomerRules:
+    """How store customers become (and keep up to date) ERP relations."""
+
+    #: What an update of an existing relation may overwrite (of CUSTOMER_UPDATE_FIELDS).
+    update_fields: frozenset[str] = frozenset({"phone", "addresses"})
+    #: The store form field (account or address form) holding a B2B customer's VAT number.
+    vat_number_field: str = DEFAULT_VAT_FIELD
+    #: A delivery address the relation lacks (new at an order, or added in the store)
+    #: becomes a delivery address of the ERP relation.
+    delivery_addresses: bool = True
+
+
+@dataclass(frozen=True)
 class StoreRules:
     """Everything a flow may ask about the merchant's choices, defaults filled in."""
 
@@ -398,6 +426,7 @@ class StoreRules:
     shipment_source: str
     schedules: Mapping[str, int]
     customers_from_erp: CustomersFromErpRules = CustomersFromErpRules()
+    customers: CustomerRules = CustomerRules()
 
     def enabled(self, flow: str) -> bool:
         """Whether the merchant switched ``flow`` on (unknown flows are off)."""
@@ -447,6 +476,13 @@ def rules_for(store_or_settings: Any) -> StoreRules:
         shipment_source=s["fulfilment"]["shipment_source"],
         schedules=dict(s["schedules"]),
         customers_from_erp=_customers_from_erp(s["customers_from_erp"]),
+        customers=CustomerRules(
+            update_fields=frozenset(
+                f for f in s["customers"]["update_fields"] if f in CUSTOMER_UPDATE_FIELDS
+            ),
+            vat_number_field=str(s["customers"]["vat_number_field"] or DEFAULT_VAT_FIELD),
+            delivery_addresses=bool(s["customers"]["delivery_addresses"]),
+        ),
     )
 
 

@@ -17,7 +17,9 @@ from bcapp.mapping.rules import (
     CATALOG_FIELDS,
     CHOICES,
     CUSTOMER_FIELDS,
+    CUSTOMER_UPDATE_FIELDS,
     DEFAULT_REFERENCE,
+    DEFAULT_VAT_FIELD,
     FLOW_NAMES,
     REFERENCE_FIELDS,
     merged,
@@ -196,6 +198,14 @@ def _excluded(value: Any) -> list[str]:
     return fields
 
 
+def _subset(value: Any, allowed: tuple[str, ...], what: str) -> list[str]:
+    fields = _list(value)
+    unknown = [f for f in fields if f not in allowed]
+    if unknown:
+        raise ValueError(f"Unknown {what}: " + ", ".join(unknown) + ".")
+    return fields
+
+
 def _excluded_customer_fields(value: Any) -> list[str]:
     fields = _list(value)
     unknown = [f for f in fields if f not in CUSTOMER_FIELDS]
@@ -264,6 +274,11 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "mappings": {
         table: functools.partial(_mapping_table, table=table)
         for table in ("payment", "tax", "shipping", "order_status", "carrier")
+    },
+    "customers": {
+        "update_fields": lambda v: _subset(v, CUSTOMER_UPDATE_FIELDS, "customer field"),
+        "vat_number_field": lambda v: _text(v, limit=100) or DEFAULT_VAT_FIELD,
+        "delivery_addresses": _bool,
     },
     "fulfilment": {"shipment_source": _choice("fulfilment", "shipment_source")},
     "customers_from_erp": {

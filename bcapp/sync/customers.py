@@ -12,11 +12,14 @@ person, unless the merchant switched ``company_as_organisation`` off. With
 ``customer_mode = default_debtor`` every order goes to one debtor and no
 relation is ever created.
 
-Updates (``store/customer/updated``) follow per-field rules: the name and e-mail
-always go; the fields in :data:`DEFAULT_UPDATE_FIELDS` (overridable in
-``store.settings["customers"]["update_fields"]``) go too; the rest is written
-only when the relation is created, because the ERP's copy may have been
+Updates (``store/customer/updated`` and the ``store/customer/address/*`` events)
+follow per-field rules: the name and e-mail always go; the fields of the customers
+settings' ``update_fields`` (phone and addresses by default) go too; the rest is
+written only when the relation is created, because the ERP's copy may have been
 corrected by hand. A write that would change nothing is skipped by hash.
+
+The VAT number comes from the store form field the merchant names and is checked for
+its country's shape first (:mod:`bcapp.sync.vat`); a malformed one is logged, not sent.
 
 Both directions share one binding per relation (entity ``customer``), each keeping
 the hash of what it last saw of its side: ``sync_hash`` is the store side
@@ -41,16 +44,16 @@ from bcapp.connectors.base import Capability, Customer, CustomerSource
 from bcapp.errors import ConfigError, RetryableSyncError, SkipRecord
 from bcapp.extensions import redis_ext
 from bcapp.locks import RunLock
-from bcapp.mapping.rules import StoreRules
+from bcapp.mapping.rules import CUSTOMER_UPDATE_FIELDS, StoreRules, rules_for
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
 from bcapp.sync.records import Direction, Outcome, payload_hash
 from bcapp.sync.registry import register_flow, register_retry
+from bcapp.sync.vat import with_vat_number
 
 CUSTOMER = "customer"
 #: Fields an update may overwrite in the ERP (besides name and e-mail).
-UPDATABLE_FIELDS = ("phone", "addresses", "vat_number")
-DEFAULT_UPDATE_FIELDS = ("phone", "addresses")
+UPDATABLE_FIELDS = CUSTOMER_UPDATE_FIELDS
 
 
 def customer_key(customer: Customer, order_id: int | None = None) -> str:
@@ -72,8 +75,21 @@ def as_erp_customer(customer: Customer, rules: StoreRules) -> Customer:
 
 def update_fields(settings: dict[str, Any]) -> frozenset[str]:
     """The merchant's per-field update rule (unknown names are ignored)."""
-    chosen = (settings.get("customers") or {}).get("update_fields", DEFAULT_UPDATE_FIELDS)
-    return frozenset(f for f in chosen if f in UPDATABLE_FIELDS)
+    return rules_for(settings).customers.update_fields
+
+
+def checked_vat(ctx: SyncContext, customer: Customer, country: str = "") -> Customer:
+    """The customer with the VAT number of the merchant's form field, shape-checked.
+
+    ``country``: the billing country (an order's); else the customer's first address's.
+    A malformed number is noted in the run's log and left out.
+    """
+    if not country and customer.addresses:
+        country = customer.addresses[0].country_code
+    checked, problem = with_vat_number(customer, ctx.rules.customers.vat_number_field, country)
+    if problem:
+        ctx.note(problem)
+    return checked
 
 
 def for_update(customer: Customer, fields: frozenset[str]) -> Customer:
@@ -91,6 +107,8 @@ def for_update(customer: Customer, fields: frozenset[str]) -> Customer:
 def store_digest(ctx: SyncContext, customer: Customer) -> str:
     """The hash of what this flow would send the ERP for a BigCommerce customer."""
     erp_view = as_erp_customer(customer, ctx.rules)
+    country = customer.addresses[0].country_code if customer.addresses else ""
+    erp_view, _ = with_vat_number(erp_view, ctx.rules.customers.vat_number_field, country)
     return payload_hash(for_update(erp_view, update_fields(ctx.settings)))
 
 
@@ -218,7 +236,7 @@ def upsert_customer(ctx: SyncContext, customer: Customer) -> Outcome:
         ctx.note(f"Customer {customer.email} not sent: storefront {customer.channel_id}'s orders "
                  "do not go to this ERP (order settings).")  # fmt: skip
         return Outcome.SKIPPED
-    customer = as_erp_customer(customer, rules)
+    customer = checked_vat(ctx, as_erp_customer(customer, rules))
     key = customer_key(customer)
     binding = ctx.binder.by_bc(CUSTOMER, key)
     erp_id = binding.erp_id if binding else ctx.connector.find_customer(customer.email)

@@ -47,7 +47,7 @@ from bcapp.mapping.rules import StoreRules
 from bcapp.models import Binding
 from bcapp.sync import order_status
 from bcapp.sync.context import SyncContext
-from bcapp.sync.customers import RecordLock, debtor_for_order
+from bcapp.sync.customers import RecordLock, checked_vat, debtor_for_order
 from bcapp.sync.order_reading import (
     instructions_for,
     prepared,
@@ -169,7 +169,8 @@ def _create(ctx: SyncContext, order: Order, rules: StoreRules) -> Binding | None
     try:
         if rules.mappings.tax and order.tax_total:  # one request, only when it matters
             order = ctx.store.with_tax_classes(order)
-        ready = prepared(order, subscriptions)
+        buyer = checked_vat(ctx, order.customer, order.billing_address.country_code)
+        ready = prepared(replace(order, customer=buyer), subscriptions)
         todo = with_article_numbers(ctx.binder, ready, instructions_for(ready, rules))
         if ctx.dry_run:
             ctx.preview(ORDER, None, {"order": ready, "instructions": todo}, bc_id=order.bc_id)

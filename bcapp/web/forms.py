@@ -19,6 +19,7 @@ SECTION_TITLES: dict[str, str] = {
     "connection": "ERP connection",
     "flows": "Flows",
     "orders": "Orders",
+    "customers": "Customers",
     "catalog": "Catalog",
     "stock": "Stock",
     "fulfilment": "Shipments",
@@ -28,7 +29,11 @@ SECTION_TITLES: dict[str, str] = {
 }
 
 #: Fields drawn as a group of checkboxes (a list of the checked values).
-MULTI_FIELDS = {("catalog", "excluded_fields"), ("orders", "export_statuses")}
+MULTI_FIELDS = {
+    ("catalog", "excluded_fields"),
+    ("orders", "export_statuses"),
+    ("customers", "update_fields"),
+}
 #: Storefront pickers: checkboxes of channel names when BigCommerce can be read, else a text
 #: field; a hidden ``<key>__shown`` marks that the checkboxes were on the page (none checked
 #: is then a choice, not an absent field).

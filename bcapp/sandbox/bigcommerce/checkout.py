@@ -42,7 +42,9 @@ ADDRESS_KEYS = (
 
 def _address(given: dict[str, Any]) -> dict[str, Any]:
     data = {key: str(given.get(key, "")) for key in ADDRESS_KEYS}
-    data["form_fields"] = []
+    data["form_fields"] = [
+        {"name": str(f["name"]), "value": f["value"]} for f in given.get("form_fields") or ()
+    ]
     return data
 
 
