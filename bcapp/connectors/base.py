@@ -173,6 +173,11 @@ class Connector(Protocol):
     ) -> str:
         """Create (or, with ``erp_id``, update) the ERP relation; returns its number.
 
+        The first address is the relation's own; the others are delivery addresses. On an
+        update a connector with ``OrderFeature.DELIVERY_ADDRESSES`` adds the others as
+        delivery addresses of the relation (the flow passes only new ones) and leaves the
+        relation's own address alone when the first address has no street.
+
         ``searched``: the caller has just asked :meth:`find_customer` and found
         nothing (under its customer lock), so the connector need not search again.
         """

@@ -86,14 +86,20 @@ def person_fields(customer: Customer, *, new: bool) -> dict[str, Any]:
 def relation_envelope(
     customer: Customer, currency: str, today: date, erp_id: str | None = None
 ) -> tuple[str, dict[str, Any]]:
-    """(connector, body) creating or updating a person or organisation sales relation."""
+    """(connector, body) creating or updating a person or organisation sales relation.
+
+    The first address is the relation's own (postal) address; an update whose first
+    address is blank leaves that alone. Every further address becomes a linked delivery
+    address (on an update the flow passes only those the relation does not have yet).
+    """
     new = erp_id is None
     address = customer.addresses[0] if customer.addresses else None
     addr_objs = (
-        [child("KnBasicAddressAdr", [(address_fields(address, today), [])])] if address else []
+        [child("KnBasicAddressAdr", [(address_fields(address, today), [])])]
+        if address is not None and address.street
+        else []
     )
-    if new:
-        addr_objs += delivery_contacts(customer, today)
+    addr_objs += delivery_contacts(customer, today)
     rel_fields: dict[str, Any] = {"CuId": currency} if new else {}
     if new:
         rel_fields["IsDb"] = True
@@ -124,7 +130,14 @@ def relation_envelope(
 
 def delivery_contacts(customer: Customer, today: date) -> list[dict[str, Any]]:
     """Extra addresses as delivery-address contacts (KnContact kind ``AFL``), AFAS's way."""
-    extra = [a for a in customer.addresses[1:] if a.street and a != customer.addresses[0]]
+    if not customer.addresses:
+        return []
+    seen = {_place(customer.addresses[0])}
+    extra = []
+    for a in customer.addresses[1:]:  # an order shipped to its billing address adds none
+        if a.street and _place(a) not in seen:
+            seen.add(_place(a))
+            extra.append(a)
     if not extra:
         return []
     return [
@@ -145,6 +158,14 @@ def delivery_contacts(customer: Customer, today: date) -> list[dict[str, Any]]:
             ],
         )
     ]
+
+
+def _place(address: Address) -> tuple[str, ...]:
+    """Who and where (not the record's ids, e-mail or phone): two equal places are one address."""
+    parts = (address.first_name, address.last_name, address.company, address.street,
+             address.street2, address.postal_code.replace(" ", ""), address.city,
+             address.country_code)  # fmt: skip
+    return tuple(p.strip().casefold() for p in parts)
 
 
 def format_address(address: Address) -> str:

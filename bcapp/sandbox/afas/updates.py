@@ -21,6 +21,39 @@ def _fields(element: Mapping[str, Any]) -> Mapping[str, Any]:
     return element.get("Fields") or {}
 
 
+def _addresses(element: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(the postal address, the delivery-address contacts) of a person or organisation element.
+
+    Profit links a delivery address to a relation as a contact of kind ``AFL`` with its
+    own address; the order's ``DlAd`` can then point at it.
+    """
+    main, delivery = None, []
+    for obj in _objects(element):
+        for item in _items(obj.get("KnBasicAddressAdr")):
+            main = dict(_fields(item))
+        for item in _items(obj.get("KnContact")):
+            if _fields(item).get("ViKc") != "AFL":
+                continue
+            for sub in _objects(item):
+                for adr in _items(sub.get("KnBasicAddressAdr")):
+                    delivery.append({**_fields(adr), "ExAd": _fields(item).get("ExAd")})
+    return main, delivery
+
+
+def _objects(element: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    objects = element.get("Objects") or []
+    return [
+        o for o in (objects if isinstance(objects, list) else [objects]) if isinstance(o, Mapping)
+    ]
+
+
+def _items(obj: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(obj, Mapping):
+        return []
+    items = obj.get("Element")
+    return [i for i in (items if isinstance(items, list) else [items]) if isinstance(i, Mapping)]
+
+
 class Updates:
     """UpdateConnector handlers: each returns the ``results`` dict AFAS answers with."""
 
@@ -51,7 +84,14 @@ class Updates:
         inner = "KnPerson" if person else "KnOrganisation"
         sub = _first(element, f"{name}/{inner}", name)
         data = dict(_fields(sub[0])) if sub else {}
+        main, delivery = _addresses(sub[0]) if sub else (None, [])
         if debtor and str(debtor) in self.t.relations:
+            row = self.t.relations[str(debtor)]
+            if main is not None:
+                row["Address"] = main
+            row.setdefault("DeliveryAddresses", []).extend(delivery)
+            if _fields(element).get("VaId"):
+                row["VatNr"] = _fields(element)["VaId"]
             return self._update_relation(str(debtor), data, person)
         if debtor:
             raise ProfitError(f"Sales relation '{debtor}' does not exist.")
@@ -74,6 +114,9 @@ class Updates:
             "CreateDate": stamp,
             "ModifiedDate": stamp,
             "kind": "person" if person else "organisation",
+            "Address": main,
+            "DeliveryAddresses": delivery,
+            "fields": dict(_fields(element)),
         }
         return {"DbId": number}
 
