@@ -133,7 +133,7 @@ def delivery_update(
 
 def delivers(ctx: SyncContext) -> bool:
     """Whether new delivery addresses go to the ERP relation (rule and connector agree)."""
-    features = getattr(ctx.connector, "order_features", frozenset())
+    features: frozenset[OrderFeature] = getattr(ctx.connector, "order_features", frozenset())
     return ctx.rules.customers.delivery_addresses and OrderFeature.DELIVERY_ADDRESSES in features
 
 
@@ -316,7 +316,7 @@ def upsert_customer(ctx: SyncContext, customer: Customer) -> Outcome:
     if binding is not None and binding.sync_hash == digest:
         ctx.record(Outcome.UNCHANGED, CUSTOMER, key, erp_id, "No change for the ERP.")
         return Outcome.UNCHANGED
-    update, known = for_update(customer, fields), []
+    update, known = for_update(customer, fields), list[str]()
     if "addresses" in fields:
         update, known = delivery_update(ctx, customer, binding, own_address=True)
         update = replace(for_update(update, fields - {"addresses"}), addresses=update.addresses)
