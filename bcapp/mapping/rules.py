@@ -22,7 +22,9 @@ Sections and keys (defaults in brackets)::
                 company_as_organisation [True], shipping_cost_article [""],
                 subscriptions_for_digital [False], channels [[] = every storefront],
                 reference_template ["{order_id}"] (what the ERP stores to find the order again),
-                reference_history [[]] (earlier templates, kept when the template changes)
+                reference_history [[]] (earlier templates, kept when the template changes),
+                document_type [sales_order | direct_invoice | quotation | journal_entry]
+                (what an order becomes in the ERP; the page offers what the connector makes)
     mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
                 carrier {bc shipping method: ERP transporter, e.g. AFAS TrPt},
                 order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
@@ -99,7 +101,10 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
         "on_deleted_in_bc": ("report", "recreate"),
     },
     "stock": {"calculation": ("on_hand_minus_reserved", "on_hand")},
-    "orders": {"customer_mode": ("match", "default_debtor")},
+    "orders": {
+        "customer_mode": ("match", "default_debtor"),
+        "document_type": ("sales_order", "direct_invoice", "quotation", "journal_entry"),
+    },
     "fulfilment": {"shipment_source": ("erp", "store")},
 }
 
@@ -136,6 +141,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "channels": [],
         "reference_template": DEFAULT_REFERENCE,
         "reference_history": [],
+        "document_type": "sales_order",
     },
     "customers": {
         "update_fields": ["phone", "addresses"],
@@ -277,6 +283,9 @@ class OrderRules:
     #: Templates used before the current one: an order exported under an old template is
     #: found by its old reference, so changing the template never exports it twice.
     reference_history: tuple[str, ...] = ()
+    #: What an order becomes in the ERP (a ``DocumentType`` value): a sales order, or a
+    #: direct invoice booked on the debtor at once.
+    document_type: str = "sales_order"
 
     def reference_for(self, order_id: int, channel_id: int = 1) -> str:
         """The ERP reference of BigCommerce order ``order_id`` under the current template."""

@@ -270,6 +270,7 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "channels": lambda v: _channel_list(v, required=False),
         "reference_template": _reference_template,
         "reference_history": _list,
+        "document_type": _choice("orders", "document_type"),
     },
     "mappings": {
         table: functools.partial(_mapping_table, table=table)

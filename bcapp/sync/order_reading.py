@@ -15,7 +15,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from bcapp.connectors.base import Order, OrderInstructions
+from bcapp.connectors.base import DocumentType, Order, OrderInstructions
 from bcapp.errors import FatalSyncError
 from bcapp.mapping.rules import Mappings, StoreRules
 from bcapp.sync.binder import Binder
@@ -53,7 +53,19 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
         carrier=carrier,
         tax_codes=_tax_codes(order, tables) if tables.tax else {},
         shipping_article=rules.orders.shipping_cost_article or None,
+        document_type=DocumentType(rules.orders.document_type),
     )
+
+
+def check_document_type(instructions: OrderInstructions, offered: frozenset[DocumentType]) -> None:
+    """An import error when the ERP cannot make the document the order settings ask for."""
+    wanted = instructions.document_type
+    if wanted not in offered:
+        raise FatalSyncError(
+            f"This ERP cannot book orders as {wanted.value.replace('_', ' ')}: choose one of "
+            f"{', '.join(d.value.replace('_', ' ') for d in sorted(offered, key=str))} in the "
+            "order settings, then retry the order.", details={"document_type": wanted.value},
+        )  # fmt: skip
 
 
 def _tax_codes(order: Order, tables: Mappings) -> dict[str, str]:

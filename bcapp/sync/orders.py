@@ -49,6 +49,7 @@ from bcapp.sync import order_status
 from bcapp.sync.context import SyncContext
 from bcapp.sync.customers import RecordLock, checked_vat, debtor_for_order
 from bcapp.sync.order_reading import (
+    check_document_type,
     instructions_for,
     prepared,
     total_check,
@@ -172,6 +173,7 @@ def _create(ctx: SyncContext, order: Order, rules: StoreRules) -> Binding | None
         buyer = checked_vat(ctx, order.customer, order.billing_address.country_code)
         ready = prepared(replace(order, customer=buyer), subscriptions)
         todo = with_article_numbers(ctx.binder, ready, instructions_for(ready, rules))
+        check_document_type(todo, ctx.connector.document_types)
         if ctx.dry_run:
             ctx.preview(ORDER, None, {"order": ready, "instructions": todo}, bc_id=order.bc_id)
             return None

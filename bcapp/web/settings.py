@@ -167,6 +167,12 @@ def validated(
     """The section's rules checked, then its storefronts against the store's own channels."""
     values, errors = validate_section(section, raw, current=current)
     check_channels(g.store, raw, values, errors)
+    connection = erp.connection_of(g.store)
+    offered = erp.supported_documents(connection.kind if connection else None)
+    if section == "orders" and "document_type" in raw and values["document_type"] not in offered:
+        errors["document_type"] = "Your ERP connector cannot make this document: choose " + (
+            " or ".join(d.replace("_", " ") for d in offered) + "."
+        )
     return values, errors
 
 

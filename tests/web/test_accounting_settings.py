@@ -64,3 +64,16 @@ def test_wizard_orders_step_has_the_customer_settings(afas, session):
     session.post("/app/setup/erp", erp_form(afas))
     page = session.get("/app/setup/orders").text
     assert 'name="reference_template"' in page and 'name="vat_number_field"' in page
+
+
+def test_document_type_offers_what_the_connector_makes(afas, session):
+    session.post("/app/setup/erp", erp_form(afas))
+    page = session.get("/app/settings/orders").text
+    assert '<option value="direct_invoice"' in page and 'value="journal_entry"' not in page
+
+    form = {"export_statuses": ["11"], "customer_mode": "match"}
+    r = session.post("/app/settings/orders", {**form, "document_type": "direct_invoice"})
+    assert r.status_code == 200, r.text
+    assert saved_rules().orders.document_type == "direct_invoice"
+    bad = session.post("/app/settings/orders", {**form, "document_type": "journal_entry"})
+    assert bad.status_code == 422 and "cannot make this document" in bad.text

@@ -357,9 +357,24 @@ class AfasConnector(Fulfilment, Relations):
     # -- orders ---------------------------------------------------------------------------
 
     def find_order(self, reference: str) -> str | None:
-        """The AFAS sales order number whose reference is ``reference``, if any."""
+        """The AFAS sales order (or direct invoice) number whose reference is ``reference``.
+
+        Direct invoices are looked up too (when their GetConnector is named), so a store
+        that switches between orders and invoices never books an order twice.
+        """
         row = self._order_row(reference)
-        return mapping.text(row.get(self.entity("sales_orders")["number"])) if row else None
+        if row:
+            return mapping.text(row.get(self.entity("sales_orders")["number"]))
+        return self._invoice_number(reference)
+
+    def _invoice_number(self, reference: str) -> str | None:
+        cfg = self.entity("sales_invoices")
+        if not cfg.connector:
+            return None
+        rows = self.client.get_rows(
+            cfg.connector, filters=[[Filter(cfg["reference"], Op.EQ, reference)]], take=1
+        )
+        return mapping.text(rows[0].get(cfg["number"])) if rows else None
 
     def _order_row(self, reference: str) -> dict[str, Any] | None:
         cfg = self.entity("sales_orders")
@@ -379,7 +394,8 @@ class AfasConnector(Fulfilment, Relations):
         *,
         searched: bool = False,
     ) -> str:
-        """Create the FbSales order (or return the one already there for this reference).
+        """Create the FbSales order, or the FbDirectInvoice when the instructions say so
+        (or return the one already there for this reference).
 
         Args:
             instructions: the merchant's mappings for this order.
@@ -387,14 +403,27 @@ class AfasConnector(Fulfilment, Relations):
                 reference and found nothing (under its order lock), so the search
                 is not repeated: one AFAS round trip saved per exported order.
         """
+        todo = instructions or OrderInstructions()
+        invoice = todo.document_type == DocumentType.DIRECT_INVOICE
+        if todo.document_type not in self.document_types:
+            raise FatalSyncError(
+                f"AFAS cannot book store orders as {todo.document_type.value.replace('_', ' ')}:"
+                " choose a sales order or a direct invoice in the order settings."
+            )
+        if invoice and not self.entity("sales_invoices").connector:
+            raise FatalSyncError(
+                "Orders are booked as direct invoices, but no GetConnector is named to find "
+                "them again (GetConnectors → Sales invoices, e.g. BCApp_SalesInvoices): without "
+                "it an invoice could be booked twice."
+            )
         existing = None if searched else self.find_order(order.reference)
         if existing:
             return existing
         items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
-        body = envelopes.sales_order_envelope(
-            order, customer_erp_id, items, self.orders_cfg, instructions
-        )
-        number = mapping.text(self.client.post("FbSales", body).get("OrNu"))
+        build = envelopes.direct_invoice_envelope if invoice else envelopes.sales_order_envelope
+        name = "FbDirectInvoice" if invoice else "FbSales"
+        body = build(order, customer_erp_id, items, self.orders_cfg, todo)
+        number = mapping.text(self.client.post(name, body).get("OrNu"))
         number = number or self.find_order(order.reference) or ""
         if not number:
             raise FatalSyncError(

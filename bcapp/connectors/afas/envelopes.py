@@ -213,6 +213,28 @@ def line_fields(
     }
 
 
+#: Header fields FbSales has and FbDirectInvoice lacks (an invoice is not delivered by us).
+ORDER_ONLY_FIELDS = ("DtId", "TrPt", "ETOr")
+
+
+def direct_invoice_envelope(
+    order: Order,
+    debtor: str,
+    items: Mapping[str, tuple[str, str, str]],
+    orders: Mapping[str, Any],
+    instructions: OrderInstructions | None = None,
+) -> dict[str, Any]:
+    """FbDirectInvoice for a store order: the sales order's header and lines, invoiced at once.
+
+    Profit books it on the debtor straight away (no order, no packing slip to wait for);
+    delivery type, transporter and order type do not exist on an invoice.
+    """
+    body = sales_order_envelope(order, debtor, items, orders, instructions)["FbSales"]["Element"]
+    fields = {k: v for k, v in body["Fields"].items() if k not in ORDER_ONLY_FIELDS}
+    lines = body["Objects"][0]["FbSalesLines"]["Element"]
+    return envelope("FbDirectInvoice", fields, [{"FbDirectInvoiceLines": {"Element": lines}}])
+
+
 def sales_order_envelope(
     order: Order,
     debtor: str,

@@ -120,6 +120,9 @@ ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
             "modified": "ModifiedDate",
         },
     ),
+    # Direct invoices found again by reference (exactly once); "" until the merchant books
+    # orders as direct invoices and imports the BCApp_SalesInvoices GetConnector.
+    "sales_invoices": ("", {"number": "InvoiceNumber", "reference": "CustomerReference"}),
     "credit_invoices": (
         "BCApp_CreditInvoices",
         {

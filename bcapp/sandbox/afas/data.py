@@ -59,6 +59,8 @@ class Tables:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     packing_slips: dict[str, dict[str, Any]] = field(default_factory=dict)
     credit_invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Direct invoices (FbDirectInvoice): invoice number → header fields and lines.
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Code lists the settings page offers in its mapping pickers (see ``choice_connectors``).
     vat_codes: list[dict[str, Any]] = field(default_factory=lambda: list(VAT_CODES))
@@ -261,6 +263,17 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
             "BCApp_DeliveryTypes",
             [F("DeliveryType"), F("Description")],
             lambda: list(t.delivery_types),
+        ),
+        GetConnectorDef(
+            "BCApp_SalesInvoices",
+            [
+                F("InvoiceNumber"),
+                F("InvoiceDate", "date"),
+                F("DebtorId"),
+                F("CustomerReference"),
+                F("TotalAmount", "decimal"),
+            ],
+            lambda: list(t.invoices.values()),
         ),
         GetConnectorDef(
             "BCApp_CreditInvoices",

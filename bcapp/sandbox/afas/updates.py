@@ -54,6 +54,12 @@ def _items(obj: Any) -> list[Mapping[str, Any]]:
     return [i for i in (items if isinstance(items, list) else [items]) if isinstance(i, Mapping)]
 
 
+def _total(lines: list[dict[str, Any]]) -> float:
+    """What the lines add up to (price per unit times units)."""
+    return sum(float(num(ln.get("Upri") or 0) or 0) * float(num(ln.get("QuUn") or 0) or 0)
+               for ln in lines)  # fmt: skip
+
+
 class Updates:
     """UpdateConnector handlers: each returns the ``results`` dict AFAS answers with."""
 
@@ -63,6 +69,7 @@ class Updates:
         self.next_debtor = 10001
         self.next_order = 60000001
         self.next_packing_slip = 70000001
+        self.next_invoice = 90000001
 
     def handler(self, connector: str, method: str) -> Callable[[Mapping], dict] | None:
         return {
@@ -71,6 +78,7 @@ class Updates:
             ("KnSalesRelationPer", "PUT"): lambda b: self.relation(b, "KnSalesRelationPer"),
             ("KnSalesRelationOrg", "PUT"): lambda b: self.relation(b, "KnSalesRelationOrg"),
             ("FbSales", "POST"): self.sales_order,
+            ("FbDirectInvoice", "POST"): self.direct_invoice,
             ("FbSubscription", "POST"): self.subscription,
             ("FbDeliveryNote", "POST"): self.delivery_note,
         }.get((connector, method))
@@ -163,7 +171,7 @@ class Updates:
         if number in self.t.orders:
             raise ProfitError(f"Sales order '{number}' already exists.")
         self.next_order += 1
-        total = sum(num(line.get("Upri") or 0) * num(line.get("QuUn") or 0) for line in lines)
+        total = _total(lines)
         stamp = self.clock.stamp()
         self.t.orders[number] = {
             "OrderNumber": number,
@@ -174,6 +182,29 @@ class Updates:
             "CustomerReference": fields.get("RfCs") or "",
             "TotalAmount": round(total, 2),
             "ModifiedDate": stamp,
+            "fields": dict(fields),
+            "lines": lines,
+        }
+        return {"OrNu": number}
+
+    def direct_invoice(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """An invoice without an order: booked at once on the debtor (its number is AFAS's)."""
+        element = body["FbDirectInvoice"]["Element"]
+        fields = _fields(element)
+        debtor = self._debtor(fields)
+        path = "FbDirectInvoice/FbDirectInvoiceLines"
+        lines = [dict(_fields(el)) for el in _first(element, path, "FbDirectInvoice")]
+        for line in lines:
+            self._check_item(line)
+        number = str(self.next_invoice)
+        self.next_invoice += 1
+        total = _total(lines)
+        self.t.invoices[number] = {
+            "InvoiceNumber": number,
+            "InvoiceDate": fields.get("OrDa"),
+            "DebtorId": debtor,
+            "CustomerReference": fields.get("RfCs") or "",
+            "TotalAmount": round(total, 2),
             "fields": dict(fields),
             "lines": lines,
         }

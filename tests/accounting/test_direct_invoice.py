@@ -1,0 +1,78 @@
+"""Orders booked as AFAS direct invoices (FbDirectInvoice), exactly once."""
+
+from __future__ import annotations
+
+from bcapp.extensions import db
+from bcapp.models import Connection
+
+
+def invoices_findable(world) -> None:
+    """The merchant imported BCApp_SalesInvoices and named it (GetConnectors → Sales invoices)."""
+    connection = db.session.execute(db.select(Connection)).scalar_one()
+    connectors = dict(connection.settings.get("connectors") or {})
+    connectors["sales_invoices"] = {"connector": "BCApp_SalesInvoices"}
+    connection.settings = {**connection.settings, "connectors": connectors}
+    db.session.commit()
+
+
+def test_order_becomes_a_direct_invoice_once(world):
+    world.product("SKU-1", 20)
+    invoices_findable(world)
+    world.settings("orders", document_type="direct_invoice", shipping_cost_article="VERZEND")
+    world.settings("mappings", shipping={"Flat Rate": "1"}, carrier={"Flat Rate": "POSTNL"})
+    order_id = world.order("SKU-1", shipping_cost=5)
+
+    world.export(order_id)
+
+    assert world.erp_orders() == []  # no sales order
+    [invoice] = world.afas.tables.invoices.values()
+    assert invoice["CustomerReference"] == str(order_id)
+    assert [line["ItCd"] for line in invoice["lines"]] == ["SKU-1", "VERZEND"]
+    assert "DtId" not in invoice["fields"] and "TrPt" not in invoice["fields"]  # not on invoices
+    [binding] = world.bindings("order")
+    assert binding.erp_id == invoice["InvoiceNumber"]
+
+    for binding in world.bindings("order"):  # lost between create and bind
+        db.session.delete(binding)
+    db.session.commit()
+    world.set_status(order_id, 11)
+    world.export(order_id)
+    assert len(world.afas.tables.invoices) == 1  # found again by its reference
+
+
+def test_direct_invoices_need_a_lookup_connector(world):
+    world.product("SKU-1")
+    world.settings("orders", document_type="direct_invoice")
+    order_id = world.order("SKU-1")
+
+    world.export(order_id)
+
+    assert world.afas.tables.invoices == {}
+    [failed] = world.log("order", "failed")
+    assert "BCApp_SalesInvoices" in failed.message
+
+
+def test_switching_from_orders_to_invoices_books_nothing_twice(world):
+    world.product("SKU-1")
+    invoices_findable(world)
+    order_id = world.order("SKU-1")
+    world.export(order_id)
+    for binding in world.bindings("order"):
+        db.session.delete(binding)
+    db.session.commit()
+    world.set_status(order_id, 11)
+
+    world.settings("orders", document_type="direct_invoice")
+    world.export(order_id)
+
+    assert len(world.erp_orders(order_id)) == 1 and world.afas.tables.invoices == {}
+
+
+def test_a_document_the_erp_cannot_make_is_an_import_error(world):
+    world.product("SKU-1")
+    world.settings("orders", document_type="journal_entry")
+    order_id = world.order("SKU-1")
+    world.export(order_id)
+    [failed] = world.log("order", "failed")
+    assert "cannot book orders as journal entry" in failed.message
+    assert world.erp_orders() == []
