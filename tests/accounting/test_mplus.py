@@ -5,6 +5,7 @@ from __future__ import annotations
 from bcapp.extensions import db
 from bcapp.mapping.rules import with_section
 from bcapp.mapping.validation import validate_section
+from bcapp.models import Binding
 from tests.mplus.test_order_flow import Shop
 
 B2B = {"company": "Bakkerij de Vries BV",
@@ -64,3 +65,37 @@ def test_delivery_method_reaches_mplus_and_carrier_table_is_not_offered(shop: Sh
     [order] = shop.mplus_orders(order_id)
     assert order["deliveryMethod"] == "POST"
     assert OrderFeature.CARRIER not in MplusConnector.order_features  # no such Mplus field
+
+
+def test_order_becomes_an_mplus_direct_invoice_once(shop: Shop) -> None:
+    shop.product("1001", 12.95, article=1001)
+    save(shop, "orders", document_type="direct_invoice")
+    order_id = shop.order("1001", billing=B2B)
+
+    shop.export(order_id)
+    shop.export(order_id)
+
+    assert shop.mplus_orders(order_id) == []
+    [invoice] = shop.state.invoices.values()  # saveInvoice, validated against the WSDL
+    assert invoice["extInvoiceId"] == str(order_id)
+    assert invoice["invoiceType"] == "INVOICE-TYPE-DIRECT-INVOICE"
+    assert [line["articleNumber"] for line in invoice["lineList"]["line"]] == [1001]
+    assert invoice["relationNumber"] == relation(shop)["relationNumber"]
+    assert shop.bindings("order") == {str(order_id): invoice["invoiceId"]}
+    assert shop.mplus.invalid_requests == []
+
+
+def test_an_mplus_invoice_already_there_is_bound_not_booked_again(shop: Shop) -> None:
+    shop.product("1001", 12.95, article=1001)
+    save(shop, "orders", document_type="direct_invoice")
+    order_id = shop.order("1001")
+    shop.export(order_id)
+    db.session.execute(db.delete(Binding).filter_by(entity="order"))
+    db.session.commit()
+    shop.bc_store.orders[order_id]["status_id"] = 11
+
+    save(shop, "orders", document_type="sales_order")  # switched back meanwhile
+    shop.export(order_id)
+
+    assert len(shop.state.invoices) == 1 and shop.mplus_orders(order_id) == []
+    assert list(shop.bindings("order")) == [str(order_id)]

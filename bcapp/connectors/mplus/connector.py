@@ -74,7 +74,9 @@ class MplusConnector(StoreLedWrites):
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
     rotating_credentials: ClassVar[bool] = False  # ident and secret do not expire
     #: Mplus's OrderInput has a deliveryMethod but no carrier field: no CARRIER.
-    document_types: ClassVar[frozenset[DocumentType]] = frozenset({DocumentType.SALES_ORDER})
+    document_types: ClassVar[frozenset[DocumentType]] = frozenset(
+        {DocumentType.SALES_ORDER, DocumentType.DIRECT_INVOICE}
+    )
     order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
 
     def __init__(
@@ -335,11 +337,13 @@ class MplusConnector(StoreLedWrites):
         return str(answer["relationNumber"])
 
     def find_order(self, reference: str) -> str | None:
-        """The Mplus orderId of the order exported with this reference (extOrderId)."""
+        """The Mplus orderId of the order exported with this reference (extOrderId), else
+        the invoiceId of the direct invoice with it (extInvoiceId): a store that switches
+        between orders and invoices books nothing twice."""
         answer = self.client.call("findOrder", {"extOrderId": reference})
         if answer.get("result") == "GET-ORDER-RESULT-OK":
             return str(answer["order"]["orderId"])
-        return None
+        return self._find_invoice(reference)
 
     def find_orders(self, references: list[str]) -> dict[str, str]:
         """Bulk :meth:`find_order`: reference → orderId for those that exist."""
@@ -373,6 +377,8 @@ class MplusConnector(StoreLedWrites):
             zone=s.timezone,
             instructions=todo,
         )
+        if todo.document_type == DocumentType.DIRECT_INVOICE:
+            return self._save_invoice(order.reference, payloads.invoice_to_mplus(payload))
         answer = self.client.call("createOrder", {"order": payload})
         result = answer.get("result", "")
         order_id = str((answer.get("info") or {}).get("orderId", "") or "")
@@ -392,6 +398,23 @@ class MplusConnector(StoreLedWrites):
             return order_id
         check_result("createOrder", answer)
         return order_id
+
+    def _save_invoice(self, reference: str, invoice: dict[str, Any]) -> str:
+        """saveInvoice once: a repeat (EXT-INVOICE-ID-ALREADY-EXISTS) is found by reference."""
+        answer = self.client.call("saveInvoice", {"invoice": invoice})
+        if answer.get("result") == "SAVE-INVOICE-RESULT-EXT-INVOICE-ID-ALREADY-EXISTS":
+            existing = self._find_invoice(reference)
+            if existing is None:
+                raise FatalSyncError(f"Mplus says invoice {reference} exists but cannot find it.")
+            return existing
+        check_result("saveInvoice", answer)
+        return str((answer.get("info") or {}).get("invoiceId", "") or "")
+
+    def _find_invoice(self, reference: str) -> str | None:
+        answer = self.client.call("findInvoice", {"extInvoiceId": reference})
+        if answer.get("result") != "GET-INVOICE-RESULT-OK":
+            return None
+        return str((answer.get("invoice") or {}).get("invoiceId") or "") or None
 
     def _shipping_article(self, instructions: OrderInstructions) -> int | None:
         """The shipping-cost article: the order rules' cost article, else the setting."""

@@ -202,3 +202,35 @@ def get_invoice(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
     if invoice is None:
         return {"result": "GET-INVOICE-RESULT-NOT-FOUND"}
     return {"result": "GET-INVOICE-RESULT-OK", "invoice": copy.deepcopy(invoice)}
+
+
+@handles("saveInvoice")
+def save_invoice(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
+    """A new invoice (no ``invoiceId``) booked at once; ``extInvoiceId`` is unique like
+    ``extOrderId`` (``SAVE-INVOICE-RESULT-EXT-INVOICE-ID-ALREADY-EXISTS``)."""
+    invoice = copy.deepcopy(body.get("invoice") or {})
+    refused = {"info": {"invoiceId": "", "invoiceString": ""}}
+    problem = _order_problem(state, invoice)
+    if problem:
+        return {"result": "SAVE-INVOICE-RESULT-FAILED", **refused, "errorMessage": problem}
+    ext = invoice.get("extInvoiceId")
+    if ext and any(i.get("extInvoiceId") == ext for i in state.invoices.values()):
+        return {"result": "SAVE-INVOICE-RESULT-EXT-INVOICE-ID-ALREADY-EXISTS", **refused,
+                "errorMessage": f"An invoice with extInvoiceId {ext} already exists."}  # fmt: skip
+    number = state.next_id()
+    invoice_id = f"{number:08d}-0000-4000-9000-000000000000"
+    invoice.update({"invoiceId": invoice_id, "syncMarker": state.next_marker(),
+                    "invoiceNumber": {"year": 2026, "number": number}})  # fmt: skip
+    invoice.setdefault("invoiceType", "INVOICE-TYPE-DIRECT-INVOICE")
+    state.invoices[invoice_id] = invoice
+    info = {"invoiceId": invoice_id, "invoiceString": f"2026-{number}"}
+    return {"result": "SAVE-INVOICE-RESULT-OK", "info": info, "errorMessage": ""}
+
+
+@handles("findInvoice")
+def find_invoice(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
+    ext = body["extInvoiceId"]
+    for invoice in state.invoices.values():
+        if invoice.get("extInvoiceId") == ext:
+            return {"result": "GET-INVOICE-RESULT-OK", "invoice": copy.deepcopy(invoice)}
+    return {"result": "GET-INVOICE-RESULT-NOT-FOUND"}
