@@ -204,6 +204,8 @@ class OrderFeature(enum.Enum):
     VAT_NUMBER = "vat_number"
     #: An update adds the customer's new delivery addresses to the existing relation.
     DELIVERY_ADDRESSES = "delivery_addresses"
+    #: ``OrderInstructions.cost_centre`` reaches the document's lines (AFAS axis code).
+    COST_CENTRE = "cost_centre"
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,8 @@ class OrderInstructions:
     article_numbers: Mapping[str, str] = field(default_factory=dict)
     #: The ERP transporter / carrier for the order's shipping method (AFAS ``TrPt``), or None.
     carrier: str | None = None
+    #: The cost centre of the order's storefront (AFAS cost-allocation axis code), or None.
+    cost_centre: str | None = None
     #: What the order becomes in the ERP (a connector refuses a type it does not list).
     document_type: DocumentType = DocumentType.SALES_ORDER
 

@@ -27,6 +27,7 @@ Sections and keys (defaults in brackets)::
                 (what an order becomes in the ERP; the page offers what the connector makes)
     mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
                 carrier {bc shipping method: ERP transporter, e.g. AFAS TrPt},
+                cost_centre {storefront (channel) id or "*": ERP cost centre},
                 order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
     customers   update_fields [["phone", "addresses"]] (what an update of an existing ERP
                 relation may overwrite besides name and e-mail; of phone, addresses,
@@ -148,7 +149,14 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "vat_number_field": DEFAULT_VAT_FIELD,
         "delivery_addresses": True,
     },
-    "mappings": {"payment": {}, "tax": {}, "shipping": {}, "order_status": {}, "carrier": {}},
+    "mappings": {
+        "payment": {},
+        "tax": {},
+        "shipping": {},
+        "order_status": {},
+        "carrier": {},
+        "cost_centre": {},
+    },
     "fulfilment": {"shipment_source": "erp"},
     "customers_from_erp": {
         "channels": [1],
@@ -333,6 +341,14 @@ class Mappings:
     order_status: Mapping[str, int | None]
     #: BigCommerce shipping method → the ERP's transporter / carrier code (AFAS ``TrPt``).
     carrier: Mapping[str, str] = field(default_factory=dict)
+    #: Storefront (channel id) → cost centre; ``"*"`` is the default for other storefronts.
+    cost_centre: Mapping[str, str] = field(default_factory=dict)
+
+    def cost_centre_for(self, channel_id: int) -> str | None:
+        """The cost centre of orders from storefront ``channel_id`` (else ``*``), or None."""
+        code = _lookup(self.cost_centre, str(channel_id))
+        code = _lookup(self.cost_centre, "*") if code is None else code
+        return None if code is None else str(code)
 
     def carrier_code(self, bc_method: str) -> str | None:
         """The ERP transporter for a BigCommerce shipping method, or None when unmapped."""
@@ -481,6 +497,7 @@ def rules_for(store_or_settings: Any) -> StoreRules:
             dict(m.get("shipping", {})),
             dict(m.get("order_status", {})),
             dict(m.get("carrier", {})),
+            dict(m.get("cost_centre", {})),
         ),
         shipment_source=s["fulfilment"]["shipment_source"],
         schedules=dict(s["schedules"]),

@@ -151,6 +151,8 @@ def _row_problem(
         problem["from"] = f"“{left}” is already in row {seen[left.casefold()] + 1}."
     elif table == "tax" and "/" in left and not _COUNTRY_KEY.match(left) and left != "*":
         problem["from"] = "Put a two-letter country code before the slash: BE/Default Tax Class."
+    elif table == "cost_centre" and not (left.isdigit() or left == "*"):
+        problem["from"] = "Enter a storefront (channel) id such as 1, or * for every other one."
     if table == "order_status":
         try:
             _status_id(text, optional=True)
@@ -274,7 +276,7 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
     },
     "mappings": {
         table: functools.partial(_mapping_table, table=table)
-        for table in ("payment", "tax", "shipping", "order_status", "carrier")
+        for table in ("payment", "tax", "shipping", "order_status", "carrier", "cost_centre")
     },
     "customers": {
         "update_fields": lambda v: _subset(v, CUSTOMER_UPDATE_FIELDS, "customer field"),

@@ -47,7 +47,13 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
         carrier = _required(
             tables.carrier_code(order.shipping_method), "Shipping method", order.shipping_method,
             "carrier")  # fmt: skip
+    cost_centre = None
+    if tables.cost_centre:
+        cost_centre = _required(
+            tables.cost_centre_for(order.channel_id), "Storefront", str(order.channel_id),
+            "cost centre")  # fmt: skip
     return OrderInstructions(
+        cost_centre=cost_centre,
         payment_method=payment,
         delivery_method=delivery,
         carrier=carrier,

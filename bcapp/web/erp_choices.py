@@ -41,6 +41,7 @@ ERP_FIELDS: dict[str, dict[str, str]] = {
         "tax": "AFAS VAT code (sent as the line's VaRc)",
         "shipping": "AFAS delivery type (DtId)",
         "carrier": "AFAS transporter (TrPt)",
+        "cost_centre": "AFAS cost centre (axis code on each line)",
         "order_status": "AFAS order status",
     },
     "mplus": {
@@ -55,6 +56,7 @@ GENERIC_FIELDS = {
     "tax": "ERP VAT code",
     "shipping": "ERP delivery method",
     "carrier": "ERP carrier",
+    "cost_centre": "ERP cost centre",
     "order_status": "ERP order status",
 }
 

@@ -77,3 +77,14 @@ def test_document_type_offers_what_the_connector_makes(afas, session):
     assert saved_rules().orders.document_type == "direct_invoice"
     bad = session.post("/app/settings/orders", {**form, "document_type": "journal_entry"})
     assert bad.status_code == 422 and "cannot make this document" in bad.text
+
+
+def test_cost_centre_table_checks_its_storefront_ids(afas, session):
+    session.post("/app/setup/erp", erp_form(afas))
+    assert "AFAS cost centre (axis code on each line)" in session.get("/app/settings/mappings").text
+    ok = session.post("/app/settings/mappings", [("cost_centre__from", "1"),
+                                                 ("cost_centre__to", "WEB")])  # fmt: skip
+    assert ok.status_code == 200 and saved_rules().mappings.cost_centre_for(1) == "WEB"
+    bad = session.post("/app/settings/mappings", [("cost_centre__from", "Webshop"),
+                                                  ("cost_centre__to", "WEB")])  # fmt: skip
+    assert bad.status_code == 422 and "storefront (channel) id" in bad.text

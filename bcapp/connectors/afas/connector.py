@@ -102,7 +102,12 @@ class AfasConnector(Fulfilment, Relations):
         {DocumentType.SALES_ORDER, DocumentType.DIRECT_INVOICE}
     )
     order_features: ClassVar[frozenset[OrderFeature]] = frozenset(
-        {OrderFeature.CARRIER, OrderFeature.VAT_NUMBER, OrderFeature.DELIVERY_ADDRESSES}
+        {
+            OrderFeature.CARRIER,
+            OrderFeature.VAT_NUMBER,
+            OrderFeature.DELIVERY_ADDRESSES,
+            OrderFeature.COST_CENTRE,
+        }
     )
 
     def __init__(

@@ -196,7 +196,8 @@ def line_fields(
     group (``VaRc``); without it Profit uses the article's own group.
     """
     code, dim1, dim2 = item
-    vat_group = (instructions or OrderInstructions()).tax_code(line)
+    todo = instructions or OrderInstructions()
+    vat_group = todo.tax_code(line)
     price = line.price_inc_tax if incl else line.price_ex_tax
     return {
         "VaIt": "2",
@@ -210,7 +211,21 @@ def line_fields(
         "StL1": dim1 or None,
         "StL2": dim2 or None,
         "War": orders["warehouse"] or None,
+        **cost_allocation(todo, orders),
     }
+
+
+def cost_allocation(instructions: OrderInstructions, orders: Mapping[str, Any]) -> dict[str, Any]:
+    """The line's cost-allocation axis code for the storefront's cost centre (``V1Cd``..)."""
+    if not instructions.cost_centre:
+        return {}
+    axis = int(orders.get("cost_centre_axis") or 1)
+    if not 1 <= axis <= 5:
+        raise FatalSyncError(
+            f"AFAS has cost-allocation axes 1 to 5; the settings name axis {axis}. Fix the "
+            "AFAS settings (Sales orders → cost-allocation axis), then retry the order."
+        )
+    return {f"V{axis}Cd": instructions.cost_centre[:16]}
 
 
 #: Header fields FbSales has and FbDirectInvoice lacks (an invoice is not delivered by us).
@@ -267,6 +282,7 @@ def sales_order_envelope(
                     "BiUn": orders["shipping_unit"],
                     "QuUn": 1.0,
                     "Upri": float(shipping),
+                    **cost_allocation(todo, orders),
                 },
                 [],
             )

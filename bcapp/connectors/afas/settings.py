@@ -158,6 +158,7 @@ ORDER_OPTIONS: dict[str, tuple[Any, str, str]] = {
     "shipping_unit": ("*****", "string", "Shipping costs unit (BiUn)"),
     "subscription_item_type": ("2", "string", "Subscription item type (VaIt)"),
     "sales_channel": ("1", "string", "Sales channel (SaCh)"),
+    "cost_centre_axis": (1, "integer", "Cost-allocation axis of the cost centre (V1Cd-V5Cd)"),
     "currency": ("EUR", "string", "Currency of new sales relations"),
 }
 CATALOG_OPTIONS: dict[str, tuple[Any, str, str]] = {
