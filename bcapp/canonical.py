@@ -206,6 +206,8 @@ class OrderFeature(enum.Enum):
     DELIVERY_ADDRESSES = "delivery_addresses"
     #: ``OrderInstructions.cost_centre`` reaches the document's lines (AFAS axis code).
     COST_CENTRE = "cost_centre"
+    #: ``OrderInstructions.payment_terms`` reaches the document (AFAS ``PaCd``).
+    PAYMENT_TERMS = "payment_terms"
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,8 @@ class OrderInstructions:
     article_numbers: Mapping[str, str] = field(default_factory=dict)
     #: The ERP transporter / carrier for the order's shipping method (AFAS ``TrPt``), or None.
     carrier: str | None = None
+    #: The payment terms for the order's payment method (AFAS payment condition ``PaCd``).
+    payment_terms: str | None = None
     #: The cost centre of the order's storefront (AFAS cost-allocation axis code), or None.
     cost_centre: str | None = None
     #: What the order becomes in the ERP (a connector refuses a type it does not list).

@@ -28,6 +28,7 @@ Sections and keys (defaults in brackets)::
     mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
                 carrier {bc shipping method: ERP transporter, e.g. AFAS TrPt},
                 cost_centre {storefront (channel) id or "*": ERP cost centre},
+                payment_terms {bc payment method: ERP payment terms, e.g. AFAS PaCd},
                 order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
     customers   update_fields [["phone", "addresses"]] (what an update of an existing ERP
                 relation may overwrite besides name and e-mail; of phone, addresses,
@@ -156,6 +157,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "order_status": {},
         "carrier": {},
         "cost_centre": {},
+        "payment_terms": {},
     },
     "fulfilment": {"shipment_source": "erp"},
     "customers_from_erp": {
@@ -343,6 +345,13 @@ class Mappings:
     carrier: Mapping[str, str] = field(default_factory=dict)
     #: Storefront (channel id) → cost centre; ``"*"`` is the default for other storefronts.
     cost_centre: Mapping[str, str] = field(default_factory=dict)
+    #: BigCommerce payment method → the ERP's payment terms (AFAS payment condition).
+    payment_terms: Mapping[str, str] = field(default_factory=dict)
+
+    def payment_terms_for(self, bc_method: str) -> str | None:
+        """The payment terms for a BigCommerce payment method, or None when unmapped."""
+        code = _lookup(self.payment_terms, bc_method)
+        return None if code is None else str(code)
 
     def cost_centre_for(self, channel_id: int) -> str | None:
         """The cost centre of orders from storefront ``channel_id`` (else ``*``), or None."""
@@ -498,6 +507,7 @@ def rules_for(store_or_settings: Any) -> StoreRules:
             dict(m.get("order_status", {})),
             dict(m.get("carrier", {})),
             dict(m.get("cost_centre", {})),
+            dict(m.get("payment_terms", {})),
         ),
         shipment_source=s["fulfilment"]["shipment_source"],
         schedules=dict(s["schedules"]),

@@ -276,7 +276,15 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
     },
     "mappings": {
         table: functools.partial(_mapping_table, table=table)
-        for table in ("payment", "tax", "shipping", "order_status", "carrier", "cost_centre")
+        for table in (
+            "payment",
+            "tax",
+            "shipping",
+            "order_status",
+            "carrier",
+            "cost_centre",
+            "payment_terms",
+        )
     },
     "customers": {
         "update_fields": lambda v: _subset(v, CUSTOMER_UPDATE_FIELDS, "customer field"),

@@ -47,12 +47,17 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
         carrier = _required(
             tables.carrier_code(order.shipping_method), "Shipping method", order.shipping_method,
             "carrier")  # fmt: skip
-    cost_centre = None
+    terms = cost_centre = None
+    if tables.payment_terms:
+        terms = _required(
+            tables.payment_terms_for(order.payment_method), "Payment method",
+            order.payment_method, "payment terms")  # fmt: skip
     if tables.cost_centre:
         cost_centre = _required(
             tables.cost_centre_for(order.channel_id), "Storefront", str(order.channel_id),
             "cost centre")  # fmt: skip
     return OrderInstructions(
+        payment_terms=terms,
         cost_centre=cost_centre,
         payment_method=payment,
         delivery_method=delivery,

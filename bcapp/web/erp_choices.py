@@ -42,6 +42,7 @@ ERP_FIELDS: dict[str, dict[str, str]] = {
         "shipping": "AFAS delivery type (DtId)",
         "carrier": "AFAS transporter (TrPt)",
         "cost_centre": "AFAS cost centre (axis code on each line)",
+        "payment_terms": "AFAS payment condition (PaCd)",
         "order_status": "AFAS order status",
     },
     "mplus": {
@@ -57,6 +58,7 @@ GENERIC_FIELDS = {
     "shipping": "ERP delivery method",
     "carrier": "ERP carrier",
     "cost_centre": "ERP cost centre",
+    "payment_terms": "ERP payment terms",
     "order_status": "ERP order status",
 }
 

@@ -38,7 +38,15 @@ MULTI_FIELDS = {
 #: field; a hidden ``<key>__shown`` marks that the checkboxes were on the page (none checked
 #: is then a choice, not an absent field).
 CHANNEL_FIELDS = {("catalog", "channels"), ("orders", "channels")}
-MAPPING_TABLES = ("payment", "tax", "shipping", "order_status", "carrier", "cost_centre")
+MAPPING_TABLES = (
+    "payment",
+    "tax",
+    "shipping",
+    "order_status",
+    "carrier",
+    "cost_centre",
+    "payment_terms",
+)
 BLANK_ROWS = 1
 
 

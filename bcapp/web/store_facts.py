@@ -159,6 +159,7 @@ class MappingFacts:
             "payment": self.payment_methods,
             "shipping": self.shipping_methods,
             "carrier": self.shipping_methods,
+            "payment_terms": self.payment_methods,
             "tax": self.tax_classes,
         }.get(table, ())
 

@@ -51,7 +51,7 @@ def test_reference_template_on_the_orders_page_keeps_the_old_one(afas, session):
 def test_carrier_table_shows_for_afas_with_its_transporters(afas, session):
     session.post("/app/setup/erp", erp_form(afas))
     page = session.get("/app/settings/mappings").text
-    assert "AFAS transporter (TrPt)" in page
+    assert "AFAS transporter (TrPt)" in page and "AFAS payment condition (PaCd)" in page
     assert '<option value="POSTNL">POSTNL — PostNL</option>' in page  # from BCApp_Transporters
 
     r = session.post("/app/settings/mappings", [("carrier__from", "Flat Rate"),

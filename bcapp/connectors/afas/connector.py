@@ -107,6 +107,7 @@ class AfasConnector(Fulfilment, Relations):
             OrderFeature.VAT_NUMBER,
             OrderFeature.DELIVERY_ADDRESSES,
             OrderFeature.COST_CENTRE,
+            OrderFeature.PAYMENT_TERMS,
         }
     )
 
@@ -345,7 +346,13 @@ class AfasConnector(Fulfilment, Relations):
         if not erp_id and not searched:
             erp_id = self.find_customer(customer.email)
         currency = str(self.orders_cfg.get("currency") or "EUR")
-        name, body = envelopes.relation_envelope(customer, currency, _today(), erp_id)
+        new_debtor = {
+            "PaCd": str(self.orders_cfg.get("debtor_payment_condition") or "")[:5],
+            "ColA": str(self.orders_cfg.get("debtor_ledger_account") or "")[:16],
+        }
+        name, body = envelopes.relation_envelope(
+            customer, currency, _today(), erp_id, new_debtor=new_debtor
+        )
         if erp_id:
             self.client.put(name, body)
             return erp_id

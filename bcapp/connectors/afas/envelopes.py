@@ -84,13 +84,19 @@ def person_fields(customer: Customer, *, new: bool) -> dict[str, Any]:
 
 
 def relation_envelope(
-    customer: Customer, currency: str, today: date, erp_id: str | None = None
+    customer: Customer,
+    currency: str,
+    today: date,
+    erp_id: str | None = None,
+    new_debtor: Mapping[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """(connector, body) creating or updating a person or organisation sales relation.
 
     The first address is the relation's own (postal) address; an update whose first
     address is blank leaves that alone. Every further address becomes a linked delivery
     address (on an update the flow passes only those the relation does not have yet).
+    ``new_debtor``: fields only a new debtor gets (payment condition ``PaCd``, debtor
+    ledger account ``ColA``) from the AFAS settings.
     """
     new = erp_id is None
     address = customer.addresses[0] if customer.addresses else None
@@ -103,6 +109,7 @@ def relation_envelope(
     rel_fields: dict[str, Any] = {"CuId": currency} if new else {}
     if new:
         rel_fields["IsDb"] = True
+        rel_fields.update({k: v for k, v in (new_debtor or {}).items() if v})
     if customer.vat_number:
         rel_fields["VaId"] = customer.vat_number[:20]
     key = ("DbId", erp_id) if erp_id else None
@@ -298,6 +305,7 @@ def sales_order_envelope(
         "War": orders.get("warehouse") or None,
         "SaCh": str(orders["sales_channel"]) if orders.get("sales_channel") else None,
         "VaDu": orders.get("vat_duty") or None,
+        "PaCd": (todo.payment_terms or "")[:5] or None,
         "PaTp": todo.payment_method or None,
         "DtId": delivery_type(todo.delivery_method),
         "TrPt": (todo.carrier or "")[:16] or None,

@@ -160,6 +160,12 @@ ORDER_OPTIONS: dict[str, tuple[Any, str, str]] = {
     "sales_channel": ("1", "string", "Sales channel (SaCh)"),
     "cost_centre_axis": (1, "integer", "Cost-allocation axis of the cost centre (V1Cd-V5Cd)"),
     "currency": ("EUR", "string", "Currency of new sales relations"),
+    "debtor_payment_condition": ("", "string", "Payment condition of new debtors (PaCd)"),
+    "debtor_ledger_account": (
+        "",
+        "string",
+        "Debtor ledger (summary) account of new debtors (ColA)",
+    ),
 }
 CATALOG_OPTIONS: dict[str, tuple[Any, str, str]] = {
     "article_prices_include_vat": (False, "boolean", "Article prices include VAT"),
