@@ -29,6 +29,8 @@ Sections and keys (defaults in brackets)::
                 carrier {bc shipping method: ERP transporter, e.g. AFAS TrPt},
                 cost_centre {storefront (channel) id or "*": ERP cost centre},
                 payment_terms {bc payment method: ERP payment terms, e.g. AFAS PaCd},
+                document_type {storefront (channel) id: document type, overriding the
+                orders section's for that storefront's orders},
                 order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
     customers   update_fields [["phone", "addresses"]] (what an update of an existing ERP
                 relation may overwrite besides name and e-mail; of phone, addresses,
@@ -158,6 +160,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "carrier": {},
         "cost_centre": {},
         "payment_terms": {},
+        "document_type": {},
     },
     "fulfilment": {"shipment_source": "erp"},
     "customers_from_erp": {
@@ -347,6 +350,12 @@ class Mappings:
     cost_centre: Mapping[str, str] = field(default_factory=dict)
     #: BigCommerce payment method → the ERP's payment terms (AFAS payment condition).
     payment_terms: Mapping[str, str] = field(default_factory=dict)
+    #: Storefront (channel id) → document type, where it differs from the store's.
+    document_type: Mapping[str, str] = field(default_factory=dict)
+
+    def document_type_for(self, channel_id: int, default: str) -> str:
+        """What orders of storefront ``channel_id`` become (``default``: the store's choice)."""
+        return str(_lookup(self.document_type, str(channel_id)) or default)
 
     def payment_terms_for(self, bc_method: str) -> str | None:
         """The payment terms for a BigCommerce payment method, or None when unmapped."""
@@ -508,6 +517,7 @@ def rules_for(store_or_settings: Any) -> StoreRules:
             dict(m.get("carrier", {})),
             dict(m.get("cost_centre", {})),
             dict(m.get("payment_terms", {})),
+            dict(m.get("document_type", {})),
         ),
         shipment_source=s["fulfilment"]["shipment_source"],
         schedules=dict(s["schedules"]),

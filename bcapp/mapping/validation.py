@@ -153,6 +153,10 @@ def _row_problem(
         problem["from"] = "Put a two-letter country code before the slash: BE/Default Tax Class."
     elif table == "cost_centre" and not (left.isdigit() or left == "*"):
         problem["from"] = "Enter a storefront (channel) id such as 1, or * for every other one."
+    elif table == "document_type" and not left.isdigit():
+        problem["from"] = "Enter a storefront (channel) id such as 2."
+    if table == "document_type" and left and text not in CHOICES["orders"]["document_type"]:
+        problem["to"] = "Choose what this storefront's orders become in the ERP."
     if table == "order_status":
         try:
             _status_id(text, optional=True)
@@ -284,6 +288,7 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
             "carrier",
             "cost_centre",
             "payment_terms",
+            "document_type",
         )
     },
     "customers": {

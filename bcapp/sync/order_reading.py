@@ -64,7 +64,9 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
         carrier=carrier,
         tax_codes=_tax_codes(order, tables) if tables.tax else {},
         shipping_article=rules.orders.shipping_cost_article or None,
-        document_type=DocumentType(rules.orders.document_type),
+        document_type=DocumentType(
+            tables.document_type_for(order.channel_id, rules.orders.document_type)
+        ),
     )
 
 

@@ -59,6 +59,7 @@ GENERIC_FIELDS = {
     "carrier": "ERP carrier",
     "cost_centre": "ERP cost centre",
     "payment_terms": "ERP payment terms",
+    "document_type": "Document in the ERP",
     "order_status": "ERP order status",
 }
 

@@ -46,6 +46,7 @@ MAPPING_TABLES = (
     "carrier",
     "cost_centre",
     "payment_terms",
+    "document_type",
 )
 BLANK_ROWS = 1
 

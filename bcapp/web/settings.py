@@ -169,10 +169,17 @@ def validated(
     check_channels(g.store, raw, values, errors)
     connection = erp.connection_of(g.store)
     offered = erp.supported_documents(connection.kind if connection else None)
+    choose = "Your ERP connector cannot make this document: choose " + (
+        " or ".join(d.replace("_", " ") for d in offered) + "."
+    )
     if section == "orders" and "document_type" in raw and values["document_type"] not in offered:
-        errors["document_type"] = "Your ERP connector cannot make this document: choose " + (
-            " or ".join(d.replace("_", " ") for d in offered) + "."
-        )
+        errors["document_type"] = choose
+    per_storefront = values.get("document_type") if section == "mappings" else None
+    if isinstance(per_storefront, dict):
+        for index, doc in enumerate(per_storefront.values()):
+            if doc not in offered:
+                errors["document_type"] = choose
+                errors[f"document_type.{index}.to"] = choose
     return values, errors
 
 

@@ -76,3 +76,16 @@ def test_a_document_the_erp_cannot_make_is_an_import_error(world):
     [failed] = world.log("order", "failed")
     assert "cannot book orders as journal entry" in failed.message
     assert world.erp_orders() == []
+
+
+def test_a_storefront_of_its_own_books_direct_invoices(world):
+    world.product("SKU-1")
+    invoices_findable(world)
+    world.settings("mappings", document_type={"1": "direct_invoice", "2": "sales_order"})
+    order_id = world.order("SKU-1")  # placed on storefront 1
+
+    world.export(order_id)
+
+    assert world.erp_orders() == []
+    [invoice] = world.afas.tables.invoices.values()
+    assert invoice["CustomerReference"] == str(order_id)

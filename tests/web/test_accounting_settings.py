@@ -88,3 +88,16 @@ def test_cost_centre_table_checks_its_storefront_ids(afas, session):
     bad = session.post("/app/settings/mappings", [("cost_centre__from", "Webshop"),
                                                   ("cost_centre__to", "WEB")])  # fmt: skip
     assert bad.status_code == 422 and "storefront (channel) id" in bad.text
+
+
+def test_document_per_storefront_offers_only_what_the_erp_makes(afas, session):
+    session.post("/app/setup/erp", erp_form(afas))
+    page = session.get("/app/settings/mappings").text
+    assert "Document per storefront" in page and '<option value="direct_invoice"' in page
+    row = [("document_type__from", "2"), ("document_type__to", "direct_invoice")]
+    ok = session.post("/app/settings/mappings", row)
+    assert ok.status_code == 200
+    assert saved_rules().mappings.document_type_for(2, "sales_order") == "direct_invoice"
+    row = [("document_type__from", "2"), ("document_type__to", "journal_entry")]
+    bad = session.post("/app/settings/mappings", row)
+    assert bad.status_code == 422 and "cannot make this document" in bad.text
