@@ -49,7 +49,7 @@ def test_direct_invoices_need_a_lookup_connector(world):
 
     assert world.afas.tables.invoices == {}
     [failed] = world.log("order", "failed")
-    assert "BCApp_SalesInvoices" in failed.message
+    assert "BCApp_SalesInvoices" in failed.message and "sales invoices" in failed.message
 
 
 def test_switching_from_orders_to_invoices_books_nothing_twice(world):
@@ -89,3 +89,25 @@ def test_a_storefront_of_its_own_books_direct_invoices(world):
     assert world.erp_orders() == []
     [invoice] = world.afas.tables.invoices.values()
     assert invoice["CustomerReference"] == str(order_id)
+
+
+def test_a_b2b_storefront_gets_quotations(world):
+    """Seed 002's "Angebot erstellen": orders of the marked storefront become AFAS quotations."""
+    world.product("SKU-1")
+    connection = db.session.execute(db.select(Connection)).scalar_one()
+    connectors = {**(connection.settings.get("connectors") or {}),
+                  "sales_quotations": {"connector": "BCApp_SalesQuotations"}}  # fmt: skip
+    connection.settings = {**connection.settings, "connectors": connectors}
+    db.session.commit()
+    world.settings("mappings", document_type={"1": "quotation"})
+    order_id = world.order("SKU-1")
+
+    world.export(order_id)
+    world.export(order_id)
+
+    assert world.erp_orders() == [] and world.afas.tables.invoices == {}
+    [quotation] = world.afas.tables.quotations.values()  # FbSalesQuotation, spec-validated
+    assert quotation["CustomerReference"] == str(order_id)
+    assert [line["ItCd"] for line in quotation["lines"]] == ["SKU-1"]
+    [binding] = world.bindings("order")
+    assert binding.erp_id == quotation["QuotationNumber"]

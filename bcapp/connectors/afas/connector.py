@@ -76,6 +76,15 @@ CHOICE_CONNECTORS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: Document type → (UpdateConnector, the entity that finds it again by reference ("": the
+#: sales orders one, always there), the BCApp_* GetConnector a merchant imports for it).
+DOCUMENTS: dict[DocumentType, tuple[str, str, str]] = {
+    DocumentType.SALES_ORDER: ("FbSales", "", ""),
+    DocumentType.DIRECT_INVOICE: ("FbDirectInvoice", "sales_invoices", "BCApp_SalesInvoices"),
+    DocumentType.QUOTATION: ("FbSalesQuotation", "sales_quotations", "BCApp_SalesQuotations"),
+}
+
+
 class AfasConnector(Fulfilment, Relations):
     """AFAS Profit over its REST API (GetConnectors in, UpdateConnectors out)."""
 
@@ -98,9 +107,7 @@ class AfasConnector(Fulfilment, Relations):
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
     rotating_credentials: ClassVar[bool] = False  # an app-connector token does not expire
-    document_types: ClassVar[frozenset[DocumentType]] = frozenset(
-        {DocumentType.SALES_ORDER, DocumentType.DIRECT_INVOICE}
-    )
+    document_types: ClassVar[frozenset[DocumentType]] = frozenset(DOCUMENTS)
     order_features: ClassVar[frozenset[OrderFeature]] = frozenset(
         {
             OrderFeature.CARRIER,
@@ -369,18 +376,20 @@ class AfasConnector(Fulfilment, Relations):
     # -- orders ---------------------------------------------------------------------------
 
     def find_order(self, reference: str) -> str | None:
-        """The AFAS sales order (or direct invoice) number whose reference is ``reference``.
+        """The AFAS sales order (or direct invoice, or quotation) number of ``reference``.
 
-        Direct invoices are looked up too (when their GetConnector is named), so a store
-        that switches between orders and invoices never books an order twice.
+        Direct invoices and quotations are looked up too (when their GetConnectors are
+        named), so a store that switches document types never books an order twice.
         """
         row = self._order_row(reference)
         if row:
             return mapping.text(row.get(self.entity("sales_orders")["number"]))
-        return self._invoice_number(reference)
+        return self._document_number("sales_invoices", reference) or self._document_number(
+            "sales_quotations", reference
+        )
 
-    def _invoice_number(self, reference: str) -> str | None:
-        cfg = self.entity("sales_invoices")
+    def _document_number(self, entity: str, reference: str) -> str | None:
+        cfg = self.entity(entity)
         if not cfg.connector:
             return None
         rows = self.client.get_rows(
@@ -406,8 +415,8 @@ class AfasConnector(Fulfilment, Relations):
         *,
         searched: bool = False,
     ) -> str:
-        """Create the FbSales order, or the FbDirectInvoice when the instructions say so
-        (or return the one already there for this reference).
+        """Create the FbSales order, or the FbDirectInvoice or FbSalesQuotation the
+        instructions ask for (or return the one already there for this reference).
 
         Args:
             instructions: the merchant's mappings for this order.
@@ -416,25 +425,27 @@ class AfasConnector(Fulfilment, Relations):
                 is not repeated: one AFAS round trip saved per exported order.
         """
         todo = instructions or OrderInstructions()
-        invoice = todo.document_type == DocumentType.DIRECT_INVOICE
-        if todo.document_type not in self.document_types:
+        document = DOCUMENTS.get(todo.document_type)
+        if document is None:
             raise FatalSyncError(
                 f"AFAS cannot book store orders as {todo.document_type.value.replace('_', ' ')}:"
-                " choose a sales order or a direct invoice in the order settings."
+                " choose a sales order, a direct invoice or a quotation in the order settings."
             )
-        if invoice and not self.entity("sales_invoices").connector:
+        name, lookup, example = document
+        if lookup and not self.entity(lookup).connector:
+            what = lookup.replace("_", " ")
             raise FatalSyncError(
-                "Orders are booked as direct invoices, but no GetConnector is named to find "
-                "them again (GetConnectors → Sales invoices, e.g. BCApp_SalesInvoices): without "
-                "it an invoice could be booked twice."
+                f"Orders are booked as {what}, but no GetConnector is named to find them again "
+                f"(GetConnectors → {what.capitalize()}, e.g. {example}): without it one could "
+                "be booked twice."
             )
         existing = None if searched else self.find_order(order.reference)
         if existing:
             return existing
         items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
-        build = envelopes.direct_invoice_envelope if invoice else envelopes.sales_order_envelope
-        name = "FbDirectInvoice" if invoice else "FbSales"
-        body = build(order, customer_erp_id, items, self.orders_cfg, todo)
+        body = envelopes.document_envelope(
+            name, order, customer_erp_id, items, self.orders_cfg, todo
+        )
         number = mapping.text(self.client.post(name, body).get("OrNu"))
         number = number or self.find_order(order.reference) or ""
         if not number:

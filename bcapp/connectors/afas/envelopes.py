@@ -237,24 +237,36 @@ def cost_allocation(instructions: OrderInstructions, orders: Mapping[str, Any]) 
 
 #: Header fields FbSales has and FbDirectInvoice lacks (an invoice is not delivered by us).
 ORDER_ONLY_FIELDS = ("DtId", "TrPt", "ETOr")
+#: UpdateConnector → (its lines object, the FbSales header fields it lacks).
+SALES_DOCUMENTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "FbSales": ("FbSalesLines", ()),
+    "FbDirectInvoice": ("FbDirectInvoiceLines", ORDER_ONLY_FIELDS),
+    "FbSalesQuotation": ("FbSalesQuotationLines", ("ETOr",)),
+}
 
 
-def direct_invoice_envelope(
+def document_envelope(
+    name: str,
     order: Order,
     debtor: str,
     items: Mapping[str, tuple[str, str, str]],
     orders: Mapping[str, Any],
     instructions: OrderInstructions | None = None,
 ) -> dict[str, Any]:
-    """FbDirectInvoice for a store order: the sales order's header and lines, invoiced at once.
+    """A store order as FbSales, FbDirectInvoice or FbSalesQuotation: one header, one set of
+    lines (AFAS's three sales documents share their fields).
 
-    Profit books it on the debtor straight away (no order, no packing slip to wait for);
-    delivery type, transporter and order type do not exist on an invoice.
+    A direct invoice is booked on the debtor at once (no delivery type, transporter or
+    order type exist on it); a quotation waits for the customer (no order type).
     """
-    body = sales_order_envelope(order, debtor, items, orders, instructions)["FbSales"]["Element"]
-    fields = {k: v for k, v in body["Fields"].items() if k not in ORDER_ONLY_FIELDS}
-    lines = body["Objects"][0]["FbSalesLines"]["Element"]
-    return envelope("FbDirectInvoice", fields, [{"FbDirectInvoiceLines": {"Element": lines}}])
+    body = sales_order_envelope(order, debtor, items, orders, instructions)
+    if name == "FbSales":
+        return body
+    lines_name, lacking = SALES_DOCUMENTS[name]
+    element = body["FbSales"]["Element"]
+    fields = {k: v for k, v in element["Fields"].items() if k not in lacking}
+    lines = element["Objects"][0]["FbSalesLines"]["Element"]
+    return envelope(name, fields, [{lines_name: {"Element": lines}}])
 
 
 def sales_order_envelope(

@@ -123,6 +123,8 @@ ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
     # Direct invoices found again by reference (exactly once); "" until the merchant books
     # orders as direct invoices and imports the BCApp_SalesInvoices GetConnector.
     "sales_invoices": ("", {"number": "InvoiceNumber", "reference": "CustomerReference"}),
+    # Quotations likewise (BCApp_SalesQuotations), for stores that book orders as quotations.
+    "sales_quotations": ("", {"number": "QuotationNumber", "reference": "CustomerReference"}),
     "credit_invoices": (
         "BCApp_CreditInvoices",
         {

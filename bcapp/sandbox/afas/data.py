@@ -61,6 +61,8 @@ class Tables:
     credit_invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Direct invoices (FbDirectInvoice): invoice number → header fields and lines.
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Quotations (FbSalesQuotation): quotation number → header fields and lines.
+    quotations: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Code lists the settings page offers in its mapping pickers (see ``choice_connectors``).
     vat_codes: list[dict[str, Any]] = field(default_factory=lambda: list(VAT_CODES))
@@ -274,6 +276,11 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
                 F("TotalAmount", "decimal"),
             ],
             lambda: list(t.invoices.values()),
+        ),
+        GetConnectorDef(
+            "BCApp_SalesQuotations",
+            [F("QuotationNumber"), F("DebtorId"), F("CustomerReference")],
+            lambda: list(t.quotations.values()),
         ),
         GetConnectorDef(
             "BCApp_CreditInvoices",

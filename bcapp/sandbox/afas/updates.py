@@ -70,6 +70,7 @@ class Updates:
         self.next_order = 60000001
         self.next_packing_slip = 70000001
         self.next_invoice = 90000001
+        self.next_quotation = 50000001
 
     def handler(self, connector: str, method: str) -> Callable[[Mapping], dict] | None:
         return {
@@ -79,6 +80,7 @@ class Updates:
             ("KnSalesRelationOrg", "PUT"): lambda b: self.relation(b, "KnSalesRelationOrg"),
             ("FbSales", "POST"): self.sales_order,
             ("FbDirectInvoice", "POST"): self.direct_invoice,
+            ("FbSalesQuotation", "POST"): self.quotation,
             ("FbSubscription", "POST"): self.subscription,
             ("FbDeliveryNote", "POST"): self.delivery_note,
         }.get((connector, method))
@@ -205,6 +207,26 @@ class Updates:
             "DebtorId": debtor,
             "CustomerReference": fields.get("RfCs") or "",
             "TotalAmount": round(total, 2),
+            "fields": dict(fields),
+            "lines": lines,
+        }
+        return {"OrNu": number}
+
+    def quotation(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A quotation for the debtor (no stock reserved, nothing invoiced yet)."""
+        element = body["FbSalesQuotation"]["Element"]
+        fields = _fields(element)
+        debtor = self._debtor(fields)
+        path = "FbSalesQuotation/FbSalesQuotationLines"
+        lines = [dict(_fields(el)) for el in _first(element, path, "FbSalesQuotation")]
+        for line in lines:
+            self._check_item(line)
+        number = str(self.next_quotation)
+        self.next_quotation += 1
+        self.t.quotations[number] = {
+            "QuotationNumber": number,
+            "DebtorId": debtor,
+            "CustomerReference": fields.get("RfCs") or "",
             "fields": dict(fields),
             "lines": lines,
         }
