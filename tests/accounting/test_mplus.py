@@ -99,3 +99,22 @@ def test_an_mplus_invoice_already_there_is_bound_not_booked_again(shop: Shop) ->
 
     assert len(shop.state.invoices) == 1 and shop.mplus_orders(order_id) == []
     assert list(shop.bindings("order")) == [str(order_id)]
+
+
+def test_order_becomes_an_mplus_proposal_once(shop: Shop) -> None:
+    shop.product("1001", 12.95, article=1001)
+    save(shop, "orders", document_type="quotation")
+    order_id = shop.order("1001")
+
+    shop.export(order_id)
+    db.session.execute(db.delete(Binding).filter_by(entity="order"))  # lost before the bind
+    db.session.commit()
+    shop.bc_store.orders[order_id]["status_id"] = 11
+    shop.export(order_id)
+
+    assert shop.mplus_orders(order_id) == [] and shop.state.invoices == {}
+    [proposal] = shop.state.proposals.values()  # saveProposal, validated against the WSDL
+    assert proposal["extProposalId"] == str(order_id)
+    assert [line["articleNumber"] for line in proposal["lineList"]["line"]] == [1001]
+    assert shop.bindings("order") == {str(order_id): proposal["proposalId"]}
+    assert shop.mplus.invalid_requests == []

@@ -75,7 +75,7 @@ class MplusConnector(StoreLedWrites):
     rotating_credentials: ClassVar[bool] = False  # ident and secret do not expire
     #: Mplus's OrderInput has a deliveryMethod but no carrier field: no CARRIER.
     document_types: ClassVar[frozenset[DocumentType]] = frozenset(
-        {DocumentType.SALES_ORDER, DocumentType.DIRECT_INVOICE}
+        {DocumentType.SALES_ORDER, DocumentType.DIRECT_INVOICE, DocumentType.QUOTATION}
     )
     order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
 
@@ -379,6 +379,8 @@ class MplusConnector(StoreLedWrites):
         )
         if todo.document_type == DocumentType.DIRECT_INVOICE:
             return self._save_invoice(order.reference, payloads.invoice_to_mplus(payload))
+        if todo.document_type == DocumentType.QUOTATION:
+            return self._save_proposal(order.reference, payloads.proposal_to_mplus(payload))
         answer = self.client.call("createOrder", {"order": payload})
         result = answer.get("result", "")
         order_id = str((answer.get("info") or {}).get("orderId", "") or "")
@@ -409,6 +411,23 @@ class MplusConnector(StoreLedWrites):
             return existing
         check_result("saveInvoice", answer)
         return str((answer.get("info") or {}).get("invoiceId", "") or "")
+
+    def _save_proposal(self, reference: str, proposal: dict[str, Any]) -> str:
+        """saveProposal once. Mplus cannot find a proposal by ``extProposalId``, so a repeat
+        (EXT-PROPOSAL-ID-ALREADY-EXISTS: made before a crash) is found among the relation's
+        proposals; the flow's binding makes that the exception, not the rule."""
+        answer = self.client.call("saveProposal", {"proposal": proposal})
+        if answer.get("result") == "SAVE-PROPOSAL-RESULT-EXT-PROPOSAL-ID-ALREADY-EXISTS":
+            request: dict[str, Any] = {"syncMarker": 0}
+            if proposal.get("relationNumber"):
+                request["relationNumbers"] = [proposal["relationNumber"]]
+            found = self.client.call("getProposals", {"request": request})
+            for row in found.get("proposalList", {}).get("proposal", []):
+                if row.get("extProposalId") == reference:
+                    return str(row["proposalId"])
+            raise FatalSyncError(f"Mplus says proposal {reference} exists but cannot find it.")
+        check_result("saveProposal", answer)
+        return str((answer.get("info") or {}).get("proposalId", "") or "")
 
     def _find_invoice(self, reference: str) -> str | None:
         answer = self.client.call("findInvoice", {"extInvoiceId": reference})

@@ -276,3 +276,20 @@ def invoice_to_mplus(order_payload: Mapping[str, Any]) -> dict[str, Any]:
     invoice["extInvoiceId"] = order_payload["extOrderId"]
     invoice["invoiceType"] = "INVOICE-TYPE-DIRECT-INVOICE"
     return invoice
+
+
+#: Order fields a Proposal has too (it has no delivery method, order type or payments).
+ON_PROPOSAL = (
+    "employeeNumber", "entryTimestamp", "relationNumber", "deliveryAddress", "invoiceAddress",
+    "financialDate", "financialBranchNumber", "workplaceNumber", "entryBranchNumber",
+    "reference", "totalInclAmount", "totalExclAmount", "vatMethod", "lineList",
+)  # fmt: skip
+
+
+def proposal_to_mplus(order_payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The Mplus Proposal (a quotation) for saveProposal made from :func:`order_to_mplus`'s
+    Order; ``extProposalId`` is the order reference."""
+    proposal = {k: v for k, v in order_payload.items() if k in ON_PROPOSAL}
+    proposal["extProposalId"] = order_payload["extOrderId"]
+    proposal["proposalType"] = "PROPOSAL-TYPE-PROPOSAL"
+    return proposal

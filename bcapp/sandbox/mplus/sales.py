@@ -234,3 +234,33 @@ def find_invoice(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
         if invoice.get("extInvoiceId") == ext:
             return {"result": "GET-INVOICE-RESULT-OK", "invoice": copy.deepcopy(invoice)}
     return {"result": "GET-INVOICE-RESULT-NOT-FOUND"}
+
+
+@handles("saveProposal")
+def save_proposal(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
+    """A new proposal (quotation); ``extProposalId`` is unique like ``extOrderId``."""
+    proposal = copy.deepcopy(body.get("proposal") or {})
+    refused = {"info": {"proposalId": "", "proposalString": ""}}
+    problem = _order_problem(state, proposal)
+    if problem:
+        return {"result": "SAVE-PROPOSAL-RESULT-FAILED", **refused, "errorMessage": problem}
+    ext = proposal.get("extProposalId")
+    if ext and any(p.get("extProposalId") == ext for p in state.proposals.values()):
+        return {"result": "SAVE-PROPOSAL-RESULT-EXT-PROPOSAL-ID-ALREADY-EXISTS", **refused,
+                "errorMessage": f"A proposal with extProposalId {ext} already exists."}  # fmt: skip
+    number = state.next_id()
+    proposal_id = f"{number:08d}-0000-4000-a000-000000000000"
+    proposal.update({"proposalId": proposal_id, "syncMarker": state.next_marker(),
+                     "proposalNumber": {"year": 2026, "number": number}})  # fmt: skip
+    state.proposals[proposal_id] = proposal
+    info = {"proposalId": proposal_id, "proposalString": f"2026-{number}"}
+    return {"result": "SAVE-PROPOSAL-RESULT-OK", "info": info, "errorMessage": ""}
+
+
+@handles("getProposals")
+def get_proposals(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
+    request = body["request"]
+    relations = set(request.get("relationNumbers") or ())
+    rows = [p for p in state.proposals.values()
+            if not relations or p.get("relationNumber") in relations]  # fmt: skip
+    return {"proposalList": {"proposal": [copy.deepcopy(p) for p in page(rows, request)]}}
