@@ -69,6 +69,10 @@ class Customer:
     #: The merchant's field mapping for this relation: (ERP field, value) pairs the
     #: connector writes over what it would send (bcapp.mapping.fields). Store → ERP only.
     erp_fields: tuple[tuple[str, ErpValue], ...] = ()
+    #: The store's custom form fields (name, value) of the customer and their addresses,
+    #: the order's billing address first: where a B2B shop keeps e.g. the VAT number. The
+    #: flow reads what it needs and clears this before the customer reaches a connector.
+    form_fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def kind(self) -> CustomerKind:
@@ -194,6 +198,30 @@ class Order:
     customer_message: str = ""
 
 
+class DocumentType(enum.Enum):
+    """What a store order becomes in the ERP (each connector lists those it can make)."""
+
+    SALES_ORDER = "sales_order"  # AFAS FbSales, Mplus saveOrder/createOrder
+    DIRECT_INVOICE = "direct_invoice"  # AFAS FbDirectInvoice, Mplus saveInvoice
+    QUOTATION = "quotation"  # AFAS FbSalesQuotation, Mplus saveProposal
+    JOURNAL_ENTRY = "journal_entry"  # AFAS FiEntries
+
+
+class OrderFeature(enum.Enum):
+    """Order and customer details a connector can hand to its ERP (the settings show only those)."""
+
+    #: ``OrderInstructions.carrier`` reaches the document (AFAS transporter ``TrPt``).
+    CARRIER = "carrier"
+    #: ``Customer.vat_number`` reaches the relation (AFAS ``VaId``, Mplus ``vatNumber``).
+    VAT_NUMBER = "vat_number"
+    #: An update adds the customer's new delivery addresses to the existing relation.
+    DELIVERY_ADDRESSES = "delivery_addresses"
+    #: ``OrderInstructions.cost_centre`` reaches the document's lines (AFAS axis code).
+    COST_CENTRE = "cost_centre"
+    #: ``OrderInstructions.payment_terms`` reaches the document (AFAS ``PaCd``).
+    PAYMENT_TERMS = "payment_terms"
+
+
 @dataclass(frozen=True)
 class ErpField:
     """One field a merchant's template may fill: of an ERP write (from the ERP's own spec),
@@ -259,6 +287,14 @@ class OrderInstructions:
     address_fields: Mapping[str, ErpValue] = field(default_factory=dict)
     #: The mapping version (``MappingVersion.number``) these fields came from (None: built-in).
     mapping_version: int | None = None
+    #: The ERP transporter / carrier for the order's shipping method (AFAS ``TrPt``), or None.
+    carrier: str | None = None
+    #: The payment terms for the order's payment method (AFAS payment condition ``PaCd``).
+    payment_terms: str | None = None
+    #: The cost centre of the order's storefront (AFAS cost-allocation axis code), or None.
+    cost_centre: str | None = None
+    #: What the order becomes in the ERP (a connector refuses a type it does not list).
+    document_type: DocumentType = DocumentType.SALES_ORDER
 
     def tax_code(self, line: OrderLine) -> str | None:
         """The ERP VAT code the merchant mapped for ``line`` (None: the article's own)."""

@@ -35,9 +35,11 @@ from bcapp.canonical import (
     CreditNoteLine,
     Customer,
     CustomerKind,
+    DocumentType,
     ErpField,
     ErpValue,
     Order,
+    OrderFeature,
     OrderInstructions,
     OrderLine,
     OrderStatusChange,
@@ -63,12 +65,14 @@ __all__ = [
     "Customer",
     "CustomerKind",
     "CustomerSource",
+    "DocumentType",
     "ErpField",
     "ErpValue",
     "ErpWebhookConnector",
     "FieldSource",
     "MemoryCredentials",
     "Order",
+    "OrderFeature",
     "OrderInstructions",
     "OrderLine",
     "OrderStatusChange",
@@ -122,6 +126,11 @@ class Connector(Protocol):
     settings_schema: ClassVar[dict[str, Any]]
     #: True: the constructor takes ``credentials=`` and refreshes tokens through it.
     rotating_credentials: ClassVar[bool]
+    #: What a store order can become in this ERP (the settings offer only these).
+    document_types: ClassVar[frozenset[DocumentType]]
+    #: Order and customer details this connector hands to its ERP (the settings show only
+    #: the mappings and fields of these).
+    order_features: ClassVar[frozenset[OrderFeature]]
 
     def check(self) -> None:
         """Verify credentials and configuration; raise ConfigError with a merchant sentence."""
@@ -168,6 +177,11 @@ class Connector(Protocol):
         self, customer: Customer, erp_id: str | None = None, *, searched: bool = False
     ) -> str:
         """Create (or, with ``erp_id``, update) the ERP relation; returns its number.
+
+        The first address is the relation's own; the others are delivery addresses. On an
+        update a connector with ``OrderFeature.DELIVERY_ADDRESSES`` adds the others as
+        delivery addresses of the relation (the flow passes only new ones) and leaves the
+        relation's own address alone when the first address has no street.
 
         ``searched``: the caller has just asked :meth:`find_customer` and found
         nothing (under its customer lock), so the connector need not search again.

@@ -7,7 +7,8 @@ may arrive late, twice or out of order without harm. :data:`ROUTES` says what ea
 subscribed scope (``bcapp.sync.webhooks.SCOPES``; a test keeps the two in step) runs:
 
 * ``store/order/created|updated|statusUpdated`` → flow ``order_export``;
-* ``store/customer/created|updated`` → flow ``customer_export``;
+* ``store/customer/created|updated`` and ``store/customer/address/created|updated|deleted``
+  (the customer named in ``data.address.customer_id``) → flow ``customer_export``;
 * ``store/shipment/created`` → ``shipment_export`` while the store leads shipments;
 * ``store/app/uninstalled`` (handled by the uninstall callback), and any scope not
   listed, is marked ignored.
@@ -53,6 +54,15 @@ def _customer(event: WebhookEvent) -> Plan:
     return "customers", "customer_export", {"customer_id": int(event.payload["data"]["id"])}
 
 
+def _customer_address(event: WebhookEvent) -> Plan:
+    """An address event names the address; its customer is re-read and updated as a whole."""
+    data = event.payload["data"]
+    customer_id = (data.get("address") or {}).get("customer_id")
+    if not customer_id:
+        return None
+    return "customers", "customer_export", {"customer_id": int(customer_id)}
+
+
 #: Scope → the event's route; None: the scope is subscribed to, but its events need no job.
 ROUTES: dict[str, Route | None] = {
     "store/order/created": _order,
@@ -60,11 +70,14 @@ ROUTES: dict[str, Route | None] = {
     "store/order/statusUpdated": _order,
     "store/customer/created": _customer,
     "store/customer/updated": _customer,
+    "store/customer/address/created": _customer_address,
+    "store/customer/address/updated": _customer_address,
+    "store/customer/address/deleted": _customer_address,
     "store/shipment/created": event_route,  # None unless the store leads shipments
     "store/app/uninstalled": None,  # the uninstall callback does the work
 }
 ORDER_SCOPES = frozenset(s for s, r in ROUTES.items() if r is _order)
-CUSTOMER_SCOPES = frozenset(s for s, r in ROUTES.items() if r is _customer)
+CUSTOMER_SCOPES = frozenset(s for s, r in ROUTES.items() if r in (_customer, _customer_address))
 SHIPMENT_SCOPE = "store/shipment/created"
 
 

@@ -86,5 +86,7 @@ class OrderSide:
 
     def customer(self, customer_id: int) -> Customer | None:
         """The registered customer with addresses; None when BigCommerce has none by that id."""
-        found = self.client.customers.by_ids([int(customer_id)])
+        found = self.client.customers.by_ids(
+            [int(customer_id)], include=("addresses", "formfields")
+        )
         return customer_from_bc(found[0]) if found else None

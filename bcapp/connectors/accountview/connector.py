@@ -48,8 +48,10 @@ from bcapp.connectors.base import (
     Capability,
     Category,
     Credentials,
+    DocumentType,
     ErpField,
     MemoryCredentials,
+    OrderFeature,
     Product,
     StockLevel,
 )
@@ -76,6 +78,9 @@ class AccountViewConnector(Debtors, Sales):
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
     rotating_credentials: ClassVar[bool] = True
+    #: Orders or invoices are chosen in the AccountView connection's own settings (order type).
+    document_types: ClassVar[frozenset[DocumentType]] = frozenset({DocumentType.SALES_ORDER})
+    order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
 
     def __init__(
         self,

@@ -279,3 +279,37 @@ def product_to_mplus(
     if groups:
         out["groupNumbers"] = groups
     return out
+
+
+#: Order fields a direct invoice has no place for (an Mplus Invoice is not delivered or typed
+#: as an order; its payment method is in the payment list).
+NOT_ON_INVOICE = ("orderId", "extOrderId", "orderType", "deliveryMethod", "paymentMethod")
+
+
+def invoice_to_mplus(order_payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The Mplus Invoice for saveInvoice made from :func:`order_to_mplus`'s Order.
+
+    Same relation, employee, branch, lines and payment; ``extInvoiceId`` is the order
+    reference (findInvoice finds it again).
+    """
+    invoice = {k: v for k, v in order_payload.items() if k not in NOT_ON_INVOICE}
+    invoice["extInvoiceId"] = order_payload["extOrderId"]
+    invoice["invoiceType"] = "INVOICE-TYPE-DIRECT-INVOICE"
+    return invoice
+
+
+#: Order fields a Proposal has too (it has no delivery method, order type or payments).
+ON_PROPOSAL = (
+    "employeeNumber", "entryTimestamp", "relationNumber", "deliveryAddress", "invoiceAddress",
+    "financialDate", "financialBranchNumber", "workplaceNumber", "entryBranchNumber",
+    "reference", "totalInclAmount", "totalExclAmount", "vatMethod", "lineList",
+)  # fmt: skip
+
+
+def proposal_to_mplus(order_payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The Mplus Proposal (a quotation) for saveProposal made from :func:`order_to_mplus`'s
+    Order; ``extProposalId`` is the order reference."""
+    proposal = {k: v for k, v in order_payload.items() if k in ON_PROPOSAL}
+    proposal["extProposalId"] = order_payload["extOrderId"]
+    proposal["proposalType"] = "PROPOSAL-TYPE-PROPOSAL"
+    return proposal
