@@ -9,10 +9,11 @@ from bcapp.web.session import FIELD, HEADER, CookielessSessions, app_url
 
 
 def register_blueprints(app: Flask) -> None:
-    from bcapp.web import activity, dashboard, home, lifecycle, settings, setup, webhooks
+    from bcapp.web import activity, dashboard, health, home, lifecycle, settings, setup, webhooks
     from bcapp.web.limits import init_limits
     from bcapp.web.ui import init_ui
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(lifecycle.bp)
     app.register_blueprint(webhooks.bp)
     from bcapp.web import erp_webhooks  # the ERP's own callbacks (Exact Online)
