@@ -7,7 +7,6 @@ verify, store, enqueue and answer; RQ workers run the sync flows.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -45,9 +44,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from bcapp.cli import register_cli
 
     register_cli(app)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     return app
 
 

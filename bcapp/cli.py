@@ -164,5 +164,8 @@ def build_cli() -> FlaskGroup:
 
 
 def main() -> None:
-    """Entry point of the ``bcapp`` script."""
+    """Entry point of the ``bcapp`` script (worker, tick, demo and every command): logs set up."""
+    from bcapp.logs import configure_logging
+
+    configure_logging()
     build_cli().main(prog_name="bcapp")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, g
 
+from bcapp import logs
 from bcapp.config import current_settings
 from bcapp.web.session import FIELD, HEADER, CookielessSessions, app_url
 
@@ -26,6 +27,7 @@ def register_blueprints(app: Flask) -> None:
     _connect_signals()
     init_limits(app)
     app.jinja_env.globals.update(app_url=app_url, session_field=FIELD, session_header=HEADER)
+    app.before_request(logs.clear)  # a reused thread or greenlet starts with no context
     app.after_request(_security_headers)
     app.session_interface = CookielessSessions()
 

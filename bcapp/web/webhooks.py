@@ -31,6 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from standardwebhooks.webhooks import Webhook
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from bcapp import logs
 from bcapp.config import current_settings
 from bcapp.extensions import db
 from bcapp.jobs.handoff import (  # the hand-off lives in the jobs layer; names kept for callers
@@ -324,8 +325,9 @@ def intake() -> Any:
     try:
         _verify_signature(body)
         payload = _parse(body)
-        webhook_id(request.environ)
+        logs.bind(webhook_id=webhook_id(request.environ))
         store = _store_for(payload)
+        logs.bind(store_hash=payload["producer"].removeprefix("stores/"))
         _save(store, payload, body)  # stored and handed over, or a duplicate
     except Refused as refused:
         return _refuse(refused)
