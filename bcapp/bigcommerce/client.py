@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from bcapp import metrics
 from bcapp.bigcommerce.errors import ApiError, transport_error
 from bcapp.bigcommerce.ratelimit import Budget, LocalBudget, RateLimitHeaders, budget_for
 from bcapp.bigcommerce.resources import attach_resources
@@ -216,6 +217,7 @@ class BigCommerceClient:
                 timeout=self.timeout,
             )
         except httpx.HTTPError as exc:
+            metrics.observe_bigcommerce(None, None)
             if method in IDEMPOTENT and attempt < self.max_retries:
                 self.budget.sleep(READ_BACKOFF[min(attempt, len(READ_BACKOFF) - 1)])
                 return None
@@ -223,6 +225,7 @@ class BigCommerceClient:
         finally:
             self.calls += 1
         limits = RateLimitHeaders.parse(response.headers)
+        metrics.observe_bigcommerce(response.status_code, limits.left if limits else None)
         if limits is not None:
             self.budget.observe(limits)
         return response

@@ -49,7 +49,7 @@ from typing import Any, TypeVar
 
 from flask import current_app
 
-from bcapp import logs
+from bcapp import logs, metrics
 from bcapp.connectors import registry as connector_registry
 from bcapp.errors import (
     ConfigError,
@@ -215,8 +215,13 @@ def run_flow(
     run = open_run(store, flow, run_id=run_id, trigger=trigger, dry_run=dry_run, full=full)
     if not dry_run and (blocked := sync_blocker(store, registered)):
         return skip_run(run, blocked)  # setup unfinished, or the ERP's credentials missing
+    started = time.perf_counter()
     with logs.bound(store_hash=store.store_hash, run_id=run.id, flow=flow):
-        return _run(store, registered, run, dry_run=dry_run, full=full, options=options)
+        try:
+            return _run(store, registered, run, dry_run=dry_run, full=full, options=options)
+        finally:
+            counts = {name: getattr(run, name) or 0 for name in COUNTERS}
+            metrics.observe_run(flow, str(run.status), time.perf_counter() - started, counts)
 
 
 def _run(

@@ -1,4 +1,4 @@
-"""Health endpoints for load balancers and orchestrators: ``/healthz`` and ``/readyz``.
+"""Probes and scrapes: ``/healthz``, ``/readyz`` and ``/metrics``.
 
 ``/healthz`` says only that the process answers (no dependency is touched: a
 liveness probe that fails because the database is slow would get healthy
@@ -7,12 +7,17 @@ the database answers, Redis answers and the schema is at the migrations' head,
 each within :data:`READY_TIMEOUT` seconds, so a probe never hangs on a dead
 dependency. Neither needs a session, and the answers name no host, URL,
 version or error text: they are meant for anyone who can reach the port.
+
+``/metrics`` answers Prometheus's text format to a scraper that sends
+``Authorization: Bearer $METRICS_TOKEN``; with no token configured it does not
+exist (404), so a deployment that forgot the token exposes nothing.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import functools
+import hmac
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,11 +26,13 @@ import redis
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import text
 
+from bcapp import metrics
 from bcapp.config import current_settings
 from bcapp.extensions import db, redis_ext
+from bcapp.jobs.queues import queue_stats
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -52,6 +59,19 @@ def readyz() -> Any:
     response = jsonify(status="ready" if ready else "unavailable", checks=checks)
     response.status_code = 200 if ready else 503
     return _no_store(response)
+
+
+@bp.get("/metrics")
+def scrape() -> Any:
+    """Every metric (summed across processes in multiprocess mode) plus the queues'."""
+    token = current_settings().metrics_token
+    if not token:
+        abort(404)
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        return Response("metrics token required\n", 401, {"WWW-Authenticate": "Bearer"})
+    body = metrics.exposition([metrics.QueueCollector(queue_stats)])
+    return _no_store(Response(body, 200, {"Content-Type": metrics.CONTENT_TYPE}))
 
 
 def _no_store(response: Any) -> Any:
