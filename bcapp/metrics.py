@@ -188,7 +188,7 @@ def exposition(extra: Iterable[Collector] = ()) -> bytes:
     """Every metric in the text format: summed across processes in multiprocess mode."""
     if multiprocess_dir():
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry = CollectorRegistry(auto_describe=True)
         registry.register(_Default())
@@ -207,4 +207,4 @@ class _Default(Collector):
 def mark_process_dead(pid: int) -> None:
     """Drop a dead process's live gauges (gunicorn's ``child_exit``, the worker pool's reaper)."""
     if multiprocess_dir() and pid:
-        multiprocess.mark_process_dead(pid)
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
