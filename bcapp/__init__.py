@@ -16,6 +16,7 @@ from flask import Flask
 
 from bcapp import config as config_module
 from bcapp.config import settings_of
+from bcapp.errortracking import init_error_tracking
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=values.get("INSTANCE_PATH") or str(ROOT / "instance"),
     )
     app.config.update(values)
+    init_error_tracking(settings_of(app.config), transport=values.get("SENTRY_TRANSPORT"))
     _configure_database(app)
     _check_production_secrets(app)
     _init_extensions(app)
