@@ -65,8 +65,7 @@ def test_a_request_error_reaches_sentry_scrubbed(tmp_path: Any, transport: Any) 
     import sentry_sdk
 
     app = create_app(
-        base_config(tmp_path, SENTRY_DSN=DSN, SENTRY_TRANSPORT=transport.cls(
-            {"dsn": DSN}))  # fmt: skip
+        base_config(tmp_path, SENTRY_DSN=DSN, SENTRY_TRANSPORT=transport.cls({"dsn": DSN}))
     )
 
     def boom() -> str:
