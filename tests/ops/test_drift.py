@@ -86,7 +86,8 @@ def test_each_planted_difference_is_found_once(synced: World) -> None:
     assert found["only_in_store"][0].details["sku"] == "ONLY-STORE"
     price = found["price"][0]
     assert price.details["sku"] == "A1" and price.erp_id and price.bc_id
-    assert (price.details["store"], price.details["erp"]) == ("14.64", "24.20")  # 12.10 and 20 excluding 21 % VAT
+    # 12.10 and 20 excluding 21 % VAT
+    assert (price.details["store"], price.details["erp"]) == ("14.64", "24.20")
     stock = found["stock"][0]
     assert (stock.details["store"], stock.details["erp"]) == (5, 9)
     assert found["order_not_in_erp"][0].bc_id == str(waiting)
@@ -102,4 +103,3 @@ def test_tolerances_are_the_merchants(synced: World) -> None:
     assert drift(synced)[1] == {}
     synced.settings("drift", price_tolerance="0.01", stock_tolerance=0, order_grace_minutes=0)
     assert sorted(drift(synced)[1]) == ["price", "stock"]
-
