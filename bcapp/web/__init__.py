@@ -10,7 +10,17 @@ from bcapp.web.session import FIELD, HEADER, CookielessSessions, app_url
 
 
 def register_blueprints(app: Flask) -> None:
-    from bcapp.web import activity, dashboard, health, home, lifecycle, settings, setup, webhooks
+    from bcapp.web import (
+        activity,
+        dashboard,
+        drift,
+        health,
+        home,
+        lifecycle,
+        settings,
+        setup,
+        webhooks,
+    )
     from bcapp.web.limits import init_limits
     from bcapp.web.ui import init_ui
 
@@ -21,7 +31,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(erp_webhooks.bp)
     app.register_blueprint(home.bp)
-    for blueprint in (settings.bp, setup.bp, activity.bp, dashboard.bp):
+    for blueprint in (settings.bp, setup.bp, activity.bp, dashboard.bp, drift.bp):
         app.register_blueprint(blueprint)
     init_ui(app)
     _connect_signals()

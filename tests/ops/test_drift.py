@@ -103,3 +103,61 @@ def test_tolerances_are_the_merchants(synced: World) -> None:
     assert drift(synced)[1] == {}
     synced.settings("drift", price_tolerance="0.01", stock_tolerance=0, order_grace_minutes=0)
     assert sorted(drift(synced)[1]) == ["price", "stock"]
+
+
+@pytest.fixture
+def owner(client: Any, synced: World) -> Any:
+    from bcapp.models import StoreUser
+    from tests.web.conftest import Session, open_app
+
+    db.session.add(StoreUser(store_id=synced.store.id, bc_user_id=1, is_owner=True,
+                             email="o@x.test"))  # fmt: skip
+    db.session.commit()
+    return Session(client, open_app(client, synced.store.store_hash))
+
+
+def test_the_page_shows_the_report_links_each_record_fixes_and_exports_csv(
+    synced: World, owner: Any
+) -> None:
+    from rq import SimpleWorker
+
+    from bcapp.jobs.queues import queue
+    from tests.orders.conftest import drain
+
+    w = synced
+    assert "No report yet" in owner.get("/app/drift").text
+    assert owner.post("/app/dashboard/run/drift").status_code == 200  # Run now is offered
+    queue("catalog").empty()
+    w.afas.touch_article("A1", SalesPrice=20.0)
+    waiting = w.order("A0")
+    w.afas.set_stock("A0", "MAG1", 4)
+    drift(w)
+
+    page = owner.get("/app/drift").text
+    assert "Price differs</a>: <strong>1</strong>" in page
+    assert "Order waiting, not in the ERP</a>: <strong>1</strong>" in page
+    assert f"/lineage/order/{waiting}" in page and "Export this order" in page
+    assert "Re-sync this product" in page
+    only_prices = owner.get("/app/drift", query_string={"kind": "price"}).text
+    assert "Re-sync this product" in only_prices and "Export this order" not in only_prices
+
+    csv_text = owner.get("/app/drift/report.csv").text
+    lines = csv_text.strip().splitlines()
+    assert lines[0] == "kind,sku,bc_id,erp_id,store,erp,message"
+    assert sorted(line.split(",")[0] for line in lines[1:]) == ["order_not_in_erp", "price"]
+
+    order_entry = db.session.execute(
+        db.select(LogEntry).filter_by(outcome="drift", entity="order")
+    ).scalar_one()
+    price_entry = db.session.execute(
+        db.select(LogEntry).filter_by(outcome="drift", entity="product")
+    ).scalar_one()
+    assert owner.post(f"/app/activity/{order_entry.id}/retry").status_code == 202
+    assert owner.post(f"/app/activity/{price_entry.id}/retry").status_code == 202
+    drain(w)
+    catalog = queue("catalog")
+    SimpleWorker([catalog], connection=catalog.connection).work(burst=True)
+    assert w.erp_orders(waiting), "the fix did not export the order"
+    product = w.bc_store.products[w.skus["A1"]]
+    assert float(product["price"]) == 20.0
+    assert drift(w)[1] == {}
