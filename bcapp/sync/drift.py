@@ -19,7 +19,9 @@ becomes one log entry of the run with outcome ``drift`` and ``details["kind"]``:
 * ``order_not_in_erp`` — an order still in an export status, older than
   ``order_grace_minutes`` (default 60), that the ERP does not have (``find_order``);
 * ``store_order_missing`` — an exported order (bound in the last
-  :data:`ORDER_WINDOW`) that the store no longer has (deleted or archived).
+  :data:`ORDER_WINDOW`) that the store no longer has (deleted or archived);
+* ``customer`` — a bound customer whose e-mail, name or company differ (with a
+  connector that lists the ERP's relations: ``CustomerSource``).
 
 Entries name the record by SKU, store id and ERP id, so the log's Retry re-syncs
 a product or exports an order: the fix the app can make. The report page
@@ -37,7 +39,7 @@ from typing import Any
 
 from bcapp.bigcommerce.errors import NotFound
 from bcapp.canonical import Product
-from bcapp.connectors.base import Capability
+from bcapp.connectors.base import Capability, Customer, CustomerSource
 from bcapp.extensions import db
 from bcapp.mapping.rules import StoreRules
 from bcapp.models import Binding, LogEntry
@@ -50,7 +52,10 @@ from bcapp.sync.registry import register_flow
 
 DRIFT = "drift"
 KINDS = ("only_in_erp", "only_in_store", "price", "stock", "order_not_in_erp",
-         "store_order_missing")  # fmt: skip
+         "store_order_missing", "customer")  # fmt: skip
+#: The customer fields the app keeps in step (compared without regard to case and spaces).
+CUSTOMER_FIELDS = ("email", "first_name", "last_name", "company")
+CUSTOMER = "customer"
 PAGE = 250
 #: An order younger than this may simply not be exported yet.
 ORDER_GRACE = timedelta(hours=1)
@@ -107,6 +112,8 @@ def drift_report(ctx: SyncContext, **_options: Any) -> str:
         found += _compare_stock(ctx, rules, tolerance)
     if ctx.can(Capability.ORDERS):
         found += _compare_orders(ctx, rules, tolerance.order_grace)
+    if isinstance(ctx.connector, CustomerSource):
+        found += _compare_customers(ctx, ctx.connector)
     ctx.commit()
     total = sum(found.values())
     if not total:
@@ -242,6 +249,46 @@ def _compare_orders(ctx: SyncContext, rules: StoreRules, grace: timedelta) -> Co
              f"({binding.erp_id}) but the store no longer has it.", bc_id=bc_id,
              erp_id=binding.erp_id, entity=ORDER)  # fmt: skip
     return found
+
+
+def _compare_customers(ctx: SyncContext, source: CustomerSource) -> Counter[str]:
+    """Bound customers whose e-mail, name or company differ between the two sides.
+
+    Only the names of the differing fields are logged, not their values: the log
+    keeps no personal data it does not need.
+    """
+    found: Counter[str] = Counter()
+    if ctx.connection is None:
+        return found
+    bound = {
+        str(b.erp_id): int((b.data or {}).get("bc_id") or 0)
+        for b in db.session.execute(
+            db.select(Binding).filter_by(connection_id=ctx.connection.id, entity=CUSTOMER)
+        ).scalars()
+    }
+    if not bound:
+        return found
+    erp: dict[str, Customer] = {}
+    for batch in source.fetch_customers(None):
+        erp.update({str(c.erp_id): c for c in batch.records if str(c.erp_id) in bound})
+        ctx.heartbeat()
+    store = ctx.store.customers_by_id([i for i in bound.values() if i])
+    for erp_id, bc_id in sorted(bound.items()):
+        ours, theirs = store.get(bc_id), erp.get(erp_id)
+        if ours is None or theirs is None:
+            continue  # gone on one side: the customer flows report and handle that
+        fields = [f for f in CUSTOMER_FIELDS
+                  if _plain(getattr(ours.customer, f)) != _plain(getattr(theirs, f))]  # fmt: skip
+        if fields:
+            found["customer"] += 1
+            _log(ctx, "customer", f"Customer {bc_id} (ERP {erp_id}): "
+                 f"{', '.join(f.replace('_', ' ') for f in fields)} differ.", bc_id=bc_id,
+                 erp_id=erp_id, entity=CUSTOMER, fields=fields)  # fmt: skip
+    return found
+
+
+def _plain(value: Any) -> str:
+    return " ".join(str(value or "").split()).casefold()
 
 
 def _store_has(ctx: SyncContext, bc_id: int) -> bool:

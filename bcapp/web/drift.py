@@ -34,6 +34,7 @@ KIND_LABELS = {
     "stock": "Stock differs",
     "order_not_in_erp": "Order waiting, not in the ERP",
     "store_order_missing": "Exported order gone from the store",
+    "customer": "Customer details differ",
 }
 #: The fix the app can make, per kind (the log's Retry of the entry), and its button's words.
 FIXES = {

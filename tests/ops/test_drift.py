@@ -161,3 +161,22 @@ def test_the_page_shows_the_report_links_each_record_fixes_and_exports_csv(
     product = w.bc_store.products[w.skus["A1"]]
     assert float(product["price"]) == 20.0
     assert drift(w)[1] == {}
+
+
+def test_a_bound_customer_whose_details_differ_is_reported_without_the_values(
+    synced: World,
+) -> None:
+    synced.settings("flows", customers_from_erp=True)
+    number = synced.afas.add_debtor("kees@example.com", "Kees Klein")
+    assert synced.run("customers_from_erp").status == RunStatus.SUCCEEDED
+    assert drift(synced)[1] == {}
+    [account] = [c for c in synced.bc_store.customers.values() if c["email"] == "kees@example.com"]
+    with synced.bc.lock:
+        account["last_name"] = "Groot"  # changed in the store only
+
+    found = drift(synced)[1]
+
+    [entry] = found["customer"]
+    assert entry.erp_id == number and entry.bc_id == str(account["id"])
+    assert entry.details["fields"] == ["last_name"]
+    assert "Groot" not in entry.message and "Klein" not in entry.message
