@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, g, redirect, render_template, request
 from sqlalchemy import func
 
 from bcapp.extensions import db
+from bcapp.mapping.rules import merged, with_section
 from bcapp.models import LogEntry, SyncRun
-from bcapp.web.session import store_required
+from bcapp.web.access import edit_required
+from bcapp.web.session import app_url, store_required
 
 bp = Blueprint("drift", __name__, url_prefix="/app/drift")
 
@@ -90,6 +93,10 @@ def summary(run: SyncRun) -> dict[str, int]:
 @store_required
 def index() -> Any:
     """The summary and one page of the table."""
+    return _page()
+
+
+def _page(errors: dict[str, str] | None = None, status: int = 200) -> Any:
     kind = request.args.get("kind", "") if request.args.get("kind") in KIND_LABELS else ""
     page = max(1, request.args.get("page", 1, type=int) or 1)
     report = last_finished(g.store.id)
@@ -108,8 +115,10 @@ def index() -> Any:
         kind=kind,
         kinds=KIND_LABELS,
         fixes=FIXES,
+        tolerances=merged(g.store.settings)["drift"],
+        errors=errors or {},
         active_section="drift",
-    )
+    ), status
 
 
 @bp.get("/report.csv")
@@ -135,3 +144,42 @@ def export_csv() -> Any:
             "Content-Disposition": f"attachment; filename={name}",
         },
     )
+
+
+#: The tolerance fields: name → (parse, smallest, largest, what it is called in an error).
+LIMITS: dict[str, tuple[Any, Any, Any, str]] = {
+    "price_tolerance": (Decimal, Decimal("0"), Decimal("1000"), "The price tolerance"),
+    "stock_tolerance": (int, 0, 100_000, "The stock tolerance"),
+    "order_grace_minutes": (int, 0, 10_080, "The waiting time for orders"),
+}
+
+
+def parse_tolerances(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The posted tolerances, and a sentence per field that is not a number in range."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, (kind, low, high, label) in LIMITS.items():
+        raw = (form.get(name) or "").strip().replace(",", ".")
+        try:
+            value = kind(raw)
+        except (ValueError, InvalidOperation):
+            errors[name] = f"{label} must be a number."
+            continue
+        if not low <= value <= high:
+            errors[name] = f"{label} must be between {low} and {high}."
+            continue
+        values[name] = str(value) if kind is Decimal else value
+    return values, errors
+
+
+@bp.post("/tolerances")
+@store_required
+@edit_required
+def save_tolerances() -> Any:
+    """The merchant's tolerances: what counts as a price or stock difference."""
+    values, errors = parse_tolerances(request.form)
+    if errors:
+        return _page(errors, 400)
+    g.store.settings = with_section(g.store.settings, "drift", values)
+    db.session.commit()
+    return redirect(app_url("drift.index"), 303)

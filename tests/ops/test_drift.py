@@ -180,3 +180,22 @@ def test_a_bound_customer_whose_details_differ_is_reported_without_the_values(
     assert entry.erp_id == number and entry.bc_id == str(account["id"])
     assert entry.details["fields"] == ["last_name"]
     assert "Groot" not in entry.message and "Klein" not in entry.message
+
+
+def test_the_merchant_sets_the_tolerances_on_the_page(synced: World, owner: Any) -> None:
+    synced.afas.touch_article("A1", SalesPrice=12.15)  # 6 cents off including VAT
+    assert sorted(drift(synced)[1]) == ["price"]
+    refused = owner.post("/app/drift/tolerances", {"price_tolerance": "lots",
+                                                    "stock_tolerance": "-1",
+                                                    "order_grace_minutes": "60"})  # fmt: skip
+    assert refused.status_code == 400
+    assert "The price tolerance must be a number." in refused.text
+    assert "The stock tolerance must be between 0 and 100000." in refused.text
+    saved = owner.post("/app/drift/tolerances", {"price_tolerance": "0,10",
+                                                  "stock_tolerance": "0",
+                                                  "order_grace_minutes": "0"})  # fmt: skip
+    assert saved.status_code == 303
+    db.session.refresh(synced.store)
+    assert synced.store.settings["drift"]["price_tolerance"] == "0.10"
+    assert drift(synced)[1] == {}
+    assert 'value="0.10"' in owner.get("/app/drift").text
