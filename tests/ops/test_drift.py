@@ -133,6 +133,7 @@ def test_the_page_shows_the_report_links_each_record_fixes_and_exports_csv(
     w.afas.set_stock("A0", "MAG1", 4)
     drift(w)
 
+    assert "Open the drift report" in owner.get("/app/dashboard/runs").text  # the card links it
     page = owner.get("/app/drift").text
     assert "Price differs</a>: <strong>1</strong>" in page
     assert "Order waiting, not in the ERP</a>: <strong>1</strong>" in page
