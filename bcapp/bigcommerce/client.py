@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from bcapp import metrics
 from bcapp.bigcommerce.budget_redis import budget_for
 from bcapp.bigcommerce.errors import ApiError, transport_error
 from bcapp.bigcommerce.ratelimit import Budget, LocalBudget, RateLimitHeaders
@@ -215,6 +216,7 @@ class BigCommerceClient:
                 timeout=self.timeout,
             )
         except httpx.HTTPError as exc:
+            metrics.observe_bigcommerce(None, None)
             if method in IDEMPOTENT and attempt < self.max_retries:
                 self.budget.sleep(READ_BACKOFF[min(attempt, len(READ_BACKOFF) - 1)])
                 return None
@@ -222,6 +224,7 @@ class BigCommerceClient:
         finally:
             self.calls += 1
         limits = RateLimitHeaders.parse(response.headers)
+        metrics.observe_bigcommerce(response.status_code, limits.left if limits else None)
         if limits is not None:
             self.budget.observe(limits)
         return response

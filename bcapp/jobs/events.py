@@ -27,6 +27,7 @@ from typing import Any
 
 from rq.job import get_current_job
 
+from bcapp import logs
 from bcapp.errors import RetryableSyncError
 from bcapp.extensions import db
 from bcapp.jobs import retry
@@ -88,11 +89,12 @@ def route(scope: str) -> Route | None:
 
 def handle_event_job(event_id: int, attempt: int = 0) -> str:
     """Run the flow an event asks for; returns the event's new status."""
-    with app_context():
+    with app_context(), logs.bound():
         retry.ensure_policy()  # a job queued by an older version has none
         event = db.session.get(WebhookEvent, event_id)
         if event is None or event.status in ("processed", "ignored"):
             return "gone" if event is None else event.status
+        logs.bind(webhook_id=event.webhook_id)
         try:
             status, error = _handle(event), ""
         except RetryableSyncError as exc:

@@ -114,6 +114,8 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "general": {"alert_email": "", "alert_webhook_url": "", "log_retention_days": 30},
+    # The drift report's tolerances (bcapp.sync.drift): money, units, minutes.
+    "drift": {"price_tolerance": "0.01", "stock_tolerance": 0, "order_grace_minutes": 60},
     "flows": {name: name not in OFF_BY_DEFAULT for name in FLOW_NAMES},
     "catalog": {
         "direction": "erp_to_store",
