@@ -181,6 +181,7 @@ class SyncContext:
             transport=transport,
             budget=self._budget(),
             timeout=current_settings().http_timeout,
+            max_in_flight=current_settings().bc_max_in_flight,
         )
         self._closers.append(client)
         return client

@@ -12,9 +12,11 @@ For each batch the connector yields, :class:`ProductSync`:
    duplicates; this lookup is skipped while BigCommerce holds no product we did
    not bind (counted once per run);
 4. creates what is left (:mod:`bcapp.sync.product_creates`: one request per
-   product, variants, images and custom fields ride along; committed and bound at
-   once, so a run killed midway never creates it twice), or skips it in
-   ``update_only`` mode;
+   product, variants, images and custom fields ride along, several in flight
+   through the run's bounded pipeline while the next batch is read and mapped;
+   each committed and bound as its answer arrives, so a run killed midway never
+   creates it twice; a batch's cursor is saved once all its creates are bound),
+   or skips it in ``update_only`` mode;
 5. for bound articles whose hash changed sends only the changed parts
    (:mod:`bcapp.sync.product_writes`): product fields in batches of 10,
    variants in batches of 50, images and custom fields one per request. The
@@ -47,7 +49,7 @@ from bcapp.errors import FatalSyncError
 from bcapp.extensions import db
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
-from bcapp.sync.product_creates import Creating
+from bcapp.sync.product_creates import Creating, OpenBatches
 from bcapp.sync.product_items import ENTITY, SKU_ENTITY, Item
 from bcapp.sync.product_matching import Matching
 from bcapp.sync.product_writes import Updating
@@ -81,10 +83,28 @@ class ProductSync(Creating, Matching, Updating):
         """
         ctx = self.ctx
         cursor = None if from_start else ctx.load_cursor(CURSOR)
-        for batch in ctx.connector.fetch_products(cursor):
-            ctx.add_total(len(batch.records))
-            self.sync_batch(batch.records)
-            ctx.commit(cursor=batch.cursor, cursor_name=CURSOR)
+        self._open = opened = OpenBatches()
+        with ctx.store.pipeline() as pipe:
+            self._pipe = pipe
+            try:
+                for batch in ctx.connector.fetch_products(cursor):
+                    self._batch = opened.open()
+                    ctx.add_total(len(batch.records))
+                    self.sync_batch(batch.records)
+                    opened.close(self._batch, batch.cursor)
+                    self._save_cursors(opened)
+                    if self._retry is not None:
+                        break
+                self._drain_creates()
+                self._save_cursors(opened)
+            finally:
+                self._pipe = self._open = None
+        self._raise_retry()
+
+    def _save_cursors(self, opened: OpenBatches) -> None:
+        """Save the cursor past every batch whose creates are all bound (oldest first)."""
+        for cursor in opened.ready():
+            self.ctx.commit(cursor=cursor, cursor_name=CURSOR)
 
     def sync_batch(self, records: Sequence[Product]) -> None:
         gone = [p for p in records if p.blocked and not p.sku.strip()]

@@ -33,9 +33,12 @@ and for tests; flows do not use it (an import-linter contract keeps
 
 from __future__ import annotations
 
+from typing import Any
+
 from bcapp.bigcommerce.catalog_mapping import MappingOptions, ProductParts
 from bcapp.bigcommerce.catalog_plan import UpdatePlan
 from bcapp.bigcommerce.client import BigCommerceClient
+from bcapp.bigcommerce.pipeline import Pipeline
 from bcapp.bigcommerce.ratelimit import Budget
 from bcapp.bigcommerce.store.batches import WriteResult, Written
 from bcapp.bigcommerce.store.catalog import CatalogSide
@@ -95,6 +98,7 @@ __all__ = [
     "ModifiedProduct",
     "OrderHead",
     "OrderItem",
+    "Pipeline",
     "ProductExtras",
     "ProductParts",
     "RefundItem",
@@ -146,6 +150,15 @@ class BigCommerceStore(
     def budget(self) -> Budget:
         """The store's shared rate budget (the catalog flow waits out its windows)."""
         return self.client.budget
+
+    @property
+    def in_flight(self) -> int:
+        """Requests this store's client sends at once (``BC_MAX_IN_FLIGHT``)."""
+        return self.client.max_in_flight
+
+    def pipeline(self) -> Pipeline[Any, Any]:
+        """A bounded pipeline for this store's calls (see :mod:`bcapp.bigcommerce.pipeline`)."""
+        return self.client.pipeline()
 
     @property
     def calls(self) -> int:
