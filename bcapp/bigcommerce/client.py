@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from bcapp.bigcommerce.concurrency import DEFAULT_MAX_IN_FLIGHT, slots_for
+from bcapp.bigcommerce.concurrency import DEFAULT_MAX_IN_FLIGHT, StoreSlots, slots_for
 from bcapp.bigcommerce.errors import ApiError, transport_error
 from bcapp.bigcommerce.pipeline import Pipeline
 from bcapp.bigcommerce.ratelimit import Budget, LocalBudget, RateLimitHeaders, budget_for
@@ -109,6 +109,7 @@ class BigCommerceClient:
         http: an ``httpx.Client`` to share; default the process's shared one.
         max_retries: retries after a 429 (or a failed read) before giving up.
         max_in_flight: requests this process sends to the store at once (``BC_MAX_IN_FLIGHT``).
+        slots: the in-flight slots to hold; default the process's for this store.
 
     Attributes:
         calls: requests sent so far (retries included), for logs and the benchmark.
@@ -141,6 +142,7 @@ class BigCommerceClient:
         http: httpx.Client | None = None,
         max_retries: int = 3,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        slots: StoreSlots | None = None,
     ) -> None:
         self.store_hash = store_hash
         self.store_url = f"{api_url.rstrip('/')}/stores/{store_hash}"
@@ -158,7 +160,7 @@ class BigCommerceClient:
         self.headers = {"X-Auth-Token": access_token, "Accept": "application/json"}
         self.calls = 0
         self.max_in_flight = max(1, max_in_flight)
-        self.slots = slots_for(store_hash, self.max_in_flight)
+        self.slots = slots or slots_for(store_hash, self.max_in_flight)
         self._count_lock = threading.Lock()
         attach_resources(self)
 
@@ -236,6 +238,7 @@ class BigCommerceClient:
                     timeout=self.timeout,
                 )
         except httpx.HTTPError as exc:
+            self.budget.release()
             if method in IDEMPOTENT and attempt < self.max_retries:
                 self.budget.sleep(READ_BACKOFF[min(attempt, len(READ_BACKOFF) - 1)])
                 return None
@@ -246,6 +249,8 @@ class BigCommerceClient:
         limits = RateLimitHeaders.parse(response.headers)
         if limits is not None:
             self.budget.observe(limits)
+        else:
+            self.budget.release()
         return response
 
     @staticmethod
