@@ -45,7 +45,7 @@ class Settings:
     )
     bc_api_url: str = setting("https://api.bigcommerce.com", "BigCommerce API base")
     bc_max_in_flight: int = setting(
-        6,
+        8,
         "BigCommerce requests one worker sends to a store at once; all of them take permits "
         "from the store's one shared rate budget (1 sends one at a time)",
     )

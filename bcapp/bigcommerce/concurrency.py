@@ -25,8 +25,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-#: Requests in flight per store and process when the configuration does not say.
-DEFAULT_MAX_IN_FLIGHT = 6
+#: Requests in flight per store and process when the configuration does not say: at
+#: 150 ms a request, 8 reach ~53 a second, an Enterprise-sized 1,500 per 30 s.
+DEFAULT_MAX_IN_FLIGHT = 8
 
 
 @dataclass(frozen=True)

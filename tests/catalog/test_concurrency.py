@@ -1,7 +1,7 @@
 """Catalog creates in flight together: failures stay with their article, a kill never half-binds.
 
 The BigCommerce sandbox answers after a latency here, so the run's pipeline
-really has several creates in flight (``BC_MAX_IN_FLIGHT``, 6 by default).
+really has several creates in flight (``BC_MAX_IN_FLIGHT``, 8 by default).
 """
 
 from __future__ import annotations
