@@ -109,7 +109,8 @@ class StockSync:
         full run (``ctx.full``) starts from the beginning.
         """
         ctx = self.ctx
-        with Pipeline[int, list[WriteResult[Pending]]](DEPTH) as self._pipe:
+        depth = min(DEPTH, ctx.store.in_flight)  # 1: one at a time, nothing prepared ahead
+        with Pipeline[int, list[WriteResult[Pending]]](depth) as self._pipe:
             for batch in ctx.connector.fetch_stock(ctx.load_cursor(CURSOR)):
                 ctx.add_total(len(batch.records))
                 self.sync_batch(batch.records)
