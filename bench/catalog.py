@@ -120,11 +120,12 @@ class OwnClock:
 class Driver:
     """Drives a frozen sandbox clock for runs whose requests overlap.
 
-    The clock moves by the run thread's own CPU time (``pthread_getcpuclockid``:
-    that thread's alone, not the pipeline threads' nor the sandboxes') and,
-    whenever the run thread waits (in a remote call, or for the pipeline), jumps
-    to the moment the earliest waiting request's latency ends. Requests in
-    flight together therefore cost their latency once. The pipeline threads'
+    The clock moves by the run's own CPU time — the run thread's and the ERP
+    read-ahead thread's (``pthread_getcpuclockid``: those threads alone, summed
+    as if on one core; not the pipeline threads' nor the sandboxes' own work) —
+    and, whenever the run thread waits (in a remote call, or for the pipeline),
+    jumps to the moment the earliest waiting request's latency ends. Requests
+    in flight together therefore cost their latency once. The pipeline threads'
     own CPU (building requests, parsing answers) is not counted: on the wire it
     overlaps the waiting.
     """
@@ -136,11 +137,14 @@ class Driver:
 
         self.clock, self.main = clock, threading.get_ident()
         clock.driven = True
-        self._cpu = time.pthread_getcpuclockid(self.main)
-        self.excluded, self.waiting = 0.0, 0
-        self.last = self.own()
+        self.excluded: dict[int, float] = {}
+        self.cpu: dict[int, float] = {}  # thread → its CPU time already on the clock
+        self.waiting = 0
+        self.inside: set[int] = set()  # threads in a remote call: their CPU is the remote's
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wait = pipeline.wait
+        self._watch(self.main)
 
         def waiting(*args: Any, **kwargs: Any) -> Any:  # the run thread waits for the pipe
             self.waiting += 1
@@ -153,40 +157,77 @@ class Driver:
         self._thread = threading.Thread(target=self._drive, daemon=True)
         self._thread.start()
 
-    def own(self) -> float:
-        return time.clock_gettime(self._cpu) - self.excluded
+    def _watch(self, ident: int) -> None:
+        self.excluded.setdefault(ident, 0.0)
+        self.cpu.setdefault(ident, self._own(ident) or 0.0)
 
-    def catch_up(self) -> None:
-        now = self.own()
-        if now > self.last:
-            self.clock.advance(now - self.last)
-        self.last = now
+    def _own(self, ident: int) -> float | None:
+        try:
+            return time.clock_gettime(time.pthread_getcpuclockid(ident)) - self.excluded[ident]
+        except (OSError, KeyError):
+            return None  # the thread ended
 
-    def remote(self, call: Any) -> Any:
-        """A remote call; on the run thread its CPU (the sandbox's work) is not ours."""
+    def restart(self) -> None:
+        """Count from now on (setup before the run is not the run's time)."""
+        with self._lock:
+            for ident in list(self.cpu):
+                self.cpu[ident] = self._own(ident) or 0.0
+
+    def catch_up(self) -> bool:
+        """Move the clock by the CPU the run's threads used since; True when they used any."""
         import threading
 
-        if threading.get_ident() != self.main:
+        from bcapp.sync.prefetch import THREAD_NAME
+
+        with self._lock:
+            for thread in threading.enumerate():
+                if thread.name == THREAD_NAME and thread.ident not in self.cpu:
+                    self._watch(thread.ident or 0)
+            moved = 0.0
+            for ident, before in list(self.cpu.items()):
+                if ident in self.inside:
+                    continue
+                now = self._own(ident)
+                if now is None:
+                    del self.cpu[ident]
+                elif now > before:
+                    moved += now - before
+                    self.cpu[ident] = now
+        if moved > 0:
+            self.clock.advance(moved)
+        return moved > 0
+
+    def remote(self, call: Any) -> Any:
+        """A remote call; on a run thread its CPU (the sandbox's work) is not ours."""
+        import threading
+
+        ident = threading.get_ident()
+        if ident not in self.cpu:
             return call()
         self.catch_up()
-        self.waiting += 1
+        main = ident == self.main
+        with self._lock:
+            self.inside.add(ident)
+        self.waiting += main
         started = time.thread_time()
         try:
             return call()
         finally:
-            self.excluded += time.thread_time() - started
-            self.last = self.own()
-            self.waiting -= 1
+            with self._lock:
+                self.excluded[ident] += time.thread_time() - started
+                self.cpu[ident] = self._own(ident) or 0.0
+                self.inside.discard(ident)
+            self.waiting -= main
 
     def _drive(self) -> None:
         stalled = 0.0
         while not self._stop.wait(0.0005):
             if not self.waiting:
-                before = self.last
-                self.catch_up()
-                stalled = 0.0 if self.last > before else stalled + 0.0005
+                stalled = 0.0 if self.catch_up() else stalled + 0.0005
                 if stalled < 0.05:  # blocked elsewhere (a lock, the disk) only after 50 ms
                     continue
+            else:
+                self.catch_up()  # the read-ahead thread may be working meanwhile
             wake = self.clock.next_wake()
             if wake is not None:
                 self.clock.advance_to(wake)
@@ -396,7 +437,7 @@ def walltime(products: int, variants: int, plan: str, latency_ms: float, own_tim
                 store_id = make_store(bc.access_token, afas.settings())
                 sim0, real0, cpu0 = clock.now(), time.perf_counter(), time.process_time()
                 if own:
-                    own.last = own.own()
+                    own.restart()
                 result = run(store_id, full=True)
                 if own:
                     own.catch_up()

@@ -13,7 +13,8 @@ For each batch the connector yields, :class:`ProductSync`:
    not bind (counted once per run);
 4. creates what is left (:mod:`bcapp.sync.product_creates`: one request per
    product, variants, images and custom fields ride along, several in flight
-   through the run's bounded pipeline while the next batch is read and mapped;
+   through the run's bounded pipeline while the next batch is read (one batch
+   ahead, :mod:`bcapp.sync.prefetch`) and mapped;
    each committed and bound as its answer arrives, so a run killed midway never
    creates it twice; a batch's cursor is saved once all its creates are bound),
    or skips it in ``update_only`` mode;
@@ -49,6 +50,7 @@ from bcapp.errors import FatalSyncError
 from bcapp.extensions import db
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
+from bcapp.sync.prefetch import ahead
 from bcapp.sync.product_creates import Creating, OpenBatches
 from bcapp.sync.product_items import ENTITY, SKU_ENTITY, Item
 from bcapp.sync.product_matching import Matching
@@ -87,7 +89,11 @@ class ProductSync(Creating, Matching, Updating):
         with ctx.store.pipeline() as pipe:
             self._pipe = pipe
             try:
-                for batch in ctx.connector.fetch_products(cursor):
+                connector = ctx.connector
+                rotating = bool(getattr(connector, "rotating_credentials", False))
+                batches = connector.fetch_products(cursor)
+                depth = 1 if ctx.store.in_flight > 1 else 0  # 1 in flight: the sequential path
+                for batch in ahead(batches, depth=depth, rotating=rotating):
                     self._batch = opened.open()
                     ctx.add_total(len(batch.records))
                     self.sync_batch(batch.records)

@@ -17,7 +17,8 @@ halves until the bad item is alone and logged with BigCommerce's message.
 This runs under the catalog lock, after the product phase, never beside bulk
 catalog writes for the same store. BigCommerce asks for one bulk adjustment at
 a time (wait for its 200 before the next), so one request is on the wire while
-the run reads and prepares the next batch (a pipeline :data:`DEPTH` deep; the
+the run reads (:func:`~bcapp.sync.prefetch.ahead`) and prepares the next
+batch (a pipeline :data:`DEPTH` deep; the
 client's endpoint limit keeps the adjustments themselves one at a time). A
 cursor is saved only after every adjustment before it is answered.
 """
@@ -36,6 +37,7 @@ from bcapp.mapping.rules import StockRules
 from bcapp.models import Binding
 from bcapp.models.base import utcnow
 from bcapp.sync.context import SyncContext
+from bcapp.sync.prefetch import ahead
 from bcapp.sync.product_items import SKU_ENTITY
 from bcapp.sync.records import Outcome, payload_hash
 
@@ -111,7 +113,11 @@ class StockSync:
         ctx = self.ctx
         depth = min(DEPTH, ctx.store.in_flight)  # 1: one at a time, nothing prepared ahead
         with Pipeline[int, list[WriteResult[Pending]]](depth) as self._pipe:
-            for batch in ctx.connector.fetch_stock(ctx.load_cursor(CURSOR)):
+            connector = ctx.connector
+            rotating = bool(getattr(connector, "rotating_credentials", False))
+            levels = ahead(connector.fetch_stock(ctx.load_cursor(CURSOR)), rotating=rotating,
+                           depth=depth - 1)  # fmt: skip
+            for batch in levels:
                 ctx.add_total(len(batch.records))
                 self.sync_batch(batch.records)
                 if batch.cursor is None:
