@@ -46,7 +46,7 @@ from collections.abc import Mapping, Sequence
 
 from bcapp.bigcommerce.store import MappingOptions, UpdatePlan
 from bcapp.connectors.base import Product
-from bcapp.errors import FatalSyncError
+from bcapp.errors import FatalSyncError, SyncError
 from bcapp.extensions import db
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
@@ -89,23 +89,31 @@ class ProductSync(Creating, Matching, Updating):
         with ctx.store.pipeline() as pipe:
             self._pipe = pipe
             try:
-                connector = ctx.connector
-                rotating = bool(getattr(connector, "rotating_credentials", False))
-                batches = connector.fetch_products(cursor)
-                depth = 1 if ctx.store.in_flight > 1 else 0  # 1 in flight: the sequential path
-                for batch in ahead(batches, depth=depth, rotating=rotating):
-                    self._batch = opened.open()
-                    ctx.add_total(len(batch.records))
-                    self.sync_batch(batch.records)
-                    opened.close(self._batch, batch.cursor)
-                    self._save_cursors(opened)
-                    if self._retry is not None:
-                        break
-                self._drain_creates()
+                self._run_batches(opened, cursor)
+            except SyncError:
+                self._drain_creates()  # what BigCommerce created is bound before the run stops
                 self._save_cursors(opened)
+                raise
             finally:
                 self._pipe = self._open = None
         self._raise_retry()
+
+    def _run_batches(self, opened: OpenBatches, cursor: str | None) -> None:
+        """Each connector batch (the next one read ahead), then every create still in flight."""
+        ctx = self.ctx
+        connector = ctx.connector
+        rotating = bool(getattr(connector, "rotating_credentials", False))
+        depth = 1 if ctx.store.in_flight > 1 else 0  # 1 in flight: the sequential path
+        for batch in ahead(connector.fetch_products(cursor), depth=depth, rotating=rotating):
+            self._batch = opened.open()
+            ctx.add_total(len(batch.records))
+            self.sync_batch(batch.records)
+            opened.close(self._batch, batch.cursor)
+            self._save_cursors(opened)
+            if self._retry is not None:
+                break
+        self._drain_creates()
+        self._save_cursors(opened)
 
     def _save_cursors(self, opened: OpenBatches) -> None:
         """Save the cursor past every batch whose creates are all bound (oldest first)."""

@@ -11,9 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from bcapp.errors import RetryableSyncError
 from bcapp.extensions import db
 from bcapp.models import Binding, LogEntry
-from bcapp.sync import BC_TRANSPORT
+from bcapp.sync import BC_TRANSPORT, ERP_TRANSPORT
 from tests.catalog.conftest import STORE_HASH, World
 
 SIZES = [("S", ""), ("M", ""), ("L", "")]
@@ -87,3 +88,39 @@ def test_a_worker_killed_with_creates_in_flight_leaves_nothing_half_bound(world:
         db.select(LogEntry.erp_id).filter_by(run_id=run.id, entity="product")
     )
     assert set(logged) >= {f"A{i:03d}" for i in range(12)} - {p.erp_id for p in products}
+
+
+class ErpDown(httpx.BaseTransport):
+    """The ERP stops answering from its ``down_from``-th request on (until healed)."""
+
+    def __init__(self, inner: Any, down_from: int) -> None:
+        self.inner, self.down_from, self.seen, self.healed = inner, down_from, 0, False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen += 1
+        if not self.healed and self.seen >= self.down_from:
+            raise httpx.ConnectError("ERP unreachable", request=request)
+        return self.inner.handle_request(request)
+
+
+def test_an_erp_read_failing_ahead_stops_the_run_after_what_was_read(world: World) -> None:
+    """The next batch is read while creates are in flight; its failure loses nothing before it."""
+    world.bc_sandbox.latency = 0.01
+    for i in range(250):  # three connector batches of up to 100
+        world.afas.add_article(f"B{i:03d}", f"Article {i}")
+    erp = ErpDown(world.app.extensions[ERP_TRANSPORT], down_from=4)
+    world.app.extensions[ERP_TRANSPORT] = erp
+
+    with pytest.raises(RetryableSyncError):
+        world.run()
+    db.session.rollback()
+    bound = len(bindings("product"))
+    assert 0 < bound < 250
+    assert len(world.bc.products) == bound  # every product created was bound before the stop
+
+    erp.healed = True
+    run = world.run()
+
+    assert run.status == "succeeded", run.message
+    assert sorted(p["sku"] for p in world.bc.products.values()) == [f"B{i:03d}" for i in range(250)]
+    assert len(bindings("product")) == 250
