@@ -53,6 +53,11 @@ class Settings:
         "https://login.bigcommerce.com", "BigCommerce login service (OAuth token exchange)"
     )
     bc_api_url: str = setting("https://api.bigcommerce.com", "BigCommerce API base")
+    bc_max_in_flight: int = setting(
+        8,
+        "BigCommerce requests one worker sends to a store at once; all of them take permits "
+        "from the store's one shared rate budget (1 sends one at a time)",
+    )
     bc_admin_url: str = setting(
         "",
         "Control-panel base for admin links; default https://store-{hash}.mybigcommerce.com/manage",

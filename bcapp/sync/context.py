@@ -174,6 +174,7 @@ class SyncContext:
             budget=self._budget(),
             timeout=current_settings().http_timeout,
             read_only=self.dry_run,
+            max_in_flight=current_settings().bc_max_in_flight,
         )
         self._closers.append(store)
         return store

@@ -59,6 +59,8 @@ class SandboxStore:
         self._init_data()
 
     def _init_data(self) -> None:
+        #: (price list id, variant id or SKU, currency) → record (``pricelists.py``).
+        self.price_records: dict[tuple[int, str, str], dict[str, Any]] = {}
         self.products: dict[int, dict[str, Any]] = {}
         self.variants: dict[int, dict[str, Any]] = {}
         self.options: dict[int, dict[str, Any]] = {}
