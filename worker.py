@@ -6,6 +6,8 @@ environment (REDIS_URL, DATABASE_URL, ...) once, and every job runs inside it.
 
 from bcapp import create_app
 from bcapp.jobs.worker import run_worker
+from bcapp.logs import configure_logging
 
 if __name__ == "__main__":
+    configure_logging()
     run_worker(create_app())

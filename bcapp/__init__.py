@@ -7,7 +7,6 @@ verify, store, enqueue and answer; RQ workers run the sync flows.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +15,7 @@ from flask import Flask
 
 from bcapp import config as config_module
 from bcapp.config import ROOT, settings_of
+from bcapp.errortracking import init_error_tracking
 from bcapp.jobs import runtime as job_runtime
 
 
@@ -35,14 +35,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=values.get("INSTANCE_PATH") or str(ROOT / "instance"),
     )
     app.config.update(values)
+    init_error_tracking(settings_of(app.config), transport=values.get("SENTRY_TRANSPORT"))
     _configure_database(app)
     _check_production_secrets(app)
     _init_extensions(app)
     _connect_signals()
     _register_blueprints(app)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     return app
 
 

@@ -27,6 +27,7 @@ import httpx
 from flask import current_app
 from sqlalchemy import func
 
+from bcapp import metrics
 from bcapp.config import current_settings
 from bcapp.extensions import db
 from bcapp.mapping.rules import rules_for
@@ -206,9 +207,11 @@ def flush_alerts(store: Store, *, force: bool = False) -> Digest | None:
     sent = False
     if general.alert_email and current_settings().smtp_host:
         send_email(general.alert_email, digest)
+        metrics.ALERTS_SENT.labels("email").inc()
         sent = True
     if general.alert_webhook_url:
         send_webhook(general.alert_webhook_url, digest)
+        metrics.ALERTS_SENT.labels("webhook").inc()
         sent = True
     _advance(store, digest, now if sent else None)
     return digest if sent else None

@@ -20,6 +20,8 @@ from decimal import Decimal
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+#: A mapped ERP field's value, already converted to the field's type by the mapper.
+ErpValue = str | int | float | bool | None
 
 
 class CustomerKind(enum.Enum):
@@ -64,6 +66,13 @@ class Customer:
     #: The ERP's grouping of the relation (a debtor group, a price list): what the
     #: merchant maps onto a BigCommerce customer group ("" = none). ERP → store only.
     group: str = ""
+    #: The merchant's field mapping for this relation: (ERP field, value) pairs the
+    #: connector writes over what it would send (bcapp.mapping.fields). Store → ERP only.
+    erp_fields: tuple[tuple[str, ErpValue], ...] = ()
+    #: The store's custom form fields (name, value) of the customer and their addresses,
+    #: the order's billing address first: where a B2B shop keeps e.g. the VAT number. The
+    #: flow reads what it needs and clears this before the customer reaches a connector.
+    form_fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def kind(self) -> CustomerKind:
@@ -94,6 +103,8 @@ class Variant:
     weight: Decimal | None = None
     image_url: str = ""
     blocked: bool = False
+    #: Mapped ERP fields of this variant's article (store → ERP; see Customer.erp_fields).
+    erp_fields: tuple[tuple[str, ErpValue], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,11 @@ class Product:
     visible: bool = True
     blocked: bool = False
     modified_at: datetime | None = None
+    #: Mapped ERP fields of the product (store → ERP; see Customer.erp_fields).
+    erp_fields: tuple[tuple[str, ErpValue], ...] = ()
+    #: Mapped BigCommerce product fields (ERP → store): written over what the catalog
+    #: flow would send (``bcapp.bigcommerce.catalog_mapping``).
+    store_fields: tuple[tuple[str, ErpValue], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,6 +198,65 @@ class Order:
     customer_message: str = ""
 
 
+class DocumentType(enum.Enum):
+    """What a store order becomes in the ERP (each connector lists those it can make)."""
+
+    SALES_ORDER = "sales_order"  # AFAS FbSales, Mplus saveOrder/createOrder
+    DIRECT_INVOICE = "direct_invoice"  # AFAS FbDirectInvoice, Mplus saveInvoice
+    QUOTATION = "quotation"  # AFAS FbSalesQuotation, Mplus saveProposal
+    JOURNAL_ENTRY = "journal_entry"  # AFAS FiEntries
+
+
+class OrderFeature(enum.Enum):
+    """Order and customer details a connector can hand to its ERP (the settings show only those)."""
+
+    #: ``OrderInstructions.carrier`` reaches the document (AFAS transporter ``TrPt``).
+    CARRIER = "carrier"
+    #: ``Customer.vat_number`` reaches the relation (AFAS ``VaId``, Mplus ``vatNumber``).
+    VAT_NUMBER = "vat_number"
+    #: An update adds the customer's new delivery addresses to the existing relation.
+    DELIVERY_ADDRESSES = "delivery_addresses"
+    #: ``OrderInstructions.cost_centre`` reaches the document's lines (AFAS axis code).
+    COST_CENTRE = "cost_centre"
+    #: ``OrderInstructions.payment_terms`` reaches the document (AFAS ``PaCd``).
+    PAYMENT_TERMS = "payment_terms"
+
+
+@dataclass(frozen=True)
+class ErpField:
+    """One field a merchant's template may fill: of an ERP write (from the ERP's own spec),
+    or of a BigCommerce write for the ERP → store direction.
+
+    ``kind`` is "string", "integer", "number", "boolean" or "date"; ``length`` the
+    most characters the ERP takes (None: no limit it publishes); ``required``: the
+    ERP refuses the write without it; ``builtin``: what the app sends there today
+    (shown read-only on the settings page; "" = nothing).
+    """
+
+    name: str
+    label: str = ""
+    kind: str = "string"
+    length: int | None = None
+    required: bool = False
+    builtin: str = ""
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoreExtras:
+    """What BigCommerce holds about a record beyond its canonical record.
+
+    Read only when a merchant's field mapping uses it (``bcapp.mapping.fields``):
+    checkout or account form fields, metafields (``"namespace.key"`` and ``"key"``),
+    custom fields and coupon codes, each by name.
+    """
+
+    form_fields: Mapping[str, str] = field(default_factory=dict)
+    metafields: Mapping[str, str] = field(default_factory=dict)
+    custom_fields: Mapping[str, str] = field(default_factory=dict)
+    coupon_codes: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class OrderInstructions:
     """What the merchant's settings decide for one order, resolved by the flow into ERP codes.
@@ -203,6 +278,23 @@ class OrderInstructions:
     shipping_article: str | None = None
     #: Store SKU → ERP article number for SKUs the store → ERP catalog flow numbered (Mplus).
     article_numbers: Mapping[str, str] = field(default_factory=dict)
+    #: The merchant's field mapping for the order header: ERP field → value, written over
+    #: what the connector would send (None: leave the field out). Empty: today's request.
+    fields: Mapping[str, ErpValue] = field(default_factory=dict)
+    #: Likewise per order line, by the line's position in ``Order.lines``.
+    line_fields: Mapping[int, Mapping[str, ErpValue]] = field(default_factory=dict)
+    #: Likewise for the order's addresses (Mplus invoice and delivery address).
+    address_fields: Mapping[str, ErpValue] = field(default_factory=dict)
+    #: The mapping version (``MappingVersion.number``) these fields came from (None: built-in).
+    mapping_version: int | None = None
+    #: The ERP transporter / carrier for the order's shipping method (AFAS ``TrPt``), or None.
+    carrier: str | None = None
+    #: The payment terms for the order's payment method (AFAS payment condition ``PaCd``).
+    payment_terms: str | None = None
+    #: The cost centre of the order's storefront (AFAS cost-allocation axis code), or None.
+    cost_centre: str | None = None
+    #: What the order becomes in the ERP (a connector refuses a type it does not list).
+    document_type: DocumentType = DocumentType.SALES_ORDER
 
     def tax_code(self, line: OrderLine) -> str | None:
         """The ERP VAT code the merchant mapped for ``line`` (None: the article's own)."""

@@ -35,7 +35,7 @@ def commands() -> list[click.Command]:
     from bcapp.jobs.webhooks import COMMANDS as webhook_commands
 
     return [
-        demo, sandbox, rotate_keys, purge_logs, send_alerts,
+        demo, sandbox, rotate_keys, purge_logs, send_alerts, status,
         *sync_commands,  # sync, resync, worker, tick
         *webhook_commands,  # ensure-webhooks, reconcile, requeue-events
     ]  # fmt: skip
@@ -61,6 +61,24 @@ def send_alerts(force: bool) -> None:
 
     counts = flush_all(force=force)
     click.echo(f"sent {counts['sent']} digests, {counts['errors']} could not be sent")
+
+
+@click.command("status")
+@click.option("--store", "store_hash", help="Only this store (its hash); default every store.")
+@with_appcontext
+def status(store_hash: str | None) -> None:
+    """Workers, queues, and per store: last runs, failures waiting, webhooks, budget."""
+    from bcapp.web.status import deployment_lines, store_lines, stores
+
+    for line in deployment_lines():
+        click.echo(line)
+    found = stores(store_hash)
+    if store_hash and not found:
+        raise click.ClickException(f"No store with hash {store_hash!r}.")
+    for store in found:
+        click.echo("")
+        for line in store_lines(store):
+            click.echo(line)
 
 
 @click.command("rotate-keys")
@@ -151,5 +169,8 @@ def build_cli() -> FlaskGroup:
 
 
 def main() -> None:
-    """Entry point of the ``bcapp`` script."""
+    """Entry point of the ``bcapp`` script (worker, tick, demo and every command): logs set up."""
+    from bcapp.logs import configure_logging
+
+    configure_logging()
     build_cli().main(prog_name="bcapp")

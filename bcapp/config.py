@@ -53,6 +53,11 @@ class Settings:
         "https://login.bigcommerce.com", "BigCommerce login service (OAuth token exchange)"
     )
     bc_api_url: str = setting("https://api.bigcommerce.com", "BigCommerce API base")
+    bc_max_in_flight: int = setting(
+        8,
+        "BigCommerce requests one worker sends to a store at once; all of them take permits "
+        "from the store's one shared rate budget (1 sends one at a time)",
+    )
     bc_admin_url: str = setting(
         "",
         "Control-panel base for admin links; default https://store-{hash}.mybigcommerce.com/manage",
@@ -133,6 +138,28 @@ class Settings:
         30.0,
         "Seconds a worker may go silent before the webhook event ids and jobs it held count "
         "as stranded",
+    )
+    log_level: str = setting("INFO", "Lowest level logged: DEBUG, INFO, WARNING or ERROR")
+    log_format: str = setting(
+        "text",
+        "text (one readable line) or json (one JSON object per line, with store_hash, run_id, "
+        "job_id, flow and webhook_id when known)",
+    )
+    metrics_token: str = setting(
+        "",
+        "Bearer token that GET /metrics requires (Authorization: Bearer ...); empty: /metrics "
+        "answers 404",
+    )
+    prometheus_multiproc_dir: str = setting(
+        "",
+        "A directory writable by every web and worker process: metrics are then summed across "
+        "processes (gunicorn, RQ's forked jobs); empty: each process counts alone",
+    )
+    sentry_dsn: str = setting(
+        "", "Sentry DSN: errors of the web app and the jobs go to Sentry; empty: nothing is sent"
+    )
+    sentry_environment: str = setting(
+        "", "The environment Sentry files errors under; default BCAPP_ENV"
     )
 
     @classmethod

@@ -26,7 +26,11 @@ log = logging.getLogger(__name__)
 
 _TAKE = """
 local s = redis.call('HMGET', KEYS[1], 'quota', 'left', 'window_ms', 'reset_at')
-if not s[2] then return 0 end
+if not s[2] then
+  redis.call('HINCRBY', KEYS[1], 'out', 1)
+  redis.call('PEXPIRE', KEYS[1], 120000)
+  return 0
+end
 local now = tonumber(ARGV[1])
 local reserve = tonumber(ARGV[2])
 local quota, left = tonumber(s[1]), tonumber(s[2])
@@ -36,9 +40,11 @@ if now >= reset_at then
   if quota < 0 then redis.call('DEL', KEYS[1]) return 0 end
   reset_at = reset_at + window * (math.floor((now - reset_at) / window) + 1)
   left = quota
+  redis.call('HSET', KEYS[1], 'out', 0)
 end
 if left > reserve then
   redis.call('HSET', KEYS[1], 'left', left - 1, 'reset_at', reset_at)
+  redis.call('HINCRBY', KEYS[1], 'out', 1)
   return 0
 end
 redis.call('HSET', KEYS[1], 'left', left, 'reset_at', reset_at)
@@ -49,18 +55,26 @@ _OBSERVE = """
 local s = redis.call('HMGET', KEYS[1], 'quota', 'left', 'window_ms', 'reset_at')
 local now, left, reset_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local quota, window, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local out = math.max(0, (tonumber(redis.call('HGET', KEYS[1], 'out')) or 0) - 1)
+redis.call('HSET', KEYS[1], 'out', out)
 if window <= 0 then window = tonumber(s[3]) or 30000 end
 if quota < 0 then quota = tonumber(s[1]) or left end
 local new_reset = now + reset_ms
 local half = math.floor(window / 2)
 if (not s[2]) or now >= tonumber(s[4]) or new_reset > tonumber(s[4]) + half then
-  redis.call('HSET', KEYS[1], 'quota', quota, 'left', left, 'window_ms', window,
-             'reset_at', new_reset, 'updated_at', now)
+  redis.call('HSET', KEYS[1], 'quota', quota, 'left', math.max(0, left - out),
+             'window_ms', window, 'reset_at', new_reset, 'updated_at', now)
 elseif new_reset >= tonumber(s[4]) - half then
   redis.call('HSET', KEYS[1], 'quota', quota, 'window_ms', window, 'reset_at', new_reset,
              'left', math.min(tonumber(s[2]), left), 'updated_at', now)
 end
 redis.call('PEXPIRE', KEYS[1], ttl)
+return 1
+"""
+
+_RELEASE = """
+local out = tonumber(redis.call('HGET', KEYS[1], 'out')) or 0
+if out > 0 then redis.call('HSET', KEYS[1], 'out', out - 1) end
 return 1
 """
 
@@ -102,6 +116,7 @@ class RedisBudget(_BudgetBase):
         self._take_script = redis.register_script(_TAKE)
         self._observe_script = redis.register_script(_OBSERVE)
         self._exhaust_script = redis.register_script(_EXHAUST)
+        self._release_script = redis.register_script(_RELEASE)
 
     def _ttl(self, window_ms: int | None) -> int:
         # Stale state is worse than none: forget it after a few idle windows.
@@ -134,6 +149,9 @@ class RedisBudget(_BudgetBase):
                 self._ttl(limits.window_ms),
             ],
         )
+
+    def _release(self) -> None:
+        self._run(self._release_script, [])
 
     def _exhaust(self, now: int, reset_ms: int, limits: RateLimitHeaders | None) -> None:
         quota = limits.quota if limits else None

@@ -168,6 +168,8 @@ def product_parts(product: Product, options: MappingOptions) -> ProductParts:
         "brand_id": options.brand_id(product.brand) if product.brand else 0,
         "categories": sorted(options.category_ids(product.category_erp_ids)),
         "inventory_tracking": _tracking(product, options),
+        # the merchant's field mapping (ERP → store) wins; an empty value changes nothing
+        **{k: v for k, v in product.store_fields if v is not None},
     }
     variants = {v.sku: variant_fields(v, product, options) for v in product.variants if v.sku}
     return ProductParts(

@@ -3,6 +3,8 @@
 Every request goes through :meth:`BigCommerceClient.request`, which
 
 1. takes a permit from the store's shared :mod:`~bcapp.bigcommerce.ratelimit` budget,
+   and an in-flight slot (:mod:`~bcapp.bigcommerce.concurrency`: the store's
+   ``max_in_flight`` and the endpoint's own limit, if BigCommerce states one),
 2. sends it with ``X-Auth-Token`` and a timeout on the worker's shared
    ``httpx.Client`` (one connection pool per process),
 3. folds the answer's ``X-Rate-Limit-*`` headers back into the budget, and
@@ -12,7 +14,12 @@ A 429 waits ``X-Rate-Limit-Time-Reset-Ms`` and retries (at most ``max_retries``
 times) when that is short; a long reset raises ``RateLimited(retry_after=...)``
 so the job is rescheduled. Reads are retried after 5xx and timeouts with a
 short backoff; writes are not (BigCommerce asks for longer waits before retrying
-writes, which the job queue's backoff gives).
+writes, which the job queue's backoff gives). A 429 that still reports requests
+left is an endpoint's own concurrency limit (another worker holds its slot), not
+a spent window: it is retried after a short pause and does not empty the budget.
+
+The client is thread-safe: :meth:`BigCommerceClient.pipeline` runs calls on up
+to ``max_in_flight`` threads, so a flow keeps the quota busy at real latencies.
 
 Resources (``client.products``, ``client.orders``, ...) live in
 :mod:`bcapp.bigcommerce.resources`; they speak in BigCommerce's JSON and leave
@@ -29,8 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from bcapp import metrics
 from bcapp.bigcommerce.budget_redis import budget_for
+from bcapp.bigcommerce.concurrency import DEFAULT_MAX_IN_FLIGHT, StoreSlots, slots_for
 from bcapp.bigcommerce.errors import ApiError, transport_error
+from bcapp.bigcommerce.pipeline import Pipeline
 from bcapp.bigcommerce.ratelimit import Budget, LocalBudget, RateLimitHeaders
 from bcapp.bigcommerce.resources import (
     catalog,
@@ -63,6 +73,8 @@ API_URL = "https://api.bigcommerce.com"
 LOAD_BACKOFF = (1.0, 2.0, 4.0)
 #: Backoff between retries of a read after a 5xx or timeout.
 READ_BACKOFF = (0.5, 1.0, 2.0)
+#: Pauses before retrying a 429 for an endpoint's own concurrency limit (quota left).
+BUSY_BACKOFF = (0.1, 0.2, 0.4, 0.8, 1.6)
 IDEMPOTENT = frozenset({"GET", "HEAD"})
 
 _shared_lock = threading.Lock()
@@ -95,6 +107,8 @@ class BigCommerceClient:
         timeout: seconds for connect/read/write/pool.
         http: an ``httpx.Client`` to share; default the process's shared one.
         max_retries: retries after a 429 (or a failed read) before giving up.
+        max_in_flight: requests this process sends to the store at once (``BC_MAX_IN_FLIGHT``).
+        slots: the in-flight slots to hold; default the process's for this store.
 
     Attributes:
         calls: requests sent so far (retries included), for logs and the benchmark.
@@ -105,6 +119,7 @@ class BigCommerceClient:
     options: catalog.Options
     images: catalog.Images
     custom_fields: catalog.CustomFields
+    metafields: catalog.Metafields
     brands: catalog.Brands
     channel_assignments: catalog.ChannelAssignments
     category_trees: categories.CategoryTrees
@@ -126,6 +141,8 @@ class BigCommerceClient:
         timeout: float = 20.0,
         http: httpx.Client | None = None,
         max_retries: int = 3,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        slots: StoreSlots | None = None,
     ) -> None:
         self.store_hash = store_hash
         self.store_url = f"{api_url.rstrip('/')}/stores/{store_hash}"
@@ -142,6 +159,9 @@ class BigCommerceClient:
         self.max_retries = max_retries
         self.headers = {"X-Auth-Token": access_token, "Accept": "application/json"}
         self.calls = 0
+        self.max_in_flight = max(1, max_in_flight)
+        self.slots = slots or slots_for(store_hash, self.max_in_flight)
+        self._count_lock = threading.Lock()
         attach_resources(self)
 
     def __repr__(self) -> str:
@@ -174,13 +194,15 @@ class BigCommerceClient:
         url = f"{self.store_url}/{version}{path}"
         attempt = 0
         while True:
-            response = self._send(method, url, path, params, json, attempt)
+            response = self._send(method, (version, url, path), params, json, attempt)
             if response is None:  # a read that timed out and will be retried
                 attempt += 1
                 continue
             if response.status_code < 400:
                 return response
-            wait = self._retry_wait(method, response, attempt)
+            wait = self._busy_wait(response, attempt)
+            if wait is None:
+                wait = self._retry_wait(method, response, attempt)
             if wait is None:
                 raise ApiError.from_response(response, retry_after=self._retry_after(response))
             log.info(
@@ -197,36 +219,53 @@ class BigCommerceClient:
     def _send(
         self,
         method: str,
-        url: str,
-        path: str,
+        where: tuple[str, str, str],
         params: Mapping[str, Any] | None,
         json: Any,
         attempt: int,
     ) -> httpx.Response | None:
+        """One attempt: a permit, an in-flight slot, the request; None for a read to retry."""
+        version, url, path = where
         self.budget.acquire()
         try:
-            response = self.http.request(
-                method,
-                url,
-                params=query(params),
-                json=json,
-                headers=self.headers,
-                timeout=self.timeout,
-            )
+            with self.slots.hold(method, version, path):
+                response = self.http.request(
+                    method,
+                    url,
+                    params=query(params),
+                    json=json,
+                    headers=self.headers,
+                    timeout=self.timeout,
+                )
         except httpx.HTTPError as exc:
+            metrics.observe_bigcommerce(None, None)
+            self.budget.release()
             if method in IDEMPOTENT and attempt < self.max_retries:
                 self.budget.sleep(READ_BACKOFF[min(attempt, len(READ_BACKOFF) - 1)])
                 return None
             raise transport_error(exc, method, path) from exc
         finally:
-            self.calls += 1
+            with self._count_lock:
+                self.calls += 1
         limits = RateLimitHeaders.parse(response.headers)
+        metrics.observe_bigcommerce(response.status_code, limits.left if limits else None)
         if limits is not None:
             self.budget.observe(limits)
+        else:
+            self.budget.release()
         return response
+
+    @staticmethod
+    def _busy_wait(response: httpx.Response, attempt: int) -> float | None:
+        """A 429 with requests left: the endpoint's own limit; a short pause, quota untouched."""
+        if not _busy(response) or attempt >= len(BUSY_BACKOFF):
+            return None
+        return BUSY_BACKOFF[attempt]
 
     def _retry_wait(self, method: str, response: httpx.Response, attempt: int) -> float | None:
         """Seconds to wait before retrying ``response``, or None to raise now."""
+        if _busy(response):
+            return None  # retried BUSY_BACKOFF times: the job's backoff takes over
         if attempt >= self.max_retries:
             if response.status_code == 429:
                 self.budget.exhaust(RateLimitHeaders.parse(response.headers))
@@ -253,6 +292,8 @@ class BigCommerceClient:
         return LOAD_BACKOFF[min(attempt, len(LOAD_BACKOFF) - 1)]
 
     def _retry_after(self, response: httpx.Response) -> float | None:
+        if _busy(response):
+            return BUSY_BACKOFF[-1]
         if response.status_code == 429:
             return self._throttle_wait(response, 0)
         hinted = _seconds(response.headers.get("x-retry-after"))
@@ -323,6 +364,10 @@ class BigCommerceClient:
             result.add(self.v3(method, path, json=batch, params=params))
         return result
 
+    def pipeline(self, depth: int | None = None) -> Pipeline[Any, Any]:
+        """Run calls on this client concurrently, at most ``depth`` (default ``max_in_flight``)."""
+        return Pipeline(depth or self.max_in_flight)
+
 
 def client_for(
     store_hash: str,
@@ -339,6 +384,7 @@ def client_for(
     """
     timeout = float(config.get("HTTP_TIMEOUT", 20.0))
     kwargs.setdefault("budget", budget_for(store_hash, redis))
+    kwargs.setdefault("max_in_flight", int(config.get("BC_MAX_IN_FLIGHT") or DEFAULT_MAX_IN_FLIGHT))
     return BigCommerceClient(
         store_hash,
         access_token,
@@ -346,6 +392,14 @@ def client_for(
         timeout=timeout,
         **kwargs,
     )
+
+
+def _busy(response: httpx.Response) -> bool:
+    """A 429 for an endpoint's concurrency limit: the window still has requests left."""
+    if response.status_code != 429:
+        return False
+    limits = RateLimitHeaders.parse(response.headers)
+    return limits is not None and bool(limits.left)
 
 
 def _seconds(value: str | None) -> float | None:
@@ -371,6 +425,7 @@ def attach_resources(client: BigCommerceClient) -> None:
     client.options = catalog.Options(client)
     client.images = catalog.Images(client)
     client.custom_fields = catalog.CustomFields(client)
+    client.metafields = catalog.Metafields(client)
     client.brands = catalog.Brands(client)
     client.channel_assignments = catalog.ChannelAssignments(client)
     client.category_trees = categories.CategoryTrees(client)

@@ -57,8 +57,25 @@ def address_from_bc(data: Json) -> Address:
     )
 
 
+def form_fields(*sources: Json) -> tuple[tuple[str, str], ...]:
+    """(name, value) of the ``form_fields`` of each source (a customer, an address), in order.
+
+    BigCommerce gives text fields as strings and multiple-choice ones as lists; only
+    filled single values are kept (a VAT number, a Chamber of Commerce number).
+    """
+    found: list[tuple[str, str]] = []
+    for source in sources:
+        for item in source.get("form_fields") or ():
+            if not isinstance(item, dict):
+                continue
+            name, value = str(item.get("name") or "").strip(), item.get("value")
+            if name and isinstance(value, str | int) and str(value).strip():
+                found.append((name, str(value).strip()))
+    return tuple(found)
+
+
 def customer_from_bc(data: Json) -> Customer:
-    """A v3 customer (with ``include=addresses``)."""
+    """A v3 customer (with ``include=addresses,formfields``)."""
     return Customer(
         email=(data.get("email") or "").strip().lower(),
         first_name=(data.get("first_name") or "").strip(),
@@ -68,6 +85,7 @@ def customer_from_bc(data: Json) -> Customer:
         addresses=tuple(address_from_bc(a) for a in data.get("addresses") or ()),
         bc_id=data.get("id"),
         channel_id=int(data.get("origin_channel_id") or 1),
+        form_fields=form_fields(data, *(data.get("addresses") or ())),
     )
 
 
@@ -84,6 +102,7 @@ def customer_from_order(order: Json, shipping: Iterable[Address] = ()) -> Custom
         addresses=(billing, *shipping),
         bc_id=customer_id or None,
         channel_id=int(order.get("channel_id") or 1),
+        form_fields=form_fields(order.get("billing_address") or {}),
     )
 
 

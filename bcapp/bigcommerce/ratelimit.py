@@ -19,7 +19,16 @@ budget's clock), ``updated_at``. Rules, shared by both implementations:
   sent earlier arrive late and carry older, larger counts) and correct
   ``reset_at``; headers naming a later reset start a new window; headers from
   an earlier window are ignored;
-* a 429 sets ``left = 0`` until the reset it names.
+* a 429 sets ``left = 0`` until the reset it names;
+* ``out`` counts permits granted whose answer has not come back (requests in
+  flight, every worker's): an answer's ``left`` was counted when its request
+  arrived, before those, so a state started from an answer (the first one, or
+  one naming a later window) takes ``left - out``; within a window our own
+  count already holds them. Without this, concurrent requests would trust an
+  answer that does not yet count the others in flight, and earn 429s at the
+  start of a run or a window. ``out``
+  starts again at 0 with each window (a killed worker's requests never come
+  back; an answer that arrives after the roll only lowers it, never below 0).
 
 :class:`~bcapp.bigcommerce.budget_redis.RedisBudget` does this atomically in
 Lua; :class:`LocalBudget` does the same in-process, for the sandbox, the demo
@@ -107,6 +116,7 @@ class Budget(Protocol):
 
     def acquire(self) -> None: ...
     def observe(self, limits: RateLimitHeaders) -> None: ...
+    def release(self) -> None: ...
     def exhaust(self, limits: RateLimitHeaders | None) -> None: ...
     def snapshot(self) -> BudgetSnapshot: ...
     def sleep(self, seconds: float) -> None: ...
@@ -156,9 +166,15 @@ class _BudgetBase:
         raise self._limited(wait_ms)
 
     def observe(self, limits: RateLimitHeaders) -> None:
-        """Fold an answer's headers into the shared state."""
+        """Fold an answer's headers into the shared state (its permit is back from flight)."""
         if limits.usable:
             self._observe(self.now_ms(), limits)
+        else:
+            self._release()
+
+    def release(self) -> None:
+        """A permit's request came back without rate headers (or not at all)."""
+        self._release()
 
     def exhaust(self, limits: RateLimitHeaders | None) -> None:
         """A 429: nothing is left until the reset the answer names."""
@@ -183,12 +199,15 @@ class _BudgetBase:
     def _observe(self, now: int, limits: RateLimitHeaders) -> None:
         raise NotImplementedError
 
+    def _release(self) -> None:
+        raise NotImplementedError
+
     def _exhaust(self, now: int, reset_ms: int, limits: RateLimitHeaders | None) -> None:
         raise NotImplementedError
 
 
 def _snapshot(store_hash: str, state: Mapping[str, Any] | None, now: int) -> BudgetSnapshot:
-    if not state:
+    if not state or "left" not in state:  # nothing learnt yet (perhaps requests in flight)
         return BudgetSnapshot(store_hash, None, None, None, None, None)
     quota = int(state["quota"]) if int(state["quota"]) >= 0 else None
     updated = (
@@ -213,25 +232,32 @@ class LocalBudget(_BudgetBase):
         super().__init__(store_hash, **kwargs)
         self._lock = threading.Lock()
         self._state: dict[str, int] | None = None
+        self._out = 0
 
     def _take(self, now: int) -> int:
         with self._lock:
             state = self._state
-            if state is None:
-                return 0
-            if now >= state["reset_at"]:
+            if state is not None and now >= state["reset_at"]:
                 if state["quota"] < 0:
-                    self._state = None
-                    return 0
-                _roll_window(state, now)
-            if state["left"] > self.reserve:
+                    self._state = state = None
+                else:
+                    _roll_window(state, now)
+                    self._out = 0
+            if state is not None and state["left"] <= self.reserve:
+                return state["reset_at"] - now
+            if state is not None:
                 state["left"] -= 1
-                return 0
-            return state["reset_at"] - now
+            self._out += 1
+            return 0
 
     def _observe(self, now: int, limits: RateLimitHeaders) -> None:
         with self._lock:
-            self._state = merge_headers(self._state, limits, now)
+            self._out = max(0, self._out - 1)
+            self._state = merge_headers(self._state, limits, now, self._out)
+
+    def _release(self) -> None:
+        with self._lock:
+            self._out = max(0, self._out - 1)
 
     def _exhaust(self, now: int, reset_ms: int, limits: RateLimitHeaders | None) -> None:
         with self._lock:
@@ -259,16 +285,17 @@ def _roll_window(state: dict[str, int], now: int) -> None:
 
 
 def merge_headers(
-    state: dict[str, int] | None, limits: RateLimitHeaders, now: int
+    state: dict[str, int] | None, limits: RateLimitHeaders, now: int, out: int = 0
 ) -> dict[str, int]:
-    """The state after an answer's headers (the rules in the module docstring)."""
+    """The state after an answer's headers, ``out`` others still in flight (module docstring)."""
     assert limits.left is not None and limits.reset_ms is not None
+    left = max(0, limits.left - out)
     window = limits.window_ms or (state or {}).get("window_ms") or DEFAULT_WINDOW_MS
     quota = limits.quota if limits.quota is not None else (state or {}).get("quota", limits.left)
     new_reset = now + limits.reset_ms
     fresh = {
         "quota": quota,
-        "left": limits.left,
+        "left": left,
         "window_ms": window,
         "reset_at": new_reset,
         "updated_at": now,
@@ -281,7 +308,7 @@ def merge_headers(
         **state,
         "quota": quota,
         "window_ms": window,
-        "left": min(state["left"], limits.left),
+        "left": min(state["left"], limits.left),  # our own in flight are counted already
         "reset_at": new_reset,  # the server's clock beats our estimate of the window
         "updated_at": now,
     }

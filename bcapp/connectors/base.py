@@ -35,7 +35,11 @@ from bcapp.canonical import (
     CreditNoteLine,
     Customer,
     CustomerKind,
+    DocumentType,
+    ErpField,
+    ErpValue,
     Order,
+    OrderFeature,
     OrderInstructions,
     OrderLine,
     OrderStatusChange,
@@ -61,9 +65,14 @@ __all__ = [
     "Customer",
     "CustomerKind",
     "CustomerSource",
+    "DocumentType",
+    "ErpField",
+    "ErpValue",
     "ErpWebhookConnector",
+    "FieldSource",
     "MemoryCredentials",
     "Order",
+    "OrderFeature",
     "OrderInstructions",
     "OrderLine",
     "OrderStatusChange",
@@ -117,6 +126,11 @@ class Connector(Protocol):
     settings_schema: ClassVar[dict[str, Any]]
     #: True: the constructor takes ``credentials=`` and refreshes tokens through it.
     rotating_credentials: ClassVar[bool]
+    #: What a store order can become in this ERP (the settings offer only these).
+    document_types: ClassVar[frozenset[DocumentType]]
+    #: Order and customer details this connector hands to its ERP (the settings show only
+    #: the mappings and fields of these).
+    order_features: ClassVar[frozenset[OrderFeature]]
 
     def check(self) -> None:
         """Verify credentials and configuration; raise ConfigError with a merchant sentence."""
@@ -163,6 +177,11 @@ class Connector(Protocol):
         self, customer: Customer, erp_id: str | None = None, *, searched: bool = False
     ) -> str:
         """Create (or, with ``erp_id``, update) the ERP relation; returns its number.
+
+        The first address is the relation's own; the others are delivery addresses. On an
+        update a connector with ``OrderFeature.DELIVERY_ADDRESSES`` adds the others as
+        delivery addresses of the relation (the flow passes only new ones) and leaves the
+        relation's own address alone when the first address has no street.
 
         ``searched``: the caller has just asked :meth:`find_customer` and found
         nothing (under its customer lock), so the connector need not search again.
@@ -224,6 +243,32 @@ class StoreLedConnector(Connector, Protocol):
 
     def set_stock(self, sku: str, quantity: Decimal, erp_id: str = "") -> None:
         """Set the ERP's stock of one SKU (``erp_id``: the ERP article number, when bound)."""
+
+
+@runtime_checkable
+class FieldSource(Protocol):
+    """Optional: a connector whose writes a merchant can map field by field.
+
+    ``record`` is one of ``bcapp.models.RECORD_TYPES`` ("order", "order_line",
+    "customer", "address", "product", "variant"); a record the connector does not
+    write gives ``[]``. Fields the connector needs for itself (the order reference
+    it finds orders by, the debtor, the lines) are not offered. Only the settings
+    page and the mapper ask (with a cache); values reach the ERP through
+    :class:`OrderInstructions` (``fields``, ``line_fields``, ``address_fields``) and
+    the records' ``erp_fields``. Check with ``isinstance(connector, FieldSource)``.
+    """
+
+    def writable_fields(self, record: str) -> list[ErpField]: ...
+
+    def order_request(
+        self, order: Order, customer_erp_id: str, instructions: OrderInstructions
+    ) -> dict[str, Any]:
+        """The request :meth:`Connector.create_order` would send, without sending it.
+
+        For the mapper's preview; article numbers the connector would look up are
+        taken as the SKUs themselves.
+        """
+        ...
 
 
 @dataclass(frozen=True)

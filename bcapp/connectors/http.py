@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import httpcore
 import httpx
 
-from bcapp import netguard
+from bcapp import metrics, netguard
 from bcapp.errors import (
     BcappError,
     ConfigError,
@@ -371,6 +371,10 @@ class HttpApi:
         response: httpx.Response | None = None,
         error: str = "",
     ) -> None:
+        status = response.status_code if response is not None else None
+        metrics.observe_erp(
+            self.remote, metrics.operation_of(method, path), status, time.perf_counter() - started
+        )
         url = str(self.client.build_request(method, path, params=params).url)
         headers = dict(self.client.headers)
         exchange = Exchange(

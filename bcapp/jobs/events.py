@@ -7,7 +7,8 @@ may arrive late, twice or out of order without harm. :data:`ROUTES` says what ea
 subscribed scope (``bcapp.sync.webhooks.SCOPES``; a test keeps the two in step) runs:
 
 * ``store/order/created|updated|statusUpdated`` → flow ``order_export``;
-* ``store/customer/created|updated`` → flow ``customer_export``;
+* ``store/customer/created|updated`` and ``store/customer/address/created|updated|deleted``
+  (the customer named in ``data.address.customer_id``) → flow ``customer_export``;
 * ``store/shipment/created`` → ``shipment_export`` while the store leads shipments;
 * ``store/app/uninstalled`` (handled by the uninstall callback), and any scope not
   listed, is marked ignored.
@@ -26,6 +27,7 @@ from typing import Any
 
 from rq.job import get_current_job
 
+from bcapp import logs
 from bcapp.errors import RetryableSyncError
 from bcapp.extensions import db
 from bcapp.jobs import retry
@@ -53,6 +55,15 @@ def _customer(event: WebhookEvent) -> Plan:
     return "customers", "customer_export", {"customer_id": int(event.payload["data"]["id"])}
 
 
+def _customer_address(event: WebhookEvent) -> Plan:
+    """An address event names the address; its customer is re-read and updated as a whole."""
+    data = event.payload["data"]
+    customer_id = (data.get("address") or {}).get("customer_id")
+    if not customer_id:
+        return None
+    return "customers", "customer_export", {"customer_id": int(customer_id)}
+
+
 #: Scope → the event's route; None: the scope is subscribed to, but its events need no job.
 ROUTES: dict[str, Route | None] = {
     "store/order/created": _order,
@@ -60,11 +71,14 @@ ROUTES: dict[str, Route | None] = {
     "store/order/statusUpdated": _order,
     "store/customer/created": _customer,
     "store/customer/updated": _customer,
+    "store/customer/address/created": _customer_address,
+    "store/customer/address/updated": _customer_address,
+    "store/customer/address/deleted": _customer_address,
     "store/shipment/created": event_route,  # None unless the store leads shipments
     "store/app/uninstalled": None,  # the uninstall callback does the work
 }
 ORDER_SCOPES = frozenset(s for s, r in ROUTES.items() if r is _order)
-CUSTOMER_SCOPES = frozenset(s for s, r in ROUTES.items() if r is _customer)
+CUSTOMER_SCOPES = frozenset(s for s, r in ROUTES.items() if r in (_customer, _customer_address))
 SHIPMENT_SCOPE = "store/shipment/created"
 
 
@@ -75,11 +89,12 @@ def route(scope: str) -> Route | None:
 
 def handle_event_job(event_id: int, attempt: int = 0) -> str:
     """Run the flow an event asks for; returns the event's new status."""
-    with app_context():
+    with app_context(), logs.bound():
         retry.ensure_policy()  # a job queued by an older version has none
         event = db.session.get(WebhookEvent, event_id)
         if event is None or event.status in ("processed", "ignored"):
             return "gone" if event is None else event.status
+        logs.bind(webhook_id=event.webhook_id)
         try:
             status, error = _handle(event), ""
         except RetryableSyncError as exc:

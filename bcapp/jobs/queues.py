@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 
 from flask import current_app
 from rq import Queue
@@ -103,3 +104,26 @@ def _cancel_queued_runs(store_id: int) -> None:
         )
     )
     db.session.commit()
+
+
+def queue_stats(names: tuple[str, ...] = QUEUE_NAMES) -> list[tuple[str, int, float]]:
+    """(queue, jobs waiting, seconds the oldest has waited) per queue (0 when empty).
+
+    RQ appends at the tail and takes from the head, so the head is the oldest
+    (a job put at the front on purpose is younger than it looks: never older).
+    """
+    stats = []
+    now = datetime.now(UTC)
+    for name in names:
+        q = queue(name)
+        depth = q.count
+        age = 0.0
+        head = q.get_job_ids(0, 1)
+        if head:
+            job = q.fetch_job(head[0])
+            enqueued = job.enqueued_at if job is not None else None
+            if enqueued is not None:
+                enqueued = enqueued.replace(tzinfo=enqueued.tzinfo or UTC)
+                age = max((now - enqueued).total_seconds(), 0.0)
+        stats.append((name, depth, age))
+    return stats

@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
+from rq import get_current_job
 
+from bcapp import logs
 from bcapp.extensions import db
 
 _APP: Flask | None = None
@@ -54,19 +56,26 @@ def get_app() -> Flask:
 
 @contextlib.contextmanager
 def app_context() -> Iterator[Flask]:
-    """An app context for one job (the active one when there is one)."""
-    if has_app_context():
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        _after_fork(app)
-        yield app
-        return
-    app = get_app()
-    with app.app_context():
-        _after_fork(app)
-        try:
+    """An app context for one job (the active one when there is one); its lines name the job."""
+    with logs.bound(job_id=_job_id()):
+        if has_app_context():
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            _after_fork(app)
             yield app
-        finally:
-            db.session.remove()
+            return
+        app = get_app()
+        with app.app_context():
+            _after_fork(app)
+            try:
+                yield app
+            finally:
+                db.session.remove()
+
+
+def _job_id() -> str | None:
+    """The running RQ job's id (for the log lines), None outside a job."""
+    job = get_current_job()
+    return job.id if job is not None else None
 
 
 def _after_fork(app: Any) -> None:

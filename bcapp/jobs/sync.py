@@ -178,18 +178,23 @@ def enqueue_retry(
                         entity=entity, bc_id=bc_id, erp_id=erp_id)  # fmt: skip
 
 
-def enqueue_replay(log_entry_id: int, *, store_id: int | None = None) -> Job:
+def enqueue_replay(
+    log_entry_id: int, *, store_id: int | None = None, mapping: str = "current"
+) -> Job:
     """The log's Replay button: re-send a log entry's stored request.
 
     Pass ``store_id`` from the web layer: an entry of another store is refused.
+    ``mapping`` "original" maps the record with the field-mapping version the entry
+    used; "current" with the store's current one.
     """
     entry = db.session.get(LogEntry, log_entry_id)
     if entry is None or (store_id is not None and entry.store_id != store_id):
         raise ConfigError("That log entry no longer exists.")
     if entry.request is None:
         raise ConfigError("This log entry has no stored request to replay.")
+    options: dict[str, Any] = {"mapping": "original"} if mapping == "original" else {}
     return enqueue_flow(entry.store_id, "replay", key=f"log-{entry.id}", trigger="replay",
-                        log_entry_id=entry.id)  # fmt: skip
+                        log_entry_id=entry.id, **options)  # fmt: skip
 
 
 def enqueue_registration(sender: Any, store: Any, **_: Any) -> None:

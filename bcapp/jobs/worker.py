@@ -39,6 +39,7 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
+from bcapp import metrics
 from bcapp.config import settings_of
 from bcapp.extensions import redis_ext
 from bcapp.jobs.handoff import Dispatcher, dispatch_forever, dispatch_pending
@@ -75,7 +76,14 @@ class PromptStopMixin:
 
 
 class AppWorker(PromptStopMixin, Worker):
-    """RQ's forking worker, stopping promptly."""
+    """RQ's forking worker, stopping promptly; a finished job's process stops counting."""
+
+    def monitor_work_horse(self, job: Job, queue: Any, *args: Any, **kwargs: Any) -> None:
+        horse = self.horse_pid
+        try:
+            super().monitor_work_horse(job, queue, *args, **kwargs)
+        finally:
+            metrics.mark_process_dead(horse)  # its live gauges (budget left) go with it
 
 
 class AppSimpleWorker(PromptStopMixin, SimpleWorker):
@@ -271,6 +279,7 @@ class Pool:
     def _exited(self, slot: Slot, code: int) -> None:
         pid, lived = slot.pid, time.monotonic() - slot.started
         slot.pid = 0
+        metrics.mark_process_dead(pid)
         _signal_group(pid, signal.SIGTERM)  # its scheduler, if it ran one
         self._leftovers[pid] = time.monotonic() + LEFTOVER_GRACE
         if self.stopping or (self.burst and code == 0):

@@ -20,9 +20,23 @@ Sections and keys (defaults in brackets)::
     orders      export_statuses [[11]], success_status_id [9], error_status_id [12],
                 customer_mode [match | default_debtor], default_debtor [""],
                 company_as_organisation [True], shipping_cost_article [""],
-                subscriptions_for_digital [False], channels [[] = every storefront]
+                subscriptions_for_digital [False], channels [[] = every storefront],
+                reference_template ["{order_id}"] (what the ERP stores to find the order again),
+                reference_history [[]] (earlier templates, kept when the template changes),
+                document_type [sales_order | direct_invoice | quotation | journal_entry]
+                (what an order becomes in the ERP; the page offers what the connector makes)
     mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
+                carrier {bc shipping method: ERP transporter, e.g. AFAS TrPt},
+                cost_centre {storefront (channel) id or "*": ERP cost centre},
+                payment_terms {bc payment method: ERP payment terms, e.g. AFAS PaCd},
+                document_type {storefront (channel) id: document type, overriding the
+                orders section's for that storefront's orders},
                 order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
+    customers   update_fields [["phone", "addresses"]] (what an update of an existing ERP
+                relation may overwrite besides name and e-mail; of phone, addresses,
+                vat_number), vat_number_field ["VAT number"] (the store's form field holding
+                a B2B customer's VAT number), delivery_addresses [True] (a new delivery
+                address of an order or an address webhook becomes one of the relation)
     fulfilment  shipment_source [erp | store]
     customers_from_erp   channels [[1]] (storefronts a debtor's account signs in on; matched
                 on the first), group_map {erp value: BigCommerce group name or id},
@@ -44,12 +58,16 @@ column change).
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from bcapp.canonical import StockLevel
+
+#: The ERP reference of an order by default: the BigCommerce order id itself.
+DEFAULT_REFERENCE = "{order_id}"
 
 FLOW_NAMES = (
     "catalog", "stock", "orders", "customers", "shipments", "refunds", "order_status",
@@ -65,6 +83,11 @@ BC_ORDER_STATUSES: dict[int, str] = {
     9: "Awaiting Shipment", 10: "Completed", 11: "Awaiting Fulfillment",
     12: "Manual Verification Required", 13: "Disputed", 14: "Partially Refunded",
 }  # fmt: skip
+
+#: Fields an update of an existing ERP relation may overwrite (besides name and e-mail).
+CUSTOMER_UPDATE_FIELDS = ("phone", "addresses", "vat_number")
+#: The form field a B2B shop keeps the VAT number in, unless the merchant names another.
+DEFAULT_VAT_FIELD = "VAT number"
 
 #: Customer fields the ERP → store customer flow may write; a merchant can exclude any of them.
 CUSTOMER_FIELDS = ("name", "company", "phone", "group", "addresses")
@@ -82,12 +105,17 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
         "on_deleted_in_bc": ("report", "recreate"),
     },
     "stock": {"calculation": ("on_hand_minus_reserved", "on_hand")},
-    "orders": {"customer_mode": ("match", "default_debtor")},
+    "orders": {
+        "customer_mode": ("match", "default_debtor"),
+        "document_type": ("sales_order", "direct_invoice", "quotation", "journal_entry"),
+    },
     "fulfilment": {"shipment_source": ("erp", "store")},
 }
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "general": {"alert_email": "", "alert_webhook_url": "", "log_retention_days": 30},
+    # The drift report's tolerances (bcapp.sync.drift): money, units, minutes.
+    "drift": {"price_tolerance": "0.01", "stock_tolerance": 0, "order_grace_minutes": 60},
     "flows": {name: name not in OFF_BY_DEFAULT for name in FLOW_NAMES},
     "catalog": {
         "direction": "erp_to_store",
@@ -117,8 +145,25 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "shipping_cost_article": "",
         "subscriptions_for_digital": False,
         "channels": [],
+        "reference_template": DEFAULT_REFERENCE,
+        "reference_history": [],
+        "document_type": "sales_order",
     },
-    "mappings": {"payment": {}, "tax": {}, "shipping": {}, "order_status": {}},
+    "customers": {
+        "update_fields": ["phone", "addresses"],
+        "vat_number_field": DEFAULT_VAT_FIELD,
+        "delivery_addresses": True,
+    },
+    "mappings": {
+        "payment": {},
+        "tax": {},
+        "shipping": {},
+        "order_status": {},
+        "carrier": {},
+        "cost_centre": {},
+        "payment_terms": {},
+        "document_type": {},
+    },
     "fulfilment": {"shipment_source": "erp"},
     "customers_from_erp": {
         "channels": [1],
@@ -139,6 +184,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 SECTIONS = tuple(DEFAULTS)
+
+#: Placeholders a reference template may use (``BC-{order_id}``, ``{channel_id}-{order_id}``).
+REFERENCE_FIELDS = ("order_id", "channel_id")
 
 
 def defaults() -> dict[str, dict[str, Any]]:
@@ -244,6 +292,38 @@ class OrderRules:
     subscriptions_for_digital: bool
     #: Storefronts whose orders go to the ERP; empty: every storefront.
     channels: frozenset[int] = frozenset()
+    #: What the ERP stores as the order's reference (AFAS RfCs, Mplus extOrderId), e.g.
+    #: ``BC-{order_id}``; the exactly-once lookup asks the ERP for the same text.
+    reference_template: str = DEFAULT_REFERENCE
+    #: Templates used before the current one: an order exported under an old template is
+    #: found by its old reference, so changing the template never exports it twice.
+    reference_history: tuple[str, ...] = ()
+    #: What an order becomes in the ERP (a ``DocumentType`` value): a sales order, or a
+    #: direct invoice booked on the debtor at once.
+    document_type: str = "sales_order"
+
+    def reference_for(self, order_id: int, channel_id: int = 1) -> str:
+        """The ERP reference of BigCommerce order ``order_id`` under the current template."""
+        return render_reference(self.reference_template, order_id, channel_id)
+
+    def earlier_references(self, order_id: int, channel_id: int = 1) -> list[str]:
+        """The order's references under earlier templates (newest first, current excluded)."""
+        current = self.reference_for(order_id, channel_id)
+        seen: list[str] = []
+        for template in reversed(self.reference_history):
+            reference = render_reference(template, order_id, channel_id)
+            if reference != current and reference not in seen:
+                seen.append(reference)
+        return seen
+
+    def order_id_in(self, reference: str) -> int | None:
+        """The BigCommerce order id an ERP reference names (any template used), else None."""
+        text = str(reference or "").strip()
+        for template in (self.reference_template, *reversed(self.reference_history)):
+            match = reference_pattern(template).fullmatch(text)
+            if match:
+                return int(match.group("order_id"))
+        return None
 
     def exports(self, status_id: int) -> bool:
         """Export decides by status, never by event (order/created fires for incomplete ones)."""
@@ -266,6 +346,34 @@ class Mappings:
     tax: Mapping[str, str]
     shipping: Mapping[str, str]
     order_status: Mapping[str, int | None]
+    #: BigCommerce shipping method → the ERP's transporter / carrier code (AFAS ``TrPt``).
+    carrier: Mapping[str, str] = field(default_factory=dict)
+    #: Storefront (channel id) → cost centre; ``"*"`` is the default for other storefronts.
+    cost_centre: Mapping[str, str] = field(default_factory=dict)
+    #: BigCommerce payment method → the ERP's payment terms (AFAS payment condition).
+    payment_terms: Mapping[str, str] = field(default_factory=dict)
+    #: Storefront (channel id) → document type, where it differs from the store's.
+    document_type: Mapping[str, str] = field(default_factory=dict)
+
+    def document_type_for(self, channel_id: int, default: str) -> str:
+        """What orders of storefront ``channel_id`` become (``default``: the store's choice)."""
+        return str(_lookup(self.document_type, str(channel_id)) or default)
+
+    def payment_terms_for(self, bc_method: str) -> str | None:
+        """The payment terms for a BigCommerce payment method, or None when unmapped."""
+        code = _lookup(self.payment_terms, bc_method)
+        return None if code is None else str(code)
+
+    def cost_centre_for(self, channel_id: int) -> str | None:
+        """The cost centre of orders from storefront ``channel_id`` (else ``*``), or None."""
+        code = _lookup(self.cost_centre, str(channel_id))
+        code = _lookup(self.cost_centre, "*") if code is None else code
+        return None if code is None else str(code)
+
+    def carrier_code(self, bc_method: str) -> str | None:
+        """The ERP transporter for a BigCommerce shipping method, or None when unmapped."""
+        code = _lookup(self.carrier, bc_method)
+        return None if code is None else str(code)
 
     def payment_code(self, bc_method: str) -> str | None:
         """The ERP payment code for a BigCommerce payment method, or None when unmapped."""
@@ -281,6 +389,26 @@ class Mappings:
         """BigCommerce status id for an ERP status; None = not assigned, leave BigCommerce alone."""
         value = _lookup(self.order_status, erp_status)
         return None if value is None else int(value)
+
+
+def render_reference(template: str, order_id: int, channel_id: int = 1) -> str:
+    """``template`` filled in: ``BC-{order_id}`` → ``BC-1042``."""
+    return template.format_map({"order_id": int(order_id), "channel_id": int(channel_id)})
+
+
+def reference_pattern(template: str) -> re.Pattern[str]:
+    """A regex that reads the order id back out of a reference made by ``template``."""
+    parts = re.split(r"(\{order_id\}|\{channel_id\})", template)
+    regex, named = "", False
+    for part in parts:
+        if part == "{order_id}":
+            regex += r"(?P<order_id>\d+)" if not named else r"\d+"
+            named = True
+        elif part == "{channel_id}":
+            regex += r"\d+"
+        else:
+            regex += re.escape(part.replace("{{", "{").replace("}}", "}"))
+    return re.compile(regex)
 
 
 def _lookup(table: Mapping[str, Any], key: str) -> Any:
@@ -318,6 +446,19 @@ class CustomersFromErpRules:
 
 
 @dataclass(frozen=True)
+class CustomerRules:
+    """How store customers become (and keep up to date) ERP relations."""
+
+    #: What an update of an existing relation may overwrite (of CUSTOMER_UPDATE_FIELDS).
+    update_fields: frozenset[str] = frozenset({"phone", "addresses"})
+    #: The store form field (account or address form) holding a B2B customer's VAT number.
+    vat_number_field: str = DEFAULT_VAT_FIELD
+    #: A delivery address the relation lacks (new at an order, or added in the store)
+    #: becomes a delivery address of the ERP relation.
+    delivery_addresses: bool = True
+
+
+@dataclass(frozen=True)
 class StoreRules:
     """Everything a flow may ask about the merchant's choices, defaults filled in."""
 
@@ -330,6 +471,7 @@ class StoreRules:
     shipment_source: str
     schedules: Mapping[str, int]
     customers_from_erp: CustomersFromErpRules = CustomersFromErpRules()
+    customers: CustomerRules = CustomerRules()
 
     def enabled(self, flow: str) -> bool:
         """Whether the merchant switched ``flow`` on (unknown flows are off)."""
@@ -365,6 +507,8 @@ def rules_for(store_or_settings: Any) -> StoreRules:
                 **o,
                 "export_statuses": frozenset(o["export_statuses"]),
                 "channels": frozenset(int(i) for i in o["channels"]),
+                "reference_template": str(o["reference_template"] or DEFAULT_REFERENCE),
+                "reference_history": tuple(str(t) for t in o["reference_history"] or ()),
             }
         ),
         mappings=Mappings(
@@ -372,10 +516,21 @@ def rules_for(store_or_settings: Any) -> StoreRules:
             dict(m.get("tax", {})),
             dict(m.get("shipping", {})),
             dict(m.get("order_status", {})),
+            dict(m.get("carrier", {})),
+            dict(m.get("cost_centre", {})),
+            dict(m.get("payment_terms", {})),
+            dict(m.get("document_type", {})),
         ),
         shipment_source=s["fulfilment"]["shipment_source"],
         schedules=dict(s["schedules"]),
         customers_from_erp=_customers_from_erp(s["customers_from_erp"]),
+        customers=CustomerRules(
+            update_fields=frozenset(
+                f for f in s["customers"]["update_fields"] if f in CUSTOMER_UPDATE_FIELDS
+            ),
+            vat_number_field=str(s["customers"]["vat_number_field"] or DEFAULT_VAT_FIELD),
+            delivery_addresses=bool(s["customers"]["delivery_addresses"]),
+        ),
     )
 
 

@@ -13,7 +13,17 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bcapp.mapping.rules import CATALOG_FIELDS, CHOICES, CUSTOMER_FIELDS, FLOW_NAMES, merged
+from bcapp.mapping.rules import (
+    CATALOG_FIELDS,
+    CHOICES,
+    CUSTOMER_FIELDS,
+    CUSTOMER_UPDATE_FIELDS,
+    DEFAULT_REFERENCE,
+    DEFAULT_VAT_FIELD,
+    FLOW_NAMES,
+    REFERENCE_FIELDS,
+    merged,
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -141,6 +151,12 @@ def _row_problem(
         problem["from"] = f"“{left}” is already in row {seen[left.casefold()] + 1}."
     elif table == "tax" and "/" in left and not _COUNTRY_KEY.match(left) and left != "*":
         problem["from"] = "Put a two-letter country code before the slash: BE/Default Tax Class."
+    elif table == "cost_centre" and not (left.isdigit() or left == "*"):
+        problem["from"] = "Enter a storefront (channel) id such as 1, or * for every other one."
+    elif table == "document_type" and not left.isdigit():
+        problem["from"] = "Enter a storefront (channel) id such as 2."
+    if table == "document_type" and left and text not in CHOICES["orders"]["document_type"]:
+        problem["to"] = "Choose what this storefront's orders become in the ERP."
     if table == "order_status":
         try:
             _status_id(text, optional=True)
@@ -188,12 +204,42 @@ def _excluded(value: Any) -> list[str]:
     return fields
 
 
+def _subset(value: Any, allowed: tuple[str, ...], what: str) -> list[str]:
+    fields = _list(value)
+    unknown = [f for f in fields if f not in allowed]
+    if unknown:
+        raise ValueError(f"Unknown {what}: " + ", ".join(unknown) + ".")
+    return fields
+
+
 def _excluded_customer_fields(value: Any) -> list[str]:
     fields = _list(value)
     unknown = [f for f in fields if f not in CUSTOMER_FIELDS]
     if unknown:
         raise ValueError("Unknown customer field: " + ", ".join(unknown) + ".")
     return fields
+
+
+#: The longest reference an ERP takes (AFAS RfCs: 100 characters).
+MAX_REFERENCE = 100
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def _reference_template(value: Any) -> str:
+    """An order reference template: ``{order_id}`` once, only known placeholders, fits the ERP."""
+    text = _text(value, limit=60) or DEFAULT_REFERENCE
+    names = _PLACEHOLDER.findall(text)
+    unknown = [n for n in names if n not in REFERENCE_FIELDS]
+    if unknown:
+        raise ValueError(
+            f"Unknown placeholder {{{unknown[0]}}}: use {{order_id}} (and {{channel_id}}), "
+            "e.g. BC-{order_id}."
+        )
+    if names.count("order_id") != 1:
+        raise ValueError("Put {order_id} in the reference exactly once, e.g. BC-{order_id}.")
+    if "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text):
+        raise ValueError("Braces are only for {order_id} and {channel_id}.")
+    return text
 
 
 _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
@@ -228,10 +274,27 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "shipping_cost_article": _text,
         "subscriptions_for_digital": _bool,
         "channels": lambda v: _channel_list(v, required=False),
+        "reference_template": _reference_template,
+        "reference_history": _list,
+        "document_type": _choice("orders", "document_type"),
     },
     "mappings": {
         table: functools.partial(_mapping_table, table=table)
-        for table in ("payment", "tax", "shipping", "order_status")
+        for table in (
+            "payment",
+            "tax",
+            "shipping",
+            "order_status",
+            "carrier",
+            "cost_centre",
+            "payment_terms",
+            "document_type",
+        )
+    },
+    "customers": {
+        "update_fields": lambda v: _subset(v, CUSTOMER_UPDATE_FIELDS, "customer field"),
+        "vat_number_field": lambda v: _text(v, limit=100) or DEFAULT_VAT_FIELD,
+        "delivery_addresses": _bool,
     },
     "fulfilment": {"shipment_source": _choice("fulfilment", "shipment_source")},
     "customers_from_erp": {
@@ -280,7 +343,23 @@ def validate_section(
             errors[key] = str(exc)
             values[key] = raw[key]
     errors.update(_cross_checks(section, values, errors))
+    if section == "orders" and "reference_template" not in errors:
+        values["reference_history"] = _history(base, values)
     return values, errors
+
+
+def _history(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """Earlier reference templates, plus the one being replaced now (oldest first).
+
+    Orders exported under an old template carry its reference in the ERP; the
+    exactly-once lookup asks for those too, so a changed template exports nothing twice.
+    """
+    history = [str(t) for t in after.get("reference_history") or before.get("reference_history")
+               or [] if str(t) != after["reference_template"]]  # fmt: skip
+    old = str(before.get("reference_template") or DEFAULT_REFERENCE)
+    if old != after["reference_template"]:
+        history = [t for t in history if t != old] + [old]
+    return history
 
 
 def _cross_checks(section: str, values: Mapping[str, Any], errors: Mapping[str, str]) -> dict:

@@ -7,15 +7,18 @@ connection, and is deleted with it.
 
 from bcapp.models.binding import Binding
 from bcapp.models.connection import Connection
+from bcapp.models.mapping import RECORD_TYPES, MappingVersion
 from bcapp.models.store import Store, StoreStatus, StoreUser
 from bcapp.models.sync import Cursor, LogEntry, RunStatus, SyncRun
 from bcapp.models.webhook import WebhookEvent
 
 __all__ = [
+    "RECORD_TYPES",
     "Binding",
     "Connection",
     "Cursor",
     "LogEntry",
+    "MappingVersion",
     "RunStatus",
     "Store",
     "StoreStatus",

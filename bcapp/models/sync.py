@@ -85,4 +85,7 @@ class LogEntry(Model):
     request: Mapped[Any | None] = mapped_column(JSON)
     response: Mapped[Any | None] = mapped_column(JSON)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The field-mapping version (``MappingVersion.number``) the record was mapped with;
+    #: None: the built-in mappings (no saved version) or a flow that maps nothing.
+    mapping_version: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -32,6 +32,7 @@ from bcapp.mapping.rules import StoreRules
 from bcapp.models import Binding
 from bcapp.sync.categories import channel_tree_id
 from bcapp.sync.context import SyncContext
+from bcapp.sync.field_mapping import map_product
 from bcapp.sync.records import Direction, Outcome, payload_hash
 from bcapp.sync.runner import for_each
 
@@ -143,6 +144,7 @@ def _export_product(ctx: SyncContext, connector: StoreLedConnector, modified: Mo
     if not product.sku and not product.variants:
         raise SkipRecord("The product has no SKU; the ERP needs one to keep it as an article.")
     binding = bound.get(str(bc_id))
+    product = map_product(ctx, product, bc_id)
     digest = payload_hash(product)
     if binding is not None and binding.sync_hash == digest:
         ctx.record(Outcome.UNCHANGED, PRODUCT, bc_id, binding.erp_id, direction=OUT)

@@ -47,6 +47,8 @@ from bcapp.connectors.base import Capability, Connector, StoreLedConnector
 from bcapp.errors import ConfigError, RetryableSyncError
 from bcapp.extensions import db, key_prefix, redis_ext
 from bcapp.locks import RunLock
+from bcapp.mapping import versions as mapping_versions
+from bcapp.mapping.fields import FieldMappings
 from bcapp.mapping.rules import StoreRules, rules_for
 from bcapp.models import Connection, Cursor, LogEntry, Store, SyncRun
 from bcapp.sync.binder import Binder
@@ -105,6 +107,28 @@ class SyncContext:
         return rules_for(self.install)
 
     @cached_property
+    def field_mappings(self) -> FieldMappings:
+        """The store's current field mappings for its ERP (read once per run).
+
+        From here on every log entry of the run names this version.
+        """
+        kind = self.connection.kind if self.connection is not None else ""
+        mappings = mapping_versions.current(self.install.id, kind)
+        self.recorder.mapping_version = mappings.version
+        return mappings
+
+    def pin_mapping_version(self, number: int) -> None:
+        """Map this run's records with saved version ``number`` (Replay with the original).
+
+        Raises ConfigError when the version no longer exists (its store was reset).
+        """
+        row = mapping_versions.get(self.install.id, number)
+        if row is None:
+            raise ConfigError(f"Field-mapping version {number} no longer exists.")
+        self.__dict__["field_mappings"] = mapping_versions.typed(row)
+        self.recorder.mapping_version = number
+
+    @cached_property
     def connector(self) -> Connector:
         """The ERP connector, built on first use."""
         if self.connection is None:
@@ -150,6 +174,7 @@ class SyncContext:
             budget=self._budget(),
             timeout=current_settings().http_timeout,
             read_only=self.dry_run,
+            max_in_flight=current_settings().bc_max_in_flight,
         )
         self._closers.append(store)
         return store

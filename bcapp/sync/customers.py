@@ -12,11 +12,14 @@ person, unless the merchant switched ``company_as_organisation`` off. With
 ``customer_mode = default_debtor`` every order goes to one debtor and no
 relation is ever created.
 
-Updates (``store/customer/updated``) follow per-field rules: the name and e-mail
-always go; the fields in :data:`DEFAULT_UPDATE_FIELDS` (overridable in
-``store.settings["customers"]["update_fields"]``) go too; the rest is written
-only when the relation is created, because the ERP's copy may have been
+Updates (``store/customer/updated`` and the ``store/customer/address/*`` events)
+follow per-field rules: the name and e-mail always go; the fields of the customers
+settings' ``update_fields`` (phone and addresses by default) go too; the rest is
+written only when the relation is created, because the ERP's copy may have been
 corrected by hand. A write that would change nothing is skipped by hash.
+
+The VAT number comes from the store form field the merchant names and is checked for
+its country's shape first (:mod:`bcapp.sync.vat`); a malformed one is logged, not sent.
 
 Both directions share one binding per relation (entity ``customer``), each keeping
 the hash of what it last saw of its side: ``sync_hash`` is the store side
@@ -37,20 +40,28 @@ from dataclasses import replace
 from typing import Any
 
 from bcapp.config import current_settings
-from bcapp.connectors.base import Capability, Customer, CustomerSource
+from bcapp.connectors.base import (
+    Address,
+    Capability,
+    Customer,
+    CustomerSource,
+    Order,
+    OrderFeature,
+)
 from bcapp.errors import ConfigError, RetryableSyncError, SkipRecord
 from bcapp.extensions import redis_ext
 from bcapp.locks import RunLock
-from bcapp.mapping.rules import StoreRules
+from bcapp.mapping.rules import CUSTOMER_UPDATE_FIELDS, StoreRules, rules_for
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
+from bcapp.sync.field_mapping import map_customer
 from bcapp.sync.records import Direction, Outcome, payload_hash
 from bcapp.sync.registry import register_flow, register_retry
+from bcapp.sync.vat import with_vat_number
 
 CUSTOMER = "customer"
 #: Fields an update may overwrite in the ERP (besides name and e-mail).
-UPDATABLE_FIELDS = ("phone", "addresses", "vat_number")
-DEFAULT_UPDATE_FIELDS = ("phone", "addresses")
+UPDATABLE_FIELDS = CUSTOMER_UPDATE_FIELDS
 
 
 def customer_key(customer: Customer, order_id: int | None = None) -> str:
@@ -72,8 +83,21 @@ def as_erp_customer(customer: Customer, rules: StoreRules) -> Customer:
 
 def update_fields(settings: dict[str, Any]) -> frozenset[str]:
     """The merchant's per-field update rule (unknown names are ignored)."""
-    chosen = (settings.get("customers") or {}).get("update_fields", DEFAULT_UPDATE_FIELDS)
-    return frozenset(f for f in chosen if f in UPDATABLE_FIELDS)
+    return rules_for(settings).customers.update_fields
+
+
+def checked_vat(ctx: SyncContext, customer: Customer, country: str = "") -> Customer:
+    """The customer with the VAT number of the merchant's form field, shape-checked.
+
+    ``country``: the billing country (an order's); else the customer's first address's.
+    A malformed number is noted in the run's log and left out.
+    """
+    if not country and customer.addresses:
+        country = customer.addresses[0].country_code
+    checked, problem = with_vat_number(customer, ctx.rules.customers.vat_number_field, country)
+    if problem:
+        ctx.note(problem)
+    return checked
 
 
 def for_update(customer: Customer, fields: frozenset[str]) -> Customer:
@@ -88,9 +112,44 @@ def for_update(customer: Customer, fields: frozenset[str]) -> Customer:
     return replace(customer, **changes)
 
 
+def address_key(address: Address) -> str:
+    """A short fingerprint of a postal address (who and where, not its BigCommerce id)."""
+    parts = (address.first_name, address.last_name, address.company, address.street,
+             address.street2, address.postal_code, address.city, address.country_code)  # fmt: skip
+    return payload_hash([p.strip().casefold() for p in parts])[:16]
+
+
+def delivery_update(
+    ctx: SyncContext, customer: Customer, binding: Binding | None, *, own_address: bool
+) -> tuple[Customer, list[str]]:
+    """The addresses an update sends, and the delivery addresses the relation then has.
+
+    Only delivery addresses the relation lacks go (the ERP adds each one it is sent);
+    ``own_address`` False blanks the first one, which leaves the relation's own alone.
+    Without the rule or the connector feature the addresses are left as they are.
+    """
+    known = list((binding.data or {}).get("delivery_addresses") or []) if binding else []
+    if not customer.addresses or not delivers(ctx):
+        return customer, known
+    main, *rest = customer.addresses
+    current = {address_key(a): a for a in rest if a.street and address_key(a) != address_key(main)}
+    new = [a for key, a in current.items() if key not in known]
+    head = main if own_address else Address()
+    kept = [key for key in known if key in current] + [address_key(a) for a in new]
+    return replace(customer, addresses=(head, *new)), kept
+
+
+def delivers(ctx: SyncContext) -> bool:
+    """Whether new delivery addresses go to the ERP relation (rule and connector agree)."""
+    features: frozenset[OrderFeature] = getattr(ctx.connector, "order_features", frozenset())
+    return ctx.rules.customers.delivery_addresses and OrderFeature.DELIVERY_ADDRESSES in features
+
+
 def store_digest(ctx: SyncContext, customer: Customer) -> str:
     """The hash of what this flow would send the ERP for a BigCommerce customer."""
     erp_view = as_erp_customer(customer, ctx.rules)
+    country = customer.addresses[0].country_code if customer.addresses else ""
+    erp_view, _ = with_vat_number(erp_view, ctx.rules.customers.vat_number_field, country)
     return payload_hash(for_update(erp_view, update_fields(ctx.settings)))
 
 
@@ -123,10 +182,14 @@ def reverse_flow_on(ctx: SyncContext) -> bool:
 # -- the order's debtor -------------------------------------------------------------------------
 
 
-def debtor_for_order(ctx: SyncContext, customer: Customer, order_id: int) -> str:
+def debtor_for_order(
+    ctx: SyncContext, customer: Customer, order_id: int, *, order: Order | None = None
+) -> str:
     """The ERP debtor an order is booked on: default debtor, bound, found, or created now.
 
     Commits the customer binding at once, so it survives a later failure of the order.
+    A relation created here gets the merchant's customer field mapping (``order``: the
+    order it is created for, which the templates may read).
     """
     rules = ctx.rules
     if rules.orders.uses_default_debtor:
@@ -136,11 +199,45 @@ def debtor_for_order(ctx: SyncContext, customer: Customer, order_id: int) -> str
     customer = as_erp_customer(customer, rules)
     key = customer_key(customer, order_id)
     binding = ctx.binder.by_bc(CUSTOMER, key)
-    if binding is not None:
+    if binding is not None and not _has_new_delivery_address(ctx, customer, binding):
         return binding.erp_id
+    customer = map_customer(ctx, customer, order)
     # Two orders of one new customer at once must not create two relations.
     with RecordLock(ctx, "customer-" + hashlib.sha256(key.encode()).hexdigest()[:24], key):
+        if binding is not None:
+            return _add_delivery_addresses(ctx, customer, key, order_id)
         return _find_or_create(ctx, customer, key, order_id)
+
+
+def _has_new_delivery_address(ctx: SyncContext, customer: Customer, binding: Binding) -> bool:
+    if not delivers(ctx):
+        return False
+    update, _ = delivery_update(ctx, customer, binding, own_address=False)
+    return len(update.addresses) > 1
+
+
+def _add_delivery_addresses(ctx: SyncContext, customer: Customer, key: str, order_id: int) -> str:
+    """An order's delivery address the bound relation lacks becomes one of its addresses.
+
+    Create-or-update: the relation exists, so only what is new is sent (name and e-mail
+    go with every update); the relation's own address is left alone.
+    """
+    binding = ctx.binder.by_bc(CUSTOMER, key)
+    if binding is None:  # unbound meanwhile (an ERP switch): find or create instead
+        return _find_or_create(ctx, customer, key, order_id)
+    update, known = delivery_update(ctx, customer, binding, own_address=False)
+    if len(update.addresses) < 2 or ctx.dry_run:
+        return binding.erp_id
+    sent = replace(for_update(update, frozenset()), addresses=update.addresses)
+    ctx.connector.upsert_customer(sent, binding.erp_id)
+    ctx.binder.touch(binding, data={"delivery_addresses": known})
+    count = len(update.addresses) - 1
+    ctx.record(Outcome.UPDATED, CUSTOMER, key, binding.erp_id,
+               f"Added {count} delivery address{'es' if count > 1 else ''} of order {order_id} "
+               f"to {binding.erp_id}.", request=sent, direction=Direction.BC_TO_ERP)  # fmt: skip
+    note_erp_state(ctx, binding)
+    ctx.commit()
+    return binding.erp_id
 
 
 def _find_or_create(ctx: SyncContext, customer: Customer, key: str, order_id: int) -> str:
@@ -170,7 +267,10 @@ def _bind(
     other = ctx.binder.by_erp(CUSTOMER, erp_id)
     if other is not None and other.bc_id != key:
         return None  # one ERP relation serves both channels; the first key keeps the binding
-    return ctx.binder.bind(CUSTOMER, key, erp_id, sync_hash=digest, data={"bc_id": customer.bc_id})
+    main = address_key(customer.addresses[0]) if customer.addresses else ""
+    sent = [address_key(a) for a in customer.addresses[1:] if a.street]  # created with them
+    data = {"bc_id": customer.bc_id, "delivery_addresses": [k for k in sent if k != main]}
+    return ctx.binder.bind(CUSTOMER, key, erp_id, sync_hash=digest, data=data)
 
 
 class RecordLock:
@@ -218,23 +318,29 @@ def upsert_customer(ctx: SyncContext, customer: Customer) -> Outcome:
         ctx.note(f"Customer {customer.email} not sent: storefront {customer.channel_id}'s orders "
                  "do not go to this ERP (order settings).")  # fmt: skip
         return Outcome.SKIPPED
-    customer = as_erp_customer(customer, rules)
+    customer = map_customer(ctx, checked_vat(ctx, as_erp_customer(customer, rules)))
     key = customer_key(customer)
     binding = ctx.binder.by_bc(CUSTOMER, key)
     erp_id = binding.erp_id if binding else ctx.connector.find_customer(customer.email)
     if erp_id is None:
         return _create(ctx, key, customer)
-    update = for_update(customer, update_fields(ctx.settings))
+    fields = update_fields(ctx.settings)
     digest = store_digest(ctx, customer)
     if binding is not None and binding.sync_hash == digest:
         ctx.record(Outcome.UNCHANGED, CUSTOMER, key, erp_id, "No change for the ERP.")
         return Outcome.UNCHANGED
+    update, known = for_update(customer, fields), list[str]()
+    if "addresses" in fields:
+        update, known = delivery_update(ctx, customer, binding, own_address=True)
+        update = replace(for_update(update, fields - {"addresses"}), addresses=update.addresses)
     if not ctx.dry_run:
         ctx.connector.upsert_customer(update, erp_id)
     if binding is None:
         binding = _bind(ctx, key, erp_id, customer, digest)
     else:
         ctx.binder.touch(binding, digest)
+    if binding is not None and "addresses" in fields:
+        ctx.binder.touch(binding, data={"delivery_addresses": known})
     note_erp_state(ctx, binding)
     ctx.record(Outcome.UPDATED, CUSTOMER, key, erp_id, f"Updated {customer.email}.", request=update)
     return Outcome.UPDATED

@@ -46,8 +46,9 @@ def _label(status_id: int | None) -> str:
 def order_binding(ctx: SyncContext, change: OrderStatusChange) -> Binding | None:
     """The order binding of an exported order (by ERP number, else by our reference)."""
     binding = ctx.binder.by_erp(ORDER, change.erp_order_id) if change.erp_order_id else None
-    if binding is None and str(change.order_reference).isdigit():
-        binding = ctx.binder.by_bc(ORDER, change.order_reference)
+    order_id = ctx.rules.orders.order_id_in(change.order_reference)
+    if binding is None and order_id is not None:
+        binding = ctx.binder.by_bc(ORDER, order_id)
     return binding
 
 

@@ -45,8 +45,9 @@ def order_id_for(ctx: SyncContext, reference: str, erp_order_id: str = "") -> in
     """
     bound = ctx.binder.by_erp(ORDER, erp_order_id) if erp_order_id else None
     text = str(reference or "").strip()
-    if bound is None and text.isdigit():
-        bound = ctx.binder.by_bc(ORDER, text)
+    order_id = ctx.rules.orders.order_id_in(text)  # the merchant's reference template(s)
+    if bound is None and order_id is not None:
+        bound = ctx.binder.by_bc(ORDER, order_id)
     if bound is not None and str(bound.bc_id).isdigit():
         return int(bound.bc_id)
     raise SkipRecord(

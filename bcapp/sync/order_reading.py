@@ -1,7 +1,7 @@
 """A BigCommerce order read and made ready for the ERP (the first half of an export).
 
 :func:`prepared` checks the lines; :func:`instructions_for` applies the merchant's
-mapping tables (payment, shipping, tax; an unmapped value is an import error naming
+mapping tables (payment, shipping, carrier, tax; an unmapped value is an import error naming
 it) as the connector's :class:`~bcapp.connectors.base.OrderInstructions`;
 :func:`with_article_numbers` adds the numbers the store → ERP catalog flow gave
 letter SKUs; :func:`total_check` compares what the ERP order adds up to with
@@ -15,7 +15,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from bcapp.connectors.base import Order, OrderInstructions
+from bcapp.connectors.base import DocumentType, Order, OrderInstructions
 from bcapp.errors import FatalSyncError
 from bcapp.mapping.rules import Mappings, StoreRules
 from bcapp.sync.binder import Binder
@@ -34,7 +34,7 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
     the value. An empty table means the ERP's defaults apply.
     """
     tables = rules.mappings
-    payment = delivery = None
+    payment = delivery = carrier = None
     if tables.payment:
         payment = _required(
             tables.payment_code(order.payment_method), "Payment method", order.payment_method,
@@ -43,12 +43,42 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
         delivery = _required(
             tables.shipping_code(order.shipping_method), "Shipping method", order.shipping_method,
             "shipping")  # fmt: skip
+    if tables.carrier and order.shipping_method:
+        carrier = _required(
+            tables.carrier_code(order.shipping_method), "Shipping method", order.shipping_method,
+            "carrier")  # fmt: skip
+    terms = cost_centre = None
+    if tables.payment_terms:
+        terms = _required(
+            tables.payment_terms_for(order.payment_method), "Payment method",
+            order.payment_method, "payment terms")  # fmt: skip
+    if tables.cost_centre:
+        cost_centre = _required(
+            tables.cost_centre_for(order.channel_id), "Storefront", str(order.channel_id),
+            "cost centre")  # fmt: skip
     return OrderInstructions(
+        payment_terms=terms,
+        cost_centre=cost_centre,
         payment_method=payment,
         delivery_method=delivery,
+        carrier=carrier,
         tax_codes=_tax_codes(order, tables) if tables.tax else {},
         shipping_article=rules.orders.shipping_cost_article or None,
+        document_type=DocumentType(
+            tables.document_type_for(order.channel_id, rules.orders.document_type)
+        ),
     )
+
+
+def check_document_type(instructions: OrderInstructions, offered: frozenset[DocumentType]) -> None:
+    """An import error when the ERP cannot make the document the order settings ask for."""
+    wanted = instructions.document_type
+    if wanted not in offered:
+        raise FatalSyncError(
+            f"This ERP cannot book orders as {wanted.value.replace('_', ' ')}: choose one of "
+            f"{', '.join(d.value.replace('_', ' ') for d in sorted(offered, key=str))} in the "
+            "order settings, then retry the order.", details={"document_type": wanted.value},
+        )  # fmt: skip
 
 
 def _tax_codes(order: Order, tables: Mappings) -> dict[str, str]:

@@ -47,8 +47,10 @@ from bcapp.mapping.rules import StoreRules
 from bcapp.models import Binding
 from bcapp.sync import order_status
 from bcapp.sync.context import SyncContext
-from bcapp.sync.customers import RecordLock, debtor_for_order
+from bcapp.sync.customers import RecordLock, checked_vat, debtor_for_order
+from bcapp.sync.field_mapping import map_order
 from bcapp.sync.order_reading import (
+    check_document_type,
     instructions_for,
     prepared,
     total_check,
@@ -87,11 +89,29 @@ def is_done(binding: Binding | None) -> TypeGuard[Binding]:
 
 
 def fetch_order(ctx: SyncContext, bc_id: int) -> Order:
-    """The BigCommerce order with its lines, shipping addresses and coupons."""
+    """The BigCommerce order with its lines, shipping addresses and coupons.
+
+    Its ``reference`` is the merchant's template filled in (``BC-{order_id}``): what
+    the ERP stores and what :meth:`find_order` asks for.
+    """
     order = ctx.store.order(bc_id)
     if order is None:
         raise SkipRecord(f"BigCommerce order {bc_id} no longer exists.")
-    return order
+    return replace(order, reference=ctx.rules.orders.reference_for(order.bc_id, order.channel_id))
+
+
+def find_exported(ctx: SyncContext, order: Order, rules: StoreRules) -> str | None:
+    """The ERP order already made for ``order``: by its reference, else by an earlier one.
+
+    A merchant who changed the reference template has orders in the ERP under the old
+    text; asking for those too means a changed template never exports an order twice.
+    """
+    erp_id = ctx.connector.find_order(order.reference)
+    for reference in rules.orders.earlier_references(order.bc_id, order.channel_id):
+        if erp_id is not None:
+            break
+        erp_id = ctx.connector.find_order(reference)
+    return erp_id
 
 
 def export_order(ctx: SyncContext, bc_id: int, *, force: bool = False, quiet: bool = False) -> str:
@@ -134,7 +154,7 @@ def _export_locked(ctx: SyncContext, order: Order, rules: StoreRules) -> str:
     binding = ctx.binder.by_bc(ORDER, order.bc_id)  # again: another worker may just have bound it
     if binding is None:
         checkpoint("before_find")
-        erp_id = ctx.connector.find_order(order.reference)
+        erp_id = find_exported(ctx, order, rules)
         if erp_id is not None:
             binding = _bind(ctx, order, erp_id, rules, recovered=True)
         else:
@@ -151,12 +171,15 @@ def _create(ctx: SyncContext, order: Order, rules: StoreRules) -> Binding | None
     try:
         if rules.mappings.tax and order.tax_total:  # one request, only when it matters
             order = ctx.store.with_tax_classes(order)
-        ready = prepared(order, subscriptions)
+        buyer = checked_vat(ctx, order.customer, order.billing_address.country_code)
+        ready = prepared(replace(order, customer=buyer), subscriptions)
         todo = with_article_numbers(ctx.binder, ready, instructions_for(ready, rules))
+        check_document_type(todo, ctx.connector.document_types)
+        todo = map_order(ctx, ready, todo)
         if ctx.dry_run:
             ctx.preview(ORDER, None, {"order": ready, "instructions": todo}, bc_id=order.bc_id)
             return None
-        debtor = debtor_for_order(ctx, ready.customer, order.bc_id)
+        debtor = debtor_for_order(ctx, ready.customer, order.bc_id, order=ready)
         checkpoint("before_create")
         # searched: _export_locked has just asked find_order, under the order lock
         erp_id = ctx.connector.create_order(ready, debtor, todo, searched=True)

@@ -12,9 +12,12 @@ For each batch the connector yields, :class:`ProductSync`:
    duplicates; this lookup is skipped while BigCommerce holds no product we did
    not bind (counted once per run);
 4. creates what is left (:mod:`bcapp.sync.product_creates`: one request per
-   product, variants, images and custom fields ride along; committed and bound at
-   once, so a run killed midway never creates it twice), or skips it in
-   ``update_only`` mode;
+   product, variants, images and custom fields ride along, several in flight
+   through the run's bounded pipeline while the next batch is read (one batch
+   ahead, :mod:`bcapp.sync.prefetch`) and mapped;
+   each committed and bound as its answer arrives, so a run killed midway never
+   creates it twice; a batch's cursor is saved once all its creates are bound),
+   or skips it in ``update_only`` mode;
 5. for bound articles whose hash changed sends only the changed parts
    (:mod:`bcapp.sync.product_writes`): product fields in batches of 10,
    variants in batches of 50, images and custom fields one per request. The
@@ -43,11 +46,13 @@ from collections.abc import Mapping, Sequence
 
 from bcapp.bigcommerce.store import MappingOptions, UpdatePlan
 from bcapp.connectors.base import Product
-from bcapp.errors import FatalSyncError
+from bcapp.errors import FatalSyncError, SyncError
 from bcapp.extensions import db
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
-from bcapp.sync.product_creates import Creating
+from bcapp.sync.field_mapping import map_store_product
+from bcapp.sync.prefetch import ahead
+from bcapp.sync.product_creates import Creating, OpenBatches
 from bcapp.sync.product_items import ENTITY, SKU_ENTITY, Item
 from bcapp.sync.product_matching import Matching
 from bcapp.sync.product_writes import Updating
@@ -81,10 +86,40 @@ class ProductSync(Creating, Matching, Updating):
         """
         ctx = self.ctx
         cursor = None if from_start else ctx.load_cursor(CURSOR)
-        for batch in ctx.connector.fetch_products(cursor):
+        self._open = opened = OpenBatches()
+        with ctx.store.pipeline() as pipe:
+            self._pipe = pipe
+            try:
+                self._run_batches(opened, cursor)
+            except SyncError:
+                self._drain_creates()  # what BigCommerce created is bound before the run stops
+                self._save_cursors(opened)
+                raise
+            finally:
+                self._pipe = self._open = None
+        self._raise_retry()
+
+    def _run_batches(self, opened: OpenBatches, cursor: str | None) -> None:
+        """Each connector batch (the next one read ahead), then every create still in flight."""
+        ctx = self.ctx
+        connector = ctx.connector
+        rotating = bool(getattr(connector, "rotating_credentials", False))
+        depth = 1 if ctx.store.in_flight > 1 else 0  # 1 in flight: the sequential path
+        for batch in ahead(connector.fetch_products(cursor), depth=depth, rotating=rotating):
+            self._batch = opened.open()
             ctx.add_total(len(batch.records))
             self.sync_batch(batch.records)
-            ctx.commit(cursor=batch.cursor, cursor_name=CURSOR)
+            opened.close(self._batch, batch.cursor)
+            self._save_cursors(opened)
+            if self._retry is not None:
+                break
+        self._drain_creates()
+        self._save_cursors(opened)
+
+    def _save_cursors(self, opened: OpenBatches) -> None:
+        """Save the cursor past every batch whose creates are all bound (oldest first)."""
+        for cursor in opened.ready():
+            self.ctx.commit(cursor=cursor, cursor_name=CURSOR)
 
     def sync_batch(self, records: Sequence[Product]) -> None:
         gone = [p for p in records if p.blocked and not p.sku.strip()]
@@ -123,6 +158,12 @@ class ProductSync(Creating, Matching, Updating):
             if product.erp_id in seen:
                 continue
             seen.add(product.erp_id)
+            try:
+                product = map_store_product(self.ctx, product)
+            except FatalSyncError as exc:  # a failing template fails only this article
+                self.ctx.record(Outcome.FAILED, ENTITY, None, product.erp_id, exc.message,
+                                details=exc.details or None)  # fmt: skip
+                continue
             parts = self.ctx.store.product_parts(product, self.options)
             items.append(Item(product, parts, parts.digest(self.options.excluded)))
         return items

@@ -43,6 +43,8 @@ class RunRecorder:
         #: Counters live here between commits: one UPDATE per commit, not one per record.
         self.counts: dict[str, int] = {}
         self.skipped_rows = 0
+        #: The field-mapping version the run maps records with (set once it is read).
+        self.mapping_version: int | None = None
 
     def start(self, *, dry_run: bool, full: bool) -> None:
         """Mark the run running with fresh counters (a retried run starts counting again)."""
@@ -125,6 +127,7 @@ class RunRecorder:
             request=None if request is None else redact(request),
             response=None if response is None else redact(response),
             details=_details(details, dry_run=bool(run.dry_run)),
+            mapping_version=self.mapping_version,
         )
         db.session.add(entry)
         self.heartbeat()

@@ -49,6 +49,7 @@ from typing import Any, TypeVar
 
 from flask import current_app
 
+from bcapp import logs, metrics
 from bcapp.connectors import registry as connector_registry
 from bcapp.errors import (
     ConfigError,
@@ -214,6 +215,20 @@ def run_flow(
     run = open_run(store, flow, run_id=run_id, trigger=trigger, dry_run=dry_run, full=full)
     if not dry_run and (blocked := sync_blocker(store, registered)):
         return skip_run(run, blocked)  # setup unfinished, or the ERP's credentials missing
+    started = time.perf_counter()
+    with logs.bound(store_hash=store.store_hash, run_id=run.id, flow=flow):
+        try:
+            return _run(store, registered, run, dry_run=dry_run, full=full, options=options)
+        finally:
+            counts = {name: getattr(run, name) or 0 for name in COUNTERS}
+            metrics.observe_run(flow, str(run.status), time.perf_counter() - started, counts)
+
+
+def _run(
+    store: Store, registered: Flow, run: SyncRun, *, dry_run: bool, full: bool,
+    options: dict[str, Any],
+) -> SyncRun:  # fmt: skip
+    """Execute an opened run, turning the error tree into the run's outcome."""
     recorder = RunRecorder(run)
     try:
         spec = registered.for_options(options)  # retry/replay: the record's handler
@@ -361,10 +376,14 @@ def _retry_flow(
     return retry_handler(entity).fn(ctx, bc_id=bc_id, erp_id=erp_id, payload=payload)
 
 
-def _replay_flow(ctx: SyncContext, *, log_entry_id: int) -> Any:
+def _replay_flow(ctx: SyncContext, *, log_entry_id: int, mapping: str = "current") -> Any:
+    """Re-send a log entry's record; ``mapping`` "original": with the field-mapping version
+    that entry used (else the store's current one)."""
     entry = _log_entry(log_entry_id, ctx.install.id)
     if entry.request is None:
         raise ConfigError("This log entry has no stored request to replay.")
+    if mapping == "original" and entry.mapping_version is not None:
+        ctx.pin_mapping_version(entry.mapping_version)
     handler = retry_handler(entry.entity)
     return handler.fn(ctx, bc_id=entry.bc_id, erp_id=entry.erp_id, payload=entry.request)
 

@@ -15,7 +15,12 @@ refuses a whole adjustment for one bad item, so a refused request is split in
 halves until the bad item is alone and logged with BigCommerce's message.
 
 This runs under the catalog lock, after the product phase, never beside bulk
-catalog writes for the same store.
+catalog writes for the same store. BigCommerce asks for one bulk adjustment at
+a time (wait for its 200 before the next), so one request is on the wire while
+the run reads (:func:`~bcapp.sync.prefetch.ahead`) and prepares the next
+batch (a pipeline :data:`DEPTH` deep; the
+client's endpoint limit keeps the adjustments themselves one at a time). A
+cursor is saved only after every adjustment before it is answered.
 """
 
 from __future__ import annotations
@@ -25,12 +30,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from bcapp.bigcommerce.store import StockSetting, WriteResult
+from bcapp.bigcommerce.store import Pipeline, StockSetting, WriteResult
 from bcapp.connectors.base import StockLevel
+from bcapp.errors import SyncError
 from bcapp.mapping.rules import StockRules
 from bcapp.models import Binding
 from bcapp.models.base import utcnow
 from bcapp.sync.context import SyncContext
+from bcapp.sync.prefetch import ahead
 from bcapp.sync.product_items import SKU_ENTITY
 from bcapp.sync.records import Outcome, payload_hash
 
@@ -38,6 +45,8 @@ ENTITY = "stock"
 #: Where a change-reading connector's stock position is kept (snapshots never save one).
 CURSOR = "stock.erp"
 REASON = "Stock from the ERP (bcapp)"
+#: Adjustments in the pipe: one on the wire, the next prepared behind it.
+DEPTH = 2
 
 
 def formula(level: StockLevel, rules: StockRules) -> dict[str, Any]:
@@ -91,6 +100,7 @@ class StockSync:
         self.ctx = ctx
         self.rules = rules
         self.pending: list[Pending] = []
+        self._pipe: Pipeline[int, list[WriteResult[Pending]]] | None = None
 
     def run(self) -> None:
         """Every level the connector gives, sent in requests of up to 2,000.
@@ -101,16 +111,25 @@ class StockSync:
         full run (``ctx.full``) starts from the beginning.
         """
         ctx = self.ctx
-        for batch in ctx.connector.fetch_stock(ctx.load_cursor(CURSOR)):
-            ctx.add_total(len(batch.records))
-            self.sync_batch(batch.records)
-            if batch.cursor is None:
-                self.flush(full_only=True)
-                ctx.commit()
-            else:
-                self.flush()
-                ctx.commit(cursor=batch.cursor, cursor_name=CURSOR)
-        self.flush()
+        depth = min(DEPTH, ctx.store.in_flight)  # 1: one at a time, nothing prepared ahead
+        with Pipeline[int, list[WriteResult[Pending]]](depth) as self._pipe:
+            connector = ctx.connector
+            rotating = bool(getattr(connector, "rotating_credentials", False))
+            levels = ahead(connector.fetch_stock(ctx.load_cursor(CURSOR)), rotating=rotating,
+                           depth=depth - 1)  # fmt: skip
+            for batch in levels:
+                ctx.add_total(len(batch.records))
+                self.sync_batch(batch.records)
+                if batch.cursor is None:
+                    self.flush(full_only=True)
+                    ctx.commit()
+                else:
+                    self.flush()
+                    self._settle(self._pipe.drain())  # every level before the cursor answered
+                    ctx.commit(cursor=batch.cursor, cursor_name=CURSOR)
+            self.flush()
+            self._settle(self._pipe.drain())
+        self._pipe = None
         ctx.commit()
 
     def sync_batch(self, levels: Sequence[StockLevel]) -> None:
@@ -149,10 +168,28 @@ class StockSync:
             self._send(chunk)
 
     def _send(self, chunk: list[Pending]) -> None:
-        """Set the levels; the store halves a refused request until the refused SKU is alone."""
+        """Set the levels; the store halves a refused request until the refused SKU is alone.
+
+        In a run the request goes into the pipeline and is recorded when answered.
+        """
         settings = [(p, StockSetting(p.sku, p.quantity)) for p in chunk]
-        for result in self.ctx.store.set_stock(settings, reason=REASON):
-            self._record(result)
+        store = self.ctx.store
+        if self._pipe is None:
+            for result in store.set_stock(settings, reason=REASON):
+                self._record(result)
+            return
+        self._settle(
+            self._pipe.submit(len(chunk), lambda: list(store.set_stock(settings, reason=REASON)))
+        )
+
+    def _settle(self, answered: Any) -> None:
+        """Record answered adjustments; a retryable failure stops the run (levels are absolute,
+        so re-sending the unrecorded ones next run is harmless)."""
+        for _size, results in answered:
+            if isinstance(results, SyncError):
+                raise results
+            for result in results:
+                self._record(result)
 
     def _record(self, result: WriteResult[Pending]) -> None:
         for written in result.failed:

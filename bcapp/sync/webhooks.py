@@ -39,6 +39,10 @@ SCOPES = (
     "store/order/statusUpdated",
     "store/customer/created",
     "store/customer/updated",
+    # an address change is not a customer change in BigCommerce: these keep the ERP's current
+    "store/customer/address/created",
+    "store/customer/address/updated",
+    "store/customer/address/deleted",
     "store/shipment/created",
     "store/app/uninstalled",
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, g
 
+from bcapp import logs
 from bcapp.config import current_settings
 from bcapp.web.session import FIELD, HEADER, CookielessSessions, app_url
 
@@ -12,7 +13,10 @@ def register_blueprints(app: Flask) -> None:
     from bcapp.web import (
         activity,
         dashboard,
+        drift,
         erp_connect,
+        field_mapping,
+        health,
         home,
         lifecycle,
         settings,
@@ -22,18 +26,28 @@ def register_blueprints(app: Flask) -> None:
     from bcapp.web.limits import init_limits
     from bcapp.web.ui import init_ui
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(lifecycle.bp)
     app.register_blueprint(webhooks.bp)
     from bcapp.web import erp_webhooks  # the ERP's own callbacks (Exact Online)
 
     app.register_blueprint(erp_webhooks.bp)
     app.register_blueprint(home.bp)
-    for blueprint in (settings.bp, setup.bp, erp_connect.bp, activity.bp, dashboard.bp):
+    for blueprint in (
+        settings.bp,
+        field_mapping.bp,
+        setup.bp,
+        erp_connect.bp,
+        activity.bp,
+        dashboard.bp,
+        drift.bp,
+    ):
         app.register_blueprint(blueprint)
     init_ui(app)
     _connect_signals()
     init_limits(app)
     app.jinja_env.globals.update(app_url=app_url, session_field=FIELD, session_header=HEADER)
+    app.before_request(logs.clear)  # a reused thread or greenlet starts with no context
     app.after_request(_security_headers)
     app.session_interface = CookielessSessions()
 

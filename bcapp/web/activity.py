@@ -203,11 +203,12 @@ def retry(entry_id: int) -> Any:
 @edit_required
 def replay(entry_id: int) -> Any:
     """Re-send the stored (redacted) request through the entity's retry handler."""
-    return _requeue(store_entry(entry_id), replay=True)
+    mapping = "original" if request.form.get("mapping") == "original" else "current"
+    return _requeue(store_entry(entry_id), replay=True, mapping=mapping)
 
 
-def _requeue(entry: LogEntry, *, replay: bool) -> Any:
-    result = enqueue.enqueue_retry(g.store, entry, replay=replay)
+def _requeue(entry: LogEntry, *, replay: bool, mapping: str = "current") -> Any:
+    result = enqueue.enqueue_retry(g.store, entry, replay=replay, mapping=mapping)
     status = 202 if not result.error else 409
     return render_template("activity/_requeued.html", result=result, replay=replay), status
 

@@ -65,12 +65,17 @@ def enqueue_flow(
     )
 
 
-def enqueue_retry(store: Store, entry: LogEntry, *, replay: bool) -> Enqueued:
-    """Retry (re-fetch the latest state) or Replay (the stored request) one entry's record."""
+def enqueue_retry(
+    store: Store, entry: LogEntry, *, replay: bool, mapping: str = "current"
+) -> Enqueued:
+    """Retry (re-fetch the latest state) or Replay (the stored request) one entry's record.
+
+    ``mapping``: Replay with the "current" field mapping or the "original" version.
+    """
     from bcapp.jobs import sync
 
     if replay:
-        return _call(sync.enqueue_replay, entry.id, store_id=store.id)
+        return _call(sync.enqueue_replay, entry.id, store_id=store.id, mapping=mapping)
     if entry.bc_id is None and entry.erp_id is None:
         return Enqueued(error="This entry names no record to retry.")
     return _call(sync.enqueue_retry, store.id, entry.entity, bc_id=entry.bc_id, erp_id=entry.erp_id)

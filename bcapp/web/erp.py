@@ -22,7 +22,13 @@ from flask import Flask, current_app
 
 from bcapp.config import current_settings
 from bcapp.connectors import make_connector, registry
-from bcapp.connectors.base import Capability, secret_fields, split_settings
+from bcapp.connectors.base import (
+    Capability,
+    DocumentType,
+    OrderFeature,
+    secret_fields,
+    split_settings,
+)
 from bcapp.errors import BcappError, CredentialsRefused
 from bcapp.extensions import db, redis_ext
 from bcapp.mapping.rules import DEFAULTS
@@ -152,6 +158,21 @@ def supported_flows(kind: str | None) -> set[str]:
         return set(FLOW_CAPABILITIES)
     caps = set(getattr(cls, "capabilities", ()))
     return {flow for flow, needs in FLOW_CAPABILITIES.items() if caps.intersection(needs)}
+
+
+def supported_features(kind: str | None) -> set[str]:
+    """Order features (``OrderFeature`` values) the ERP of ``kind`` takes (all: none chosen)."""
+    cls = registry().get(kind or "")
+    if cls is None:
+        return {feature.value for feature in OrderFeature}
+    return {feature.value for feature in getattr(cls, "order_features", ())}
+
+
+def supported_documents(kind: str | None) -> list[str]:
+    """Document types (``DocumentType`` values) the ERP of ``kind`` can make, in enum order."""
+    cls = registry().get(kind or "")
+    offered = set(getattr(cls, "document_types", ())) if cls else {DocumentType.SALES_ORDER}
+    return [doc.value for doc in DocumentType if doc in offered]
 
 
 def saved_secret_names(connection: Connection | None, kind: str) -> set[str]:

@@ -27,7 +27,7 @@ from bcapp.web.erp import connection_of
 
 log = logging.getLogger(__name__)
 
-TABLES = ("payment", "tax", "shipping")
+TABLES = ("payment", "tax", "shipping", "carrier")
 #: Seconds the page waits for the ERP's lists (all tables together).
 FETCH_TIMEOUT = 3.0
 CACHE_SECONDS = 300
@@ -40,6 +40,9 @@ ERP_FIELDS: dict[str, dict[str, str]] = {
         "payment": "AFAS payment method (PaTp)",
         "tax": "AFAS VAT code (sent as the line's VaRc)",
         "shipping": "AFAS delivery type (DtId)",
+        "carrier": "AFAS transporter (TrPt)",
+        "cost_centre": "AFAS cost centre (axis code on each line)",
+        "payment_terms": "AFAS payment condition (PaCd)",
         "order_status": "AFAS order status",
     },
     "mplus": {
@@ -53,6 +56,10 @@ GENERIC_FIELDS = {
     "payment": "ERP payment method",
     "tax": "ERP VAT code",
     "shipping": "ERP delivery method",
+    "carrier": "ERP carrier",
+    "cost_centre": "ERP cost centre",
+    "payment_terms": "ERP payment terms",
+    "document_type": "Document in the ERP",
     "order_status": "ERP order status",
 }
 

@@ -19,6 +19,7 @@ SECTION_TITLES: dict[str, str] = {
     "connection": "ERP connection",
     "flows": "Flows",
     "orders": "Orders",
+    "customers": "Customers",
     "catalog": "Catalog",
     "stock": "Stock",
     "fulfilment": "Shipments",
@@ -33,6 +34,7 @@ MULTI_FIELDS = {
     ("catalog", "excluded_fields"),
     ("orders", "export_statuses"),
     ("customers_from_erp", "excluded_fields"),
+    ("customers", "update_fields"),
 }
 #: Storefront pickers: checkboxes of channel names when BigCommerce can be read, else a text
 #: field; a hidden ``<key>__shown`` marks that the checkboxes were on the page (none checked
@@ -44,7 +46,16 @@ CHANNEL_FIELDS = {
 }
 #: ``ERP value = BigCommerce group`` lines in a text area (a name → name map).
 LINE_PAIR_FIELDS = {("customers_from_erp", "group_map")}
-MAPPING_TABLES = ("payment", "tax", "shipping", "order_status")
+MAPPING_TABLES = (
+    "payment",
+    "tax",
+    "shipping",
+    "order_status",
+    "carrier",
+    "cost_centre",
+    "payment_terms",
+    "document_type",
+)
 BLANK_ROWS = 1
 
 

@@ -32,6 +32,7 @@ from flask import abort, current_app, g, render_template, request, url_for
 from flask.sessions import NullSession, SessionInterface
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from bcapp import logs
 from bcapp.config import current_settings
 from bcapp.extensions import db
 from bcapp.models import Store, StoreUser
@@ -148,6 +149,7 @@ def store_required(view: F) -> F:
             )
         user.last_seen_at = utcnow()
         g.user, g.store = user, user.store
+        logs.bind(store_hash=user.store.store_hash)
         g.session_token = issue_token(user, g.get("channel_id"))
         return view(*args, **kwargs)
 

@@ -77,6 +77,8 @@ def section_context(
         "erp_label": erp.label_of(connection.kind) if connection else "",
         "flow_names": FLOW_NAMES,
         "supported": erp.supported_flows(connection.kind if connection else None),
+        "features": erp.supported_features(connection.kind if connection else None),
+        "document_types": erp.supported_documents(connection.kind if connection else None),
         "bc_statuses": facts.statuses,
         "store_facts": facts,
         "catalog_fields": CATALOG_FIELDS,
@@ -137,6 +139,19 @@ def validated(
     """The section's rules checked, then its storefronts against the store's own channels."""
     values, errors = validate_section(section, raw, current=current)
     check_channels(g.store, raw, values, errors)
+    connection = erp.connection_of(g.store)
+    offered = erp.supported_documents(connection.kind if connection else None)
+    choose = "Your ERP connector cannot make this document: choose " + (
+        " or ".join(d.replace("_", " ") for d in offered) + "."
+    )
+    if section == "orders" and "document_type" in raw and values["document_type"] not in offered:
+        errors["document_type"] = choose
+    per_storefront = values.get("document_type") if section == "mappings" else None
+    if isinstance(per_storefront, dict):
+        for index, doc in enumerate(per_storefront.values()):
+            if doc not in offered:
+                errors["document_type"] = choose
+                errors[f"document_type.{index}.to"] = choose
     return values, errors
 
 

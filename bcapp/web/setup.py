@@ -37,7 +37,7 @@ bp = Blueprint("setup", __name__, url_prefix="/app/setup")
 STEPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "erp": ("Connect your ERP", ("connection",)),
     "flows": ("Flows", ("flows",)),
-    "orders": ("Orders", ("orders",)),
+    "orders": ("Orders & customers", ("orders", "customers")),
     "catalog": ("Catalog & stock", ("catalog", "stock", "fulfilment")),
     "mappings": ("Mappings", ("mappings",)),
     "general": ("General settings", ("schedules", "general")),

@@ -158,6 +158,8 @@ class MappingFacts:
         return {
             "payment": self.payment_methods,
             "shipping": self.shipping_methods,
+            "carrier": self.shipping_methods,
+            "payment_terms": self.payment_methods,
             "tax": self.tax_classes,
         }.get(table, ())
 

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from standardwebhooks.webhooks import Webhook
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from bcapp import logs, metrics
 from bcapp.config import current_settings
 from bcapp.extensions import db
 from bcapp.jobs.handoff import (  # the hand-off lives in the jobs layer; names kept for callers
@@ -315,21 +316,30 @@ def _group_commit() -> GroupCommit | None:
 @bp.post("/webhooks/bigcommerce")
 def intake() -> Any:
     """Answer 200 for a stored or duplicate event; 400/401/413 for what we refuse."""
+    with metrics.WEBHOOK_INTAKE_SECONDS.time():
+        answer, outcome = _intake()
+    metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()
+    return answer
+
+
+def _intake() -> tuple[Any, str]:
+    """The intake's answer and its outcome label (stored, duplicate, refused_<status>)."""
     request.max_content_length = MAX_BODY  # enforced while reading, chunked bodies too
     try:
         body = request.get_data(cache=False)
     except RequestEntityTooLarge:
         close_connection()  # the rest stays unread: end the connection instead
-        return _refuse(Refused(413, "body too large"))
+        return _refuse(Refused(413, "body too large")), "refused_413"
     try:
         _verify_signature(body)
         payload = _parse(body)
-        webhook_id(request.environ)
+        logs.bind(webhook_id=webhook_id(request.environ))
         store = _store_for(payload)
-        _save(store, payload, body)  # stored and handed over, or a duplicate
+        logs.bind(store_hash=payload["producer"].removeprefix("stores/"))
+        event_id = _save(store, payload, body)  # stored and handed over, or a duplicate
     except Refused as refused:
-        return _refuse(refused)
-    return "", 200
+        return _refuse(refused), f"refused_{refused.status}"
+    return ("", 200), "stored" if event_id is not None else "duplicate"
 
 
 def webhook_id(environ: Any) -> str:

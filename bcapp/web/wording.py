@@ -30,11 +30,13 @@ FLOW_LABELS: dict[str, str] = {
     "webhooks": "Webhook check",
     "retry": "Retries",
     "replay": "Replays",
+    "drift": "Drift report",  # last: a report, not a sync
 }
 
 #: What a "Run now" button says for a flow.
 RUN_NOW_LABELS: dict[str, str] = {
     "catalog": "Sync catalog now",
+    "drift": "Compare the store and the ERP now",
     "stock": "Sync stock now",
     "stock_to_erp": "Send stock to the ERP now",
     "orders": "Export waiting orders now",

@@ -15,7 +15,8 @@ from tests.orders.conftest import world as world
 OUR_HOOKS = {
     "store/order/created", "store/order/updated", "store/order/statusUpdated",
     "store/customer/created", "store/customer/updated", "store/shipment/created",
-    "store/app/uninstalled",
+    "store/customer/address/created", "store/customer/address/updated",
+    "store/customer/address/deleted", "store/app/uninstalled",
 }  # fmt: skip
 
 

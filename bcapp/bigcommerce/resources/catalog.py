@@ -198,6 +198,17 @@ class CustomFields(_Catalog):
         self.api.v3("DELETE", f"{self._path(product_id)}/{field_id}")
 
 
+class Metafields(_Catalog):
+    """A product's metafields (namespace, key, value), read for the merchant's field mappings."""
+
+    def iterate(self, product_id: int) -> Iterator[dict[str, Any]]:
+        return self.api.iter_v3(f"/catalog/products/{product_id}/metafields")
+
+    def create(self, product_id: int, metafield: Mapping[str, Any]) -> dict[str, Any]:
+        path = f"/catalog/products/{product_id}/metafields"
+        return self._one("POST", path, json=dict(metafield))
+
+
 class Brands(_Catalog):
     """``/catalog/brands``: list and create."""
 

@@ -33,11 +33,15 @@ and for tests; flows do not use it (an import-linter contract keeps
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from bcapp.bigcommerce.catalog_mapping import MappingOptions, ProductParts
 from bcapp.bigcommerce.catalog_plan import UpdatePlan
 from bcapp.bigcommerce.client import API_URL, BigCommerceClient
+from bcapp.bigcommerce.concurrency import DEFAULT_MAX_IN_FLIGHT
+from bcapp.bigcommerce.pipeline import Pipeline
 from bcapp.bigcommerce.ratelimit import Budget
 from bcapp.bigcommerce.store.batches import WriteResult, Written
 from bcapp.bigcommerce.store.catalog import CatalogSide
@@ -61,6 +65,7 @@ from bcapp.bigcommerce.store.customers import (
     CustomerWrite,
     StoreCustomer,
 )
+from bcapp.bigcommerce.store.extras import ExtrasSide
 from bcapp.bigcommerce.store.fulfilment import FulfilmentSide, shipment_hook_ids, shipment_requests
 from bcapp.bigcommerce.store.hooks import HookSide
 from bcapp.bigcommerce.store.inventory import InventorySide
@@ -98,6 +103,7 @@ __all__ = [
     "ModifiedProduct",
     "OrderHead",
     "OrderItem",
+    "Pipeline",
     "ProductExtras",
     "ProductParts",
     "RefundItem",
@@ -126,6 +132,7 @@ __all__ = [
 
 class BigCommerceStore(
     OrderSide,
+    ExtrasSide,
     CustomerSide,
     FulfilmentSide,
     RefundSide,
@@ -152,6 +159,7 @@ class BigCommerceStore(
         budget: Budget | None = None,
         timeout: float = 20.0,
         read_only: bool = False,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     ) -> BigCommerceStore:
         """The store at ``api_url`` with its own client; ``read_only`` refuses every write."""
         if read_only:
@@ -163,6 +171,7 @@ class BigCommerceStore(
             transport=transport,
             budget=budget,
             timeout=timeout,
+            max_in_flight=max_in_flight,
         )
         return cls(client)
 
@@ -174,6 +183,15 @@ class BigCommerceStore(
     def budget(self) -> Budget:
         """The store's shared rate budget (the catalog flow waits out its windows)."""
         return self.client.budget
+
+    @property
+    def in_flight(self) -> int:
+        """Requests this store's client sends at once (``BC_MAX_IN_FLIGHT``)."""
+        return self.client.max_in_flight
+
+    def pipeline(self) -> Pipeline[Any, Any]:
+        """A bounded pipeline for this store's calls (see :mod:`bcapp.bigcommerce.pipeline`)."""
+        return self.client.pipeline()
 
     @property
     def calls(self) -> int:

@@ -126,7 +126,7 @@ class CatalogSide:
             filters["date_modified:min"] = since
         rows = self.client.products.iterate(filters, include="variants,images")
         for chunk in chunked(rows, page):
-            yield [_modified(row, groups, prices_include_vat) for row in chunk]
+            yield [modified_product(row, groups, prices_include_vat) for row in chunk]
 
     def brands(self) -> list[Brand]:
         """Every brand of the store."""
@@ -137,7 +137,7 @@ class CatalogSide:
         return int(self.client.brands.create({"name": name[:255]})["id"])
 
 
-def _modified(
+def modified_product(
     row: Mapping[str, Any], groups: Mapping[int, str], prices_include_vat: bool
 ) -> ModifiedProduct:
     modified = row.get("date_modified")

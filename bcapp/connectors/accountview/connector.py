@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from bcapp.connectors.accountview import facts
+from bcapp.connectors.accountview import facts, writable
 from bcapp.connectors.accountview.changes import ChangeQuery, read_changes
 from bcapp.connectors.accountview.client import AccountViewClient, Company
 from bcapp.connectors.accountview.connect import TOKEN_KEYS, oauth_app
@@ -48,7 +48,10 @@ from bcapp.connectors.base import (
     Capability,
     Category,
     Credentials,
+    DocumentType,
+    ErpField,
     MemoryCredentials,
+    OrderFeature,
     Product,
     StockLevel,
 )
@@ -75,6 +78,9 @@ class AccountViewConnector(Debtors, Sales):
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
     rotating_credentials: ClassVar[bool] = True
+    #: Orders or invoices are chosen in the AccountView connection's own settings (order type).
+    document_types: ClassVar[frozenset[DocumentType]] = frozenset({DocumentType.SALES_ORDER})
+    order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
 
     def __init__(
         self,
@@ -125,6 +131,10 @@ class AccountViewConnector(Debtors, Sales):
     def companies(self) -> list[Company]:
         """The companies the connected user may open (the wizard's list to pick from)."""
         return self.client.companies()
+
+    def writable_fields(self, record: str) -> list[ErpField]:
+        """The dictionary's fields of ``record``'s table (SO_HDR, SO_LINE, CONTACT)."""
+        return writable.writable_fields(record, invoices=self.settings.orders.invoices)
 
     # -- check ----------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from bcapp.connectors.accountview import facts
 from bcapp.connectors.accountview.changes import ChangeQuery, read_changes
 from bcapp.connectors.accountview.client import AccountViewClient
+from bcapp.connectors.accountview.dictionary import with_typed_values
 from bcapp.connectors.accountview.envelopes import Document
 from bcapp.connectors.accountview.mapping import (
     customer_from_contact,
@@ -159,6 +160,7 @@ class Debtors:
 
     def _update_debtor(self, erp_id: str, customer: Customer) -> None:
         fields = {k: v for k, v in debtor_fields(customer).items() if k not in CREATE_ONLY}
+        fields = mapped_contact_fields(fields, customer)  # the merchant's field mapping wins
         document = Document("CONTACT", {**fields, "SUB_NR": erp_id}, action=facts.ROW_UPDATE)
         self.client.write(self.settings.bo("debtors"), [document], book_date=_today())
 
@@ -168,6 +170,7 @@ class Debtors:
             number = self._next_number() if s.numbering == "range" else None
             fields = debtor_fields(customer, collective_account=s.collective_account,
                                    number=number, currency=s.currency)  # fmt: skip
+            fields = mapped_contact_fields(fields, customer)  # the merchant's mapping wins
             try:
                 written = self.client.write(
                     s.bo("debtors"), [Document("CONTACT", fields)], book_date=_today()
@@ -245,3 +248,9 @@ class Debtors:
 def _today() -> date:
     """The BookDate of a debtor or address write (AccountView's administration date)."""
     return datetime.now(UTC).date()
+
+
+def mapped_contact_fields(fields: dict[str, Any], customer: Customer) -> dict[str, Any]:
+    """``fields`` with the merchant's mapped CONTACT fields, typed as AccountView's rows
+    carry them."""
+    return with_typed_values("CONTACT", fields, dict(customer.erp_fields))

@@ -246,6 +246,36 @@ BUILTIN: dict[str, dict[str, FieldDef]] = {
 }
 
 
+def with_typed_values(
+    table: str, row: Mapping[str, Any], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``row`` with the field mapper's ``values`` over it, typed as ``table``'s rows carry
+    them; an empty value (None) leaves the field out."""
+    out = dict(row)
+    for name in (n for n, v in values.items() if v is None):
+        out.pop(name, None)
+    out.update(typed_values(table, values))
+    return out
+
+
+def typed_values(table: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The field mapper's values as ``table``'s rows carry them: dates as datetimes,
+    numbers as Decimal; empty values (None) are skipped."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        spec = BUILTIN.get(table, {}).get(name)
+        family = spec.type.family if spec is not None else "text"
+        if family == "date" and isinstance(value, str):
+            out[name] = datetime.fromisoformat(value)
+        elif family == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+            out[name] = Decimal(str(value))
+        else:
+            out[name] = value
+    return out
+
+
 def field(table: str, name: str) -> FieldDef | None:
     """The built-in definition of ``table.name`` (case-insensitive), if bcapp knows it."""
     return BUILTIN.get(table.upper(), {}).get(name.upper())

@@ -26,12 +26,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bcapp.connectors.accountview import facts
 from bcapp.connectors.accountview.client import AccountViewClient
 from bcapp.connectors.accountview.debtors import address_key
-from bcapp.connectors.accountview.dictionary import BUILTIN
+from bcapp.connectors.accountview.dictionary import BUILTIN, with_typed_values
+from bcapp.connectors.accountview.envelopes import Detail, Document, build
 from bcapp.connectors.accountview.mapping import (
     JournalLine,
     ShippingCost,
@@ -123,7 +125,10 @@ class Sales:
             return self._create_invoice(order, customer_erp_id, todo)
         return self._create_sales_order(order, customer_erp_id, todo)
 
-    def _create_sales_order(self, order: Order, debtor: str, todo: OrderInstructions) -> str:
+    def _sales_order_document(
+        self, order: Order, debtor: str, todo: OrderInstructions, delivery_code: str
+    ) -> Document:
+        """The SO1 document for ``order``, with the merchant's mapped fields written over it."""
         s = self.settings.orders
         lines = [replace(ln, sku=todo.article_numbers.get(ln.sku, ln.sku)) for ln in order.lines]
         article = todo.shipping_article or s.shipping_article
@@ -133,7 +138,7 @@ class Sales:
             document = sales_order(
                 order.reference, debtor, lines, order_date=moment,
                 shipping=ShippingCost(article, cost) if article else None,
-                delivery_code=self._delivery_code(debtor, order),
+                delivery_code=delivery_code,
                 email=order.customer.email or order.billing_address.email,
                 prices_include_vat=s.prices_include_vat,
                 vat_codes=[todo.tax_code(line) for line in order.lines],
@@ -141,6 +146,21 @@ class Sales:
             )  # fmt: skip
         except ValueError as exc:
             raise FatalSyncError(f"AccountView cannot take this order: {exc}.") from exc
+        return with_mapped_fields(document, todo)
+
+    def order_request(
+        self, order: Order, customer_erp_id: str, instructions: OrderInstructions
+    ) -> dict[str, Any]:
+        """The write :meth:`create_order` would send as a sales order (no delivery code)."""
+        document = self._sales_order_document(order, customer_erp_id, instructions, "")
+        moment = administration_time(order.created_at)
+        return build(self.settings.bo("sales_orders"), [document], book_date=moment.date())
+
+    def _create_sales_order(self, order: Order, debtor: str, todo: OrderInstructions) -> str:
+        document = self._sales_order_document(
+            order, debtor, todo, self._delivery_code(debtor, order)
+        )
+        moment = administration_time(order.created_at)
         written = self.client.write(
             self.settings.bo("sales_orders"), [document], book_date=moment.date()
         )
@@ -242,3 +262,18 @@ def administration_time(moment: datetime | None) -> datetime:
     if moment.tzinfo is None:
         return moment
     return moment.astimezone(ZoneInfo(facts.ADMINISTRATION_TIMEZONE)).replace(tzinfo=None)
+
+
+def with_mapped_fields(document: Document, todo: OrderInstructions) -> Document:
+    """``document`` with the merchant's SO_HDR and SO_LINE fields (the mapper's) over it."""
+    if not todo.fields and not todo.line_fields:
+        return document
+    header = with_typed_values("SO_HDR", document.fields, todo.fields)
+    details = tuple(
+        Detail(detail.table, tuple(
+            with_typed_values("SO_LINE", row, todo.line_fields.get(index, {}))
+            for index, row in enumerate(detail.rows)
+        ))
+        for detail in document.details
+    )  # fmt: skip
+    return replace(document, fields=header, details=details)

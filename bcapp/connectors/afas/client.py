@@ -241,6 +241,11 @@ class AfasClient(HttpApi):
         body: dict[str, Any] = self.request("GET", path).json()
         return body
 
+    def update_metainfo(self, connector: str) -> dict[str, Any]:
+        """An UpdateConnector's fields (type, length, mandatory) per object."""
+        body: dict[str, Any] = self.request("GET", f"Metainfo/update/{connector}").json()
+        return body
+
     # -- writes ---------------------------------------------------------------------------
 
     def post(self, connector: str, body: Mapping[str, Any]) -> dict[str, Any]:

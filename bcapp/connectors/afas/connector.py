@@ -19,7 +19,8 @@ Decisions a flow should know:
 * Stock is a full snapshot per run: its batches carry no cursor.
 
 ``create_order`` takes the merchant's :class:`~bcapp.connectors.base.OrderInstructions`:
-payment method (PaTp), delivery type (DtId), the shipping-cost item and per-line VAT
+payment method (PaTp), delivery type (DtId), transporter (TrPt), the shipping-cost item
+and per-line VAT
 rate groups (VaRc). Warehouse (War), VAT duty (VaDu), order type (ETOr) and the rest
 come from the connector's own settings.
 
@@ -34,7 +35,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from bcapp.connectors.afas import envelopes, mapping
+from bcapp.connectors.afas import envelopes, mapping, writable
 from bcapp.connectors.afas.changes import ChangeQuery, read_changes
 from bcapp.connectors.afas.client import AfasClient, Filter, Op, base_url
 from bcapp.connectors.afas.fulfilment import Fulfilment
@@ -51,7 +52,10 @@ from bcapp.connectors.base import (
     Category,
     Choice,
     Customer,
+    DocumentType,
+    ErpField,
     Order,
+    OrderFeature,
     OrderInstructions,
     OrderLine,
     Product,
@@ -69,6 +73,16 @@ CHOICE_CONNECTORS: dict[str, tuple[str, str, str]] = {
     "payment": ("BCApp_PaymentMethods", "PaymentMethod", "Description"),
     "tax": ("Profit_VAT_code", "VatCode", "Description"),
     "shipping": ("BCApp_DeliveryTypes", "DeliveryType", "Description"),
+    "carrier": ("BCApp_Transporters", "Transporter", "Description"),
+}
+
+
+#: Document type → (UpdateConnector, the entity that finds it again by reference ("": the
+#: sales orders one, always there), the BCApp_* GetConnector a merchant imports for it).
+DOCUMENTS: dict[DocumentType, tuple[str, str, str]] = {
+    DocumentType.SALES_ORDER: ("FbSales", "", ""),
+    DocumentType.DIRECT_INVOICE: ("FbDirectInvoice", "sales_invoices", "BCApp_SalesInvoices"),
+    DocumentType.QUOTATION: ("FbSalesQuotation", "sales_quotations", "BCApp_SalesQuotations"),
 }
 
 
@@ -94,6 +108,16 @@ class AfasConnector(Fulfilment, Relations):
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
     rotating_credentials: ClassVar[bool] = False  # an app-connector token does not expire
+    document_types: ClassVar[frozenset[DocumentType]] = frozenset(DOCUMENTS)
+    order_features: ClassVar[frozenset[OrderFeature]] = frozenset(
+        {
+            OrderFeature.CARRIER,
+            OrderFeature.VAT_NUMBER,
+            OrderFeature.DELIVERY_ADDRESSES,
+            OrderFeature.COST_CENTRE,
+            OrderFeature.PAYMENT_TERMS,
+        }
+    )
 
     def __init__(
         self,
@@ -112,6 +136,7 @@ class AfasConnector(Fulfilment, Relations):
             url, self.settings.token, transport=transport, timeout=timeout, record=record
         )
         self.page_size = page_size or 100
+        self._update_info: dict[str, dict[str, Any]] = {}
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -330,7 +355,13 @@ class AfasConnector(Fulfilment, Relations):
         if not erp_id and not searched:
             erp_id = self.find_customer(customer.email)
         currency = str(self.orders_cfg.get("currency") or "EUR")
-        name, body = envelopes.relation_envelope(customer, currency, _today(), erp_id)
+        new_debtor = {
+            "PaCd": str(self.orders_cfg.get("debtor_payment_condition") or "")[:5],
+            "ColA": str(self.orders_cfg.get("debtor_ledger_account") or "")[:16],
+        }
+        name, body = envelopes.relation_envelope(
+            customer, currency, _today(), erp_id, new_debtor=new_debtor
+        )
         if erp_id:
             self.client.put(name, body)
             return erp_id
@@ -347,9 +378,26 @@ class AfasConnector(Fulfilment, Relations):
     # -- orders ---------------------------------------------------------------------------
 
     def find_order(self, reference: str) -> str | None:
-        """The AFAS sales order number whose reference is ``reference``, if any."""
+        """The AFAS sales order (or direct invoice, or quotation) number of ``reference``.
+
+        Direct invoices and quotations are looked up too (when their GetConnectors are
+        named), so a store that switches document types never books an order twice.
+        """
         row = self._order_row(reference)
-        return mapping.text(row.get(self.entity("sales_orders")["number"])) if row else None
+        if row:
+            return mapping.text(row.get(self.entity("sales_orders")["number"]))
+        return self._document_number("sales_invoices", reference) or self._document_number(
+            "sales_quotations", reference
+        )
+
+    def _document_number(self, entity: str, reference: str) -> str | None:
+        cfg = self.entity(entity)
+        if not cfg.connector:
+            return None
+        rows = self.client.get_rows(
+            cfg.connector, filters=[[Filter(cfg["reference"], Op.EQ, reference)]], take=1
+        )
+        return mapping.text(rows[0].get(cfg["number"])) if rows else None
 
     def _order_row(self, reference: str) -> dict[str, Any] | None:
         cfg = self.entity("sales_orders")
@@ -369,7 +417,8 @@ class AfasConnector(Fulfilment, Relations):
         *,
         searched: bool = False,
     ) -> str:
-        """Create the FbSales order (or return the one already there for this reference).
+        """Create the FbSales order, or the FbDirectInvoice or FbSalesQuotation the
+        instructions ask for (or return the one already there for this reference).
 
         Args:
             instructions: the merchant's mappings for this order.
@@ -377,14 +426,29 @@ class AfasConnector(Fulfilment, Relations):
                 reference and found nothing (under its order lock), so the search
                 is not repeated: one AFAS round trip saved per exported order.
         """
+        todo = instructions or OrderInstructions()
+        document = DOCUMENTS.get(todo.document_type)
+        if document is None:
+            raise FatalSyncError(
+                f"AFAS cannot book store orders as {todo.document_type.value.replace('_', ' ')}:"
+                " choose a sales order, a direct invoice or a quotation in the order settings."
+            )
+        name, lookup, example = document
+        if lookup and not self.entity(lookup).connector:
+            what = lookup.replace("_", " ")
+            raise FatalSyncError(
+                f"Orders are booked as {what}, but no GetConnector is named to find them again "
+                f"(GetConnectors → {what.capitalize()}, e.g. {example}): without it one could "
+                "be booked twice."
+            )
         existing = None if searched else self.find_order(order.reference)
         if existing:
             return existing
         items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
-        body = envelopes.sales_order_envelope(
-            order, customer_erp_id, items, self.orders_cfg, instructions
+        body = envelopes.document_envelope(
+            name, order, customer_erp_id, items, self.orders_cfg, todo
         )
-        number = mapping.text(self.client.post("FbSales", body).get("OrNu"))
+        number = mapping.text(self.client.post(name, body).get("OrNu"))
         number = number or self.find_order(order.reference) or ""
         if not number:
             raise FatalSyncError(
@@ -393,6 +457,28 @@ class AfasConnector(Fulfilment, Relations):
                 remote="afas",
             )
         return number
+
+    # -- the merchant's field mapping (FieldSource) -------------------------------------------
+
+    def writable_fields(self, record: str) -> list[ErpField]:
+        """The fields of ``record``'s UpdateConnector object, as Profit's metainfo lists them."""
+        if record not in writable.OBJECTS:
+            return []
+        connector = writable.OBJECTS[record][0]
+        info = self._update_info.get(connector)
+        if info is None:
+            info = self.client.update_metainfo(connector)
+            self._update_info[connector] = info
+        return writable.fields_from_metainfo(record, info)
+
+    def order_request(
+        self, order: Order, customer_erp_id: str, instructions: OrderInstructions
+    ) -> dict[str, Any]:
+        """The FbSales body :meth:`create_order` would post (SKUs taken as item codes)."""
+        items = {line.sku: (line.sku, "", "") for line in order.lines}
+        return envelopes.sales_order_envelope(
+            order, customer_erp_id, items, self.orders_cfg, instructions
+        )
 
     def create_subscription(self, order: Order, line: OrderLine, customer_erp_id: str) -> str:
         """An FbSubscription for one digital line (idempotent).

@@ -84,21 +84,35 @@ def person_fields(customer: Customer, *, new: bool) -> dict[str, Any]:
 
 
 def relation_envelope(
-    customer: Customer, currency: str, today: date, erp_id: str | None = None
+    customer: Customer,
+    currency: str,
+    today: date,
+    erp_id: str | None = None,
+    new_debtor: Mapping[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """(connector, body) creating or updating a person or organisation sales relation."""
+    """(connector, body) creating or updating a person or organisation sales relation.
+
+    The first address is the relation's own (postal) address; an update whose first
+    address is blank leaves that alone. Every further address becomes a linked delivery
+    address (on an update the flow passes only those the relation does not have yet).
+    ``new_debtor``: fields only a new debtor gets (payment condition ``PaCd``, debtor
+    ledger account ``ColA``) from the AFAS settings.
+    """
     new = erp_id is None
     address = customer.addresses[0] if customer.addresses else None
     addr_objs = (
-        [child("KnBasicAddressAdr", [(address_fields(address, today), [])])] if address else []
+        [child("KnBasicAddressAdr", [(address_fields(address, today), [])])]
+        if address is not None and address.street
+        else []
     )
-    if new:
-        addr_objs += delivery_contacts(customer, today)
+    addr_objs += delivery_contacts(customer, today)
     rel_fields: dict[str, Any] = {"CuId": currency} if new else {}
     if new:
         rel_fields["IsDb"] = True
+        rel_fields.update({k: v for k, v in (new_debtor or {}).items() if v})
     if customer.vat_number:
         rel_fields["VaId"] = customer.vat_number[:20]
+    rel_fields.update(customer.erp_fields)  # the merchant's field mapping wins
     key = ("DbId", erp_id) if erp_id else None
     if customer.company.strip():
         org: dict[str, Any] = {
@@ -124,7 +138,14 @@ def relation_envelope(
 
 def delivery_contacts(customer: Customer, today: date) -> list[dict[str, Any]]:
     """Extra addresses as delivery-address contacts (KnContact kind ``AFL``), AFAS's way."""
-    extra = [a for a in customer.addresses[1:] if a.street and a != customer.addresses[0]]
+    if not customer.addresses:
+        return []
+    seen = {_place(customer.addresses[0])}
+    extra = []
+    for a in customer.addresses[1:]:  # an order shipped to its billing address adds none
+        if a.street and _place(a) not in seen:
+            seen.add(_place(a))
+            extra.append(a)
     if not extra:
         return []
     return [
@@ -145,6 +166,14 @@ def delivery_contacts(customer: Customer, today: date) -> list[dict[str, Any]]:
             ],
         )
     ]
+
+
+def _place(address: Address) -> tuple[str, ...]:
+    """Who and where (not the record's ids, e-mail or phone): two equal places are one address."""
+    parts = (address.first_name, address.last_name, address.company, address.street,
+             address.street2, address.postal_code.replace(" ", ""), address.city,
+             address.country_code)  # fmt: skip
+    return tuple(p.strip().casefold() for p in parts)
 
 
 def format_address(address: Address) -> str:
@@ -175,7 +204,8 @@ def line_fields(
     group (``VaRc``); without it Profit uses the article's own group.
     """
     code, dim1, dim2 = item
-    vat_group = (instructions or OrderInstructions()).tax_code(line)
+    todo = instructions or OrderInstructions()
+    vat_group = todo.tax_code(line)
     price = line.price_inc_tax if incl else line.price_ex_tax
     return {
         "VaIt": "2",
@@ -189,7 +219,55 @@ def line_fields(
         "StL1": dim1 or None,
         "StL2": dim2 or None,
         "War": orders["warehouse"] or None,
+        **cost_allocation(todo, orders),
     }
+
+
+def cost_allocation(instructions: OrderInstructions, orders: Mapping[str, Any]) -> dict[str, Any]:
+    """The line's cost-allocation axis code for the storefront's cost centre (``V1Cd``..)."""
+    if not instructions.cost_centre:
+        return {}
+    axis = int(orders.get("cost_centre_axis") or 1)
+    if not 1 <= axis <= 5:
+        raise FatalSyncError(
+            f"AFAS has cost-allocation axes 1 to 5; the settings name axis {axis}. Fix the "
+            "AFAS settings (Sales orders → cost-allocation axis), then retry the order."
+        )
+    return {f"V{axis}Cd": instructions.cost_centre[:16]}
+
+
+#: Header fields FbSales has and FbDirectInvoice lacks (an invoice is not delivered by us).
+ORDER_ONLY_FIELDS = ("DtId", "TrPt", "ETOr")
+#: UpdateConnector → (its lines object, the FbSales header fields it lacks).
+SALES_DOCUMENTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "FbSales": ("FbSalesLines", ()),
+    "FbDirectInvoice": ("FbDirectInvoiceLines", ORDER_ONLY_FIELDS),
+    "FbSalesQuotation": ("FbSalesQuotationLines", ("ETOr",)),
+}
+
+
+def document_envelope(
+    name: str,
+    order: Order,
+    debtor: str,
+    items: Mapping[str, tuple[str, str, str]],
+    orders: Mapping[str, Any],
+    instructions: OrderInstructions | None = None,
+) -> dict[str, Any]:
+    """A store order as FbSales, FbDirectInvoice or FbSalesQuotation: one header, one set of
+    lines (AFAS's three sales documents share their fields).
+
+    A direct invoice is booked on the debtor at once (no delivery type, transporter or
+    order type exist on it); a quotation waits for the customer (no order type).
+    """
+    body = sales_order_envelope(order, debtor, items, orders, instructions)
+    if name == "FbSales":
+        return body
+    lines_name, lacking = SALES_DOCUMENTS[name]
+    element = body["FbSales"]["Element"]
+    fields = {k: v for k, v in element["Fields"].items() if k not in lacking}
+    lines = element["Objects"][0]["FbSalesLines"]["Element"]
+    return envelope(name, fields, [{lines_name: {"Element": lines}}])
 
 
 def sales_order_envelope(
@@ -202,14 +280,20 @@ def sales_order_envelope(
     """FbSales for a store order; lines by article code, plus a shipping-cost line.
 
     ``instructions`` carry the merchant's mappings: payment method (``PaTp``),
-    delivery type (``DtId``, a number in Profit), VAT groups per line and the
-    shipping-cost article (else the connector setting's).
+    delivery type (``DtId``, a number in Profit), transporter (``TrPt``), VAT groups
+    per line and the shipping-cost article (else the connector setting's).
     """
     todo = instructions or OrderInstructions()
     incl = bool(orders.get("prices_include_vat", True))
     lines: list[tuple[Mapping[str, Any], Sequence[Any]]] = [
-        (line_fields(line, items[line.sku], orders, incl, todo), [])
-        for line in order.lines
+        (
+            {
+                **line_fields(line, items[line.sku], orders, incl, todo),
+                **todo.line_fields.get(index, {}),
+            },
+            [],
+        )
+        for index, line in enumerate(order.lines)
         if not line.is_digital
     ]
     shipping = order.shipping_cost_inc_tax if incl else order.shipping_cost_ex_tax
@@ -224,6 +308,7 @@ def sales_order_envelope(
                     "BiUn": orders["shipping_unit"],
                     "QuUn": 1.0,
                     "Upri": float(shipping),
+                    **cost_allocation(todo, orders),
                 },
                 [],
             )
@@ -239,11 +324,14 @@ def sales_order_envelope(
         "War": orders.get("warehouse") or None,
         "SaCh": str(orders["sales_channel"]) if orders.get("sales_channel") else None,
         "VaDu": orders.get("vat_duty") or None,
+        "PaCd": (todo.payment_terms or "")[:5] or None,
         "PaTp": todo.payment_method or None,
         "DtId": delivery_type(todo.delivery_method),
+        "TrPt": (todo.carrier or "")[:16] or None,
         "ETOr": orders.get("order_type") or None,
         "Re": order.customer_message or None,
         "ExAd": format_address(ship_to)[:255] if ship_to else None,
+        **todo.fields,  # the merchant's field mapping wins
     }
     return envelope("FbSales", fields, [child("FbSalesLines", lines)])
 

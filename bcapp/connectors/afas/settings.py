@@ -120,6 +120,11 @@ ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
             "modified": "ModifiedDate",
         },
     ),
+    # Direct invoices found again by reference (exactly once); "" until the merchant books
+    # orders as direct invoices and imports the BCApp_SalesInvoices GetConnector.
+    "sales_invoices": ("", {"number": "InvoiceNumber", "reference": "CustomerReference"}),
+    # Quotations likewise (BCApp_SalesQuotations), for stores that book orders as quotations.
+    "sales_quotations": ("", {"number": "QuotationNumber", "reference": "CustomerReference"}),
     "credit_invoices": (
         "BCApp_CreditInvoices",
         {
@@ -155,7 +160,14 @@ ORDER_OPTIONS: dict[str, tuple[Any, str, str]] = {
     "shipping_unit": ("*****", "string", "Shipping costs unit (BiUn)"),
     "subscription_item_type": ("2", "string", "Subscription item type (VaIt)"),
     "sales_channel": ("1", "string", "Sales channel (SaCh)"),
+    "cost_centre_axis": (1, "integer", "Cost-allocation axis of the cost centre (V1Cd-V5Cd)"),
     "currency": ("EUR", "string", "Currency of new sales relations"),
+    "debtor_payment_condition": ("", "string", "Payment condition of new debtors (PaCd)"),
+    "debtor_ledger_account": (
+        "",
+        "string",
+        "Debtor ledger (summary) account of new debtors (ColA)",
+    ),
 }
 CATALOG_OPTIONS: dict[str, tuple[Any, str, str]] = {
     "article_prices_include_vat": (False, "boolean", "Article prices include VAT"),

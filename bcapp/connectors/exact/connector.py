@@ -33,7 +33,15 @@ from typing import Any, ClassVar
 
 import httpx
 
-from bcapp.connectors.base import Capability, Credentials, Order, OrderLine, Shipment
+from bcapp.connectors.base import (
+    Capability,
+    Credentials,
+    DocumentType,
+    Order,
+    OrderFeature,
+    OrderLine,
+    Shipment,
+)
 from bcapp.connectors.exact.budget import DEFAULT_MAX_WAIT, BudgetSnapshot, CallBudget
 from bcapp.connectors.exact.catalog import CatalogReads
 from bcapp.connectors.exact.client import DivisionInfo
@@ -72,6 +80,9 @@ class ExactConnector(CatalogReads, OrderWrites, FulfilmentReads):
     #: with 2 % of the items changed under 100 of the 5,000 daily calls (bench/exact.py:
     #: 72 calls at 2 h, 144 at 1 h). A lost webhook costs at most one interval.
     default_schedules: ClassVar[dict[str, int]] = {"catalog": 120}
+    #: Orders or invoices are chosen in the Exact connection's own settings.
+    document_types: ClassVar[frozenset[DocumentType]] = frozenset({DocumentType.SALES_ORDER})
+    order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
 
     def __init__(
         self,

@@ -19,10 +19,18 @@ the budget keeps back from catalog work.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from bcapp.connectors.base import Address, Customer, Order, OrderInstructions, OrderLine
-from bcapp.connectors.exact import payloads
+from bcapp.connectors.base import (
+    Address,
+    Customer,
+    ErpField,
+    Order,
+    OrderInstructions,
+    OrderLine,
+)
+from bcapp.connectors.exact import payloads, writable
 from bcapp.connectors.exact.budget import Priority
 from bcapp.connectors.exact.odata import Row, guid, string_literal
 from bcapp.connectors.exact.session import ExactSession
@@ -33,6 +41,10 @@ ACCOUNTS, SALES_ORDERS = "crm/Accounts", "salesorder/SalesOrders"
 SALES_INVOICES = "salesinvoice/SalesInvoices"
 
 
+#: What the preview shows where Exact's own GUID would go (an item, the account).
+PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+
+
 class OrderWrites(ExactSession):
     """Customers and orders (a part of ``ExactConnector``)."""
 
@@ -40,6 +52,30 @@ class OrderWrites(ExactSession):
     def shipping_article(self) -> str:
         """The shipping-cost item code of the Exact settings ("" = none)."""
         return self.settings.shipping_item
+
+    # -- the merchant's field mapping (FieldSource) -------------------------------------------
+
+    def writable_fields(self, record: str) -> list[ErpField]:
+        """The chosen Exact fields of ``record`` (:mod:`.writable`)."""
+        return writable.writable_fields(record)
+
+    def order_request(
+        self, order: Order, customer_erp_id: str, instructions: OrderInstructions
+    ) -> Row:
+        """The order body :meth:`create_order` would post, without reading Exact: items,
+        the account, the warehouse and the delivery address are shown as placeholders."""
+        lines = [
+            payloads.order_line(
+                line, item_id=PLACEHOLDER, vat_code=instructions.tax_code(line) or ""
+            )
+            for line in order.lines
+        ]
+        body = payloads.sales_order_payload(
+            ordered_by=PLACEHOLDER, reference=order.reference, lines=lines,
+            order_date=order.created_at, description=f"BigCommerce order {order.reference}",
+            currency=order.currency, remarks=order.customer_message[:255],
+        )  # fmt: skip
+        return with_mapped_fields(body, instructions)
 
     # -- customers -------------------------------------------------------------------------
 
@@ -64,12 +100,11 @@ class OrderWrites(ExactSession):
         erp_id = erp_id or customer.erp_id
         if not erp_id and not searched:
             erp_id = self.find_customer(customer.email)
+        body = mapped(payloads.account_payload(customer), customer.erp_fields)
         if erp_id:
-            self.client.update(ACCOUNTS, erp_id, payloads.account_payload(customer),
-                               priority=ORDERS)  # fmt: skip
+            self.client.update(ACCOUNTS, erp_id, body, priority=ORDERS)
             return guid(erp_id)
-        account = guid(self.client.create(ACCOUNTS, payloads.account_payload(customer),
-                                          priority=ORDERS)["ID"])  # fmt: skip
+        account = guid(self.client.create(ACCOUNTS, body, priority=ORDERS)["ID"])
         if customer.company:
             self.client.create("crm/Contacts", payloads.contact_payload(customer, account),
                                priority=ORDERS)  # fmt: skip
@@ -129,7 +164,8 @@ class OrderWrites(ExactSession):
             ))  # fmt: skip
         account = guid(customer_erp_id)
         resource, number = self._documents()
-        created = self.client.create(resource, self._body(order, account, lines), priority=ORDERS)
+        body = with_mapped_fields(self._body(order, account, lines), todo)
+        created = self.client.create(resource, body, priority=ORDERS)
         value = created.get(number)
         found = str(value) if value is not None else self.find_order(order.reference)
         if not found:
@@ -212,3 +248,29 @@ def _same_place(a: Address, b: Address) -> bool:
         return tuple(p.strip().lower().replace(" ", "") for p in parts)
 
     return key(a) == key(b)
+
+
+def mapped(row: Row, values: Iterable[tuple[str, Any]] | Mapping[str, Any]) -> Row:
+    """``row`` with the merchant's mapped fields over it (an empty one, None, left out)."""
+    pairs = values.items() if isinstance(values, Mapping) else values
+    out = dict(row)
+    for name, value in pairs:
+        if value is None:
+            out.pop(name, None)
+        else:
+            out[name] = value
+    return out
+
+
+def with_mapped_fields(body: Row, todo: OrderInstructions) -> Row:
+    """An order or invoice body with the merchant's header and line fields over it."""
+    if not todo.fields and not todo.line_fields:
+        return body
+    out = mapped(body, todo.fields)
+    key = "SalesOrderLines" if "SalesOrderLines" in body else "SalesInvoiceLines"
+    rows = list(body.get(key) or [])
+    for index, fields in todo.line_fields.items():
+        if index < len(rows):
+            rows[index] = mapped(rows[index], fields)
+    out[key] = rows
+    return out

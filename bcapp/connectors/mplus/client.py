@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from bcapp import metrics
 from bcapp.connectors.mplus import soap
 from bcapp.errors import (
     BcappError,
@@ -160,6 +161,7 @@ class MplusClient:
                     f"Could not reach Mplus at {redact_url(self.url)}: {exc}", remote=REMOTE
                 ),
             ) from None
+        metrics.observe_erp(REMOTE, operation, answer.status_code, time.perf_counter() - started)
         try:
             return self._decode(operation, answer)
         finally:
@@ -168,6 +170,7 @@ class MplusClient:
             )
 
     def _record_error(self, operation: str, started: float, error: BcappError) -> BcappError:
+        metrics.observe_erp(REMOTE, operation, None, time.perf_counter() - started)
         self.last_exchange = Exchange(
             operation, redact_url(self.url), None, _ms(started), error.message
         )

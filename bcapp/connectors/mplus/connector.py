@@ -27,14 +27,17 @@ from bcapp.connectors.base import (
     Choice,
     CreditNote,
     Customer,
+    DocumentType,
+    ErpField,
     Order,
+    OrderFeature,
     OrderInstructions,
     OrderStatusChange,
     Product,
     Shipment,
     StockLevel,
 )
-from bcapp.connectors.mplus import mapping, payloads, units
+from bcapp.connectors.mplus import mapping, payloads, units, writable
 from bcapp.connectors.mplus.client import DEFAULT_TIMEOUT, MplusClient, base_url, check_result
 from bcapp.connectors.mplus.numbers import numeric_sku
 from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA, MplusSettings
@@ -71,6 +74,11 @@ class MplusConnector(StoreLedWrites):
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
     rotating_credentials: ClassVar[bool] = False  # ident and secret do not expire
+    #: Mplus's OrderInput has a deliveryMethod but no carrier field: no CARRIER.
+    document_types: ClassVar[frozenset[DocumentType]] = frozenset(
+        {DocumentType.SALES_ORDER, DocumentType.DIRECT_INVOICE, DocumentType.QUOTATION}
+    )
+    order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
 
     def __init__(
         self,
@@ -330,11 +338,13 @@ class MplusConnector(StoreLedWrites):
         return str(answer["relationNumber"])
 
     def find_order(self, reference: str) -> str | None:
-        """The Mplus orderId of the order exported with this reference (extOrderId)."""
+        """The Mplus orderId of the order exported with this reference (extOrderId), else
+        the invoiceId of the direct invoice with it (extInvoiceId): a store that switches
+        between orders and invoices books nothing twice."""
         answer = self.client.call("findOrder", {"extOrderId": reference})
         if answer.get("result") == "GET-ORDER-RESULT-OK":
             return str(answer["order"]["orderId"])
-        return None
+        return self._find_invoice(reference)
 
     def find_orders(self, references: list[str]) -> dict[str, str]:
         """Bulk :meth:`find_order`: reference → orderId for those that exist."""
@@ -368,6 +378,10 @@ class MplusConnector(StoreLedWrites):
             zone=s.timezone,
             instructions=todo,
         )
+        if todo.document_type == DocumentType.DIRECT_INVOICE:
+            return self._save_invoice(order.reference, payloads.invoice_to_mplus(payload))
+        if todo.document_type == DocumentType.QUOTATION:
+            return self._save_proposal(order.reference, payloads.proposal_to_mplus(payload))
         answer = self.client.call("createOrder", {"order": payload})
         result = answer.get("result", "")
         order_id = str((answer.get("info") or {}).get("orderId", "") or "")
@@ -387,6 +401,68 @@ class MplusConnector(StoreLedWrites):
             return order_id
         check_result("createOrder", answer)
         return order_id
+
+    # -- the merchant's field mapping (FieldSource) -------------------------------------------
+
+    def writable_fields(self, record: str) -> list[ErpField]:
+        """The simple fields of ``record``'s WSDL type (Order, Line, Relation, Article ...)."""
+        return writable.writable_fields(record)
+
+    def order_request(
+        self, order: Order, customer_erp_id: str, instructions: OrderInstructions
+    ) -> dict[str, Any]:
+        """The createOrder Order :meth:`create_order` would send (unknown articles as 0)."""
+        s = self.settings
+
+        def number(sku: str) -> int:
+            mapped = instructions.article_numbers.get(sku, "")
+            return numeric_sku(sku) or (int(mapped) if mapped.isdigit() else 0)
+
+        return payloads.order_to_mplus(
+            order,
+            int(customer_erp_id) if customer_erp_id.isdigit() else None,
+            employee=s.employee_number,
+            branch=s.branch_number,
+            workplace=s.workplace_number,
+            article_number=number,
+            shipping_article=self._shipping_article(instructions),
+            zone=s.timezone,
+            instructions=instructions,
+        )
+
+    def _save_invoice(self, reference: str, invoice: dict[str, Any]) -> str:
+        """saveInvoice once: a repeat (EXT-INVOICE-ID-ALREADY-EXISTS) is found by reference."""
+        answer = self.client.call("saveInvoice", {"invoice": invoice})
+        if answer.get("result") == "SAVE-INVOICE-RESULT-EXT-INVOICE-ID-ALREADY-EXISTS":
+            existing = self._find_invoice(reference)
+            if existing is None:
+                raise FatalSyncError(f"Mplus says invoice {reference} exists but cannot find it.")
+            return existing
+        check_result("saveInvoice", answer)
+        return str((answer.get("info") or {}).get("invoiceId", "") or "")
+
+    def _save_proposal(self, reference: str, proposal: dict[str, Any]) -> str:
+        """saveProposal once. Mplus cannot find a proposal by ``extProposalId``, so a repeat
+        (EXT-PROPOSAL-ID-ALREADY-EXISTS: made before a crash) is found among the relation's
+        proposals; the flow's binding makes that the exception, not the rule."""
+        answer = self.client.call("saveProposal", {"proposal": proposal})
+        if answer.get("result") == "SAVE-PROPOSAL-RESULT-EXT-PROPOSAL-ID-ALREADY-EXISTS":
+            request: dict[str, Any] = {"syncMarker": 0}
+            if proposal.get("relationNumber"):
+                request["relationNumbers"] = [proposal["relationNumber"]]
+            found = self.client.call("getProposals", {"request": request})
+            for row in found.get("proposalList", {}).get("proposal", []):
+                if row.get("extProposalId") == reference:
+                    return str(row["proposalId"])
+            raise FatalSyncError(f"Mplus says proposal {reference} exists but cannot find it.")
+        check_result("saveProposal", answer)
+        return str((answer.get("info") or {}).get("proposalId", "") or "")
+
+    def _find_invoice(self, reference: str) -> str | None:
+        answer = self.client.call("findInvoice", {"extInvoiceId": reference})
+        if answer.get("result") != "GET-INVOICE-RESULT-OK":
+            return None
+        return str((answer.get("invoice") or {}).get("invoiceId") or "") or None
 
     def _shipping_article(self, instructions: OrderInstructions) -> int | None:
         """The shipping-cost article: the order rules' cost article, else the setting."""

@@ -41,6 +41,7 @@ def relation_from_customer(customer: Customer) -> dict[str, Any]:
     }
     if customer.bc_id:
         relation["extRelationId"] = str(customer.bc_id)
+    relation.update(customer.erp_fields)  # the merchant's field mapping wins
     if delivery is not None:
         relation.update(
             {
@@ -57,8 +58,8 @@ def _street(address: Address) -> str:
     return " ".join(p for p in (address.street.strip(), address.street2.strip()) if p)
 
 
-def address_to_mplus(address: Address) -> dict[str, Any]:
-    """An order Address dict."""
+def address_to_mplus(address: Address, mapped: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An order Address dict (``mapped``: the merchant's address fields, which win)."""
     person = _full_name(address.first_name, address.last_name)
     out = {
         "name": address.company or person,
@@ -68,8 +69,9 @@ def address_to_mplus(address: Address) -> dict[str, Any]:
         "city": address.city,
         "country": address.country_code,
         "companyName": address.company,
+        **(mapped or {}),
     }
-    return {k: v for k, v in out.items() if v}
+    return {k: v for k, v in out.items() if v not in ("", None)}
 
 
 def order_line(
@@ -118,17 +120,20 @@ def order_to_mplus(
     """
     todo = instructions or OrderInstructions()
     lines = [
-        order_line(
-            article_number(ln.sku),
-            ln.name,
-            ln.quantity,
-            ln.price_inc_tax,
-            ln.price_ex_tax,
-            ln.tax_rate,
-            ln.discount,
-            todo.tax_code(ln) or "",
+        _mapped(
+            order_line(
+                article_number(ln.sku),
+                ln.name,
+                ln.quantity,
+                ln.price_inc_tax,
+                ln.price_ex_tax,
+                ln.tax_rate,
+                ln.discount,
+                todo.tax_code(ln) or "",
+            ),
+            todo.line_fields.get(index, {}),
         )
-        for ln in order.lines
+        for index, ln in enumerate(order.lines)
     ]
     if shipping_article and order.shipping_cost_inc_tax:
         rate = _rate(order.shipping_cost_ex_tax, order.shipping_cost_inc_tax)
@@ -151,10 +156,10 @@ def order_to_mplus(
         "employeeNumber": employee,
         "entryTimestamp": units.to_mplus_datetime(created, zone),
         "relationNumber": relation_number,
-        "deliveryAddress": address_to_mplus(order.shipping_addresses[0])
+        "deliveryAddress": address_to_mplus(order.shipping_addresses[0], todo.address_fields)
         if order.shipping_addresses
         else None,
-        "invoiceAddress": address_to_mplus(order.billing_address),
+        "invoiceAddress": address_to_mplus(order.billing_address, todo.address_fields),
         "financialDate": units.to_mplus_date(created.astimezone(UTC).date()),
         "financialBranchNumber": branch,
         "workplaceNumber": workplace,
@@ -171,7 +176,16 @@ def order_to_mplus(
         out["paymentList"] = {
             "payment": [{"method": method, "amount": units.to_cents(order.total_inc_tax)}]
         }
+    out.update(todo.fields)  # the merchant's field mapping wins
     return {k: v for k, v in out.items() if v is not None}
+
+
+def _mapped(data: dict[str, Any], fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with the merchant's mapped fields written over it (None: left out)."""
+    if not fields:
+        return data
+    merged = {**data, **fields}
+    return {k: v for k, v in merged.items() if v is not None}
 
 
 def _rate(ex: Decimal, inc: Decimal) -> Decimal:
@@ -222,30 +236,36 @@ def product_to_mplus(
     """
     if product.variants:
         articles = [
-            article_to_mplus(
-                v.sku,
-                numbers[v.sku],
-                f"{product.name} {' '.join(o for _, o in v.options)}",
-                v.price if v.price is not None else product.price,
-                product.vat_rate,
-                v.ean,
-                v.options,
-                texts=texts,
-                includes_vat=product.price_includes_vat,
+            _mapped(
+                article_to_mplus(
+                    v.sku,
+                    numbers[v.sku],
+                    f"{product.name} {' '.join(o for _, o in v.options)}",
+                    v.price if v.price is not None else product.price,
+                    product.vat_rate,
+                    v.ean,
+                    v.options,
+                    texts=texts,
+                    includes_vat=product.price_includes_vat,
+                ),
+                {**dict(product.erp_fields), **dict(v.erp_fields)},
             )
             for v in product.variants
         ]
     else:
         articles = [
-            article_to_mplus(
-                product.sku,
-                numbers[product.sku],
-                product.name,
-                product.price,
-                product.vat_rate,
-                product.ean,
-                texts=texts,
-                includes_vat=product.price_includes_vat,
+            _mapped(
+                article_to_mplus(
+                    product.sku,
+                    numbers[product.sku],
+                    product.name,
+                    product.price,
+                    product.vat_rate,
+                    product.ean,
+                    texts=texts,
+                    includes_vat=product.price_includes_vat,
+                ),
+                dict(product.erp_fields),
             )
         ]
     out: dict[str, Any] = {"articleList": {"article": articles}}
@@ -259,3 +279,37 @@ def product_to_mplus(
     if groups:
         out["groupNumbers"] = groups
     return out
+
+
+#: Order fields a direct invoice has no place for (an Mplus Invoice is not delivered or typed
+#: as an order; its payment method is in the payment list).
+NOT_ON_INVOICE = ("orderId", "extOrderId", "orderType", "deliveryMethod", "paymentMethod")
+
+
+def invoice_to_mplus(order_payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The Mplus Invoice for saveInvoice made from :func:`order_to_mplus`'s Order.
+
+    Same relation, employee, branch, lines and payment; ``extInvoiceId`` is the order
+    reference (findInvoice finds it again).
+    """
+    invoice = {k: v for k, v in order_payload.items() if k not in NOT_ON_INVOICE}
+    invoice["extInvoiceId"] = order_payload["extOrderId"]
+    invoice["invoiceType"] = "INVOICE-TYPE-DIRECT-INVOICE"
+    return invoice
+
+
+#: Order fields a Proposal has too (it has no delivery method, order type or payments).
+ON_PROPOSAL = (
+    "employeeNumber", "entryTimestamp", "relationNumber", "deliveryAddress", "invoiceAddress",
+    "financialDate", "financialBranchNumber", "workplaceNumber", "entryBranchNumber",
+    "reference", "totalInclAmount", "totalExclAmount", "vatMethod", "lineList",
+)  # fmt: skip
+
+
+def proposal_to_mplus(order_payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The Mplus Proposal (a quotation) for saveProposal made from :func:`order_to_mplus`'s
+    Order; ``extProposalId`` is the order reference."""
+    proposal = {k: v for k, v in order_payload.items() if k in ON_PROPOSAL}
+    proposal["extProposalId"] = order_payload["extOrderId"]
+    proposal["proposalType"] = "PROPOSAL-TYPE-PROPOSAL"
+    return proposal

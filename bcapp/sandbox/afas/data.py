@@ -35,6 +35,11 @@ PAYMENT_METHODS = (
     {"PaymentMethod": "BNK", "Description": "Bankoverschrijving"},
     {"PaymentMethod": "REM", "Description": "Rembours"},
 )
+TRANSPORTERS = (  # FbSales.TrPt: a code of at most 16 characters
+    {"Transporter": "POSTNL", "Description": "PostNL"},
+    {"Transporter": "DHL", "Description": "DHL Parcel"},
+    {"Transporter": "DPD", "Description": "DPD"},
+)
 DELIVERY_TYPES = (  # FbSales.DtId is an integer
     {"DeliveryType": "1", "Description": "PostNL pakket"},
     {"DeliveryType": "2", "Description": "DHL Parcel"},
@@ -54,11 +59,16 @@ class Tables:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     packing_slips: dict[str, dict[str, Any]] = field(default_factory=dict)
     credit_invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Direct invoices (FbDirectInvoice): invoice number → header fields and lines.
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Quotations (FbSalesQuotation): quotation number → header fields and lines.
+    quotations: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Code lists the settings page offers in its mapping pickers (see ``choice_connectors``).
     vat_codes: list[dict[str, Any]] = field(default_factory=lambda: list(VAT_CODES))
     payment_methods: list[dict[str, Any]] = field(default_factory=lambda: list(PAYMENT_METHODS))
     delivery_types: list[dict[str, Any]] = field(default_factory=lambda: list(DELIVERY_TYPES))
+    transporters: list[dict[str, Any]] = field(default_factory=lambda: list(TRANSPORTERS))
 
 
 class Clock:
@@ -247,9 +257,30 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
             lambda: list(t.payment_methods),
         ),
         GetConnectorDef(
+            "BCApp_Transporters",
+            [F("Transporter"), F("Description")],
+            lambda: list(t.transporters),
+        ),
+        GetConnectorDef(
             "BCApp_DeliveryTypes",
             [F("DeliveryType"), F("Description")],
             lambda: list(t.delivery_types),
+        ),
+        GetConnectorDef(
+            "BCApp_SalesInvoices",
+            [
+                F("InvoiceNumber"),
+                F("InvoiceDate", "date"),
+                F("DebtorId"),
+                F("CustomerReference"),
+                F("TotalAmount", "decimal"),
+            ],
+            lambda: list(t.invoices.values()),
+        ),
+        GetConnectorDef(
+            "BCApp_SalesQuotations",
+            [F("QuotationNumber"), F("DebtorId"), F("CustomerReference")],
+            lambda: list(t.quotations.values()),
         ),
         GetConnectorDef(
             "BCApp_CreditInvoices",

@@ -15,6 +15,7 @@ from typing import Any, cast
 import httpx
 from flask import Flask, Response, request
 
+from bcapp.sandbox.afas import spec
 from bcapp.sandbox.afas.data import UPDATE_CONNECTORS, Clock, Tables, num, standard_connectors
 from bcapp.sandbox.afas.query import FieldDef, GetConnectorDef, QueryError, run_query
 from bcapp.sandbox.afas.spec import validate_update
@@ -347,6 +348,8 @@ class AfasSandbox:
                 return self._json(self._metainfo())
             if lower.startswith("metainfo/get/"):
                 return self._metainfo_get(rest.split("/", 2)[2])
+            if lower.startswith("metainfo/update/"):
+                return self._metainfo_update(rest.split("/", 2)[2])
             if lower.startswith("connectors/"):
                 name = rest.split("/", 1)[1]
                 if request.method == "GET":
@@ -402,6 +405,13 @@ class AfasSandbox:
                 500, f"GetConnector '{name}' does not exist or is not part of this app connector."
             )
         return self._json(conn.metainfo())
+
+    def _metainfo_update(self, name: str) -> Response:
+        """An UpdateConnector's fields (type, length, mandatory) per object, from AFAS's spec."""
+        info = spec.update_metainfo(name)
+        if info is None:
+            return self._error(500, f"UpdateConnector '{name}' does not exist.")
+        return self._json(info)
 
     def _get_connector(self, name: str) -> Response:
         conn = self.connectors.get(name)

@@ -284,3 +284,69 @@ def _validate_builtin(connector: str, method: str, body: Mapping[str, Any]) -> l
         for name in sorted(rules.get(path, set()) - given):
             errors.append(f"Required field '{name}' is not filled in ({path}).")
     return errors
+
+
+#: OpenAPI (type, format) → the ``dataType`` AFAS's metainfo names.
+_DATA_TYPES = {
+    ("integer", ""): "int",
+    ("number", "number"): "decimal",
+    ("number", ""): "decimal",
+    ("boolean", ""): "boolean",
+    ("string", "date"): "date",
+    ("string", "date-time"): "date",
+    ("string", "byte"): "blob",
+}
+
+
+def update_metainfo(connector: str) -> dict[str, Any] | None:
+    """``GET /Metainfo/update/{connector}`` as Profit answers it: fields per (nested) object.
+
+    From the spec's POST schema (fields, types, lengths) and the effective required
+    lists (:func:`effective_required`); without the spec files, from
+    :data:`BUILTIN_RULES` (field names only, as text). None: no such connector.
+    """
+    specs = load_specs()
+    if specs is None:
+        rules = BUILTIN_RULES.get(connector)
+        if rules is None:
+            return None
+        fields_by_path = {
+            path: {"properties": {n: {"type": "string"} for n in names}}
+            for path, names in rules.items()
+        }
+        required = {path: set(names) for path, names in rules.items()}
+    else:
+        schema = request_schema(specs, connector, "POST")
+        if schema is None:
+            return None
+        fields_by_path = dict(schema_fields(schema))
+        required = effective_required(specs, connector, "POST")
+    return _metainfo_object(connector, connector, fields_by_path, required)
+
+
+def _metainfo_object(
+    name: str, path: str, fields_by_path: Mapping[str, Any], required: Mapping[str, set]
+) -> dict[str, Any]:
+    props = fields_by_path.get(path, {}).get("properties", {})
+    fields = []
+    for field_id, prop in props.items():
+        kind = _DATA_TYPES.get((prop.get("type", "string"), prop.get("format") or ""), "string")
+        fields.append({
+            "fieldId": field_id,
+            "primaryKey": False,
+            "dataType": kind,
+            "label": str(prop.get("description") or field_id).split("\n")[0],
+            "mandatory": field_id in required.get(path, set()),
+            "length": int(prop.get("maxLength") or 0),
+            "controlType": 1,
+            "decimals": 2 if kind == "decimal" else 0,
+            "decimalsFieldId": "",
+            "notZero": False,
+            "values": [{"id": v, "description": v} for v in prop.get("enum", [])],
+        })  # fmt: skip
+    children = sorted(p for p in fields_by_path if p.rsplit("/", 1)[0] == path and p != path)
+    objects = [
+        _metainfo_object(child.rsplit("/", 1)[-1], child, fields_by_path, required)
+        for child in children
+    ]
+    return {"name": name, "description": name, "fields": fields, "objects": objects}

@@ -21,6 +21,45 @@ def _fields(element: Mapping[str, Any]) -> Mapping[str, Any]:
     return element.get("Fields") or {}
 
 
+def _addresses(element: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(the postal address, the delivery-address contacts) of a person or organisation element.
+
+    Profit links a delivery address to a relation as a contact of kind ``AFL`` with its
+    own address; the order's ``DlAd`` can then point at it.
+    """
+    main, delivery = None, []
+    for obj in _objects(element):
+        for item in _items(obj.get("KnBasicAddressAdr")):
+            main = dict(_fields(item))
+        for item in _items(obj.get("KnContact")):
+            if _fields(item).get("ViKc") != "AFL":
+                continue
+            for sub in _objects(item):
+                for adr in _items(sub.get("KnBasicAddressAdr")):
+                    delivery.append({**_fields(adr), "ExAd": _fields(item).get("ExAd")})
+    return main, delivery
+
+
+def _objects(element: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    objects = element.get("Objects") or []
+    return [
+        o for o in (objects if isinstance(objects, list) else [objects]) if isinstance(o, Mapping)
+    ]
+
+
+def _items(obj: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(obj, Mapping):
+        return []
+    items = obj.get("Element")
+    return [i for i in (items if isinstance(items, list) else [items]) if isinstance(i, Mapping)]
+
+
+def _total(lines: list[dict[str, Any]]) -> float:
+    """What the lines add up to (price per unit times units)."""
+    return sum(float(num(ln.get("Upri") or 0) or 0) * float(num(ln.get("QuUn") or 0) or 0)
+               for ln in lines)  # fmt: skip
+
+
 class Updates:
     """UpdateConnector handlers: each returns the ``results`` dict AFAS answers with."""
 
@@ -30,6 +69,8 @@ class Updates:
         self.next_debtor = 10001
         self.next_order = 60000001
         self.next_packing_slip = 70000001
+        self.next_invoice = 90000001
+        self.next_quotation = 50000001
 
     def handler(self, connector: str, method: str) -> Callable[[Mapping], dict] | None:
         return {
@@ -38,6 +79,8 @@ class Updates:
             ("KnSalesRelationPer", "PUT"): lambda b: self.relation(b, "KnSalesRelationPer"),
             ("KnSalesRelationOrg", "PUT"): lambda b: self.relation(b, "KnSalesRelationOrg"),
             ("FbSales", "POST"): self.sales_order,
+            ("FbDirectInvoice", "POST"): self.direct_invoice,
+            ("FbSalesQuotation", "POST"): self.quotation,
             ("FbSubscription", "POST"): self.subscription,
             ("FbDeliveryNote", "POST"): self.delivery_note,
         }.get((connector, method))
@@ -51,7 +94,14 @@ class Updates:
         inner = "KnPerson" if person else "KnOrganisation"
         sub = _first(element, f"{name}/{inner}", name)
         data = dict(_fields(sub[0])) if sub else {}
+        main, delivery = _addresses(sub[0]) if sub else (None, [])
         if debtor and str(debtor) in self.t.relations:
+            row = self.t.relations[str(debtor)]
+            if main is not None:
+                row["Address"] = main
+            row.setdefault("DeliveryAddresses", []).extend(delivery)
+            if _fields(element).get("VaId"):
+                row["VatNr"] = _fields(element)["VaId"]
             return self._update_relation(str(debtor), data, person)
         if debtor:
             raise ProfitError(f"Sales relation '{debtor}' does not exist.")
@@ -74,6 +124,9 @@ class Updates:
             "CreateDate": stamp,
             "ModifiedDate": stamp,
             "kind": "person" if person else "organisation",
+            "Address": main,
+            "DeliveryAddresses": delivery,
+            "fields": dict(_fields(element)),
         }
         return {"DbId": number}
 
@@ -120,9 +173,7 @@ class Updates:
         if number in self.t.orders:
             raise ProfitError(f"Sales order '{number}' already exists.")
         self.next_order += 1
-        total = sum(
-            (num(line.get("Upri")) or 0.0) * (num(line.get("QuUn")) or 0.0) for line in lines
-        )
+        total = _total(lines)
         stamp = self.clock.stamp()
         self.t.orders[number] = {
             "OrderNumber": number,
@@ -133,6 +184,49 @@ class Updates:
             "CustomerReference": fields.get("RfCs") or "",
             "TotalAmount": round(total, 2),
             "ModifiedDate": stamp,
+            "fields": dict(fields),
+            "lines": lines,
+        }
+        return {"OrNu": number}
+
+    def direct_invoice(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """An invoice without an order: booked at once on the debtor (its number is AFAS's)."""
+        element = body["FbDirectInvoice"]["Element"]
+        fields = _fields(element)
+        debtor = self._debtor(fields)
+        path = "FbDirectInvoice/FbDirectInvoiceLines"
+        lines = [dict(_fields(el)) for el in _first(element, path, "FbDirectInvoice")]
+        for line in lines:
+            self._check_item(line)
+        number = str(self.next_invoice)
+        self.next_invoice += 1
+        total = _total(lines)
+        self.t.invoices[number] = {
+            "InvoiceNumber": number,
+            "InvoiceDate": fields.get("OrDa"),
+            "DebtorId": debtor,
+            "CustomerReference": fields.get("RfCs") or "",
+            "TotalAmount": round(total, 2),
+            "fields": dict(fields),
+            "lines": lines,
+        }
+        return {"OrNu": number}
+
+    def quotation(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A quotation for the debtor (no stock reserved, nothing invoiced yet)."""
+        element = body["FbSalesQuotation"]["Element"]
+        fields = _fields(element)
+        debtor = self._debtor(fields)
+        path = "FbSalesQuotation/FbSalesQuotationLines"
+        lines = [dict(_fields(el)) for el in _first(element, path, "FbSalesQuotation")]
+        for line in lines:
+            self._check_item(line)
+        number = str(self.next_quotation)
+        self.next_quotation += 1
+        self.t.quotations[number] = {
+            "QuotationNumber": number,
+            "DebtorId": debtor,
+            "CustomerReference": fields.get("RfCs") or "",
             "fields": dict(fields),
             "lines": lines,
         }

@@ -19,6 +19,7 @@ import httpx
 from werkzeug.wrappers import Request, Response
 
 from bcapp.sandbox.bigcommerce.clock import SandboxClock
+from bcapp.sandbox.bigcommerce.concurrency import InFlight, rule_for
 from bcapp.sandbox.bigcommerce.errors import ApiError
 from bcapp.sandbox.bigcommerce.login import DEFAULT_SCOPE
 from bcapp.sandbox.bigcommerce.router import Call, Reply, Router
@@ -41,6 +42,7 @@ def _all_routes() -> list[Any]:
         options,
         order_create,
         orders,
+        pricelists,
         refunds,
         shipments,
         store_settings,
@@ -48,7 +50,7 @@ def _all_routes() -> list[Any]:
     )
 
     modules = (catalog, options, media, brands, taxonomy, inventory, customers, orders, shipments)
-    modules += (order_create, refunds, hooks, store_settings, customer_groups)  # type: ignore[assignment]
+    modules += (order_create, refunds, hooks, store_settings, customer_groups, pricelists)  # type: ignore[assignment]
     return [route for module in modules for route in module.ROUTES]
 
 
@@ -67,6 +69,7 @@ class BigCommerceSandbox:
         allow_http_hooks: bool = False,
         app_transport: httpx.BaseTransport | None = None,
         scope: str = "",
+        latency: float = 0.0,
     ) -> None:
         """Args:
         client_id, client_secret: the app's credentials (sign JWTs and webhooks).
@@ -77,6 +80,9 @@ class BigCommerceSandbox:
         allow_http_hooks: accept ``http://`` hook destinations (the demo).
         app_transport: httpx transport for server-side calls to the app.
         scope: the scopes granted at install.
+        latency: seconds on the sandbox clock from a request's arrival (where the quota
+            counts it) to its answer; the request is in flight meanwhile, for the
+            endpoints' concurrency limits (see ``concurrency.py``).
         """
         self.client_id = client_id
         self.client_secret = client_secret
@@ -88,6 +94,8 @@ class BigCommerceSandbox:
         self.allow_http_hooks = allow_http_hooks
         self.app_transport = app_transport
         self.scope = scope or DEFAULT_SCOPE
+        self.latency = latency
+        self.in_flight = InFlight()
         self.lock = threading.RLock()
         self.stores: dict[str, SandboxStore] = {}
         self.codes: dict[str, dict[str, Any]] = {}
@@ -183,19 +191,49 @@ class BigCommerceSandbox:
         if not match:
             return _json_response(404, ApiError(404, "Not found.").body("v3"))
         version = match["version"]
+        rule = rule_for(request.method, version, match["path"][len(version) + 1 :])
+        response, entered = self._serve(request, match, rule)
+        try:
+            self.clock.sleep(self.latency)  # the answer is on its way: still in flight
+        finally:
+            if entered:
+                self.in_flight.leave(match["hash"], rule)
+        return response
+
+    def _serve(
+        self, request: Request, match: re.Match[str], rule: int | None
+    ) -> tuple[Response, bool]:
+        """Answer one API request; also whether it was counted in flight."""
+        version = match["version"]
         rate: dict[str, str] = {}
+        entered = False
         try:
             with self.lock:
                 store, client_id = self._authenticate(match["hash"], request)
                 rate = self._take_quota(store)
+                entered = self._enter(store, rule, rate)
                 failure = store.failures.pop(0) if store.failures else None
                 if failure is None:
                     reply = self._dispatch(store, client_id, version, match["path"], request)
         except ApiError as exc:
-            return _json_response(exc.status, exc.body(version), {**rate, **exc.headers})
+            return _json_response(exc.status, exc.body(version), {**rate, **exc.headers}), entered
         if failure is not None:
-            return self._failure_response(failure, version, rate)
-        return _json_response(reply.status, reply.body, {**rate, **reply.headers})
+            return self._failure_response(failure, version, rate), entered
+        return _json_response(reply.status, reply.body, {**rate, **reply.headers}), entered
+
+    def _enter(self, store: SandboxStore, rule: int | None, rate: dict[str, str]) -> bool:
+        """Count the request in flight, or refuse it: its endpoint's concurrency limit is reached.
+
+        BigCommerce answers 429 while the window still has requests left (the
+        headers say how many), which tells it from a spent quota.
+        """
+        if not self.in_flight.enter(store.hash, rule):
+            raise ApiError(
+                429,
+                "Too many concurrent requests to this endpoint; wait for the previous one.",
+                headers=rate,
+            )
+        return True
 
     def _authenticate(self, store_hash: str, request: Request) -> tuple[SandboxStore, str]:
         store = self.stores.get(store_hash)

@@ -42,7 +42,10 @@ ADDRESS_KEYS = (
 
 def _address(given: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {key: str(given.get(key, "")) for key in ADDRESS_KEYS}
-    data["form_fields"] = []
+    # checkout form fields the merchant added (v2 shows them on the billing address)
+    data["form_fields"] = [
+        {"name": str(f["name"]), "value": f["value"]} for f in given.get("form_fields") or []
+    ]
     return data
 
 

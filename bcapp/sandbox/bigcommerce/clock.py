@@ -25,6 +25,11 @@ class SandboxClock:
         self._start = self._real0 if start is None else start
         self._offset = 0.0
         self._lock = threading.Lock()
+        self._moved = threading.Condition()
+        #: Set by a driver (the benchmark) that moves a frozen clock: :meth:`sleep` then
+        #: waits for the clock instead of sleeping in real time.
+        self.driven = False
+        self._sleepers: list[float] = []
 
     def now(self) -> float:
         """Current simulated time in epoch seconds."""
@@ -37,6 +42,40 @@ class SandboxClock:
             raise ValueError("the sandbox clock only moves forward")
         with self._lock:
             self._offset += seconds
+        with self._moved:
+            self._moved.notify_all()
+
+    def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` pass on this clock (a request's latency, a budget's wait).
+
+        A driven clock: wait until the driver moved it that far, so threads
+        waiting at once wait *together* (overlapping waits count once). Otherwise
+        real seconds (scaled by ``speed``; a frozen clock sleeps them as they are).
+        """
+        if seconds <= 0:
+            return
+        if not self.driven:
+            time.sleep(seconds / self.speed if self.speed else seconds)
+            return
+        until = self.now() + seconds
+        with self._moved:
+            self._sleepers.append(until)
+            try:
+                while self.now() < until:
+                    self._moved.wait(0.05)
+            finally:
+                self._sleepers.remove(until)
+
+    def next_wake(self) -> float | None:
+        """When the earliest :meth:`sleep` on a driven clock ends (None: nobody sleeps)."""
+        with self._moved:
+            return min(self._sleepers, default=None)
+
+    def advance_to(self, instant: float) -> None:
+        """Move forward to ``instant`` (no-op when the clock is there already)."""
+        gap = instant - self.now()
+        if gap > 0:
+            self.advance(gap)
 
     def datetime(self) -> datetime:
         """Current simulated time as an aware UTC datetime."""

@@ -66,10 +66,15 @@ def render_customer(store: SandboxStore, customer: dict[str, Any], includes: set
     addresses = [a for a in store.addresses.values() if a["customer_id"] == customer["id"]]
     data["address_count"] = len(addresses)
     data["date_modified"] = iso(customer["_mtime"])
+    form = data.pop("form_fields", None) or []
+    if "formfields" in includes:  # the customer's account form fields, as v3 includes them
+        data["form_fields"] = [dict(f) for f in form]
     if "addresses" in includes:
         data["addresses"] = [dict(a) for a in addresses]
     if "storecredit" in includes:
         data["store_credit_amounts"] = [{"amount": 0}]
+    if "formfields" in includes:  # account sign-up form fields the merchant added
+        data["form_fields"] = [dict(f) for f in customer.get("_form_fields") or []]
     return data
 
 
@@ -140,6 +145,7 @@ def create_customer(store: SandboxStore, item: dict[str, Any]) -> dict[str, Any]
         "attribute_count": 0,
     }
     customer.update({k: item[k] for k in CUSTOMER_FIELDS if k in item})
+    customer["form_fields"] = _form_fields(item)
     _authentication(customer, item)
     store.customers[customer_id] = customer
     store.emit("store/customer/created", {"type": "customer", "id": customer_id})
@@ -159,6 +165,11 @@ def _authentication(customer: dict[str, Any], item: dict[str, Any]) -> None:
         customer["authentication"] = {"force_password_reset": bool(given["force_password_reset"])}
 
 
+def _form_fields(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``form_fields`` a create names ({name, value}; the store's custom form fields)."""
+    return [{"name": str(f["name"]), "value": f["value"]} for f in item.get("form_fields") or ()]
+
+
 def add_address(store: SandboxStore, customer_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Store one address and emit store/customer/address/created."""
     address_id = store.next_id("address")
@@ -175,6 +186,7 @@ def add_address(store: SandboxStore, customer_id: int, body: dict[str, Any]) -> 
         "form_fields": [],
     }
     address.update({k: body[k] for k in ADDRESS_FIELDS if k in body})
+    address["form_fields"] = _form_fields(body)
     address["country_code"] = code
     store.addresses[address_id] = address
     store.emit(

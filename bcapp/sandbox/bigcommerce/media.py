@@ -160,7 +160,56 @@ def delete_field(call: Call) -> Reply:
     return Reply(204)
 
 
+def add_metafield(store: SandboxStore, product_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Create one product metafield (namespace, key, value, permission_set), as v3 does."""
+    for key in ("namespace", "key", "value", "permission_set"):
+        if not isinstance(body.get(key), str) or not body[key]:
+            raise unprocessable(f"The metafield {key} is required.", **{key: "required"})
+    if len(body["key"]) > 64 or len(body["namespace"]) > 64 or len(body["value"]) > 65535:
+        raise unprocessable("The metafield key, namespace or value is too long.")
+    same = [
+        m
+        for m in store.owned("metafields", product_id)
+        if (m["namespace"], m["key"]) == (body["namespace"], body["key"])
+    ]
+    if same:
+        raise unprocessable("A metafield with this namespace and key already exists.")
+    now = iso(store.now())
+    field = {
+        "id": store.next_id("metafield"),
+        "product_id": product_id,
+        "resource_id": product_id,
+        "resource_type": "product",
+        "namespace": body["namespace"],
+        "key": body["key"],
+        "value": body["value"],
+        "permission_set": body["permission_set"],
+        "description": str(body.get("description") or ""),
+        "date_created": now,
+        "date_modified": now,
+    }
+    store.put_owned("metafields", field)
+    return field
+
+
+def list_metafields(call: Call) -> Reply:
+    find_product(call.store, call.params["product_id"])
+    rows = [
+        {k: v for k, v in m.items() if k != "product_id"}
+        for m in call.store.owned("metafields", call.params["product_id"])
+    ]
+    return v3_page(call, rows)
+
+
+def post_metafield(call: Call) -> Reply:
+    product = find_product(call.store, call.params["product_id"])
+    field = add_metafield(call.store, product["id"], call.json_object())
+    return one({k: v for k, v in field.items() if k != "product_id"})
+
+
 ROUTES = [
+    Route("GET", "/v3/catalog/products/{product_id}/metafields", list_metafields),
+    Route("POST", "/v3/catalog/products/{product_id}/metafields", post_metafield),
     Route("GET", "/v3/catalog/products/{product_id}/images", list_images),
     Route("POST", "/v3/catalog/products/{product_id}/images", post_image),
     Route("GET", "/v3/catalog/products/{product_id}/images/{image_id}", get_image),

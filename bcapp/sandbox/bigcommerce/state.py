@@ -59,11 +59,14 @@ class SandboxStore:
         self._init_data()
 
     def _init_data(self) -> None:
+        #: (price list id, variant id or SKU, currency) → record (``pricelists.py``).
+        self.price_records: dict[tuple[int, str, str], dict[str, Any]] = {}
         self.products: dict[int, dict[str, Any]] = {}
         self.variants: dict[int, dict[str, Any]] = {}
         self.options: dict[int, dict[str, Any]] = {}
         self.images: dict[int, dict[str, Any]] = {}
         self.custom_fields: dict[int, dict[str, Any]] = {}
+        self.metafields: dict[int, dict[str, Any]] = {}
         self.brands: dict[int, dict[str, Any]] = {}
         self.categories: dict[int, dict[str, Any]] = {}
         self.trees: dict[int, dict[str, Any]] = {1: {"id": 1, "name": "Default", "channels": [1]}}

@@ -139,7 +139,8 @@ _SPECS: tuple[tuple[str, str, str, str, str, str], ...] = (
         "ID:G:gp Code:S:gpu Name:S:gpu Email:S:gpu Phone:S:gpu AddressLine1:S:gpu "
         "AddressLine2:S:gpu Postcode:S:gpu City:S:gpu Country:S:gpu State:S:gpu "
         "VATNumber:S:gpu Status:S:gpu IsSales:B:g Blocked:B:gpu Language:S:gpu "
-        "SalesVATCode:S:gpu MainContact:G:gpu",
+        "SalesVATCode:S:gpu MainContact:G:gpu ChamberOfCommerce:S:gpu Remarks:S:gpu "
+        "SearchCode:S:gpu TradeName:S:gpu Website:S:gpu PaymentConditionSales:S:gpu",
     ),
     (
         "Contacts",
@@ -167,7 +168,8 @@ _SPECS: tuple[tuple[str, str, str, str, str, str], ...] = (
         "OrderID:G:gp OrderNumber:I:gpu OrderDate:T:gpu OrderedBy:G:gp OrderedByName:S:g "
         "DeliverTo:G:gp InvoiceTo:G:gp DeliveryAddress:G:gpu YourRef:S:gpu Description:S:gpu "
         "Remarks:S:gpu Currency:S:gpu WarehouseID:G:gpu ShippingMethod:G:gpu "
-        "PaymentCondition:S:gpu Status:H:g StatusDescription:S:g DeliveryStatus:H:g "
+        "PaymentCondition:S:gpu PaymentReference:S:gpu Discount:D:gpu "
+        "Status:H:g StatusDescription:S:g DeliveryStatus:H:g "
         "InvoiceStatus:H:g AmountFC:D:g AmountFCExclVat:D:g "
         "SalesOrderLines:SalesOrderLines:gpu",
     ),
@@ -181,7 +183,7 @@ _SPECS: tuple[tuple[str, str, str, str, str, str], ...] = (
         "ItemDescription:S:g Description:S:gpu Quantity:D:gpu QuantityDelivered:D:g "
         "QuantityInvoiced:D:g NetPrice:D:gpu UnitPrice:D:gpu Discount:D:gpu AmountFC:D:gpu "
         "VATCode:S:gpu VATPercentage:D:gpu VATAmount:D:gpu DeliveryDate:T:gpu UnitCode:S:gpu "
-        "Notes:S:gpu",
+        "Notes:S:gpu CostCenter:S:gpu CostUnit:S:gpu",
     ),
     (
         "GoodsDeliveries",
@@ -214,7 +216,8 @@ _SPECS: tuple[tuple[str, str, str, str, str, str], ...] = (
         "InvoiceID:G:gp InvoiceNumber:I:g InvoiceDate:T:g Type:I:gpu Journal:S:gp "
         "OrderedBy:G:gpu InvoiceTo:G:gpu DeliverTo:G:gpu YourRef:S:gpu Description:S:gpu "
         "Currency:S:gpu OrderDate:T:gpu OrderNumber:I:gpu Status:H:g AmountFC:D:g "
-        "AmountFCExclVat:D:g VATAmountFC:D:g Remarks:S:gpu "
+        "AmountFCExclVat:D:g VATAmountFC:D:g Remarks:S:gpu PaymentCondition:S:gpu "
+        "PaymentReference:S:gpu Discount:D:gpu "
         "SalesInvoiceLines:SalesInvoiceLines:gpu",
     ),
     (
@@ -225,7 +228,8 @@ _SPECS: tuple[tuple[str, str, str, str, str, str], ...] = (
         "SalesInvoice.SalesInvoiceLine",
         "ID:G:gp InvoiceID:G:gp LineNumber:I:g Item:G:gpu ItemCode:S:g Description:S:gpu "
         "Quantity:D:gpu NetPrice:D:gpu UnitPrice:D:gpu AmountFC:D:gpu VATCode:S:gpu "
-        "VATAmountFC:D:gpu VATPercentage:D:gpu SalesOrder:G:g SalesOrderNumber:I:g",
+        "VATAmountFC:D:gpu VATPercentage:D:gpu SalesOrder:G:g SalesOrderNumber:I:g "
+        "Notes:S:gpu CostCenter:S:gpu CostUnit:S:gpu UnitCode:S:gpu",
     ),
     (
         "VATCodes",

@@ -202,3 +202,65 @@ def get_invoice(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
     if invoice is None:
         return {"result": "GET-INVOICE-RESULT-NOT-FOUND"}
     return {"result": "GET-INVOICE-RESULT-OK", "invoice": copy.deepcopy(invoice)}
+
+
+@handles("saveInvoice")
+def save_invoice(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
+    """A new invoice (no ``invoiceId``) booked at once; ``extInvoiceId`` is unique like
+    ``extOrderId`` (``SAVE-INVOICE-RESULT-EXT-INVOICE-ID-ALREADY-EXISTS``)."""
+    invoice = copy.deepcopy(body.get("invoice") or {})
+    refused = {"info": {"invoiceId": "", "invoiceString": ""}}
+    problem = _order_problem(state, invoice)
+    if problem:
+        return {"result": "SAVE-INVOICE-RESULT-FAILED", **refused, "errorMessage": problem}
+    ext = invoice.get("extInvoiceId")
+    if ext and any(i.get("extInvoiceId") == ext for i in state.invoices.values()):
+        return {"result": "SAVE-INVOICE-RESULT-EXT-INVOICE-ID-ALREADY-EXISTS", **refused,
+                "errorMessage": f"An invoice with extInvoiceId {ext} already exists."}  # fmt: skip
+    number = state.next_id()
+    invoice_id = f"{number:08d}-0000-4000-9000-000000000000"
+    invoice.update({"invoiceId": invoice_id, "syncMarker": state.next_marker(),
+                    "invoiceNumber": {"year": 2026, "number": number}})  # fmt: skip
+    invoice.setdefault("invoiceType", "INVOICE-TYPE-DIRECT-INVOICE")
+    state.invoices[invoice_id] = invoice
+    info = {"invoiceId": invoice_id, "invoiceString": f"2026-{number}"}
+    return {"result": "SAVE-INVOICE-RESULT-OK", "info": info, "errorMessage": ""}
+
+
+@handles("findInvoice")
+def find_invoice(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
+    ext = body["extInvoiceId"]
+    for invoice in state.invoices.values():
+        if invoice.get("extInvoiceId") == ext:
+            return {"result": "GET-INVOICE-RESULT-OK", "invoice": copy.deepcopy(invoice)}
+    return {"result": "GET-INVOICE-RESULT-NOT-FOUND"}
+
+
+@handles("saveProposal")
+def save_proposal(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
+    """A new proposal (quotation); ``extProposalId`` is unique like ``extOrderId``."""
+    proposal = copy.deepcopy(body.get("proposal") or {})
+    refused = {"info": {"proposalId": "", "proposalString": ""}}
+    problem = _order_problem(state, proposal)
+    if problem:
+        return {"result": "SAVE-PROPOSAL-RESULT-FAILED", **refused, "errorMessage": problem}
+    ext = proposal.get("extProposalId")
+    if ext and any(p.get("extProposalId") == ext for p in state.proposals.values()):
+        return {"result": "SAVE-PROPOSAL-RESULT-EXT-PROPOSAL-ID-ALREADY-EXISTS", **refused,
+                "errorMessage": f"A proposal with extProposalId {ext} already exists."}  # fmt: skip
+    number = state.next_id()
+    proposal_id = f"{number:08d}-0000-4000-a000-000000000000"
+    proposal.update({"proposalId": proposal_id, "syncMarker": state.next_marker(),
+                     "proposalNumber": {"year": 2026, "number": number}})  # fmt: skip
+    state.proposals[proposal_id] = proposal
+    info = {"proposalId": proposal_id, "proposalString": f"2026-{number}"}
+    return {"result": "SAVE-PROPOSAL-RESULT-OK", "info": info, "errorMessage": ""}
+
+
+@handles("getProposals")
+def get_proposals(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
+    request = body["request"]
+    relations = set(request.get("relationNumbers") or ())
+    rows = [p for p in state.proposals.values()
+            if not relations or p.get("relationNumber") in relations]  # fmt: skip
+    return {"proposalList": {"proposal": [copy.deepcopy(p) for p in page(rows, request)]}}

@@ -49,6 +49,7 @@ class MplusState:
     relations: dict[int, dict[str, Any]] = field(default_factory=dict)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    proposals: dict[str, dict[str, Any]] = field(default_factory=dict)
     employees: dict[int, str] = field(default_factory=lambda: {WEB_EMPLOYEE: "Webshop"})
     branches: dict[int, dict[str, Any]] = field(default_factory=dict)
     injections: list[Injection] = field(default_factory=list)
