@@ -239,7 +239,9 @@ def test_workers_share_one_http_client_per_process():
     a = BigCommerceClient("s1", "t1")
     b = BigCommerceClient("s2", "t2")
     assert a.http is b.http is shared_http()
-    assert a.http.timeout.read == 20.0
+    # the pool is shared; each client sends with its own timeout (the settings page uses 3 s)
+    quick = BigCommerceClient("s3", "t3", timeout=3)
+    assert quick.http is a.http and (a.timeout.read, quick.timeout.read) == (20.0, 3.0)
     a.close()
     assert not a.http.is_closed  # the shared pool outlives one store's client
 

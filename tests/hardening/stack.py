@@ -37,6 +37,8 @@ if os.environ.get("TEST_HOOK"):
 from flask.cli import ScriptInfo
 from bcapp import create_app
 from bcapp.cli import build_cli
+from bcapp.logs import configure_logging
+configure_logging()  # as the bcapp script does
 info = ScriptInfo(create_app=lambda: create_app(config))
 build_cli().main(args=sys.argv[1:], prog_name="bcapp", obj=info)
 """

@@ -270,7 +270,9 @@ def test_property_activity_filters_never_5xx(app, client, query):
 
 # -- every settings form ----------------------------------------------------------------------
 
-SETTINGS_FORMS = [f"/app/settings/{section}" for section in DEFAULTS] + [
+#: Sections saved by a page of their own rather than /app/settings/<section>.
+OWN_PAGES = {"drift": "/app/drift/tolerances"}
+SETTINGS_FORMS = [OWN_PAGES.get(s, f"/app/settings/{s}") for s in DEFAULTS] + [
     "/app/settings/connection",
     "/app/settings/connection/test",
     *(
