@@ -100,3 +100,18 @@ def test_builtin_rules_apply_without_the_spec_files(no_spec: None, shop: AfasSan
     ok = post(shop, "FbSales", sales({"DbId": "20001"}, [{"VaIt": "2", "ItCd": "A1", "QuUn": 1}]))
     assert ok.status_code == 201
     assert post(shop, "KnUnknown", {"KnUnknown": {"Element": {"Fields": {}}}}).status_code == 500
+
+
+def test_without_the_spec_files_invoices_and_quotations_are_still_accepted(
+    no_spec: None, shop: AfasSandbox
+) -> None:
+    """A checkout without ../shared (a user's clone: the demo) can still book every document
+    type the connector offers; the required fields are the built-in minimum."""
+    for name in ("FbDirectInvoice", "FbSalesQuotation"):
+        lines = {f"{name}Lines": {"Element": [{"Fields": {"VaIt": "2", "ItCd": "A1", "QuUn": 1}}]}}
+        body = {name: {"Element": {"Fields": {"DbId": "20001"}, "Objects": [lines]}}}
+        assert post(shop, name, body).status_code == 201, name
+        missing = {name: {"Element": {"Fields": {"OrDa": "2026-01-01"}}}}
+        assert post(shop, name, missing).json()["externalMessage"] == (
+            f"Required field 'DbId' is not filled in ({name})."
+        )

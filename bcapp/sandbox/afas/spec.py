@@ -34,6 +34,14 @@ SPEC_FILES = (
 #: connector → required Fields per element path, when the spec files are absent.
 BUILTIN_RULES: dict[str, dict[str, set[str]]] = {
     "FbSales": {"FbSales": {"DbId"}, "FbSales/FbSalesLines": {"VaIt", "ItCd", "QuUn"}},
+    "FbDirectInvoice": {
+        "FbDirectInvoice": {"DbId"},
+        "FbDirectInvoice/FbDirectInvoiceLines": {"VaIt", "ItCd", "QuUn"},
+    },
+    "FbSalesQuotation": {
+        "FbSalesQuotation": {"DbId"},
+        "FbSalesQuotation/FbSalesQuotationLines": {"VaIt", "ItCd", "QuUn"},
+    },
     "FbDeliveryNote": {
         "FbDeliveryNote": {"DbId"},
         "FbDeliveryNote/FbDeliveryNoteLines": {"VaIt", "ItCd", "QuUn"},
