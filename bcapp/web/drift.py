@@ -179,7 +179,7 @@ def save_tolerances() -> Any:
     """The merchant's tolerances: what counts as a price or stock difference."""
     values, errors = parse_tolerances(request.form)
     if errors:
-        return _page(errors, 400)
+        return _page(errors, 422)  # like every settings form: the fields say what to fix
     g.store.settings = with_section(g.store.settings, "drift", values)
     db.session.commit()
     return redirect(app_url("drift.index"), 303)

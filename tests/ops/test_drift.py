@@ -189,7 +189,7 @@ def test_the_merchant_sets_the_tolerances_on_the_page(synced: World, owner: Any)
     refused = owner.post("/app/drift/tolerances", {"price_tolerance": "lots",
                                                     "stock_tolerance": "-1",
                                                     "order_grace_minutes": "60"})  # fmt: skip
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "The price tolerance must be a number." in refused.text
     assert "The stock tolerance must be between 0 and 100000." in refused.text
     saved = owner.post("/app/drift/tolerances", {"price_tolerance": "0,10",
