@@ -242,6 +242,18 @@ def _reference_template(value: Any) -> str:
     return text
 
 
+#: The merchant's mapping tables, in the order the settings page shows them.
+MAPPING_TABLES = (
+    "payment",
+    "tax",
+    "shipping",
+    "order_status",
+    "carrier",
+    "cost_centre",
+    "payment_terms",
+    "document_type",
+)
+
 _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "general": {
         "alert_email": _email,
@@ -278,19 +290,7 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "reference_history": _list,
         "document_type": _choice("orders", "document_type"),
     },
-    "mappings": {
-        table: functools.partial(_mapping_table, table=table)
-        for table in (
-            "payment",
-            "tax",
-            "shipping",
-            "order_status",
-            "carrier",
-            "cost_centre",
-            "payment_terms",
-            "document_type",
-        )
-    },
+    "mappings": {table: functools.partial(_mapping_table, table=table) for table in MAPPING_TABLES},
     "customers": {
         "update_fields": lambda v: _subset(v, CUSTOMER_UPDATE_FIELDS, "customer field"),
         "vat_number_field": lambda v: _text(v, limit=100) or DEFAULT_VAT_FIELD,

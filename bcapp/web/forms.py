@@ -13,7 +13,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from bcapp.mapping.rules import DEFAULTS
-from bcapp.mapping.validation import BOOL_FIELDS
+from bcapp.mapping.validation import BOOL_FIELDS, MAPPING_TABLES
 
 SECTION_TITLES: dict[str, str] = {
     "connection": "ERP connection",
@@ -46,16 +46,6 @@ CHANNEL_FIELDS = {
 }
 #: ``ERP value = BigCommerce group`` lines in a text area (a name → name map).
 LINE_PAIR_FIELDS = {("customers_from_erp", "group_map")}
-MAPPING_TABLES = (
-    "payment",
-    "tax",
-    "shipping",
-    "order_status",
-    "carrier",
-    "cost_centre",
-    "payment_terms",
-    "document_type",
-)
 BLANK_ROWS = 1
 
 

@@ -189,15 +189,21 @@ class Updates:
         }
         return {"OrNu": number}
 
-    def direct_invoice(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """An invoice without an order: booked at once on the debtor (its number is AFAS's)."""
-        element = body["FbDirectInvoice"]["Element"]
+    def _document(
+        self, body: Mapping[str, Any], name: str
+    ) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
+        """A sales document's header fields, its known debtor and its checked lines."""
+        element = body[name]["Element"]
         fields = _fields(element)
         debtor = self._debtor(fields)
-        path = "FbDirectInvoice/FbDirectInvoiceLines"
-        lines = [dict(_fields(el)) for el in _first(element, path, "FbDirectInvoice")]
+        lines = [dict(_fields(el)) for el in _first(element, f"{name}/{name}Lines", name)]
         for line in lines:
             self._check_item(line)
+        return dict(fields), debtor, lines
+
+    def direct_invoice(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """An invoice without an order: booked at once on the debtor (its number is AFAS's)."""
+        fields, debtor, lines = self._document(body, "FbDirectInvoice")
         number = str(self.next_invoice)
         self.next_invoice += 1
         total = _total(lines)
@@ -214,13 +220,7 @@ class Updates:
 
     def quotation(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """A quotation for the debtor (no stock reserved, nothing invoiced yet)."""
-        element = body["FbSalesQuotation"]["Element"]
-        fields = _fields(element)
-        debtor = self._debtor(fields)
-        path = "FbSalesQuotation/FbSalesQuotationLines"
-        lines = [dict(_fields(el)) for el in _first(element, path, "FbSalesQuotation")]
-        for line in lines:
-            self._check_item(line)
+        fields, debtor, lines = self._document(body, "FbSalesQuotation")
         number = str(self.next_quotation)
         self.next_quotation += 1
         self.t.quotations[number] = {
