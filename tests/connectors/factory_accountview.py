@@ -13,14 +13,13 @@ from typing import Any
 
 from bcapp.connectors import make_connector
 from bcapp.connectors.base import (
-    Address,
     Customer,
     MemoryCredentials,
     Order,
     OrderInstructions,
-    OrderLine,
 )
 from bcapp.sandbox.accountview import AccountViewSandbox
+from tests.connectors.orders import contract_order
 
 KIND = "accountview"
 PAGE_SIZE = 4
@@ -80,26 +79,7 @@ class AccountViewHandle:
 
     def make_order(self, reference: str, customer: Customer) -> Order:
         skus = self._seeded[:2] or self.seed_products(2)
-        lines = tuple(
-            OrderLine(
-                sku=sku,
-                name=f"Article {sku}",
-                quantity=Decimal(i + 1),
-                price_ex_tax=Decimal("10.00"),
-                price_inc_tax=Decimal("12.10"),
-                tax_rate=Decimal(21),
-            )
-            for i, sku in enumerate(skus)
-        )
-        address = customer.addresses[0] if customer.addresses else Address()
-        return Order(
-            bc_id=int(reference),
-            reference=reference,
-            customer=customer,
-            billing_address=address,
-            lines=lines,
-            shipping_addresses=(address,),
-        )
+        return contract_order(reference, customer, skus)
 
     def instructions(self, order: Order) -> OrderInstructions:
         """Codes AccountView takes: a VAT code for untaxed-class lines, a delivery method."""

@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from bcapp.connectors import make_connector
-from bcapp.connectors.base import Address, Customer, Order, OrderInstructions, OrderLine
+from bcapp.connectors.base import Customer, Order, OrderInstructions
 from bcapp.sandbox.afas import AfasSandbox
+from tests.connectors.orders import contract_order
 
 KIND = "afas"
 PAGE_SIZE = 4
@@ -45,26 +46,7 @@ class AfasHandle:
 
     def make_order(self, reference: str, customer: Customer) -> Order:
         skus = self._seeded[:2] or self.seed_products(2)
-        lines = tuple(
-            OrderLine(
-                sku=sku,
-                name=f"Product {sku}",
-                quantity=Decimal(i + 1),
-                price_ex_tax=Decimal("10.00"),
-                price_inc_tax=Decimal("12.10"),
-                tax_rate=Decimal(21),
-            )
-            for i, sku in enumerate(skus)
-        )
-        address = customer.addresses[0] if customer.addresses else Address()
-        return Order(
-            bc_id=int(reference),
-            reference=reference,
-            customer=customer,
-            billing_address=address,
-            lines=lines,
-            shipping_addresses=(address,),
-        )
+        return contract_order(reference, customer, skus, "Product")
 
     def instructions(self, order: Order) -> OrderInstructions:
         """Mapped codes Profit takes: a payment method, a (numeric) delivery type."""

@@ -13,16 +13,15 @@ from typing import Any
 
 from bcapp.connectors import make_connector
 from bcapp.connectors.base import (
-    Address,
     Customer,
     MemoryCredentials,
     Order,
     OrderInstructions,
-    OrderLine,
 )
 from bcapp.connectors.exact.oauth import TokenSet
 from bcapp.sandbox.exact import ExactSandbox
 from bcapp.sandbox.exact.sales import ORDER_STATUS
+from tests.connectors.orders import contract_order
 
 KIND = "exact"
 PAGE_SIZE = 4
@@ -83,21 +82,7 @@ class ExactHandle:
     def make_order(self, reference: str, customer: Customer) -> Order:
         if len(self._codes) < 2:
             self.seed_products(2)
-        lines = tuple(
-            OrderLine(
-                sku=code,
-                name=f"Item {code}",
-                quantity=Decimal(i + 1),
-                price_ex_tax=Decimal("10.00"),
-                price_inc_tax=Decimal("12.10"),
-                tax_rate=Decimal(21),
-            )
-            for i, code in enumerate(self._codes[:2])
-        )
-        address = customer.addresses[0] if customer.addresses else Address()
-        return Order(bc_id=int(reference), reference=reference, customer=customer,
-                     billing_address=address, lines=lines,
-                     shipping_addresses=(address,))  # fmt: skip
+        return contract_order(reference, customer, self._codes[:2], "Item")
 
     def instructions(self, order: Order) -> OrderInstructions:
         """Mapped codes Exact takes: VAT code 2 (high) for the untaxed-class lines."""

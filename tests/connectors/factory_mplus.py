@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from bcapp.connectors import make_connector
-from bcapp.connectors.base import Address, Customer, Order, OrderInstructions, OrderLine
+from bcapp.connectors.base import Customer, Order, OrderInstructions
 from bcapp.sandbox.mplus import MplusSandbox, MplusState
+from tests.connectors.orders import contract_order
 
 KIND = "mplus"
 PAGE_SIZE = 4
@@ -59,26 +59,7 @@ class MplusHandle:
     def make_order(self, reference: str, customer: Customer) -> Order:
         if len(self._articles) < 2:
             self.seed_products(2)
-        lines = tuple(
-            OrderLine(
-                sku=str(article),
-                name=f"Article {article}",
-                quantity=Decimal(i + 1),
-                price_ex_tax=Decimal("10.00"),
-                price_inc_tax=Decimal("12.10"),
-                tax_rate=Decimal(21),
-            )
-            for i, article in enumerate(self._articles[:2])
-        )
-        address = customer.addresses[0] if customer.addresses else Address()
-        return Order(
-            bc_id=int(reference),
-            reference=reference,
-            customer=customer,
-            billing_address=address,
-            lines=lines,
-            shipping_addresses=(address,),
-        )
+        return contract_order(reference, customer, [str(a) for a in self._articles[:2]])
 
     def instructions(self, order: Order) -> OrderInstructions:
         """Mapped codes Mplus takes: a payment method and a delivery method name."""
