@@ -15,25 +15,15 @@ import math
 import pytest
 
 from bcapp.extensions import db
-from bcapp.models import Store, StoreUser, WebhookEvent
-from tests.conftest import base_config, make_jwt
+from bcapp.models import StoreUser, WebhookEvent
+from tests.conftest import make_jwt
+from tests.hardening import both_databases
 from tests.web.conftest import make_store, open_app
 from tests.webhooks.test_intake import deliver, payload
 
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def app_config(request, tmp_path):
-    if request.param == "postgres":
-        return base_config(tmp_path, DATABASE_URL=request.getfixturevalue("fresh_pg_url"))
-    return base_config(tmp_path)
-
-
-@pytest.fixture
-def hooked_store(app):
-    s = Store(store_hash="abc123", access_token="tok", settings={}, webhook_secret="hook-secret")
-    db.session.add(s)
-    db.session.commit()
-    return s
+#: Both databases, and a store with its webhooks (shared with the other hardening module).
+app_config = both_databases.app_config
+hooked_store = both_databases.hooked_store
 
 
 def stored() -> int:

@@ -23,8 +23,9 @@ from bcapp.mapping.rules import DEFAULTS
 from bcapp.models import Connection, Store, StoreUser, WebhookEvent
 from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
 from bcapp.sync.context import BC_TRANSPORT
-from tests.conftest import base_config, make_jwt
+from tests.conftest import make_jwt
 from tests.foundation.test_install import GRANT
+from tests.hardening import both_databases
 from tests.web.conftest import Session, make_store, open_app
 from tests.webhooks.test_intake import SIGNER
 
@@ -90,6 +91,10 @@ payloads = st.one_of(
     json_values,
 )
 
+#: Both databases, and a store with its webhooks (shared with the other hardening module).
+app_config = both_databases.app_config
+hooked_store = both_databases.hooked_store
+
 
 def dumps(value: Any) -> str:
     return json.dumps(value)  # NaN and Infinity as Python writes them; surrogates escaped
@@ -101,21 +106,6 @@ def count(model: Any) -> int:
 
 
 # -- the intake -------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def app_config(request, tmp_path):
-    if request.param == "postgres":
-        return base_config(tmp_path, DATABASE_URL=request.getfixturevalue("fresh_pg_url"))
-    return base_config(tmp_path)
-
-
-@pytest.fixture
-def hooked_store(app):
-    s = Store(store_hash="abc123", access_token="tok", settings={}, webhook_secret="hook-secret")
-    db.session.add(s)
-    db.session.commit()
-    return s
 
 
 def post_signed(client: Any, body: str | bytes, msg_id: str) -> Any:
