@@ -11,10 +11,19 @@ from tests.accounting.test_mplus import save
 from tests.mplus.test_order_flow import Shop
 
 GERMANY = {"first_name": "Anna", "last_name": "Schmidt", "street_1": "Hauptstraße 5",
-           "city": "Berlin", "zip": "10115", "country": "Germany", "country_iso2": "DE"}  # fmt: skip
+           "city": "Berlin", "zip": "10115", "country": "Germany",
+           "country_iso2": "DE"}  # fmt: skip
 #: Germany's standard rate as an AFAS VAT code of its own, booked on its own VAT account.
-DE_VAT = {"VatCode": "4", "Description": "BTW DE 19% (OSS)", "AccountNr": "1530",
-          "VatPerc": 19.0, "VatDuty": "1", "Blocked": False, "VatMethod": "0", "VatType": "V"}  # fmt: skip
+DE_VAT = {
+    "VatCode": "4",
+    "Description": "BTW DE 19% (OSS)",
+    "AccountNr": "1530",
+    "VatPerc": 19.0,
+    "VatDuty": "1",
+    "Blocked": False,
+    "VatMethod": "0",
+    "VatType": "V",
+}
 
 
 def book(world, sku: str, price: float, tax_class_id: int) -> None:

@@ -111,8 +111,14 @@ def test_ledger_settings_on_the_orders_page_and_in_the_wizard(afas, session):
         assert 'name="sales_journal"' in page and 'name="shipping_account"' in page
         assert 'name="discount_account"' in page
 
-    form = {"export_statuses": ["11"], "customer_mode": "match", "document_type": "journal_entry",
-            "sales_journal": "70", "shipping_account": "8400", "discount_account": "8900"}  # fmt: skip
+    form = {
+        "export_statuses": ["11"],
+        "customer_mode": "match",
+        "document_type": "journal_entry",
+        "sales_journal": "70",
+        "shipping_account": "8400",
+        "discount_account": "8900",
+    }
     r = session.post("/app/settings/orders", form)
     assert r.status_code == 200, r.text
     orders = saved_rules().orders
@@ -126,11 +132,18 @@ def test_revenue_vat_country_and_payment_journal_tables(afas, session):
     assert "Revenue accounts" in page and "AFAS ledger account (AcNr)" in page
     assert "VAT code per country" in page and "Payment journals" in page
 
-    rows = [("revenue_account__from", "*"), ("revenue_account__to", "8000"),
-            ("revenue_account__from", "DE"), ("revenue_account__to", "8110"),
-            ("revenue_account__from", "NL:5"), ("revenue_account__to", "8010"),
-            ("vat_country__from", "DE"), ("vat_country__to", "4"),
-            ("payment_journal__from", "Credit Card"), ("payment_journal__to", "MOL/1105")]  # fmt: skip
+    rows = [
+        ("revenue_account__from", "*"),
+        ("revenue_account__to", "8000"),
+        ("revenue_account__from", "DE"),
+        ("revenue_account__to", "8110"),
+        ("revenue_account__from", "NL:5"),
+        ("revenue_account__to", "8010"),
+        ("vat_country__from", "DE"),
+        ("vat_country__to", "4"),
+        ("payment_journal__from", "Credit Card"),
+        ("payment_journal__to", "MOL/1105"),
+    ]
     ok = session.post("/app/settings/mappings", rows)
     assert ok.status_code == 200, ok.text
     tables = saved_rules().mappings

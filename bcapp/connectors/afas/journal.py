@@ -82,7 +82,7 @@ def invoice_number(reference: str) -> str:
     """The order's reference as AFAS's invoice number (``InId``), or an error saying why not."""
     if len(reference) > MAX_INVOICE:
         raise FatalSyncError(
-            f'AFAS invoice numbers hold at most {MAX_INVOICE} characters; the order reference '
+            f"AFAS invoice numbers hold at most {MAX_INVOICE} characters; the order reference "
             f'"{reference}" is longer. Shorten the order reference template (order settings), '
             "then retry the order."
         )
@@ -97,8 +97,9 @@ def booking_for(order: Order, todo: OrderInstructions) -> Booking:
             continue  # an FbSubscription invoices it (as on a sales order)
         account = todo.revenue_accounts.get(index)
         if not account:
+            tax_class = line.tax_class_name or line.tax_class or "none"
             raise FatalSyncError(
-                f'Order line "{line.sku}" (tax class {line.tax_class_name or line.tax_class or "none"}'
+                f'Order line "{line.sku}" (tax class {tax_class}'
                 ") has no revenue account: add its country or tax class (or * for every line) "
                 "to the revenue account mapping, then retry the order.",
                 details={"unmapped": {"revenue_account": line.sku}},
@@ -256,7 +257,10 @@ def payment_voucher(reference: str) -> str:
 
 
 def _body(
-    day: date, journal: str, orders: Mapping[str, Any], lines: list[tuple[dict[str, Any], list]]
+    day: date,
+    journal: str,
+    orders: Mapping[str, Any],
+    lines: list[tuple[dict[str, Any], list[Any]]],
 ) -> dict[str, Any]:
     header = {
         "Year": day.year,
@@ -342,7 +346,9 @@ class Ledger:
         body = sales_entry(order, debtor, todo, accounts, self.orders_cfg, booked)
         return self._post_entry(body, order.reference)
 
-    def book_payment(self, order: Order, customer_erp_id: str, instructions: OrderInstructions) -> str:
+    def book_payment(
+        self, order: Order, customer_erp_id: str, instructions: OrderInstructions
+    ) -> str:
         """Book the payment of a paid order on its debtor (PaymentBooking); exactly once."""
         self.require_journal_lookup("Payments")
         voucher = payment_voucher(order.reference)

@@ -305,10 +305,15 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
         ),
         GetConnectorDef(
             "Profit_Journals",
-            [F("UnitId", "int"), F("JournalId"), F("Description"), F("JournalType"),
-             F("Blocked", "boolean")],
+            [
+                F("UnitId", "int"),
+                F("JournalId"),
+                F("Description"),
+                F("JournalType"),
+                F("Blocked", "boolean"),
+            ],
             lambda: list(t.journals),
-        ),  # fmt: skip
+        ),
         GetConnectorDef(
             "BCApp_SalesQuotations",
             [F("QuotationNumber"), F("DebtorId"), F("CustomerReference")],
