@@ -3,10 +3,16 @@ revenue and VAT per ledger account and VAT code, exactly once (issue 22, point 1
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import httpx
+import pytest
+
+from bcapp.connectors.afas.client import token_header
 from bcapp.extensions import db
 from bcapp.models import Connection
+from bcapp.sandbox.afas import spec as spec_module
 
 
 def name_connector(entity: str, connector: str, **options: Any) -> None:
@@ -135,3 +141,48 @@ def test_profit_refuses_an_unknown_journal_with_its_own_words(world):
     [failed] = world.log("order", "failed")
     assert "Journal '99' does not exist" in failed.message
     assert world.afas.tables.entries == []
+
+
+def test_the_sandbox_checks_every_entry_against_afas_spec(world):
+    """What the spec does not know is refused with AFAS's words (so our bodies are valid)."""
+    world.product("SKU-1", 100)
+    journal_store(world)
+    order_id = world.order("SKU-1", tax_rate=0.21, shipping_cost=0)
+    world.export(order_id)
+    [body] = posted(world)
+    client = httpx.Client(transport=world.afas.transport(), base_url=world.afas.base_url + "/")
+
+    lines = body["FiEntryPar"]["Element"]["Objects"][0]["FiEntries"]["Element"]
+    lines[0]["Fields"]["Colour"] = "red"
+    bad = client.post("connectors/FiEntries", json=body, headers=_auth(world))
+    assert bad.status_code == 500 and "'Colour' does not exist" in bad.json()["externalMessage"]
+    assert len(world.afas.tables.entries) == 3  # debtor, revenue, VAT: nothing more
+
+
+@pytest.fixture
+def no_spec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A checkout without ../shared (a user's clone): the sandbox's built-in rules apply."""
+    monkeypatch.setattr(spec_module, "shared_dir", lambda: None)
+    spec_module.load_specs.cache_clear()
+    yield
+    spec_module.load_specs.cache_clear()
+
+
+def test_without_the_spec_files_entries_are_still_booked(no_spec: None, world) -> None:
+    assert spec_module.load_specs() is None
+    world.product("SKU-1", 100)
+    journal_store(world)
+    world.settings("mappings", payment_journal={"Credit Card": "MOL/1105"})
+
+    world.export(world.order("SKU-1", tax_rate=0.21, shipping_cost=0))
+
+    assert len(posted(world)) == 2  # the sales entry and its payment
+    missing = {"FiEntryPar": {"Element": {"Fields": {"Year": 2026, "Peri": 1}}}}
+    client = httpx.Client(transport=world.afas.transport(), base_url=world.afas.base_url + "/")
+    refused = client.post("connectors/FiEntries", json=missing, headers=_auth(world))
+    assert "Required field 'JoCo' is not filled in (FiEntryPar)." in refused.text
+
+
+def _auth(world) -> dict[str, str]:
+    """The app connector's token, as the connector sends it."""
+    return {"Authorization": token_header(world.afas.token)}
