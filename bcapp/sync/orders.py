@@ -387,6 +387,24 @@ def retry_order(
     return export_order(ctx, int(bc_id), force=True)
 
 
+@register_retry(PAYMENT, requires={Capability.ORDERS, Capability.CUSTOMERS}, queue="orders",
+                direction=Direction.BC_TO_ERP)  # fmt: skip
+def retry_payment(
+    ctx: SyncContext, *, bc_id: Any = None, erp_id: Any = None, payload: Any = None
+) -> str:
+    """The log's Retry on a refused payment: book it now (the order is already exported)."""
+    binding = ctx.binder.by_bc(ORDER, int(bc_id)) if bc_id is not None else None
+    if binding is None:
+        raise SkipRecord("The order of this payment is not in the ERP yet: retry the order.")
+    order = fetch_order(ctx, int(bc_id))
+    with order_lock(ctx, order.bc_id):
+        book_payment(ctx, order, ctx.rules, binding)
+    booked = ctx.binder.by_bc(PAYMENT, order.bc_id)
+    if booked is None:
+        return f"The payment of order {order.bc_id} is not booked (see the log)."
+    return f"The payment of order {order.bc_id} is booked as {booked.erp_id}."
+
+
 @register_flow("orders", requires={Capability.ORDERS, Capability.CUSTOMERS}, queue="orders",
                lock="orders-reconcile", group="orders", direction=Direction.BC_TO_ERP,
                every=5)  # fmt: skip

@@ -97,3 +97,20 @@ def test_without_a_lookup_connector_the_payment_is_refused_and_the_order_stays(w
     assert len(world.erp_orders(order_id)) == 1 and payments(world) == []
     [failed] = world.log("payment", "failed")
     assert "booked twice" in failed.message
+
+
+def test_a_refused_payment_is_booked_from_the_logs_retry(world):
+    world.product("SKU-1", 100)
+    world.settings("mappings", payment_journal={"Credit Card": "MOL"})  # no account anywhere
+    name_connector("journal_entries", "BCApp_JournalEntries")
+    order_id = world.order("SKU-1", tax_rate=0.21, shipping_cost=0)
+    world.export(order_id)
+    [failed] = world.log("payment", "failed")
+    assert "MOL/1105" in failed.message and payments(world) == []
+
+    name_connector("journal_entries", "BCApp_JournalEntries", payment_account="1105")
+    run = world.run("retry", entity="payment", bc_id=order_id)
+
+    assert run.status == "succeeded", run.message
+    [payment] = payments(world)
+    assert lines_of(payment)[0]["AcNr"] == "1105"
