@@ -114,3 +114,18 @@ def test_a_refused_payment_is_booked_from_the_logs_retry(world):
     assert run.status == "succeeded", run.message
     [payment] = payments(world)
     assert lines_of(payment)[0]["AcNr"] == "1105"
+
+
+def test_a_direct_invoice_is_paid_under_its_own_number(world):
+    world.product("SKU-1", 100)
+    name_connector("journal_entries", "BCApp_JournalEntries")
+    name_connector("sales_invoices", "BCApp_SalesInvoices")
+    world.settings("orders", document_type="direct_invoice")
+    world.settings("mappings", payment_journal={"Credit Card": "MOL/1105"})
+    order_id = world.order("SKU-1", tax_rate=0.21, shipping_cost=0)
+
+    world.export(order_id)
+
+    [invoice] = world.afas.tables.invoices.values()
+    [payment] = payments(world)
+    assert lines_of(payment)[1]["InId"] == invoice["InvoiceNumber"]  # Profit's invoice number
