@@ -73,6 +73,9 @@ class Customer:
     #: the order's billing address first: where a B2B shop keeps e.g. the VAT number. The
     #: flow reads what it needs and clears this before the customer reaches a connector.
     form_fields: tuple[tuple[str, str], ...] = ()
+    #: The ERP's VAT duty / VAT code for the relation's country (the ``vat_country``
+    #: mapping, resolved by the flow); a new relation gets it (AFAS ``VaDu``). "" = ERP default.
+    vat_code: str = ""
 
     @property
     def kind(self) -> CustomerKind:
@@ -196,6 +199,18 @@ class Order:
     total_inc_tax: Decimal = Decimal("0")
     tax_total: Decimal = Decimal("0")
     customer_message: str = ""
+    #: BigCommerce's payment status ("captured", "paid", "pending", "" for offline methods):
+    #: a paid order's payment may be booked in the ERP (``PaymentBooking``).
+    payment_status: str = ""
+
+    @property
+    def paid(self) -> bool:
+        """Whether the customer has paid (the payment provider captured the money)."""
+        return self.payment_status.strip().lower() in PAID_STATUSES
+
+
+#: BigCommerce payment statuses meaning "the money is in": an authorisation is not a payment.
+PAID_STATUSES = frozenset({"captured", "paid"})
 
 
 class DocumentType(enum.Enum):
@@ -220,6 +235,13 @@ class OrderFeature(enum.Enum):
     COST_CENTRE = "cost_centre"
     #: ``OrderInstructions.payment_terms`` reaches the document (AFAS ``PaCd``).
     PAYMENT_TERMS = "payment_terms"
+    #: Revenue, shipping and discount accounts reach the document's lines (a journal entry
+    #: books on ledger accounts: AFAS FiEntries ``AcNr``).
+    REVENUE_ACCOUNTS = "revenue_accounts"
+    #: ``vat_country`` (destination country → VAT code) reaches the lines and new relations.
+    VAT_COUNTRY = "vat_country"
+    #: A paid order's payment is booked on the debtor (``PaymentBooking``; AFAS FiEntries).
+    PAYMENT_BOOKING = "payment_booking"
 
 
 @dataclass(frozen=True)
@@ -295,6 +317,22 @@ class OrderInstructions:
     cost_centre: str | None = None
     #: What the order becomes in the ERP (a connector refuses a type it does not list).
     document_type: DocumentType = DocumentType.SALES_ORDER
+    #: Ledger (revenue) account per order line, by the line's position in ``Order.lines``
+    #: (the ``revenue_account`` mapping: country and tax class, else the default).
+    revenue_accounts: Mapping[int, str] = field(default_factory=dict)
+    #: The ledger account the shipping cost is booked on (None: the order's default revenue
+    #: account), where the document books on accounts.
+    shipping_account: str | None = None
+    #: The ledger account discounts are booked on (None: discounts reduce the revenue lines).
+    discount_account: str | None = None
+    #: The journal a sales journal entry goes into (AFAS ``JoCo``), or None.
+    sales_journal: str | None = None
+    #: The cash / bank / payment-provider journal the order's payment is booked in (the
+    #: ``payment_journal`` mapping of its payment method); None: the payment is not booked.
+    payment_journal: str | None = None
+    #: The ERP's number of the order's document, once it exists (a payment booking settles
+    #: a direct invoice by its number); None before the document is made.
+    document_number: str | None = None
 
     def tax_code(self, line: OrderLine) -> str | None:
         """The ERP VAT code the merchant mapped for ``line`` (None: the article's own)."""

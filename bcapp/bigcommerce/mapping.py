@@ -163,6 +163,7 @@ def order_from_bc(
         total_inc_tax=money(order.get("total_inc_tax")),
         tax_total=money(order.get("total_tax")),
         customer_message=order.get("customer_message") or "",
+        payment_status=str(order.get("payment_status") or ""),
     )
 
 

@@ -76,6 +76,7 @@ __all__ = [
     "OrderInstructions",
     "OrderLine",
     "OrderStatusChange",
+    "PaymentBooking",
     "Product",
     "Shipment",
     "ShipmentLine",
@@ -290,6 +291,30 @@ class ChoiceSource(Protocol):
     """
 
     def choices(self, table: str) -> list[Choice]: ...
+
+
+@runtime_checkable
+class PaymentBooking(Protocol):
+    """Optional: a connector that books a paid order's payment on the debtor in its ERP.
+
+    The order export calls it once the order's document exists, for an order whose
+    BigCommerce payment is captured and whose payment method has a journal
+    (``OrderInstructions.payment_journal``), so the ERP shows the invoice as paid.
+    Exactly once: a second call for the same order finds the booking (by the order's
+    reference) and returns its number instead of booking again. Check with
+    ``isinstance(connector, PaymentBooking)``; a connector lists
+    ``OrderFeature.PAYMENT_BOOKING`` when it implements it.
+    """
+
+    def book_payment(
+        self, order: Order, customer_erp_id: str, instructions: OrderInstructions
+    ) -> str:
+        """Book the payment of ``order`` (its total incl. tax) on ``customer_erp_id``.
+
+        Returns:
+            The ERP's number (or reference) of the booking, new or found again.
+        """
+        ...
 
 
 @runtime_checkable

@@ -24,14 +24,23 @@ Sections and keys (defaults in brackets)::
                 reference_template ["{order_id}"] (what the ERP stores to find the order again),
                 reference_history [[]] (earlier templates, kept when the template changes),
                 document_type [sales_order | direct_invoice | quotation | journal_entry]
-                (what an order becomes in the ERP; the page offers what the connector makes)
+                (what an order becomes in the ERP; the page offers what the connector makes),
+                sales_journal [""] (the journal a journal entry goes into, e.g. AFAS JoCo),
+                shipping_account [""] (ledger account of shipping costs; "" = the order's
+                default revenue account), discount_account [""] (ledger account of
+                discounts; "" = discounts reduce the revenue lines)
     mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
                 carrier {bc shipping method: ERP transporter, e.g. AFAS TrPt},
                 cost_centre {storefront (channel) id or "*": ERP cost centre},
                 payment_terms {bc payment method: ERP payment terms, e.g. AFAS PaCd},
                 document_type {storefront (channel) id: document type, overriding the
                 orders section's for that storefront's orders},
-                order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)}
+                order_status {erp_status: bc_status_id or None (= leave BigCommerce alone)},
+                revenue_account {"NL:<tax class id>", ":<tax class id>", "NL" or "*": ledger
+                account; the most specific key wins, in that order},
+                vat_country {destination country: ERP VAT code, overriding the tax mapping
+                for orders to that country; also the VAT duty of a new debtor there},
+                payment_journal {bc payment method: the journal its payments are booked in}
     customers   update_fields [["phone", "addresses"]] (what an update of an existing ERP
                 relation may overwrite besides name and e-mail; of phone, addresses,
                 vat_number), vat_number_field ["VAT number"] (the store's form field holding
@@ -148,6 +157,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "reference_template": DEFAULT_REFERENCE,
         "reference_history": [],
         "document_type": "sales_order",
+        "sales_journal": "",
+        "shipping_account": "",
+        "discount_account": "",
     },
     "customers": {
         "update_fields": ["phone", "addresses"],
@@ -163,6 +175,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "cost_centre": {},
         "payment_terms": {},
         "document_type": {},
+        "revenue_account": {},
+        "vat_country": {},
+        "payment_journal": {},
     },
     "fulfilment": {"shipment_source": "erp"},
     "customers_from_erp": {
@@ -301,6 +316,12 @@ class OrderRules:
     #: What an order becomes in the ERP (a ``DocumentType`` value): a sales order, or a
     #: direct invoice booked on the debtor at once.
     document_type: str = "sales_order"
+    #: The journal a sales journal entry goes into (AFAS ``JoCo``); "" = none chosen.
+    sales_journal: str = ""
+    #: Ledger account of the shipping cost ("" = the order's default revenue account).
+    shipping_account: str = ""
+    #: Ledger account of discounts ("" = discounts reduce the revenue lines).
+    discount_account: str = ""
 
     def reference_for(self, order_id: int, channel_id: int = 1) -> str:
         """The ERP reference of BigCommerce order ``order_id`` under the current template."""
@@ -354,6 +375,39 @@ class Mappings:
     payment_terms: Mapping[str, str] = field(default_factory=dict)
     #: Storefront (channel id) → document type, where it differs from the store's.
     document_type: Mapping[str, str] = field(default_factory=dict)
+    #: ``"NL:<tax class id>"``, ``":<tax class id>"``, ``"NL"`` or ``"*"`` → ledger account.
+    revenue_account: Mapping[str, str] = field(default_factory=dict)
+    #: Destination country → ERP VAT code (one-stop-shop VAT: the country's own rate).
+    vat_country: Mapping[str, str] = field(default_factory=dict)
+    #: BigCommerce payment method → the journal (cash, bank, payment provider) of its payments.
+    payment_journal: Mapping[str, str] = field(default_factory=dict)
+
+    def revenue_account_for(self, country: str, tax_class: str) -> str | None:
+        """The revenue account of a line of tax class ``tax_class`` (id) sold to ``country``.
+
+        Most specific first: that class to that country, that class anywhere, anything to
+        that country, then ``*``. A tax class is more specific than a country because a
+        class (books, gift cards) usually has an account of its own in every country.
+        """
+        country = country.strip().upper()
+        keys = [f"{country}:{tax_class}"] if country and tax_class else []
+        keys += [f":{tax_class}"] if tax_class else []
+        keys += [country] if country else []
+        for key in (*keys, "*"):
+            account = _lookup(self.revenue_account, key)
+            if account not in (None, ""):
+                return str(account)
+        return None
+
+    def vat_code_for_country(self, country: str) -> str | None:
+        """The ERP VAT code of orders shipped to ``country``, or None when unmapped."""
+        code = _lookup(self.vat_country, country.strip().upper()) if country.strip() else None
+        return None if code in (None, "") else str(code)
+
+    def payment_journal_for(self, bc_method: str) -> str | None:
+        """The journal payments by ``bc_method`` are booked in, or None (not booked)."""
+        code = _lookup(self.payment_journal, bc_method) if bc_method.strip() else None
+        return None if code in (None, "") else str(code)
 
     def document_type_for(self, channel_id: int, default: str) -> str:
         """What orders of storefront ``channel_id`` become (``default``: the store's choice)."""
@@ -520,6 +574,9 @@ def rules_for(store_or_settings: Any) -> StoreRules:
             dict(m.get("cost_centre", {})),
             dict(m.get("payment_terms", {})),
             dict(m.get("document_type", {})),
+            dict(m.get("revenue_account", {})),
+            dict(m.get("vat_country", {})),
+            dict(m.get("payment_journal", {})),
         ),
         shipment_source=s["fulfilment"]["shipment_source"],
         schedules=dict(s["schedules"]),

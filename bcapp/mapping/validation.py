@@ -108,6 +108,8 @@ class CellErrors(ValueError):
 
 
 _COUNTRY_KEY = re.compile(r"^[A-Za-z]{2}/.+$")
+#: revenue_account keys: "NL", "NL:5", ":5" (a tax class id, anywhere) or "*".
+_REVENUE_KEY = re.compile(r"^(\*|[A-Za-z]{2}|[A-Za-z]{2}:\d+|:\d+)$")
 
 
 def _rows(value: Any) -> list[tuple[str, Any]]:
@@ -153,6 +155,13 @@ def _row_problem(
         problem["from"] = "Put a two-letter country code before the slash: BE/Default Tax Class."
     elif table == "cost_centre" and not (left.isdigit() or left == "*"):
         problem["from"] = "Enter a storefront (channel) id such as 1, or * for every other one."
+    elif table == "revenue_account" and not _REVENUE_KEY.match(left):
+        problem["from"] = (
+            "Enter a country code (NL), a country and tax class id (NL:5), a tax class id "
+            "anywhere (:5), or * for every other line."
+        )
+    elif table == "vat_country" and not re.fullmatch(r"[A-Za-z]{2}", left):
+        problem["from"] = "Enter the two-letter code of the destination country, e.g. DE."
     elif table == "document_type" and not left.isdigit():
         problem["from"] = "Enter a storefront (channel) id such as 2."
     if table == "document_type" and left and text not in CHOICES["orders"]["document_type"]:
@@ -252,6 +261,9 @@ MAPPING_TABLES = (
     "cost_centre",
     "payment_terms",
     "document_type",
+    "revenue_account",
+    "vat_country",
+    "payment_journal",
 )
 
 _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
@@ -289,6 +301,9 @@ _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "reference_template": _reference_template,
         "reference_history": _list,
         "document_type": _choice("orders", "document_type"),
+        "sales_journal": lambda v: _text(v, limit=16),
+        "shipping_account": lambda v: _text(v, limit=16),
+        "discount_account": lambda v: _text(v, limit=16),
     },
     "mappings": {table: functools.partial(_mapping_table, table=table) for table in MAPPING_TABLES},
     "customers": {

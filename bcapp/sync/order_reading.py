@@ -15,7 +15,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from bcapp.connectors.base import DocumentType, Order, OrderInstructions
+from bcapp.connectors.base import Customer, DocumentType, Order, OrderInstructions, OrderLine
 from bcapp.errors import FatalSyncError
 from bcapp.mapping.rules import Mappings, StoreRules
 from bcapp.sync.binder import Binder
@@ -56,18 +56,50 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
         cost_centre = _required(
             tables.cost_centre_for(order.channel_id), "Storefront", str(order.channel_id),
             "cost centre")  # fmt: skip
+    country = destination_country(order)
     return OrderInstructions(
         payment_terms=terms,
         cost_centre=cost_centre,
         payment_method=payment,
         delivery_method=delivery,
         carrier=carrier,
-        tax_codes=_tax_codes(order, tables) if tables.tax else {},
+        tax_codes=_tax_codes(order, tables) if tables.tax or tables.vat_country else {},
         shipping_article=rules.orders.shipping_cost_article or None,
         document_type=DocumentType(
             tables.document_type_for(order.channel_id, rules.orders.document_type)
         ),
+        **_accounts(order, rules, country),
     )
+
+
+def _accounts(order: Order, rules: StoreRules, country: str) -> dict[str, Any]:
+    """The ledger side of the instructions: revenue account per line, shipping and discount
+    accounts, the sales journal and the payment's journal.
+
+    A line without an account is left out rather than refused here: only a document that
+    books on accounts (a journal entry) needs one, and its connector names the line.
+    """
+    tables, orders = rules.mappings, rules.orders
+    revenue = {
+        index: account
+        for index, line in enumerate(order.lines)
+        if (account := tables.revenue_account_for(country, line.tax_class)) is not None
+    }
+    return {
+        "revenue_accounts": revenue,
+        "shipping_account": orders.shipping_account or tables.revenue_account_for(country, ""),
+        "discount_account": orders.discount_account or None,
+        "sales_journal": orders.sales_journal or None,
+        "payment_journal": tables.payment_journal_for(order.payment_method),
+    }
+
+
+def with_vat_code(customer: Customer, order: Order, tables: Mappings) -> Customer:
+    """``customer`` with the VAT code of their country (``vat_country``), for a new debtor's
+    VAT duty; the billing country decides (where the customer is, not where goods go)."""
+    country = order.billing_address.country_code or destination_country(order)
+    code = tables.vat_code_for_country(country) if tables.vat_country else None
+    return replace(customer, vat_code=code) if code else customer
 
 
 def check_document_type(instructions: OrderInstructions, offered: frozenset[DocumentType]) -> None:
@@ -82,8 +114,23 @@ def check_document_type(instructions: OrderInstructions, offered: frozenset[Docu
 
 
 def _tax_codes(order: Order, tables: Mappings) -> dict[str, str]:
-    """Tax class id → ERP VAT code for the order's lines; ``""``: lines charged no tax."""
+    """Tax class id → ERP VAT code for the order's lines; ``""``: lines charged no tax.
+
+    The destination country's code (``vat_country``, one-stop-shop VAT) overrides the tax
+    mapping for that country, except a row naming that country and class (``DE/Books``),
+    which is more specific still.
+    """
     country = destination_country(order)
+    override = tables.vat_code_for_country(country) if country else None
+    if override is not None:
+        by_country = {
+            line.tax_class: _country_class_code(tables, line, country) or override
+            for line in order.lines
+        }
+        by_country.setdefault("", override)  # lines BigCommerce charged no tax on
+        return by_country
+    if not tables.tax:
+        return {}  # only the country table is filled in, and not for this country
     codes: dict[str, str] = {}
     classes = {line.tax_class: line.tax_class_name for line in order.lines if line.tax_class}
     for tax_class, name in sorted(classes.items()):
@@ -96,6 +143,12 @@ def _tax_codes(order: Order, tables: Mappings) -> dict[str, str]:
     if code is not None:  # an export BigCommerce charged no tax on: the country's code
         codes[""] = code
     return codes
+
+
+def _country_class_code(tables: Mappings, line: OrderLine, country: str) -> str | None:
+    """The tax mapping's row for this line's class to ``country`` exactly, if any."""
+    names = [n for n in (line.tax_class, line.tax_class_name) if n]
+    return next((c for n in names if (c := tables.tax_code(f"{country}/{n}")) is not None), None)
 
 
 def destination_country(order: Order) -> str:

@@ -39,7 +39,15 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeGuard
 
-from bcapp.connectors.base import Capability, Order, OrderLine
+from bcapp.connectors.base import (
+    Capability,
+    DocumentType,
+    Order,
+    OrderInstructions,
+    OrderLine,
+    PaymentBooking,
+    last_exchange,
+)
 from bcapp.errors import FatalSyncError, RetryableSyncError, SkipRecord, SyncError
 from bcapp.extensions import db
 from bcapp.locks import RunLock
@@ -55,6 +63,7 @@ from bcapp.sync.order_reading import (
     prepared,
     total_check,
     with_article_numbers,
+    with_vat_code,
 )
 from bcapp.sync.records import Direction, Outcome
 from bcapp.sync.registry import FLOWS, Flow, register_flow, register_retry
@@ -64,6 +73,10 @@ log = logging.getLogger(__name__)
 
 ORDER = "order"
 SUBSCRIPTION = "subscription"
+#: A paid order's payment booked in the ERP (bound by BigCommerce order id).
+PAYMENT = "payment"
+#: Binding data of an exported order whose payment is still to come.
+AWAITING = "awaiting"
 #: Reconciliation re-reads this much before its cursor (v2 dates have whole seconds).
 OVERLAP = timedelta(minutes=2)
 
@@ -128,6 +141,12 @@ def export_order(ctx: SyncContext, bc_id: int, *, force: bool = False, quiet: bo
     """
     bc_id = int(bc_id)
     binding = ctx.binder.by_bc(ORDER, bc_id)
+    if is_done(binding) and _awaits_payment(binding):
+        order = fetch_order(ctx, bc_id)
+        if order.paid:
+            with order_lock(ctx, bc_id):
+                book_payment(ctx, order, ctx.rules, binding)
+            return f"Order {bc_id} is in the ERP as {binding.erp_id}; its payment was booked."
     if is_done(binding):
         if not quiet:
             ctx.record(Outcome.UNCHANGED, ORDER, bc_id, binding.erp_id,
@@ -169,9 +188,10 @@ def _create(ctx: SyncContext, order: Order, rules: StoreRules) -> Binding | None
     """Customer, then the ERP order, then the binding (committed); None after an import error."""
     subscriptions = rules.orders.subscriptions_for_digital and ctx.can(Capability.SUBSCRIPTIONS)
     try:
-        if rules.mappings.tax and order.tax_total:  # one request, only when it matters
-            order = ctx.store.with_tax_classes(order)
+        if (rules.mappings.tax or rules.mappings.revenue_account) and order.tax_total:
+            order = ctx.store.with_tax_classes(order)  # one request, only when it matters
         buyer = checked_vat(ctx, order.customer, order.billing_address.country_code)
+        buyer = with_vat_code(buyer, order, rules.mappings)
         ready = prepared(replace(order, customer=buyer), subscriptions)
         todo = with_article_numbers(ctx.binder, ready, instructions_for(ready, rules))
         check_document_type(todo, ctx.connector.document_types)
@@ -239,9 +259,60 @@ def _finish(ctx: SyncContext, order: Order, rules: StoreRules, binding: Binding)
                 pending.remove(line.bc_line_id)
                 ctx.binder.touch(binding, data={"pending_subscriptions": pending})
                 ctx.commit()
+    book_payment(ctx, order, rules, binding)
     order_status.mark_exported(ctx, rules.orders, order.bc_id, order.status_id)
     ctx.binder.touch(binding, data={"done": True, "pending_subscriptions": []})
     ctx.commit()
+
+
+def book_payment(ctx: SyncContext, order: Order, rules: StoreRules, binding: Binding) -> None:
+    """Book a paid order's payment on its debtor, once (the ERP then shows it paid).
+
+    Only for an ERP that books payments (:class:`PaymentBooking`) and a payment method
+    with a journal (the ``payment_journal`` mapping). An order not paid yet is marked
+    ``awaiting`` on its binding: a later export run (the order's update webhook, the
+    reconciliation) books it once BigCommerce reports the payment captured. A refusal
+    is logged against the payment and leaves the exported order as it is; the log's
+    Retry books it again.
+    """
+    journal = rules.mappings.payment_journal_for(order.payment_method)
+    if journal is None or not isinstance(ctx.connector, PaymentBooking):
+        return
+    if ctx.binder.by_bc(PAYMENT, order.bc_id) is not None:
+        return
+    if not order.paid:
+        ctx.binder.touch(binding, data={"payment": AWAITING})
+        ctx.commit()
+        return
+    debtor = (binding.data or {}).get("debtor") or debtor_for_order(
+        ctx, order.customer, order.bc_id
+    )
+    todo = OrderInstructions(
+        payment_journal=journal,
+        document_type=DocumentType(
+            rules.mappings.document_type_for(order.channel_id, rules.orders.document_type)
+        ),
+        document_number=binding.erp_id,
+    )
+    try:
+        number = ctx.connector.book_payment(order, debtor, todo)
+    except (SkipRecord, FatalSyncError) as exc:
+        db.session.rollback()
+        ctx.record(Outcome.FAILED, PAYMENT, order.bc_id, None, f"Payment not booked: {exc}",
+                   response=last_exchange(ctx.connector))  # fmt: skip
+        ctx.commit()
+        return
+    ctx.binder.bind(PAYMENT, order.bc_id, number)
+    ctx.binder.touch(binding, data={"payment": "booked"})
+    ctx.record(Outcome.CREATED, PAYMENT, order.bc_id, number,
+               f"Payment of order {order.bc_id} ({order.total_inc_tax} {order.currency}, "
+               f"{order.payment_method}) booked in journal {journal} as {number}.",
+               request=order, response=last_exchange(ctx.connector))  # fmt: skip
+    ctx.commit()
+
+
+def _awaits_payment(binding: Binding) -> bool:
+    return (binding.data or {}).get("payment") == AWAITING
 
 
 def _subscription(ctx: SyncContext, order: Order, line: OrderLine, debtor: str) -> None:
@@ -314,6 +385,24 @@ def retry_order(
     if bc_id is None:
         raise SkipRecord("This log entry names no BigCommerce order.")
     return export_order(ctx, int(bc_id), force=True)
+
+
+@register_retry(PAYMENT, requires={Capability.ORDERS, Capability.CUSTOMERS}, queue="orders",
+                direction=Direction.BC_TO_ERP)  # fmt: skip
+def retry_payment(
+    ctx: SyncContext, *, bc_id: Any = None, erp_id: Any = None, payload: Any = None
+) -> str:
+    """The log's Retry on a refused payment: book it now (the order is already exported)."""
+    binding = ctx.binder.by_bc(ORDER, int(bc_id)) if bc_id is not None else None
+    if binding is None:
+        raise SkipRecord("The order of this payment is not in the ERP yet: retry the order.")
+    order = fetch_order(ctx, int(bc_id))
+    with order_lock(ctx, order.bc_id):
+        book_payment(ctx, order, ctx.rules, binding)
+    booked = ctx.binder.by_bc(PAYMENT, order.bc_id)
+    if booked is None:
+        return f"The payment of order {order.bc_id} is not booked (see the log)."
+    return f"The payment of order {order.bc_id} is booked as {booked.erp_id}."
 
 
 @register_flow("orders", requires={Capability.ORDERS, Capability.CUSTOMERS}, queue="orders",

@@ -43,11 +43,15 @@ ERP_FIELDS: dict[str, dict[str, str]] = {
         "carrier": "AFAS transporter (TrPt)",
         "cost_centre": "AFAS cost centre (axis code on each line)",
         "payment_terms": "AFAS payment condition (PaCd)",
+        "revenue_account": "AFAS ledger account (AcNr)",
+        "vat_country": "AFAS VAT code (VaId / VaRc; VaDu of new debtors)",
+        "payment_journal": "AFAS journal (JoCo), optionally /ledger account",
         "order_status": "AFAS order status",
     },
     "mplus": {
         "payment": "Mplus payment method (paymentMethod)",
         "tax": "Mplus VAT group (vatCode)",
+        "vat_country": "Mplus VAT group (vatCode)",
         "shipping": "Mplus delivery method (deliveryMethod)",
         "order_status": "Mplus order status",
     },
@@ -60,6 +64,9 @@ GENERIC_FIELDS = {
     "cost_centre": "ERP cost centre",
     "payment_terms": "ERP payment terms",
     "document_type": "Document in the ERP",
+    "revenue_account": "ERP ledger account",
+    "vat_country": "ERP VAT code",
+    "payment_journal": "ERP journal",
     "order_status": "ERP order status",
 }
 

@@ -160,6 +160,7 @@ class MappingFacts:
             "shipping": self.shipping_methods,
             "carrier": self.shipping_methods,
             "payment_terms": self.payment_methods,
+            "payment_journal": self.payment_methods,
             "tax": self.tax_classes,
         }.get(table, ())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bcapp.extensions import db
+from bcapp.mapping.rules import with_section
 from bcapp.models import Connection
 
 
@@ -68,14 +69,17 @@ def test_switching_from_orders_to_invoices_books_nothing_twice(world):
     assert len(world.erp_orders(order_id)) == 1 and world.afas.tables.invoices == {}
 
 
-def test_a_document_the_erp_cannot_make_is_an_import_error(world):
-    world.product("SKU-1")
-    world.settings("orders", document_type="journal_entry")
-    order_id = world.order("SKU-1")
-    world.export(order_id)
-    [failed] = world.log("order", "failed")
+def test_a_document_the_erp_cannot_make_is_an_import_error(shop):
+    """Mplus has no financial mutations (its WSDL writes no ledger entries)."""
+    shop.product("1001", 12.95, article=1001)
+    shop.store.settings = with_section(shop.store.settings, "orders",
+                                       {"document_type": "journal_entry"})  # fmt: skip
+    db.session.commit()
+    order_id = shop.order("1001")
+    shop.export(order_id)
+    [failed] = shop.log("order", "failed")
     assert "cannot book orders as journal entry" in failed.message
-    assert world.erp_orders() == []
+    assert shop.mplus_orders(order_id) == []
 
 
 def test_a_storefront_of_its_own_books_direct_invoices(world):

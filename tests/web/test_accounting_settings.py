@@ -69,14 +69,14 @@ def test_wizard_orders_step_has_the_customer_settings(afas, session):
 def test_document_type_offers_what_the_connector_makes(afas, session):
     session.post("/app/setup/erp", erp_form(afas))
     page = session.get("/app/settings/orders").text
-    assert '<option value="direct_invoice"' in page and 'value="journal_entry"' not in page
+    assert '<option value="direct_invoice"' in page and '<option value="journal_entry"' in page
 
     form = {"export_statuses": ["11"], "customer_mode": "match"}
     r = session.post("/app/settings/orders", {**form, "document_type": "direct_invoice"})
     assert r.status_code == 200, r.text
     assert saved_rules().orders.document_type == "direct_invoice"
-    bad = session.post("/app/settings/orders", {**form, "document_type": "journal_entry"})
-    assert bad.status_code == 422 and "cannot make this document" in bad.text
+    bad = session.post("/app/settings/orders", {**form, "document_type": "delivery_note"})
+    assert bad.status_code == 422 and saved_rules().orders.document_type == "direct_invoice"
 
 
 def test_cost_centre_table_checks_its_storefront_ids(afas, session):
@@ -98,6 +98,65 @@ def test_document_per_storefront_offers_only_what_the_erp_makes(afas, session):
     ok = session.post("/app/settings/mappings", row)
     assert ok.status_code == 200
     assert saved_rules().mappings.document_type_for(2, "sales_order") == "direct_invoice"
-    row = [("document_type__from", "2"), ("document_type__to", "journal_entry")]
+    row = [("document_type__from", "2"), ("document_type__to", "delivery_note")]
     bad = session.post("/app/settings/mappings", row)
-    assert bad.status_code == 422 and "cannot make this document" in bad.text
+    assert bad.status_code == 422
+
+
+def test_ledger_settings_on_the_orders_page_and_in_the_wizard(afas, session):
+    """Financial mutations need a sales journal; shipping and discounts may have accounts."""
+    session.post("/app/setup/erp", erp_form(afas))
+    for url in ("/app/settings/orders", "/app/setup/orders"):
+        page = session.get(url).text
+        assert 'name="sales_journal"' in page and 'name="shipping_account"' in page
+        assert 'name="discount_account"' in page
+
+    form = {
+        "export_statuses": ["11"],
+        "customer_mode": "match",
+        "document_type": "journal_entry",
+        "sales_journal": "70",
+        "shipping_account": "8400",
+        "discount_account": "8900",
+    }
+    r = session.post("/app/settings/orders", form)
+    assert r.status_code == 200, r.text
+    orders = saved_rules().orders
+    assert (orders.document_type, orders.sales_journal) == ("journal_entry", "70")
+    assert (orders.shipping_account, orders.discount_account) == ("8400", "8900")
+
+
+def test_revenue_vat_country_and_payment_journal_tables(afas, session):
+    session.post("/app/setup/erp", erp_form(afas))
+    for url in ("/app/settings/mappings", "/app/setup/mappings"):
+        page = session.get(url).text
+        assert "Revenue accounts" in page and "AFAS ledger account (AcNr)" in page
+        assert "VAT code per country" in page and "Payment journals" in page
+
+    rows = [
+        ("revenue_account__from", "*"),
+        ("revenue_account__to", "8000"),
+        ("revenue_account__from", "DE"),
+        ("revenue_account__to", "8110"),
+        ("revenue_account__from", "NL:5"),
+        ("revenue_account__to", "8010"),
+        ("vat_country__from", "DE"),
+        ("vat_country__to", "4"),
+        ("payment_journal__from", "Credit Card"),
+        ("payment_journal__to", "MOL/1105"),
+    ]
+    ok = session.post("/app/settings/mappings", rows)
+    assert ok.status_code == 200, ok.text
+    tables = saved_rules().mappings
+    assert tables.revenue_account_for("NL", "5") == "8010"
+    assert tables.revenue_account_for("DE", "5") == "8110"
+    assert tables.revenue_account_for("FR", "0") == "8000"
+    assert tables.vat_code_for_country("de") == "4"
+    assert tables.payment_journal_for("Credit Card") == "MOL/1105"
+
+    bad = session.post("/app/settings/mappings", [("revenue_account__from", "Germany"),
+                                                  ("revenue_account__to", "8110"),
+                                                  ("vat_country__from", "Deutschland"),
+                                                  ("vat_country__to", "4")])  # fmt: skip
+    assert bad.status_code == 422
+    assert "NL:5" in bad.text and "two-letter code of the destination country" in bad.text

@@ -39,6 +39,7 @@ from bcapp.connectors.afas import envelopes, mapping, writable
 from bcapp.connectors.afas.changes import ChangeQuery, read_changes
 from bcapp.connectors.afas.client import AfasClient, Filter, Op, base_url
 from bcapp.connectors.afas.fulfilment import Fulfilment
+from bcapp.connectors.afas.journal import Ledger
 from bcapp.connectors.afas.relations import Relations
 from bcapp.connectors.afas.settings import (
     OPTIONAL_ROLES,
@@ -83,10 +84,11 @@ DOCUMENTS: dict[DocumentType, tuple[str, str, str]] = {
     DocumentType.SALES_ORDER: ("FbSales", "", ""),
     DocumentType.DIRECT_INVOICE: ("FbDirectInvoice", "sales_invoices", "BCApp_SalesInvoices"),
     DocumentType.QUOTATION: ("FbSalesQuotation", "sales_quotations", "BCApp_SalesQuotations"),
+    DocumentType.JOURNAL_ENTRY: ("FiEntries", "journal_entries", "BCApp_JournalEntries"),
 }
 
 
-class AfasConnector(Fulfilment, Relations):
+class AfasConnector(Fulfilment, Relations, Ledger):
     """AFAS Profit over its REST API (GetConnectors in, UpdateConnectors out)."""
 
     kind: ClassVar[str] = "afas"
@@ -116,6 +118,9 @@ class AfasConnector(Fulfilment, Relations):
             OrderFeature.DELIVERY_ADDRESSES,
             OrderFeature.COST_CENTRE,
             OrderFeature.PAYMENT_TERMS,
+            OrderFeature.REVENUE_ACCOUNTS,
+            OrderFeature.VAT_COUNTRY,
+            OrderFeature.PAYMENT_BOOKING,
         }
     )
 
@@ -358,6 +363,7 @@ class AfasConnector(Fulfilment, Relations):
         new_debtor = {
             "PaCd": str(self.orders_cfg.get("debtor_payment_condition") or "")[:5],
             "ColA": str(self.orders_cfg.get("debtor_ledger_account") or "")[:16],
+            "VaDu": customer.vat_code[:3],  # the VAT duty of the customer's country
         }
         name, body = envelopes.relation_envelope(
             customer, currency, _today(), erp_id, new_debtor=new_debtor
@@ -378,16 +384,19 @@ class AfasConnector(Fulfilment, Relations):
     # -- orders ---------------------------------------------------------------------------
 
     def find_order(self, reference: str) -> str | None:
-        """The AFAS sales order (or direct invoice, or quotation) number of ``reference``.
+        """The AFAS sales order (or direct invoice, quotation or journal entry) of ``reference``.
 
-        Direct invoices and quotations are looked up too (when their GetConnectors are
-        named), so a store that switches document types never books an order twice.
+        Direct invoices, quotations and journal entries are looked up too (when their
+        GetConnectors are named), so a store that switches document types never books an
+        order twice.
         """
         row = self._order_row(reference)
         if row:
             return mapping.text(row.get(self.entity("sales_orders")["number"]))
-        return self._document_number("sales_invoices", reference) or self._document_number(
-            "sales_quotations", reference
+        return (
+            self._document_number("sales_invoices", reference)
+            or self._document_number("sales_quotations", reference)
+            or self.find_journal_entry(reference)
         )
 
     def _document_number(self, entity: str, reference: str) -> str | None:
@@ -431,7 +440,8 @@ class AfasConnector(Fulfilment, Relations):
         if document is None:
             raise FatalSyncError(
                 f"AFAS cannot book store orders as {todo.document_type.value.replace('_', ' ')}:"
-                " choose a sales order, a direct invoice or a quotation in the order settings."
+                " choose a sales order, a direct invoice, a quotation or a financial mutation"
+                " in the order settings."
             )
         name, lookup, example = document
         if lookup and not self.entity(lookup).connector:
@@ -444,6 +454,8 @@ class AfasConnector(Fulfilment, Relations):
         existing = None if searched else self.find_order(order.reference)
         if existing:
             return existing
+        if todo.document_type is DocumentType.JOURNAL_ENTRY:  # on ledger accounts, no articles
+            return self.create_journal_entry(order, customer_erp_id, todo)
         items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
         body = envelopes.document_envelope(
             name, order, customer_erp_id, items, self.orders_cfg, todo

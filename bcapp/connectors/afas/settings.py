@@ -125,6 +125,9 @@ ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
     "sales_invoices": ("", {"number": "InvoiceNumber", "reference": "CustomerReference"}),
     # Quotations likewise (BCApp_SalesQuotations), for stores that book orders as quotations.
     "sales_quotations": ("", {"number": "QuotationNumber", "reference": "CustomerReference"}),
+    # Financial mutations (FiEntries: journal entries and booked payments) found again by
+    # their voucher number; the fields are Profit_Transactions' (BCApp_JournalEntries).
+    "journal_entries": ("", {"number": "EntryNo", "reference": "VoucherNo"}),
     "credit_invoices": (
         "BCApp_CreditInvoices",
         {
@@ -167,6 +170,12 @@ ORDER_OPTIONS: dict[str, tuple[Any, str, str]] = {
         "",
         "string",
         "Debtor ledger (summary) account of new debtors (ColA)",
+    ),
+    "payment_account": (
+        "",
+        "string",
+        "Ledger account booked payments are debited on (bank, cash or payment-provider "
+        "account), unless the payment journal mapping names one (JOURNAL/ACCOUNT)",
     ),
 }
 CATALOG_OPTIONS: dict[str, tuple[Any, str, str]] = {

@@ -74,11 +74,20 @@ class MplusConnector(StoreLedWrites):
     )
     settings_schema: ClassVar[dict[str, Any]] = SETTINGS_SCHEMA
     rotating_credentials: ClassVar[bool] = False  # ident and secret do not expire
-    #: Mplus's OrderInput has a deliveryMethod but no carrier field: no CARRIER.
+    #: No JOURNAL_ENTRY: the MplusKASSA API (mplusqapi.wsdl) writes no ledger entries (its
+    #: financial operations, getFinancialJournal and getJournals, only read the till's
+    #: journals), so orders become orders, invoices or proposals, never mutations.
     document_types: ClassVar[frozenset[DocumentType]] = frozenset(
         {DocumentType.SALES_ORDER, DocumentType.DIRECT_INVOICE, DocumentType.QUOTATION}
     )
-    order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
+    #: Mplus's OrderInput has a deliveryMethod but no carrier field: no CARRIER. Its lines
+    #: take a vatCode, so VAT_COUNTRY reaches them (through ``OrderInstructions.tax_codes``);
+    #: its lines take no ledger account (Mplus books revenue per article group in its own
+    #: export to the accountant): no REVENUE_ACCOUNTS. No PAYMENT_BOOKING: payOrder and
+    #: payInvoice settle a document at the till with a payment method, not in a journal.
+    order_features: ClassVar[frozenset[OrderFeature]] = frozenset(
+        {OrderFeature.VAT_NUMBER, OrderFeature.VAT_COUNTRY}
+    )
 
     def __init__(
         self,

@@ -46,6 +46,24 @@ DELIVERY_TYPES = (  # FbSales.DtId is an integer
     {"DeliveryType": "3", "Description": "Afhalen in de winkel"},
 )
 
+#: Ledger accounts of the sandbox's administration (a Dutch chart of accounts, abridged).
+LEDGER_ACCOUNTS = {
+    "1100": "Bank", "1105": "Mollie", "1110": "PayPal", "1000": "Kas", "1300": "Debiteuren",
+    "1500": "Af te dragen BTW hoog", "1510": "Af te dragen BTW laag", "1520": "BTW 0%",
+    "1590": "BTW oud", "2000": "Kruisposten", "8000": "Omzet NL hoog", "8010": "Omzet NL laag",
+    "8100": "Omzet EU (OSS)", "8110": "Omzet DE", "8200": "Omzet buiten EU",
+    "8400": "Verzendkosten", "8900": "Kortingen",
+}  # fmt: skip
+#: Journals (Profit_Journals): sales, bank and payment-provider journals.
+JOURNALS = (
+    {"UnitId": 1, "JournalId": "70", "Description": "Verkoopboek", "JournalType": "V",
+     "Blocked": False},
+    {"UnitId": 1, "JournalId": "10", "Description": "Bank", "JournalType": "B", "Blocked": False},
+    {"UnitId": 1, "JournalId": "MOL", "Description": "Mollie", "JournalType": "B",
+     "Blocked": False},
+    {"UnitId": 1, "JournalId": "20", "Description": "Kas", "JournalType": "K", "Blocked": False},
+)  # fmt: skip
+
 
 @dataclass
 class Tables:
@@ -64,6 +82,10 @@ class Tables:
     #: Quotations (FbSalesQuotation): quotation number → header fields and lines.
     quotations: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Financial mutations (FiEntries) as Profit_Transactions rows: one per entry line.
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    ledger_accounts: dict[str, str] = field(default_factory=lambda: dict(LEDGER_ACCOUNTS))
+    journals: list[dict[str, Any]] = field(default_factory=lambda: list(JOURNALS))
     #: Code lists the settings page offers in its mapping pickers (see ``choice_connectors``).
     vat_codes: list[dict[str, Any]] = field(default_factory=lambda: list(VAT_CODES))
     payment_methods: list[dict[str, Any]] = field(default_factory=lambda: list(PAYMENT_METHODS))
@@ -277,6 +299,21 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
             ],
             lambda: list(t.invoices.values()),
         ),
+        *(
+            GetConnectorDef(name, TRANSACTION_FIELDS, lambda: list(t.entries))
+            for name in ("BCApp_JournalEntries", "Profit_Transactions")
+        ),
+        GetConnectorDef(
+            "Profit_Journals",
+            [
+                F("UnitId", "int"),
+                F("JournalId"),
+                F("Description"),
+                F("JournalType"),
+                F("Blocked", "boolean"),
+            ],
+            lambda: list(t.journals),
+        ),
         GetConnectorDef(
             "BCApp_SalesQuotations",
             [F("QuotationNumber"), F("DebtorId"), F("CustomerReference")],
@@ -300,6 +337,16 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
             lambda: _line_rows(t.credit_invoices),
         ),
     ]
+
+
+#: Profit_Transactions' fields (profit-en-mutaties.json), one row per entry line.
+TRANSACTION_FIELDS = [
+    F("UnitId", "int"), F("EntryNo", "int"), F("SeqNo", "int"), F("Year", "int"),
+    F("Period", "int"), F("JournalId"), F("AccountNo"), F("AmtDebit", "decimal"),
+    F("AmtCredit", "decimal"), F("EntryDate", "date"), F("InvoiceId"), F("VoucherDate", "date"),
+    F("VoucherNo"), F("VatCode"), F("VatAmt", "decimal"), F("Description"),
+    F("Created", "date"), F("Modified", "date"),
+]  # fmt: skip
 
 
 def _subscription_rows(subs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -331,4 +378,7 @@ UPDATE_CONNECTORS = [
     ("FbSales", "Verkooporder"),
     ("FbSubscription", "Abonnement"),
     ("FbDeliveryNote", "Pakbon"),
+    ("FbDirectInvoice", "Directe verkoopfactuur"),
+    ("FbSalesQuotation", "Offerte"),
+    ("FiEntries", "Financiële mutatie"),
 ]

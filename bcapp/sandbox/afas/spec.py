@@ -51,11 +51,26 @@ BUILTIN_RULES: dict[str, dict[str, set[str]]] = {
         "FbSubscription/FbSubscriptionLines": {"VaIt", "ItCd", "InFr"},
     },
     "KnSalesRelationPer": {"KnSalesRelationPer": {"CuId"}, "KnSalesRelationPer/KnPerson": set()},
+    # A financial mutation's root object is FiEntryPar (ROOT_OBJECTS); required as AFAS's
+    # examples fill them (EnNo, which the schema lists, is in none of them).
+    "FiEntries": {
+        "FiEntryPar": {"Year", "Peri", "JoCo"},
+        "FiEntryPar/FiEntries": {"VaAs", "AcNr", "EnDa", "BpDa"},
+    },
     "KnSalesRelationOrg": {
         "KnSalesRelationOrg": {"CuId"},
         "KnSalesRelationOrg/KnOrganisation": {"Nm"},
     },
 }
+
+
+#: UpdateConnectors whose body's root object has another name than the connector.
+ROOT_OBJECTS: dict[str, str] = {"FiEntries": "FiEntryPar"}
+
+
+def root_object(connector: str) -> str:
+    """The object a ``connector`` body starts with (``FiEntries`` → ``FiEntryPar``)."""
+    return ROOT_OBJECTS.get(connector, connector)
 
 
 def shared_dir() -> Path | None:
@@ -202,8 +217,9 @@ def strict_schema(specs: Mapping[str, Any], connector: str, method: str) -> dict
 
 def validate_update(connector: str, method: str, body: Any) -> list[str]:
     """AFAS-style messages for an invalid UpdateConnector body (empty list: valid)."""
-    if not isinstance(body, Mapping) or connector not in body:
-        return [f"The request does not contain the object '{connector}'."]
+    root = root_object(connector)
+    if not isinstance(body, Mapping) or root not in body:
+        return [f"The request does not contain the object '{root}'."]
     specs = load_specs()
     if specs is None:
         return _validate_builtin(connector, method, body)
@@ -212,7 +228,7 @@ def validate_update(connector: str, method: str, body: Any) -> list[str]:
         return [f"UpdateConnector '{connector}' does not support {method.upper()}."]
     fields_by_path, required = parts
     errors: list[str] = []
-    for path, element in elements({connector: body[connector]}):
+    for path, element in elements({root: body[root]}):
         spec = fields_by_path.get(path)
         if spec is None:
             errors.append(f"Object '{path.rsplit('/', 1)[-1]}' is unknown in '{connector}'.")
@@ -286,7 +302,8 @@ def _validate_builtin(connector: str, method: str, body: Mapping[str, Any]) -> l
     if method.upper() != "POST":
         return []  # an update (PUT) names only what changes; required fields apply on insert
     errors = []
-    for path, element in elements({connector: body[connector]}):
+    root = root_object(connector)
+    for path, element in elements({root: body[root]}):
         given = set((element.get("Fields") or {}).keys())
         given |= {k[1:] for k in element if k.startswith("@")}
         for name in sorted(rules.get(path, set()) - given):
@@ -329,7 +346,7 @@ def update_metainfo(connector: str) -> dict[str, Any] | None:
             return None
         fields_by_path = dict(schema_fields(schema))
         required = effective_required(specs, connector, "POST")
-    return _metainfo_object(connector, connector, fields_by_path, required)
+    return _metainfo_object(connector, root_object(connector), fields_by_path, required)
 
 
 def _metainfo_object(

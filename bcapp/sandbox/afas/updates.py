@@ -71,6 +71,7 @@ class Updates:
         self.next_packing_slip = 70000001
         self.next_invoice = 90000001
         self.next_quotation = 50000001
+        self.next_entry = 1
 
     def handler(self, connector: str, method: str) -> Callable[[Mapping], dict] | None:
         return {
@@ -83,6 +84,7 @@ class Updates:
             ("FbSalesQuotation", "POST"): self.quotation,
             ("FbSubscription", "POST"): self.subscription,
             ("FbDeliveryNote", "POST"): self.delivery_note,
+            ("FiEntries", "POST"): self.entry,
         }.get((connector, method))
 
     # -- relations ------------------------------------------------------------------------
@@ -286,3 +288,52 @@ class Updates:
             ],
         }
         return {"OrNu": number}
+
+    # -- financial mutations --------------------------------------------------------------
+
+    def entry(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A financial mutation: every line checked as Profit does, then booked in balance.
+
+        Profit refuses an unknown journal, ledger account, debtor or VAT code, and an
+        entry whose debits and credits differ; the lines become Profit_Transactions rows.
+        """
+        element = body["FiEntryPar"]["Element"]
+        head = _fields(element)
+        journal = str(head.get("JoCo") or "")
+        if not any(j["JournalId"] == journal and not j["Blocked"] for j in self.t.journals):
+            raise ProfitError(f"Journal '{journal}' does not exist.")
+        lines = [dict(_fields(el)) for el in _first(element, "FiEntryPar/FiEntries", "FiEntryPar")]
+        for line in lines:
+            self._check_entry_line(line)
+        debit = round(sum(float(num(ln.get("AmDe")) or 0) for ln in lines), 2)
+        credit = round(sum(float(num(ln.get("AmCr")) or 0) for ln in lines), 2)
+        if not lines or debit != credit:
+            raise ProfitError(f"The entry is not in balance (debit {debit}, credit {credit}).")
+        number = self.next_entry
+        self.next_entry += 1
+        stamp = self.clock.stamp()
+        for seq, line in enumerate(lines, start=1):
+            self.t.entries.append({
+                "UnitId": int(head.get("UnId") or 1), "EntryNo": number, "SeqNo": seq,
+                "Year": int(head["Year"]), "Period": int(head["Peri"]), "JournalId": journal,
+                "AccountNo": str(line["AcNr"]), "AmtDebit": float(num(line.get("AmDe")) or 0),
+                "AmtCredit": float(num(line.get("AmCr")) or 0), "EntryDate": line.get("EnDa"),
+                "InvoiceId": line.get("InId") or "", "VoucherDate": line.get("BpDa"),
+                "VoucherNo": line.get("BpNr") or "", "VatCode": line.get("VaId") or "",
+                "Description": line.get("Ds") or "", "Created": stamp, "Modified": stamp,
+                "AccountType": str(line["VaAs"]), "fields": line,
+            })  # fmt: skip
+        return {"EnNo": number}
+
+    def _check_entry_line(self, line: Mapping[str, Any]) -> None:
+        account = str(line.get("AcNr") or "")
+        kind = str(line.get("VaAs"))
+        if kind == "2" and account not in self.t.relations:
+            raise ProfitError(f"Debtor '{account}' does not exist.")
+        if kind == "1" and account not in self.t.ledger_accounts:
+            raise ProfitError(f"Ledger account '{account}' does not exist.")
+        code = line.get("VaId")
+        if code and not any(
+            v["VatCode"] == str(code) and not v["Blocked"] for v in self.t.vat_codes
+        ):
+            raise ProfitError(f"VAT code '{code}' does not exist or is blocked.")
