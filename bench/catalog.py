@@ -220,6 +220,9 @@ class Driver:
             self.waiting -= main
 
     def _drive(self) -> None:
+        import threading
+
+        me = threading.get_native_id()
         stalled = 0.0
         while not self._stop.wait(0.0005):
             if not self.waiting:
@@ -228,6 +231,8 @@ class Driver:
                     continue
             else:
                 self.catch_up()  # the read-ahead thread may be working meanwhile
+            if _runnable(exclude=me):
+                continue  # work is ready but the OS gave its CPU to another process
             wake = self.clock.next_wake()
             if wake is not None:
                 self.clock.advance_to(wake)
@@ -239,6 +244,31 @@ class Driver:
         self._thread.join()
         pipeline.wait = self._wait  # type: ignore[assignment]
         self.clock.driven = False
+
+
+def _runnable(exclude: int) -> bool:
+    """Whether a thread of this process (but ``exclude``) is ready to run and not running.
+
+    On a loaded machine a thread whose answer has arrived may wait for a CPU that
+    another process holds; moving the clock to the next request's end meanwhile would
+    charge that wait to the run. Linux's ``/proc/self/task/*/stat`` state ``R`` says
+    a thread is running or ready; then the clock waits for it. Elsewhere: False.
+    """
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return False
+    for task in tasks:
+        if int(task) == exclude:
+            continue
+        try:
+            with open(f"/proc/self/task/{task}/stat", "rb") as stat:
+                state = stat.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state == b"R":
+            return True
+    return False
 
 
 class Latent(httpx.BaseTransport):
