@@ -38,6 +38,7 @@ import httpx
 from bcapp.connectors.afas import envelopes, mapping, writable
 from bcapp.connectors.afas.changes import ChangeQuery, read_changes
 from bcapp.connectors.afas.client import AfasClient, Filter, Op, base_url
+from bcapp.connectors.afas.delivery import DeliveryAddresses
 from bcapp.connectors.afas.fulfilment import Fulfilment
 from bcapp.connectors.afas.relations import Relations
 from bcapp.connectors.afas.settings import (
@@ -58,8 +59,11 @@ from bcapp.connectors.base import (
     OrderFeature,
     OrderInstructions,
     OrderLine,
+    OrderPart,
     Product,
     StockLevel,
+    part_instructions,
+    split_by_address,
 )
 from bcapp.errors import BcappError, ConfigError, FatalSyncError, SkipRecord
 
@@ -86,7 +90,7 @@ DOCUMENTS: dict[DocumentType, tuple[str, str, str]] = {
 }
 
 
-class AfasConnector(Fulfilment, Relations):
+class AfasConnector(Fulfilment, Relations, DeliveryAddresses):
     """AFAS Profit over its REST API (GetConnectors in, UpdateConnectors out)."""
 
     kind: ClassVar[str] = "afas"
@@ -116,6 +120,7 @@ class AfasConnector(Fulfilment, Relations):
             OrderFeature.DELIVERY_ADDRESSES,
             OrderFeature.COST_CENTRE,
             OrderFeature.PAYMENT_TERMS,
+            OrderFeature.SEVERAL_ADDRESSES,
         }
     )
 
@@ -441,13 +446,28 @@ class AfasConnector(Fulfilment, Relations):
                 f"(GetConnectors → {what.capitalize()}, e.g. {example}): without it one could "
                 "be booked twice."
             )
-        existing = None if searched else self.find_order(order.reference)
-        if existing:
-            return existing
+        parts = split_by_address(order)
+        if len(parts) > 1:  # resolved once: a missing article stops every document
+            self.resolve_items(line.sku for line in order.lines if not line.is_digital)
+        numbers = []
+        for part in parts:
+            # Parts are made in address order, so the first missing means none after it exist.
+            existing = None if searched else self.find_order(part.order.reference)
+            searched = searched or existing is None
+            numbers.append(existing or self._post_document(name, part, customer_erp_id, todo))
+        return numbers[0]
+
+    def _post_document(
+        self, name: str, part: OrderPart, debtor: str, instructions: OrderInstructions
+    ) -> str:
+        """Post one sales document: the lines and shipping cost of one shipping address."""
+        order, todo = part.order, part_instructions(instructions, part)
         items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
-        body = envelopes.document_envelope(
-            name, order, customer_erp_id, items, self.orders_cfg, todo
-        )
+        body = envelopes.document_envelope(name, order, debtor, items, self.orders_cfg, todo)
+        ship_to = order.shipping_addresses[0] if order.shipping_addresses else None
+        linked = self.delivery_address_number(debtor, ship_to) if ship_to else None
+        if linked is not None and "DlAd" not in todo.fields:  # the merchant's mapping wins
+            body[name]["Element"]["Fields"]["DlAd"] = linked
         number = mapping.text(self.client.post(name, body).get("OrNu"))
         number = number or self.find_order(order.reference) or ""
         if not number:
