@@ -170,3 +170,33 @@ def test_mplus_gets_one_order_per_address_once(shop: Shop) -> None:
     assert sum(payments) == paid
     assert shop.bindings("order") == {str(order_id): home["orderId"]}
     assert shop.mplus.invalid_requests == []
+
+
+def test_mplus_after_a_crash_between_the_orders_books_only_the_missing_one(shop: Shop) -> None:
+    from bcapp.sandbox.bigcommerce.checkout import create_order
+    from tests.mplus.test_order_flow import BILLING
+
+    shop.product("1001", 20, article=1001)
+    shop.product("1002", 30, article=1002)
+    lines = [{"product_id": shop.products["1001"], "quantity": 1, "address": 0},
+             {"product_id": shop.products["1002"], "quantity": 1, "address": 1}]  # fmt: skip
+    spec = {"lines": lines, "shipping_addresses": [HOME, OFFICE], "billing_address": BILLING}
+    with shop.bc.lock:
+        order_id = create_order(shop.bc_store, spec)["id"]
+    shop.export(order_id)
+    first = next(o["orderId"] for o in shop.state.orders.values()
+                 if o["extOrderId"] == str(order_id))  # fmt: skip
+    # The worker died after Mplus took the first order: no second one, no binding.
+    shop.state.orders = {k: o for k, o in shop.state.orders.items()
+                         if o["extOrderId"] != f"{order_id}-2"}  # fmt: skip
+    db.session.execute(db.delete(Binding).filter_by(entity="order"))
+    db.session.commit()
+    with shop.bc.lock:
+        shop.bc_store.orders[order_id]["status_id"] = 11
+
+    shop.export(order_id)
+
+    refs = sorted(o["extOrderId"] for o in shop.state.orders.values())
+    assert refs == [str(order_id), f"{order_id}-2"]
+    assert shop.bindings("order") == {str(order_id): first}
+    assert shop.mplus.invalid_requests == []
