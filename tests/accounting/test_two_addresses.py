@@ -200,3 +200,21 @@ def test_mplus_after_a_crash_between_the_orders_books_only_the_missing_one(shop:
     assert refs == [str(order_id), f"{order_id}-2"]
     assert shop.bindings("order") == {str(order_id): first}
     assert shop.mplus.invalid_requests == []
+
+
+def test_a_packing_slip_of_the_second_document_ships_to_its_address(world):
+    world.product("SKU-1", 20)
+    world.product("SKU-2", 30)
+    order_id = two_address_order(world)
+    world.export(order_id)
+    office = afas_documents(world, order_id)[f"{order_id}-2"]
+
+    world.afas.add_packing_slip(office["OrderNumber"], [("SKU-2", 1)], tracking="3SOFFICE")
+    world.run("shipments")
+
+    [shipment] = [s for s in world.bc_store.shipments.values() if s["order_id"] == order_id]
+    rows = [a for a in world.bc_store.order_addresses.values() if a["order_id"] == order_id]
+    assert shipment["order_address_id"] == rows[1]["id"]  # the office
+    assert shipment["tracking_number"] == "3SOFFICE"
+    assert [i["product_id"] for i in shipment["items"]] == [world.skus["SKU-2"]]
+    assert world.bc_order(order_id)["status_id"] == 3  # Partially Shipped: home still open
