@@ -250,15 +250,24 @@ def split_by_address(order: Order) -> tuple[OrderPart, ...]:
         return (OrderPart(order, tuple(range(len(order.lines))), 1),)
     ids = [a.bc_id for a in order.shipping_addresses]
     charges = {c.address_id: c for c in order.shipping_charges}
-    parts: list[OrderPart] = []
-    for number, address in enumerate(order.shipping_addresses, start=1):
+    groups = []  # (address, its lines' positions); an address with no line gets no document
+    for position, address in enumerate(order.shipping_addresses):
         indices = tuple(
             i for i, line in enumerate(order.lines)
-            if line.address_id == address.bc_id or (number == 1 and line.address_id not in ids)
+            if line.address_id == address.bc_id or (position == 0 and line.address_id not in ids)
         )  # fmt: skip
-        if not indices:
-            continue
+        if indices:
+            groups.append((address, indices))
+    parts: list[OrderPart] = []
+    for number, (address, indices) in enumerate(groups, start=1):
         charge = charges.get(address.bc_id) or ShippingCharge(address.bc_id)
+        if number == 1 and not order.shipping_charges:  # per-address costs unknown
+            charge = ShippingCharge(
+                address.bc_id,
+                order.shipping_method,
+                order.shipping_cost_ex_tax,
+                order.shipping_cost_inc_tax,
+            )
         lines = tuple(order.lines[i] for i in indices)
         inc = sum((ln.price_inc_tax * ln.quantity - ln.discount for ln in lines), Decimal("0"))
         ex = sum((ln.price_ex_tax * ln.quantity for ln in lines), Decimal("0"))

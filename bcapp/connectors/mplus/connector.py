@@ -10,6 +10,14 @@ Writes are safe to repeat: ``create_order`` sends the store order as
 exported" (returning the order Mplus has); ``upsert_product`` treats
 ``ARTICLE-NUMBER-ALREADY-TAKEN`` as "exists" and updates instead; customers
 are matched only on an exact e-mail (Mplus matches partially by default).
+
+An order to several shipping addresses becomes one Mplus order per address
+(``OrderFeature.SEVERAL_ADDRESSES``): the WSDL's ``Order``/``OrderInput`` has one
+``deliveryAddress`` and its ``Line`` none, so a line's destination can only be kept by
+its order. The others' ``extOrderId`` is the reference plus ``-2``, ``-3`` ...; each
+carries its address's shipping cost and its share of the payment (in cents, adding up
+to the order's total). The relation itself keeps one delivery address (Mplus's
+``Relation`` has a single ``deliveryAddress``), so ``DELIVERY_ADDRESSES`` is not offered.
 """
 
 from __future__ import annotations
