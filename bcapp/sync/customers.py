@@ -178,7 +178,7 @@ def address_book(
         found = connector.find_delivery_address(binding.erp_id, address)
         if found:
             ids[address_key(address)] = [found, False]
-    removed = 0
+    removed: list[str] = []
     if book is not None:
         current = _book_keys(book)
         for key in list(ids):
@@ -186,11 +186,14 @@ def address_book(
                 ids[key] = [ids[key][0], True]  # in the book now: a deletion removes it
             elif ids[key][1]:
                 connector.remove_delivery_address(binding.erp_id, str(ids.pop(key)[0]))
-                removed += 1
-    ctx.binder.touch(binding, data={"delivery_address_ids": ids})
+                removed.append(key)
+    # a removed address is no longer the relation's: sent again if it comes back
+    known = [k for k in (binding.data or {}).get("delivery_addresses") or [] if k not in removed]
+    ctx.binder.touch(binding, data={"delivery_address_ids": ids, "delivery_addresses": known})
     if not removed:
         return ""
-    return f" Removed {removed} delivery address{'es' if removed > 1 else ''} deleted in the store."
+    count = len(removed)
+    return f" Removed {count} delivery address{'es' if count > 1 else ''} deleted in the store."
 
 
 def store_digest(ctx: SyncContext, customer: Customer) -> str:

@@ -140,6 +140,18 @@ def test_an_address_deleted_in_the_store_is_blocked_in_afas(hooked):
                                                                  "Bl": True}}}}  # fmt: skip
     assert relation(w)["Address"]["Rs"] == "Berlin"  # its own address stays
 
+    # Shipping there again later links a fresh delivery address, and the order points at it.
+    w.product("SKU-1")
+    order = w.order("SKU-1", customer_id=customer_id,
+                    billing={"email": "anna@example.com", "first_name": "Anna",
+                             "last_name": "Müller", "street_1": "Hauptstraße 5",
+                             "city": "Berlin", "zip": "10115", "country_iso2": "DE"},
+                    shipping_addresses=[{**SHOP, "email": "anna@example.com"}])  # fmt: skip
+    w.export(order)
+    old, new = relation(w)["DeliveryAddresses"]
+    assert (old["Blocked"], new["Blocked"], new["Rs"]) == (True, False, "Potsdam")
+    assert w.erp_orders(order)[0]["fields"]["DlAd"] == new["AddressId"]
+
 
 def test_an_order_only_address_is_not_blocked_by_a_customer_update(hooked):
     """A delivery address seen only on an order was never in the address book: kept."""

@@ -218,3 +218,23 @@ def test_a_packing_slip_of_the_second_document_ships_to_its_address(world):
     assert shipment["tracking_number"] == "3SOFFICE"
     assert [i["product_id"] for i in shipment["items"]] == [world.skus["SKU-2"]]
     assert world.bc_order(order_id)["status_id"] == 3  # Partially Shipped: home still open
+
+
+def test_the_lineage_page_lists_every_document(world, client):
+    from bcapp.models import StoreUser
+    from tests.web.conftest import Session, open_app
+
+    db.session.add(StoreUser(store_id=world.store.id, bc_user_id=1, is_owner=True,
+                             email="o@x.test"))  # fmt: skip
+    db.session.commit()
+    world.product("SKU-1", 20)
+    world.product("SKU-2", 30)
+    order_id = two_address_order(world)
+    world.export(order_id)
+    docs = afas_documents(world, order_id)
+
+    session = Session(client, open_app(client, world.store.store_hash))
+    page = session.get(f"/app/lineage/order/{order_id}").text
+
+    assert docs[str(order_id)]["OrderNumber"] in page
+    assert docs[f"{order_id}-2"]["OrderNumber"] in page and f"{order_id}-2" in page
