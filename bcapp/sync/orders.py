@@ -124,7 +124,9 @@ def found_under(ctx: SyncContext, order: Order, rules: StoreRules) -> tuple[str 
 def splits(ctx: SyncContext, order: Order) -> bool:
     """Whether the ERP gets one document per shipping address for ``order``."""
     features: frozenset[OrderFeature] = getattr(ctx.connector, "order_features", frozenset())
-    return len(order.shipping_addresses) > 1 and OrderFeature.SEVERAL_ADDRESSES in features
+    if OrderFeature.SEVERAL_ADDRESSES not in features or len(order.shipping_addresses) < 2:
+        return False
+    return len(split_by_address(order)) > 1  # every line to one address: one document
 
 
 def documents_of(ctx: SyncContext, order: Order, erp_id: str) -> dict[str, str]:

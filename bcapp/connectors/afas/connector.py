@@ -447,22 +447,31 @@ class AfasConnector(Fulfilment, Relations, DeliveryAddresses):
                 "be booked twice."
             )
         parts = split_by_address(order)
-        if len(parts) > 1:  # resolved once: a missing article stops every document
-            self.resolve_items(line.sku for line in order.lines if not line.is_digital)
+        items = None
+        if len(parts) > 1:  # resolved before the first post: a missing article stops them all
+            items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
         numbers = []
         for part in parts:
             # Parts are made in address order, so the first missing means none after it exist.
             existing = None if searched else self.find_order(part.order.reference)
             searched = searched or existing is None
-            numbers.append(existing or self._post_document(name, part, customer_erp_id, todo))
+            numbers.append(
+                existing or self._post_document(name, part, customer_erp_id, todo, items)
+            )
         return numbers[0]
 
     def _post_document(
-        self, name: str, part: OrderPart, debtor: str, instructions: OrderInstructions
+        self,
+        name: str,
+        part: OrderPart,
+        debtor: str,
+        instructions: OrderInstructions,
+        items: Mapping[str, tuple[str, str, str]] | None = None,
     ) -> str:
         """Post one sales document: the lines and shipping cost of one shipping address."""
         order, todo = part.order, part_instructions(instructions, part)
-        items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
+        if items is None:
+            items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
         body = envelopes.document_envelope(name, order, debtor, items, self.orders_cfg, todo)
         ship_to = order.shipping_addresses[0] if order.shipping_addresses else None
         linked = self.delivery_address_number(debtor, ship_to) if ship_to else None
