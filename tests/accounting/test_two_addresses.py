@@ -238,3 +238,16 @@ def test_the_lineage_page_lists_every_document(world, client):
 
     assert docs[str(order_id)]["OrderNumber"] in page
     assert docs[f"{order_id}-2"]["OrderNumber"] in page and f"{order_id}-2" in page
+
+
+def test_every_line_to_the_second_address_is_one_document_to_that_address(world):
+    world.product("SKU-1", 20)
+    lines = [{"product_id": world.skus["SKU-1"], "quantity": 1, "address": 1}]
+    order_id = world.order(lines=lines, shipping_addresses=[HOME, OFFICE])
+
+    world.export(order_id)
+
+    [erp] = world.erp_orders(order_id)  # under the order's own reference
+    assert "Stationsplein 7" in erp["fields"]["ExAd"]
+    [binding] = world.bindings("order")
+    assert "documents" not in binding.data
