@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -173,6 +173,23 @@ class OrderLine:
     bc_product_id: int | None = None
     bc_variant_id: int | None = None
     tax_class_name: str = ""  # the tax class's name in BigCommerce, e.g. "Default Tax Class"
+    #: The order shipping address this line goes to (``Address.bc_id`` of one of
+    #: ``Order.shipping_addresses``; BigCommerce's ``order_address_id``). None: digital.
+    address_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ShippingCharge:
+    """What BigCommerce charged to ship to one shipping address of an order.
+
+    BigCommerce prices shipping per address (a checkout to two addresses picks a method
+    for each); the order's shipping cost is the sum of these.
+    """
+
+    address_id: int | None
+    method: str = ""
+    cost_ex_tax: Decimal = Decimal("0")
+    cost_inc_tax: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True)
@@ -199,6 +216,9 @@ class Order:
     total_inc_tax: Decimal = Decimal("0")
     tax_total: Decimal = Decimal("0")
     customer_message: str = ""
+    #: The shipping method and cost of each shipping address, in the order of
+    #: ``shipping_addresses`` (empty: only the order's totals above are known).
+    shipping_charges: tuple[ShippingCharge, ...] = ()
     #: BigCommerce's payment status ("captured", "paid", "pending", "" for offline methods):
     #: a paid order's payment may be booked in the ERP (``PaymentBooking``).
     payment_status: str = ""
@@ -211,6 +231,90 @@ class Order:
 
 #: BigCommerce payment statuses meaning "the money is in": an authorisation is not a payment.
 PAID_STATUSES = frozenset({"captured", "paid"})
+
+
+@dataclass(frozen=True)
+class OrderPart:
+    """The share of an order that goes to one shipping address (see :func:`split_by_address`).
+
+    ``order`` holds only that address, its lines and its shipping charge; ``line_indices``
+    are the positions of those lines in the whole order's ``lines`` (what
+    ``OrderInstructions.line_fields`` is keyed by); ``number`` counts the addresses from 1.
+    """
+
+    order: Order
+    line_indices: tuple[int, ...]
+    number: int = 1
+
+
+def part_reference(reference: str, number: int) -> str:
+    """The ERP reference of part ``number``: the first keeps the order's, the others get
+    ``-2``, ``-3`` ... (deterministic, so a retry finds what an earlier attempt made)."""
+    return reference if number <= 1 else f"{reference}-{number}"
+
+
+def split_by_address(order: Order) -> tuple[OrderPart, ...]:
+    """One part per shipping address, each with its own lines and shipping charge.
+
+    An order to one address (or none) is one part holding the order itself, unchanged.
+    A line that names no known address (a digital line) goes with the first part, and so
+    do the order-level discount, coupons and whatever of the order's total the parts'
+    lines and shipping do not add up to, so the parts' totals add up to the order's.
+    """
+    if len(order.shipping_addresses) < 2:
+        return (OrderPart(order, tuple(range(len(order.lines))), 1),)
+    ids = [a.bc_id for a in order.shipping_addresses]
+    charges = {c.address_id: c for c in order.shipping_charges}
+    groups = []  # (address, its lines' positions); an address with no line gets no document
+    for position, address in enumerate(order.shipping_addresses):
+        indices = tuple(
+            i for i, line in enumerate(order.lines)
+            if line.address_id == address.bc_id or (position == 0 and line.address_id not in ids)
+        )  # fmt: skip
+        if indices:
+            groups.append((address, indices))
+    parts: list[OrderPart] = []
+    for number, (address, indices) in enumerate(groups, start=1):
+        charge = charges.get(address.bc_id) or ShippingCharge(address.bc_id)
+        if number == 1 and not order.shipping_charges:  # per-address costs unknown
+            charge = ShippingCharge(
+                address.bc_id,
+                order.shipping_method,
+                order.shipping_cost_ex_tax,
+                order.shipping_cost_inc_tax,
+            )
+        lines = tuple(order.lines[i] for i in indices)
+        inc = sum((ln.price_inc_tax * ln.quantity - ln.discount for ln in lines), Decimal("0"))
+        ex = sum((ln.price_ex_tax * ln.quantity for ln in lines), Decimal("0"))
+        # in cents, so that the parts' payments add up to what the customer paid
+        inc, ex = _cents(inc + charge.cost_inc_tax), _cents(ex + charge.cost_ex_tax)
+        part = replace(
+            order, reference=part_reference(order.reference, number), lines=lines,
+            shipping_addresses=(address,), shipping_method=charge.method,
+            shipping_cost_ex_tax=charge.cost_ex_tax, shipping_cost_inc_tax=charge.cost_inc_tax,
+            total_inc_tax=inc, total_ex_tax=ex, tax_total=inc - ex,
+            shipping_charges=(charge,), discount_total=Decimal("0"), coupon_codes=(),
+        )  # fmt: skip
+        parts.append(OrderPart(part, indices, number))
+    return _first_takes_the_rest(order, parts)
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _first_takes_the_rest(order: Order, parts: list[OrderPart]) -> tuple[OrderPart, ...]:
+    """The first part with the order's discount, coupons and the totals' remainder."""
+    if not parts:
+        return (OrderPart(order, tuple(range(len(order.lines))), 1),)
+    first, others = parts[0], parts[1:]
+    inc = order.total_inc_tax - sum((p.order.total_inc_tax for p in others), Decimal("0"))
+    ex = order.total_ex_tax - sum((p.order.total_ex_tax for p in others), Decimal("0"))
+    head = replace(
+        first.order, total_inc_tax=inc, total_ex_tax=ex, tax_total=inc - ex,
+        discount_total=order.discount_total, coupon_codes=order.coupon_codes,
+    )  # fmt: skip
+    return (replace(first, order=head), *others)
 
 
 class DocumentType(enum.Enum):
@@ -242,6 +346,12 @@ class OrderFeature(enum.Enum):
     VAT_COUNTRY = "vat_country"
     #: A paid order's payment is booked on the debtor (``PaymentBooking``; AFAS FiEntries).
     PAYMENT_BOOKING = "payment_booking"
+    #: An order to several shipping addresses keeps each line's destination: the connector
+    #: books one document per address (:func:`split_by_address`), each with its lines and
+    #: its address's shipping cost, the first under the order's reference and the others
+    #: under ``-2``, ``-3`` ... (:func:`part_reference`). Without it the ERP gets one
+    #: document to the first address.
+    SEVERAL_ADDRESSES = "several_addresses"
 
 
 @dataclass(frozen=True)
@@ -337,6 +447,19 @@ class OrderInstructions:
     def tax_code(self, line: OrderLine) -> str | None:
         """The ERP VAT code the merchant mapped for ``line`` (None: the article's own)."""
         return self.tax_codes.get(line.tax_class)
+
+
+def part_instructions(instructions: OrderInstructions, part: OrderPart) -> OrderInstructions:
+    """``instructions`` for one part of an order: the per-line fields re-keyed by the
+    lines' positions in the part (the rest is the same for every part)."""
+    if part.line_indices == tuple(range(len(part.line_indices))):
+        return instructions  # the whole order, or its leading lines: keys unchanged
+    line_fields = {
+        new: instructions.line_fields[old]
+        for new, old in enumerate(part.line_indices)
+        if old in instructions.line_fields
+    }
+    return replace(instructions, line_fields=line_fields)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from bcapp.canonical import Address, Customer, Order, OrderLine
+from bcapp.canonical import Address, Customer, Order, OrderLine, ShippingCharge
 
 Json = Mapping[str, Any]
 
@@ -130,6 +130,7 @@ def line_from_bc(product: Json) -> OrderLine:
         bc_line_id=product.get("id"),
         bc_product_id=product.get("product_id"),
         bc_variant_id=product.get("variant_id"),
+        address_id=int(product.get("order_address_id") or 0) or None,
     )
 
 
@@ -140,8 +141,9 @@ def order_from_bc(
     coupons: Iterable[Json] = (),
 ) -> Order:
     """A v2 order with its products, shipping addresses and coupons → Order."""
-    shipping = tuple(address_from_bc(a) for a in shipping_addresses)
-    methods = [a.get("shipping_method") or "" for a in shipping_addresses]
+    rows = list(shipping_addresses)  # read three times below
+    shipping = tuple(address_from_bc(a) for a in rows)
+    methods = [a.get("shipping_method") or "" for a in rows]
     return Order(
         bc_id=int(order["id"]),
         reference=str(order["id"]),
@@ -164,6 +166,17 @@ def order_from_bc(
         tax_total=money(order.get("total_tax")),
         customer_message=order.get("customer_message") or "",
         payment_status=str(order.get("payment_status") or ""),
+        shipping_charges=tuple(shipping_charge(a) for a in rows),
+    )
+
+
+def shipping_charge(address: Json) -> ShippingCharge:
+    """A v2 order shipping address's own shipping method and cost (its ``cost_*`` fields)."""
+    return ShippingCharge(
+        address_id=address.get("id"),
+        method=address.get("shipping_method") or "",
+        cost_ex_tax=money(address.get("cost_ex_tax")),
+        cost_inc_tax=money(address.get("cost_inc_tax")),
     )
 
 

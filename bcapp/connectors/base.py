@@ -42,13 +42,18 @@ from bcapp.canonical import (
     OrderFeature,
     OrderInstructions,
     OrderLine,
+    OrderPart,
     OrderStatusChange,
     Product,
     Shipment,
     ShipmentLine,
+    ShippingCharge,
     StockLevel,
     Variant,
     WarehouseStock,
+    part_instructions,
+    part_reference,
+    split_by_address,
 )
 
 __all__ = [
@@ -65,6 +70,7 @@ __all__ = [
     "Customer",
     "CustomerKind",
     "CustomerSource",
+    "DeliveryAddressBook",
     "DocumentType",
     "ErpField",
     "ErpValue",
@@ -75,18 +81,23 @@ __all__ = [
     "OrderFeature",
     "OrderInstructions",
     "OrderLine",
+    "OrderPart",
     "OrderStatusChange",
     "PaymentBooking",
     "Product",
     "Shipment",
     "ShipmentLine",
+    "ShippingCharge",
     "StockLevel",
     "StoreLedConnector",
     "TransportArg",
     "Variant",
     "WarehouseStock",
     "last_exchange",
+    "part_instructions",
+    "part_reference",
     "secret_fields",
+    "split_by_address",
     "split_settings",
 ]
 
@@ -350,6 +361,24 @@ class CustomerSource(Connector, Protocol):
 
     def fetch_customer(self, erp_id: str) -> Customer | None:
         """One relation in its current state (Retry; the echo check), or None when gone."""
+
+
+@runtime_checkable
+class DeliveryAddressBook(Protocol):
+    """Optional: a connector whose ERP keeps a relation's delivery addresses as records.
+
+    The customers flow remembers the ERP id of each delivery address it adds, so that
+    one the customer deletes in the store (``store/customer/address/deleted``: the
+    event names no place, only BigCommerce's id) can be taken out of use in the ERP.
+    Check with ``isinstance(connector, DeliveryAddressBook)``: it is no ``Capability``.
+    """
+
+    def find_delivery_address(self, erp_id: str, address: Address) -> str | None:
+        """The ERP id of relation ``erp_id``'s delivery address at ``address`` (None: none,
+        or the connector cannot tell)."""
+
+    def remove_delivery_address(self, erp_id: str, address_id: str) -> None:
+        """Delete that delivery address, or take it out of use where the ERP deletes none."""
 
 
 @runtime_checkable

@@ -45,6 +45,7 @@ from bcapp.connectors.base import (
     Capability,
     Customer,
     CustomerSource,
+    DeliveryAddressBook,
     Order,
     OrderFeature,
 )
@@ -145,6 +146,56 @@ def delivers(ctx: SyncContext) -> bool:
     return ctx.rules.customers.delivery_addresses and OrderFeature.DELIVERY_ADDRESSES in features
 
 
+def _book_keys(customer: Customer) -> set[str]:
+    """Keys of a customer's delivery addresses (every address but the first, with a street)."""
+    if not customer.addresses:
+        return set()
+    main, *rest = customer.addresses
+    return {address_key(a) for a in rest if a.street and address_key(a) != address_key(main)}
+
+
+def address_book(
+    ctx: SyncContext,
+    binding: Binding | None,
+    added: list[Address],
+    *,
+    book: Customer | None = None,
+) -> str:
+    """Keep the ERP ids of the relation's delivery addresses in step; a note for the log.
+
+    Remembers the ERP id of each address in ``added`` (the connector finds it after the
+    write that added it). With ``book`` (the customer's whole address book, from
+    BigCommerce): a delivery address that was in the book and no longer is was deleted
+    in the store, and is removed from the ERP relation (AFAS blocks it: it deletes no
+    contact). Addresses only ever seen on orders are never removed: they were not in
+    the book. Needs a connector with a :class:`DeliveryAddressBook`.
+    """
+    connector = ctx.connector
+    if binding is None or ctx.dry_run or not isinstance(connector, DeliveryAddressBook):
+        return ""
+    ids: dict[str, list[Any]] = dict((binding.data or {}).get("delivery_address_ids") or {})
+    for address in added:
+        found = connector.find_delivery_address(binding.erp_id, address)
+        if found:
+            ids[address_key(address)] = [found, False]
+    removed: list[str] = []
+    if book is not None:
+        current = _book_keys(book)
+        for key in list(ids):
+            if key in current:
+                ids[key] = [ids[key][0], True]  # in the book now: a deletion removes it
+            elif ids[key][1]:
+                connector.remove_delivery_address(binding.erp_id, str(ids.pop(key)[0]))
+                removed.append(key)
+    # a removed address is no longer the relation's: sent again if it comes back
+    known = [k for k in (binding.data or {}).get("delivery_addresses") or [] if k not in removed]
+    ctx.binder.touch(binding, data={"delivery_address_ids": ids, "delivery_addresses": known})
+    if not removed:
+        return ""
+    count = len(removed)
+    return f" Removed {count} delivery address{'es' if count > 1 else ''} deleted in the store."
+
+
 def store_digest(ctx: SyncContext, customer: Customer) -> str:
     """The hash of what this flow would send the ERP for a BigCommerce customer."""
     erp_view = as_erp_customer(customer, ctx.rules)
@@ -231,6 +282,7 @@ def _add_delivery_addresses(ctx: SyncContext, customer: Customer, key: str, orde
     sent = replace(for_update(update, frozenset()), addresses=update.addresses)
     ctx.connector.upsert_customer(sent, binding.erp_id)
     ctx.binder.touch(binding, data={"delivery_addresses": known})
+    address_book(ctx, binding, list(update.addresses[1:]))
     count = len(update.addresses) - 1
     ctx.record(Outcome.UPDATED, CUSTOMER, key, binding.erp_id,
                f"Added {count} delivery address{'es' if count > 1 else ''} of order {order_id} "
@@ -251,6 +303,7 @@ def _find_or_create(ctx: SyncContext, customer: Customer, key: str, order_id: in
         outcome = Outcome.CREATED
     bound = _bind(ctx, key, erp_id, customer)
     if outcome == Outcome.CREATED:
+        address_book(ctx, bound, _delivery_sent(customer))
         note_erp_state(ctx, bound)
     message = ("Created" if outcome == Outcome.CREATED else "Matched") + (
         f" {customer.kind.value} {erp_id} for {customer.email or 'order ' + str(order_id)}"
@@ -258,6 +311,13 @@ def _find_or_create(ctx: SyncContext, customer: Customer, key: str, order_id: in
     ctx.record(outcome, CUSTOMER, key, erp_id, message, direction=Direction.BC_TO_ERP)
     ctx.commit()
     return erp_id
+
+
+def _delivery_sent(customer: Customer) -> list[Address]:
+    """The delivery addresses a new relation is created with (``_bind`` keeps their keys)."""
+    main = address_key(customer.addresses[0]) if customer.addresses else ""
+    unique = {address_key(a): a for a in customer.addresses[1:] if a.street}
+    return [a for key, a in unique.items() if key != main]
 
 
 def _bind(
@@ -339,10 +399,14 @@ def upsert_customer(ctx: SyncContext, customer: Customer) -> Outcome:
         binding = _bind(ctx, key, erp_id, customer, digest)
     else:
         ctx.binder.touch(binding, digest)
+    removed = ""
     if binding is not None and "addresses" in fields:
         ctx.binder.touch(binding, data={"delivery_addresses": known})
+        if delivers(ctx):
+            removed = address_book(ctx, binding, list(update.addresses[1:]), book=customer)
     note_erp_state(ctx, binding)
-    ctx.record(Outcome.UPDATED, CUSTOMER, key, erp_id, f"Updated {customer.email}.", request=update)
+    ctx.record(Outcome.UPDATED, CUSTOMER, key, erp_id, f"Updated {customer.email}.{removed}",
+               request=update)  # fmt: skip
     return Outcome.UPDATED
 
 
@@ -351,7 +415,9 @@ def _create(ctx: SyncContext, key: str, customer: Customer) -> Outcome:
         ctx.preview(CUSTOMER, None, customer, bc_id=key)
         return Outcome.CREATED
     erp_id = ctx.connector.upsert_customer(customer)
-    note_erp_state(ctx, _bind(ctx, key, erp_id, customer, store_digest(ctx, customer)))
+    bound = _bind(ctx, key, erp_id, customer, store_digest(ctx, customer))
+    address_book(ctx, bound, _delivery_sent(customer), book=customer)
+    note_erp_state(ctx, bound)
     message = f"Created {customer.kind.value} {erp_id} for {customer.email}."
     ctx.record(Outcome.CREATED, CUSTOMER, key, erp_id, message, request=customer)
     return Outcome.CREATED

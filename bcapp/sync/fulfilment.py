@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from bcapp.bigcommerce.store import OrderItem
 from bcapp.errors import ConfigError, FatalSyncError, SkipRecord
+from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
 from bcapp.sync.records import to_jsonable
 
@@ -48,12 +49,25 @@ def order_id_for(ctx: SyncContext, reference: str, erp_order_id: str = "") -> in
     order_id = ctx.rules.orders.order_id_in(text)  # the merchant's reference template(s)
     if bound is None and order_id is not None:
         bound = ctx.binder.by_bc(ORDER, order_id)
+    if bound is None and order_id is None:
+        bound = _further_document(ctx, text)
     if bound is not None and str(bound.bc_id).isdigit():
         return int(bound.bc_id)
     raise SkipRecord(
         f"ERP order {erp_order_id or '?'} (reference {text!r}) was not exported by this app: "
         "nothing is changed in BigCommerce."
     )
+
+
+def _further_document(ctx: SyncContext, reference: str) -> Binding | None:
+    """The order whose second, third ... document (one per shipping address) has this
+    reference (``BC-1042-2``): only when the order's binding lists that document."""
+    stem, _, number = reference.rpartition("-")
+    order_id = ctx.rules.orders.order_id_in(stem) if number.isdigit() else None
+    bound = ctx.binder.by_bc(ORDER, order_id) if order_id is not None else None
+    if bound is not None and reference in ((bound.data or {}).get("documents") or {}):
+        return bound
+    return None
 
 
 def current(read: Callable[[str], T | None], erp_id: str) -> T:

@@ -43,10 +43,12 @@ from bcapp.connectors.base import (
     Capability,
     DocumentType,
     Order,
+    OrderFeature,
     OrderInstructions,
     OrderLine,
     PaymentBooking,
     last_exchange,
+    split_by_address,
 )
 from bcapp.errors import FatalSyncError, RetryableSyncError, SkipRecord, SyncError
 from bcapp.extensions import db
@@ -119,12 +121,45 @@ def find_exported(ctx: SyncContext, order: Order, rules: StoreRules) -> str | No
     A merchant who changed the reference template has orders in the ERP under the old
     text; asking for those too means a changed template never exports an order twice.
     """
+    return found_under(ctx, order, rules)[0]
+
+
+def found_under(ctx: SyncContext, order: Order, rules: StoreRules) -> tuple[str | None, str]:
+    """(the ERP order already made for ``order``, the reference it was found by)."""
     erp_id = ctx.connector.find_order(order.reference)
+    if erp_id is not None:
+        return erp_id, order.reference
     for reference in rules.orders.earlier_references(order.bc_id, order.channel_id):
-        if erp_id is not None:
-            break
         erp_id = ctx.connector.find_order(reference)
-    return erp_id
+        if erp_id is not None:
+            return erp_id, reference
+    return None, order.reference
+
+
+def splits(ctx: SyncContext, order: Order) -> bool:
+    """Whether the ERP gets one document per shipping address for ``order``."""
+    features: frozenset[OrderFeature] = getattr(ctx.connector, "order_features", frozenset())
+    if OrderFeature.SEVERAL_ADDRESSES not in features or len(order.shipping_addresses) < 2:
+        return False
+    rules = ctx.rules
+    chosen = rules.mappings.document_type_for(order.channel_id, rules.orders.document_type)
+    if chosen == DocumentType.JOURNAL_ENTRY.value:
+        return False  # a ledger books the whole order in one entry, not per delivery address
+    return len(split_by_address(order)) > 1  # every line to one address: one document
+
+
+def documents_of(ctx: SyncContext, order: Order, erp_id: str) -> dict[str, str]:
+    """Reference → ERP number of every document of an order booked per shipping address.
+
+    The first is ``erp_id`` (what the order is bound to); the others are asked for by
+    their references, so the log and the lineage name each one.
+    """
+    if not splits(ctx, order):
+        return {}
+    found = {order.reference: erp_id}
+    for part in split_by_address(order)[1:]:
+        found[part.order.reference] = ctx.connector.find_order(part.order.reference) or ""
+    return found
 
 
 def export_order(ctx: SyncContext, bc_id: int, *, force: bool = False, quiet: bool = False) -> str:
@@ -173,19 +208,27 @@ def _export_locked(ctx: SyncContext, order: Order, rules: StoreRules) -> str:
     binding = ctx.binder.by_bc(ORDER, order.bc_id)  # again: another worker may just have bound it
     if binding is None:
         checkpoint("before_find")
-        erp_id = find_exported(ctx, order, rules)
-        if erp_id is not None:
+        erp_id, reference = found_under(ctx, order, rules)
+        # An order booked per address may have died between its documents: create_order
+        # then makes only the missing ones (found under today's reference only).
+        complete = splits(ctx, order) and reference == order.reference
+        if erp_id is not None and not complete:
             binding = _bind(ctx, order, erp_id, rules, recovered=True)
         else:
-            binding = _create(ctx, order, rules)
+            binding = _create(ctx, order, rules, searched=erp_id is None)
             if binding is None:
                 return f"Order {order.bc_id} could not be exported (see the log)."
     _finish(ctx, order, rules, binding)
     return f"Order {order.bc_id} is in the ERP as {binding.erp_id}."
 
 
-def _create(ctx: SyncContext, order: Order, rules: StoreRules) -> Binding | None:
-    """Customer, then the ERP order, then the binding (committed); None after an import error."""
+def _create(
+    ctx: SyncContext, order: Order, rules: StoreRules, *, searched: bool = True
+) -> Binding | None:
+    """Customer, then the ERP order, then the binding (committed); None after an import error.
+
+    ``searched`` False: the ERP has (part of) the order already; create_order completes it.
+    """
     subscriptions = rules.orders.subscriptions_for_digital and ctx.can(Capability.SUBSCRIPTIONS)
     try:
         if (rules.mappings.tax or rules.mappings.revenue_account) and order.tax_total:
@@ -202,7 +245,7 @@ def _create(ctx: SyncContext, order: Order, rules: StoreRules) -> Binding | None
         debtor = debtor_for_order(ctx, ready.customer, order.bc_id, order=ready)
         checkpoint("before_create")
         # searched: _export_locked has just asked find_order, under the order lock
-        erp_id = ctx.connector.create_order(ready, debtor, todo, searched=True)
+        erp_id = ctx.connector.create_order(ready, debtor, todo, searched=searched)
     except (SkipRecord, FatalSyncError) as exc:
         _import_error(ctx, order, rules, exc)
         return None
@@ -229,18 +272,31 @@ def _bind(
     digital = [line.bc_line_id for line in order.lines if line.is_digital] if subscriptions else []
     books_shipping = bool(rules.orders.shipping_cost_article or ctx.connector.shipping_article)
     check = total_check(order, books_shipping=books_shipping)
-    data = {"done": False, "debtor": debtor, "pending_subscriptions": digital, "total": check}
+    data: dict[str, Any] = {"done": False, "debtor": debtor, "pending_subscriptions": digital,
+                            "total": check}  # fmt: skip
+    documents = documents_of(ctx, order, erp_id)
+    details: dict[str, Any] = {"total": check}
+    if documents:
+        data["documents"] = details["documents"] = documents
     binding = ctx.binder.bind(ORDER, order.bc_id, erp_id, data=data)
     if recovered:
         message = f"Found in the ERP as {erp_id} (exported before the app could record it); bound."
-        ctx.record(Outcome.UNCHANGED, ORDER, order.bc_id, erp_id, message, details={"total": check})
+        ctx.record(Outcome.UNCHANGED, ORDER, order.bc_id, erp_id, message, details=details)
+    elif documents:
+        message = (f"Exported as {len(documents)} ERP orders, one per shipping address: "
+                   + ", ".join(f"{n} ({ref})" for ref, n in documents.items()) + ".")  # fmt: skip
+        if not check["ok"]:
+            message += (f" Totals differ: ERP {check['erp']} vs BigCommerce {check['bigcommerce']}"
+                        f" ({check['difference']}).")  # fmt: skip
+        ctx.record(Outcome.CREATED, ORDER, order.bc_id, erp_id, message, request=order,
+                   details=details)  # fmt: skip
     else:
         message = f"Exported as ERP order {erp_id}."
         if not check["ok"]:
             message += (f" Totals differ: ERP {check['erp']} vs BigCommerce {check['bigcommerce']}"
                         f" ({check['difference']}).")  # fmt: skip
         ctx.record(Outcome.CREATED, ORDER, order.bc_id, erp_id, message, request=order,
-                   details={"total": check})  # fmt: skip
+                   details=details)  # fmt: skip
     checkpoint("before_commit")
     ctx.commit()
     checkpoint("after_commit")

@@ -98,3 +98,83 @@ def test_switched_off_no_delivery_address_is_added(world):
     world.export(world.order("SKU-1", shipping_addresses=[{**SHOP, "email": "jan@example.com"}]))
     [debtor] = world.afas.debtors_with_email("jan@example.com")
     assert debtor["DeliveryAddresses"] == []
+
+
+def name_delivery_addresses_connector(world) -> None:
+    """The merchant imported the BCApp_DeliveryAddresses GetConnector and named it."""
+    from bcapp.extensions import db
+    from bcapp.models import Connection
+
+    connection = db.session.execute(db.select(Connection)).scalar_one()
+    connectors = {"delivery_addresses": {"connector": "BCApp_DeliveryAddresses"}}
+    connection.settings = {**connection.settings, "connectors": connectors}
+    db.session.commit()
+
+
+def test_an_address_deleted_in_the_store_is_blocked_in_afas(hooked):
+    w = hooked
+    name_delivery_addresses_connector(w)
+    item = {"first_name": "Anna", "last_name": "Müller", "email": "anna@example.com",
+            "addresses": [HOME]}  # fmt: skip
+    with w.bc.lock:
+        customer_id = create_customer(w.bc_store, item)["id"]
+    sync(w)
+    w.bc.clock.advance(1)
+    shop = {"customer_id": customer_id, **HOME, "address1": "Marktplatz 9", "city": "Potsdam"}
+    [added] = bc(w, "POST", "customers/addresses", json=[shop]).json()["data"]
+    sync(w)
+    [linked] = relation(w)["DeliveryAddresses"]
+    assert (linked["Rs"], linked["Blocked"]) == ("Potsdam", False)
+
+    w.bc.clock.advance(1)
+    bc(w, "DELETE", f"customers/addresses?id:in={added['id']}")
+    sync(w)
+
+    # AFAS deletes no contact through its UpdateConnectors: the delivery-address contact
+    # is blocked (KnContact Bl), so no order can be sent there any more.
+    [linked] = relation(w)["DeliveryAddresses"]
+    assert (linked["Rs"], linked["Blocked"]) == ("Potsdam", True)
+    [put] = [r for r in w.afas.requests if r["path"] == "connectors/KnContact"]
+    assert put["method"] == "PUT"
+    assert put["body"] == {"KnContact": {"Element": {"Fields": {"CdId": linked["ContactId"],
+                                                                 "Bl": True}}}}  # fmt: skip
+    assert relation(w)["Address"]["Rs"] == "Berlin"  # its own address stays
+
+    # Shipping there again later links a fresh delivery address, and the order points at it.
+    w.product("SKU-1")
+    order = w.order("SKU-1", customer_id=customer_id,
+                    billing={"email": "anna@example.com", "first_name": "Anna",
+                             "last_name": "Müller", "street_1": "Hauptstraße 5",
+                             "city": "Berlin", "zip": "10115", "country_iso2": "DE"},
+                    shipping_addresses=[{**SHOP, "email": "anna@example.com"}])  # fmt: skip
+    w.export(order)
+    old, new = relation(w)["DeliveryAddresses"]
+    assert (old["Blocked"], new["Blocked"], new["Rs"]) == (True, False, "Potsdam")
+    assert w.erp_orders(order)[0]["fields"]["DlAd"] == new["AddressId"]
+
+
+def test_an_order_only_address_is_not_blocked_by_a_customer_update(hooked):
+    """A delivery address seen only on an order was never in the address book: kept."""
+    w = hooked
+    name_delivery_addresses_connector(w)
+    w.product("SKU-1")
+    item = {"first_name": "Anna", "last_name": "Müller", "email": "anna@example.com",
+            "addresses": [HOME]}  # fmt: skip
+    with w.bc.lock:
+        customer_id = create_customer(w.bc_store, item)["id"]
+    sync(w)
+    order = w.order("SKU-1", customer_id=customer_id,
+                    billing={"email": "anna@example.com", "first_name": "Anna",
+                             "last_name": "Müller", "street_1": "Hauptstraße 5",
+                             "city": "Berlin", "zip": "10115", "country_iso2": "DE"},
+                    shipping_addresses=[{**SHOP, "email": "anna@example.com"}])  # fmt: skip
+    w.export(order)
+    [linked] = relation(w)["DeliveryAddresses"]
+    [erp] = w.erp_orders(order)
+    assert erp["fields"]["DlAd"] == linked["AddressId"]  # the order points at it
+
+    w.bc.clock.advance(1)
+    bc(w, "PUT", "customers", json=[{"id": customer_id, "phone": "+4930123"}])
+    sync(w)
+    assert w.log("customer")[-1].message == "Updated anna@example.com."
+    assert [a["Blocked"] for a in relation(w)["DeliveryAddresses"]] == [False]

@@ -38,6 +38,7 @@ import httpx
 from bcapp.connectors.afas import envelopes, mapping, writable
 from bcapp.connectors.afas.changes import ChangeQuery, read_changes
 from bcapp.connectors.afas.client import AfasClient, Filter, Op, base_url
+from bcapp.connectors.afas.delivery import DeliveryAddresses
 from bcapp.connectors.afas.fulfilment import Fulfilment
 from bcapp.connectors.afas.journal import Ledger
 from bcapp.connectors.afas.relations import Relations
@@ -59,8 +60,11 @@ from bcapp.connectors.base import (
     OrderFeature,
     OrderInstructions,
     OrderLine,
+    OrderPart,
     Product,
     StockLevel,
+    part_instructions,
+    split_by_address,
 )
 from bcapp.errors import BcappError, ConfigError, FatalSyncError, SkipRecord
 
@@ -88,7 +92,7 @@ DOCUMENTS: dict[DocumentType, tuple[str, str, str]] = {
 }
 
 
-class AfasConnector(Fulfilment, Relations, Ledger):
+class AfasConnector(Fulfilment, Relations, Ledger, DeliveryAddresses):
     """AFAS Profit over its REST API (GetConnectors in, UpdateConnectors out)."""
 
     kind: ClassVar[str] = "afas"
@@ -121,6 +125,7 @@ class AfasConnector(Fulfilment, Relations, Ledger):
             OrderFeature.REVENUE_ACCOUNTS,
             OrderFeature.VAT_COUNTRY,
             OrderFeature.PAYMENT_BOOKING,
+            OrderFeature.SEVERAL_ADDRESSES,
         }
     )
 
@@ -451,15 +456,41 @@ class AfasConnector(Fulfilment, Relations, Ledger):
                 f"(GetConnectors → {what.capitalize()}, e.g. {example}): without it one could "
                 "be booked twice."
             )
-        existing = None if searched else self.find_order(order.reference)
-        if existing:
-            return existing
         if todo.document_type is DocumentType.JOURNAL_ENTRY:  # on ledger accounts, no articles
-            return self.create_journal_entry(order, customer_erp_id, todo)
-        items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
-        body = envelopes.document_envelope(
-            name, order, customer_erp_id, items, self.orders_cfg, todo
-        )
+            # one entry for the whole order: a ledger does not book per delivery address
+            existing = None if searched else self.find_order(order.reference)
+            return existing or self.create_journal_entry(order, customer_erp_id, todo)
+        parts = split_by_address(order)
+        items = None
+        if len(parts) > 1:  # resolved before the first post: a missing article stops them all
+            items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
+        numbers = []
+        for part in parts:
+            # Parts are made in address order, so the first missing means none after it exist.
+            existing = None if searched else self.find_order(part.order.reference)
+            searched = searched or existing is None
+            numbers.append(
+                existing or self._post_document(name, part, customer_erp_id, todo, items)
+            )
+        return numbers[0]
+
+    def _post_document(
+        self,
+        name: str,
+        part: OrderPart,
+        debtor: str,
+        instructions: OrderInstructions,
+        items: Mapping[str, tuple[str, str, str]] | None = None,
+    ) -> str:
+        """Post one sales document: the lines and shipping cost of one shipping address."""
+        order, todo = part.order, part_instructions(instructions, part)
+        if items is None:
+            items = self.resolve_items(line.sku for line in order.lines if not line.is_digital)
+        body = envelopes.document_envelope(name, order, debtor, items, self.orders_cfg, todo)
+        ship_to = order.shipping_addresses[0] if order.shipping_addresses else None
+        linked = self.delivery_address_number(debtor, ship_to) if ship_to else None
+        if linked is not None and "DlAd" not in todo.fields:  # the merchant's mapping wins
+            body[name]["Element"]["Fields"]["DlAd"] = linked
         number = mapping.text(self.client.post(name, body).get("OrNu"))
         number = number or self.find_order(order.reference) or ""
         if not number:

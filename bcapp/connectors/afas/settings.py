@@ -142,6 +142,25 @@ ENTITY_DEFAULTS: dict[str, tuple[str, dict[str, str]]] = {
             "modified": "ModifiedDate",
         },
     ),
+    # The relations' linked delivery addresses (contacts of kind AFL), read to put the
+    # address's number on an order (FbSales DlAd) and to block one the customer deleted in
+    # the store. "" until the merchant imports the BCApp_DeliveryAddresses GetConnector:
+    # orders then carry the delivery address as text (ExAd) only.
+    "delivery_addresses": (
+        "",
+        {
+            "debtor": "DebtorId",
+            "contact": "ContactId",
+            "address": "AddressId",
+            "street": "Street",
+            "number": "HouseNumber",
+            "addition": "HouseNumberAdd",
+            "zip": "ZipCode",
+            "city": "City",
+            "country": "Country",
+            "blocked": "Blocked",
+        },
+    ),
 }
 
 #: Roles check() does not insist on: only the customers-to-store flow reads them (a

@@ -10,6 +10,14 @@ Writes are safe to repeat: ``create_order`` sends the store order as
 exported" (returning the order Mplus has); ``upsert_product`` treats
 ``ARTICLE-NUMBER-ALREADY-TAKEN`` as "exists" and updates instead; customers
 are matched only on an exact e-mail (Mplus matches partially by default).
+
+An order to several shipping addresses becomes one Mplus order per address
+(``OrderFeature.SEVERAL_ADDRESSES``): the WSDL's ``Order``/``OrderInput`` has one
+``deliveryAddress`` and its ``Line`` none, so a line's destination can only be kept by
+its order. The others' ``extOrderId`` is the reference plus ``-2``, ``-3`` ...; each
+carries its address's shipping cost and its share of the payment (in cents, adding up
+to the order's total). The relation itself keeps one delivery address (Mplus's
+``Relation`` has a single ``deliveryAddress``), so ``DELIVERY_ADDRESSES`` is not offered.
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ from bcapp.connectors.base import (
     Product,
     Shipment,
     StockLevel,
+    part_instructions,
+    split_by_address,
 )
 from bcapp.connectors.mplus import mapping, payloads, units, writable
 from bcapp.connectors.mplus.client import DEFAULT_TIMEOUT, MplusClient, base_url, check_result
@@ -86,7 +96,7 @@ class MplusConnector(StoreLedWrites):
     #: export to the accountant): no REVENUE_ACCOUNTS. No PAYMENT_BOOKING: payOrder and
     #: payInvoice settle a document at the till with a payment method, not in a journal.
     order_features: ClassVar[frozenset[OrderFeature]] = frozenset(
-        {OrderFeature.VAT_NUMBER, OrderFeature.VAT_COUNTRY}
+        {OrderFeature.VAT_NUMBER, OrderFeature.VAT_COUNTRY, OrderFeature.SEVERAL_ADDRESSES}
     )
 
     def __init__(
@@ -372,11 +382,28 @@ class MplusConnector(StoreLedWrites):
         """Create the order once; a repeat returns the order Mplus already has.
 
         Mplus refuses a second order with the same ``extOrderId`` itself, so
-        ``searched`` changes nothing here.
+        ``searched`` changes nothing here. An order to several shipping addresses
+        becomes one Mplus order (invoice, proposal) per address: an Mplus order has one
+        ``deliveryAddress`` and its ``Line`` none (WSDL). Each carries its address's
+        lines, shipping cost and share of the payment, under the order's reference and
+        ``-2``, ``-3`` ...; every payload is built before the first is sent, so an
+        article Mplus lacks stops them all. Returns the first one's id.
         """
-        s = self.settings
         todo = instructions or OrderInstructions()
-        payload = payloads.order_to_mplus(
+        documents = [
+            (part.order.reference, self._payload(part.order, customer_erp_id,
+                                                 part_instructions(todo, part)))
+            for part in split_by_address(order)
+        ]  # fmt: skip
+        numbers = [self._send(reference, payload, todo) for reference, payload in documents]
+        return numbers[0]
+
+    def _payload(
+        self, order: Order, customer_erp_id: str, todo: OrderInstructions
+    ) -> dict[str, Any]:
+        """The createOrder Order for one order (or one address's part of it)."""
+        s = self.settings
+        return payloads.order_to_mplus(
             order,
             int(customer_erp_id) if customer_erp_id else None,
             employee=s.employee_number,
@@ -387,24 +414,25 @@ class MplusConnector(StoreLedWrites):
             zone=s.timezone,
             instructions=todo,
         )
+
+    def _send(self, reference: str, payload: dict[str, Any], todo: OrderInstructions) -> str:
+        """Book one payload as the document the instructions ask for, once."""
         if todo.document_type == DocumentType.DIRECT_INVOICE:
-            return self._save_invoice(order.reference, payloads.invoice_to_mplus(payload))
+            return self._save_invoice(reference, payloads.invoice_to_mplus(payload))
         if todo.document_type == DocumentType.QUOTATION:
-            return self._save_proposal(order.reference, payloads.proposal_to_mplus(payload))
+            return self._save_proposal(reference, payloads.proposal_to_mplus(payload))
         answer = self.client.call("createOrder", {"order": payload})
         result = answer.get("result", "")
         order_id = str((answer.get("info") or {}).get("orderId", "") or "")
         if result == "CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS":
-            existing = self.find_order(order.reference)
+            existing = self.find_order(reference)
             if existing is None:
-                raise FatalSyncError(
-                    f"Mplus says order {order.reference} exists but cannot find it."
-                )
+                raise FatalSyncError(f"Mplus says order {reference} exists but cannot find it.")
             return existing
         if result == "CREATE-ORDER-RESULT-PAYMENT-FAILED" and order_id:
             log.warning(
                 "mplus order %s created, payment not booked: %s",
-                order.reference,
+                reference,
                 answer.get("errorMessage"),
             )
             return order_id

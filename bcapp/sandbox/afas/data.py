@@ -320,6 +320,22 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
             lambda: list(t.quotations.values()),
         ),
         GetConnectorDef(
+            "BCApp_DeliveryAddresses",
+            [
+                F("DebtorId"),
+                F("ContactId", "int"),
+                F("AddressId", "int"),
+                F("Street"),
+                F("HouseNumber", "int"),
+                F("HouseNumberAdd"),
+                F("ZipCode"),
+                F("City"),
+                F("Country"),
+                F("Blocked", "boolean"),
+            ],
+            lambda: _delivery_rows(t.relations),
+        ),
+        GetConnectorDef(
             "BCApp_CreditInvoices",
             [
                 F("InvoiceNumber"),
@@ -362,6 +378,26 @@ def _subscription_rows(subs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _delivery_rows(relations: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The linked delivery addresses (contacts of kind AFL) of every sales relation."""
+    return [
+        {
+            "DebtorId": number,
+            "ContactId": a.get("ContactId"),
+            "AddressId": a.get("AddressId"),
+            "Street": a.get("Ad") or "",
+            "HouseNumber": a.get("HmNr"),
+            "HouseNumberAdd": a.get("HmAd") or "",
+            "ZipCode": a.get("ZpCd") or "",
+            "City": a.get("Rs") or "",
+            "Country": a.get("CoId") or "",
+            "Blocked": bool(a.get("Blocked")),
+        }
+        for number, row in relations.items()
+        for a in row.get("DeliveryAddresses") or []
+    ]
+
+
 def _line_rows(docs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Header fields repeated on every line, as AFAS GetConnectors on lines answer."""
     rows = []
@@ -375,6 +411,7 @@ def _line_rows(docs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 UPDATE_CONNECTORS = [
     ("KnSalesRelationPer", "Verkooprelatie persoon"),
     ("KnSalesRelationOrg", "Verkooprelatie organisatie"),
+    ("KnContact", "Contact"),
     ("FbSales", "Verkooporder"),
     ("FbSubscription", "Abonnement"),
     ("FbDeliveryNote", "Pakbon"),

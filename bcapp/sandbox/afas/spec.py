@@ -50,6 +50,7 @@ BUILTIN_RULES: dict[str, dict[str, set[str]]] = {
         "FbSubscription": {"SuNr"},
         "FbSubscription/FbSubscriptionLines": {"VaIt", "ItCd", "InFr"},
     },
+    "KnContact": {"KnContact": {"CdId"}},  # PUT only: blocks a linked delivery address
     "KnSalesRelationPer": {"KnSalesRelationPer": {"CuId"}, "KnSalesRelationPer/KnPerson": set()},
     # A financial mutation's root object is FiEntryPar (ROOT_OBJECTS); required as AFAS's
     # examples fill them (EnNo, which the schema lists, is in none of them).

@@ -36,7 +36,8 @@ def _addresses(element: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[
                 continue
             for sub in _objects(item):
                 for adr in _items(sub.get("KnBasicAddressAdr")):
-                    delivery.append({**_fields(adr), "ExAd": _fields(item).get("ExAd")})
+                    delivery.append({**_fields(adr), "ExAd": _fields(item).get("ExAd"),
+                                     "Blocked": False})  # fmt: skip
     return main, delivery
 
 
@@ -72,6 +73,8 @@ class Updates:
         self.next_invoice = 90000001
         self.next_quotation = 50000001
         self.next_entry = 1
+        self.next_contact = 4000001  # KnContact CdId (a linked delivery address is a contact)
+        self.next_address = 3000001  # KnBasicAddress AdId (what FbSales DlAd points at)
 
     def handler(self, connector: str, method: str) -> Callable[[Mapping], dict] | None:
         return {
@@ -79,6 +82,7 @@ class Updates:
             ("KnSalesRelationOrg", "POST"): lambda b: self.relation(b, "KnSalesRelationOrg"),
             ("KnSalesRelationPer", "PUT"): lambda b: self.relation(b, "KnSalesRelationPer"),
             ("KnSalesRelationOrg", "PUT"): lambda b: self.relation(b, "KnSalesRelationOrg"),
+            ("KnContact", "PUT"): self.contact,
             ("FbSales", "POST"): self.sales_order,
             ("FbDirectInvoice", "POST"): self.direct_invoice,
             ("FbSalesQuotation", "POST"): self.quotation,
@@ -97,6 +101,10 @@ class Updates:
         sub = _first(element, f"{name}/{inner}", name)
         data = dict(_fields(sub[0])) if sub else {}
         main, delivery = _addresses(sub[0]) if sub else (None, [])
+        for address in delivery:  # Profit numbers the contact and its address
+            address.update(ContactId=self.next_contact, AddressId=self.next_address)
+            self.next_contact += 1
+            self.next_address += 1
         if debtor and str(debtor) in self.t.relations:
             row = self.t.relations[str(debtor)]
             if main is not None:
@@ -143,6 +151,32 @@ class Updates:
         row["ModifiedDate"] = self.clock.stamp()
         return {"DbId": debtor}
 
+    def contact(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """KnContact PUT: Profit deletes no contact through an UpdateConnector; it blocks one
+        (``Bl``), which takes a linked delivery address out of use."""
+        fields = _fields(body["KnContact"]["Element"])
+        number = int(fields["CdId"])
+        for row in self.t.relations.values():
+            for address in row.get("DeliveryAddresses") or []:
+                if address.get("ContactId") == number:
+                    if "Bl" in fields:
+                        address["Blocked"] = str(fields["Bl"]).lower() in {"1", "true"}
+                    row["ModifiedDate"] = self.clock.stamp()
+                    return {"CdId": number}
+        raise ProfitError(f"Contact '{number}' does not exist.")
+
+    def _check_delivery_address(self, fields: Mapping[str, Any], debtor: str) -> None:
+        """``DlAd`` must be an address of the debtor's (a linked delivery address in use)."""
+        if fields.get("DlAd") in (None, ""):
+            return
+        number = int(fields["DlAd"])
+        known = [a for a in self.t.relations[debtor].get("DeliveryAddresses") or []
+                 if a.get("AddressId") == number]  # fmt: skip
+        if not known:
+            raise ProfitError(f"Address '{number}' is not a delivery address of '{debtor}'.")
+        if known[0].get("Blocked"):
+            raise ProfitError(f"Delivery address '{number}' of '{debtor}' is blocked.")
+
     # -- orders ---------------------------------------------------------------------------
 
     def _debtor(self, fields: Mapping[str, Any]) -> str:
@@ -168,6 +202,7 @@ class Updates:
         element = body["FbSales"]["Element"]
         fields = _fields(element)
         debtor = self._debtor(fields)
+        self._check_delivery_address(fields, debtor)
         lines = [dict(_fields(el)) for el in _first(element, "FbSales/FbSalesLines", "FbSales")]
         for line in lines:
             self._check_item(line)
@@ -198,6 +233,7 @@ class Updates:
         element = body[name]["Element"]
         fields = _fields(element)
         debtor = self._debtor(fields)
+        self._check_delivery_address(fields, debtor)
         lines = [dict(_fields(el)) for el in _first(element, f"{name}/{name}Lines", name)]
         for line in lines:
             self._check_item(line)

@@ -276,7 +276,8 @@ def _line_options(line_id: int, variant: dict[str, Any]) -> list[dict[str, Any]]
 def _totals(
     order: dict, addresses: list[dict], subtotal_ex: float, tax_rate: float, spec: dict
 ) -> None:
-    shipping_ex = float(spec.get("shipping_cost", 0 if not addresses else 4.95))
+    costs = _address_costs(addresses, spec)
+    shipping_ex = sum(costs) if addresses else float(spec.get("shipping_cost", 0))
     discount = float(spec.get("discount_amount", 0))
     coupon = float((spec.get("coupon") or {}).get("amount", 0))
     subtotal_tax = subtotal_ex * tax_rate
@@ -300,14 +301,27 @@ def _totals(
         order_is_digital=not addresses,
     )
     order["items_total"] = sum(int(line.get("quantity", 1)) for line in spec["lines"])
-    if addresses:
-        first = addresses[0]
-        first.update(
-            base_cost=money(shipping_ex),
-            cost_ex_tax=money(shipping_ex),
-            cost_inc_tax=money(shipping_ex + shipping_tax),
-            cost_tax=money(shipping_tax),
+    for address, cost in zip(addresses, costs, strict=True):
+        address.update(
+            base_cost=money(cost),
+            cost_ex_tax=money(cost),
+            cost_inc_tax=money(cost * (1 + tax_rate)),
+            cost_tax=money(cost * tax_rate),
         )
+
+
+def _address_costs(addresses: list[dict], spec: dict) -> list[float]:
+    """Each shipping address's shipping cost (ex tax), as BigCommerce prices them.
+
+    A checkout to several addresses picks a method per address, each with its own
+    cost (``shipping_cost`` on a given address); the order's shipping is their sum.
+    Without per-address costs the order's ``shipping_cost`` is the first address's.
+    """
+    given = spec.get("shipping_addresses") or []
+    if any(isinstance(a, dict) and "shipping_cost" in a for a in given):
+        return [float(a.get("shipping_cost") or 0) for a in given]
+    shipping_ex = float(spec.get("shipping_cost", 0 if not addresses else 4.95))
+    return [shipping_ex] + [0.0] * (len(addresses) - 1) if addresses else []
 
 
 def _take_stock(store: SandboxStore, order_id: int) -> None:
