@@ -73,6 +73,12 @@ class Customer:
     #: the order's billing address first: where a B2B shop keeps e.g. the VAT number. The
     #: flow reads what it needs and clears this before the customer reaches a connector.
     form_fields: tuple[tuple[str, str], ...] = ()
+    #: The BigCommerce customer group the account is in (0: none, e.g. a guest; None:
+    #: not read). Store → ERP: the flow maps it to ``classification``.
+    bc_group_id: int | None = None
+    #: The ERP's classification code for the relation (AFAS sales relation type ``VaTp``),
+    #: resolved by the flow from the merchant's classification table ("" = leave it alone).
+    classification: str = ""
 
     @property
     def kind(self) -> CustomerKind:
@@ -220,6 +226,10 @@ class OrderFeature(enum.Enum):
     COST_CENTRE = "cost_centre"
     #: ``OrderInstructions.payment_terms`` reaches the document (AFAS ``PaCd``).
     PAYMENT_TERMS = "payment_terms"
+    #: ``Customer.classification`` reaches the relation (AFAS sales relation type ``VaTp``).
+    CLASSIFICATION = "classification"
+    #: ``OrderInstructions.turnover_group`` reaches the document's lines (Mplus ``turnoverGroup``).
+    TURNOVER_GROUP = "turnover_group"
 
 
 @dataclass(frozen=True)
@@ -295,6 +305,8 @@ class OrderInstructions:
     cost_centre: str | None = None
     #: What the order becomes in the ERP (a connector refuses a type it does not list).
     document_type: DocumentType = DocumentType.SALES_ORDER
+    #: The turnover group of the order's storefront (Mplus line ``turnoverGroup``), or None.
+    turnover_group: str | None = None
 
     def tax_code(self, line: OrderLine) -> str | None:
         """The ERP VAT code the merchant mapped for ``line`` (None: the article's own)."""

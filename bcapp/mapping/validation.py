@@ -151,8 +151,10 @@ def _row_problem(
         problem["from"] = f"“{left}” is already in row {seen[left.casefold()] + 1}."
     elif table == "tax" and "/" in left and not _COUNTRY_KEY.match(left) and left != "*":
         problem["from"] = "Put a two-letter country code before the slash: BE/Default Tax Class."
-    elif table == "cost_centre" and not (left.isdigit() or left == "*"):
+    elif table in ("cost_centre", "turnover_group") and not (left.isdigit() or left == "*"):
         problem["from"] = "Enter a storefront (channel) id such as 1, or * for every other one."
+    elif table == "classification" and not (left.isdigit() or left == "*"):
+        problem["from"] = "Enter a customer group id such as 2 (0: no group), or * for the rest."
     elif table == "document_type" and not left.isdigit():
         problem["from"] = "Enter a storefront (channel) id such as 2."
     if table == "document_type" and left and text not in CHOICES["orders"]["document_type"]:
@@ -166,6 +168,8 @@ def _row_problem(
         problem["to"] = f"Choose the ERP code for “{left}”."
     elif len(text) > 255:
         problem["to"] = "Keep this under 255 characters."
+    elif table == "turnover_group" and text and not text.isdigit():
+        problem["to"] = "Turnover groups are numbers, e.g. 1000."
     return problem
 
 
@@ -252,6 +256,8 @@ MAPPING_TABLES = (
     "cost_centre",
     "payment_terms",
     "document_type",
+    "classification",
+    "turnover_group",
 )
 
 _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {
