@@ -116,6 +116,7 @@ class AfasConnector(Fulfilment, Relations):
             OrderFeature.DELIVERY_ADDRESSES,
             OrderFeature.COST_CENTRE,
             OrderFeature.PAYMENT_TERMS,
+            OrderFeature.CLASSIFICATION,
         }
     )
 

@@ -102,6 +102,10 @@ class Updates:
             row.setdefault("DeliveryAddresses", []).extend(delivery)
             if _fields(element).get("VaId"):
                 row["VatNr"] = _fields(element)["VaId"]
+            # an update writes the relation fields it names (VaTp, PaCd, ...), keeps the rest
+            row.setdefault("fields", {}).update(
+                {k: v for k, v in _fields(element).items() if k != "DbId"}
+            )
             return self._update_relation(str(debtor), data, person)
         if debtor:
             raise ProfitError(f"Sales relation '{debtor}' does not exist.")
