@@ -2,8 +2,9 @@
 
 A connector that implements :class:`~bcapp.connectors.base.ChoiceSource` lists
 the codes its ERP takes for a table (AFAS: payment methods, VAT codes and
-delivery types through GetConnectors; Mplus: payment methods, VAT groups and
-delivery methods). The settings page must not hang on the ERP: each read has a
+delivery types, cost centres, payment conditions, ledger accounts, journals and
+sales relation types; Mplus: payment methods, VAT groups, delivery methods and
+turnover groups). The settings page must not hang on the ERP: each read has a
 short deadline, its result is kept per store for a few minutes (a failure for
 less), and a table the ERP cannot list keeps free entry.
 
@@ -27,7 +28,24 @@ from bcapp.web.erp import connection_of
 
 log = logging.getLogger(__name__)
 
-TABLES = ("payment", "tax", "shipping", "carrier")
+#: Every table (mapping table or single setting) a connector may list codes for; a table
+#: it cannot list answers [] at once. The accounting tables (ledger accounts, journals,
+#: VAT by destination) are listed before their mapping tables exist, so their pickers
+#: appear as soon as a table of that name does.
+TABLES = (
+    "payment",
+    "tax",
+    "shipping",
+    "carrier",
+    "cost_centre",
+    "payment_terms",
+    "revenue_account",
+    "payment_journal",
+    "vat_country",
+    "classification",
+    "debtor_account",
+    "turnover_group",
+)
 #: Seconds the page waits for the ERP's lists (all tables together).
 FETCH_TIMEOUT = 3.0
 CACHE_SECONDS = 300
@@ -43,12 +61,14 @@ ERP_FIELDS: dict[str, dict[str, str]] = {
         "carrier": "AFAS transporter (TrPt)",
         "cost_centre": "AFAS cost centre (axis code on each line)",
         "payment_terms": "AFAS payment condition (PaCd)",
+        "classification": "AFAS sales relation type (VaTp)",
         "order_status": "AFAS order status",
     },
     "mplus": {
         "payment": "Mplus payment method (paymentMethod)",
         "tax": "Mplus VAT group (vatCode)",
         "shipping": "Mplus delivery method (deliveryMethod)",
+        "turnover_group": "Mplus turnover group (turnoverGroup on each line)",
         "order_status": "Mplus order status",
     },
 }
@@ -60,6 +80,8 @@ GENERIC_FIELDS = {
     "cost_centre": "ERP cost centre",
     "payment_terms": "ERP payment terms",
     "document_type": "Document in the ERP",
+    "classification": "ERP classification",
+    "turnover_group": "ERP turnover group",
     "order_status": "ERP order status",
 }
 

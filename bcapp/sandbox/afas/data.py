@@ -45,6 +45,56 @@ DELIVERY_TYPES = (  # FbSales.DtId is an integer
     {"DeliveryType": "2", "Description": "DHL Parcel"},
     {"DeliveryType": "3", "Description": "Afhalen in de winkel"},
 )
+#: Profit_Accounts rows (the standard GetConnector; fields per profit-en-mutaties.json): a small
+#: Dutch chart of accounts. 1300 is the debtors' summary (collective) account, ColA's kind.
+LEDGER_ACCOUNTS = (
+    {"Account": "1100", "Description": "Bank", "Type": "B", "Sort": "0", "Blocked": False,
+     "CollectAccount": False, "VatAllowed": False},
+    {"Account": "1110", "Description": "PayPal", "Type": "B", "Sort": "0", "Blocked": False,
+     "CollectAccount": False, "VatAllowed": False},
+    {"Account": "1300", "Description": "Debiteuren", "Type": "B", "Sort": "0", "Blocked": False,
+     "CollectAccount": True, "CollectAccountType": "D", "VatAllowed": False},
+    {"Account": "1310", "Description": "Debiteuren webshop", "Type": "B", "Sort": "0",
+     "Blocked": False, "CollectAccount": True, "CollectAccountType": "D", "VatAllowed": False},
+    {"Account": "8000", "Description": "Omzet hoog", "Type": "W", "Sort": "1", "Blocked": False,
+     "CollectAccount": False, "VatAllowed": True, "VatCode": "1", "DimAx1": "1"},
+    {"Account": "8010", "Description": "Omzet laag", "Type": "W", "Sort": "1", "Blocked": False,
+     "CollectAccount": False, "VatAllowed": True, "VatCode": "2", "DimAx1": "1"},
+    {"Account": "8020", "Description": "Omzet EU", "Type": "W", "Sort": "1", "Blocked": False,
+     "CollectAccount": False, "VatAllowed": True, "VatCode": "3", "DimAx1": "1"},
+    {"Account": "8900", "Description": "Omzet oud (geblokkeerd)", "Type": "W", "Sort": "1",
+     "Blocked": True, "CollectAccount": False, "VatAllowed": True},
+)  # fmt: skip
+#: Profit_Journals rows, per administration (UnitId).
+JOURNALS = tuple(
+    {"UnitId": unit, "JournalId": code, "Description": name, "JournalType": kind,
+     "Blocked": False}
+    for unit, code, name, kind in (
+        (1, "70", "Verkoop", "V"), (1, "50", "Bank", "B"), (1, "51", "PayPal", "B"),
+        (1, "90", "Memoriaal", "M"), (2, "71", "Verkoop B.V. 2", "V"),
+    )
+)  # fmt: skip
+#: Profit_Allocation_Assigments rows: the codes of cost-allocation axis 1 (cost centres) and
+#: 2 (cost carriers) allowed on the revenue accounts (one row per account and code).
+ALLOCATIONS = tuple(
+    {"Unit": 1, "Account": account, "DimAx": axis, "AxDescription": axis_name,
+     "DimCode": code, "CodeDescription": name}
+    for account in ("8000", "8010", "8020")
+    for axis, axis_name, code, name in (
+        ("1", "Kostenplaats", "WEB", "Webshop NL"),
+        ("1", "Kostenplaats", "B2B", "Groothandel"),
+        ("1", "Kostenplaats", "OUT", "Outlet"),
+        ("2", "Kostendrager", "KLEDING", "Kleding"),
+        ("2", "Kostendrager", "SCHOENEN", "Schoenen"),
+    )
+)  # fmt: skip
+#: The BCApp_PaymentConditions GetConnector a merchant imports (AFAS has no standard one for
+#: payment conditions; PaCd is at most 5 characters).
+PAYMENT_CONDITIONS = (
+    {"PaymentCondition": "0", "Description": "Direct betaald"},
+    {"PaymentCondition": "14", "Description": "14 dagen netto"},
+    {"PaymentCondition": "30", "Description": "30 dagen netto"},
+)
 
 
 @dataclass
@@ -69,6 +119,12 @@ class Tables:
     payment_methods: list[dict[str, Any]] = field(default_factory=lambda: list(PAYMENT_METHODS))
     delivery_types: list[dict[str, Any]] = field(default_factory=lambda: list(DELIVERY_TYPES))
     transporters: list[dict[str, Any]] = field(default_factory=lambda: list(TRANSPORTERS))
+    ledger_accounts: list[dict[str, Any]] = field(default_factory=lambda: list(LEDGER_ACCOUNTS))
+    journals: list[dict[str, Any]] = field(default_factory=lambda: list(JOURNALS))
+    allocations: list[dict[str, Any]] = field(default_factory=lambda: list(ALLOCATIONS))
+    payment_conditions: list[dict[str, Any]] = field(
+        default_factory=lambda: list(PAYMENT_CONDITIONS)
+    )
 
 
 class Clock:
@@ -265,6 +321,50 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
             "BCApp_DeliveryTypes",
             [F("DeliveryType"), F("Description")],
             lambda: list(t.delivery_types),
+        ),
+        GetConnectorDef(
+            "Profit_Accounts",
+            [
+                F("Account"),
+                F("Description"),
+                F("Type"),
+                F("Sort"),
+                F("Blocked", "boolean"),
+                F("CollectAccount", "boolean"),
+                F("CollectAccountType"),
+                F("VatAllowed", "boolean"),
+                F("VatCode"),
+                F("DimAx1"),
+            ],
+            lambda: list(t.ledger_accounts),
+        ),
+        GetConnectorDef(
+            "Profit_Journals",
+            [
+                F("UnitId", "int"),
+                F("JournalId"),
+                F("Description"),
+                F("JournalType"),
+                F("Blocked", "boolean"),
+            ],
+            lambda: list(t.journals),
+        ),
+        GetConnectorDef(
+            "Profit_Allocation_Assigments",  # sic: AFAS's own spelling
+            [
+                F("Unit", "int"),
+                F("Account"),
+                F("DimAx"),
+                F("AxDescription"),
+                F("DimCode"),
+                F("CodeDescription"),
+            ],
+            lambda: list(t.allocations),
+        ),
+        GetConnectorDef(
+            "BCApp_PaymentConditions",
+            [F("PaymentCondition"), F("Description")],
+            lambda: list(t.payment_conditions),
         ),
         GetConnectorDef(
             "BCApp_SalesInvoices",
