@@ -118,18 +118,23 @@ def _lists_codes(kind: str) -> bool:
 
 
 def _read(kind: str, settings: dict[str, Any]) -> tuple[dict[str, list[Choice]], bool]:
-    """Every table's codes within FETCH_TIMEOUT; (lists, whether the read finished)."""
+    """Every table's codes within FETCH_TIMEOUT; (lists, whether the read finished).
+
+    Past the deadline the tables read so far are kept (the first ones: payment, tax,
+    shipping), so a slow ERP with many lists still fills the most used pickers.
+    """
     kwargs: dict[str, Any] = {}
     transport = current_app.extensions.get("bcapp.erp_transport")
     if transport is not None:
         kwargs["transport"] = transport
+    done: dict[str, list[Choice]] = {}
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(_fetch, kind, settings, kwargs)
+    future = pool.submit(_fetch, kind, settings, kwargs, done)
     try:
         return future.result(timeout=FETCH_TIMEOUT), True
     except concurrent.futures.TimeoutError:
         log.warning("the %s code lists did not arrive within %s s", kind, FETCH_TIMEOUT)
-        return {}, False
+        return dict(done), False
     except Exception:  # a connector bug must not break the settings page
         log.exception("reading the %s code lists failed", kind)
         return {}, False
@@ -137,12 +142,21 @@ def _read(kind: str, settings: dict[str, Any]) -> tuple[dict[str, list[Choice]],
         pool.shutdown(wait=False)
 
 
-def _fetch(kind: str, settings: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, list[Choice]]:
+def _fetch(
+    kind: str,
+    settings: dict[str, Any],
+    kwargs: dict[str, Any],
+    done: dict[str, list[Choice]] | None = None,
+) -> dict[str, list[Choice]]:
+    """Each table's codes, table by table into ``done`` (what a timed-out read keeps)."""
+    done = {} if done is None else done
     connector = make_connector(kind, settings, **_with_timeout(kind, kwargs))
     try:
         if not isinstance(connector, ChoiceSource):
             return {}
-        return {table: connector.choices(table) for table in TABLES}
+        for table in TABLES:
+            done[table] = connector.choices(table)
+        return dict(done)
     finally:
         closer = getattr(connector, "close", None)
         if callable(closer):

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from bcapp.extensions import db
+from bcapp.mapping.rules import rules_for
 from bcapp.models import Connection
 from bcapp.models.base import utcnow
 from bcapp.sandbox.afas.spec import load_specs
@@ -122,3 +123,41 @@ def test_mplus_offers_turnover_groups_and_no_classification(
     assert ">1100 — Omzet webshop<" in datalist(page, "dl-turnover_group-to")
     assert 'name="classification__from"' not in page  # Mplus relations have no such field
     assert 'name="cost_centre__from"' not in page
+
+
+def test_wizard_and_customer_settings_carry_the_classification(world: World, owner: Any) -> None:
+    wizard = owner.get("/app/setup/mappings").text
+    assert 'name="classification__from"' in wizard and 'name="turnover_group__from"' not in wizard
+    assert ">14 — 14 dagen netto<" in datalist(wizard, "dl-payment_terms-to")
+    customers = owner.get("/app/settings/customers").text
+    assert 'name="update_fields" value="classification"' in customers
+
+    saved = owner.htmx_post("/app/settings/mappings", [("classification__from", "2"),
+                                                      ("classification__to", "003")])  # fmt: skip
+    assert saved.status_code == 200, saved.text
+    db.session.refresh(world.store)
+    assert rules_for(world.store).mappings.classification_for(2) == "003"
+
+
+def test_a_slow_list_does_not_cost_the_lists_already_read(
+    world: World, app: Any, monkeypatch: Any
+) -> None:
+    import time
+
+    import bcapp.web.erp_choices as choices_module
+
+    class SlowLedger(httpx.BaseTransport):
+        def __init__(self, inner: httpx.BaseTransport) -> None:
+            self.inner = inner
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if "Profit_Accounts" in request.url.path:
+                time.sleep(1.0)
+            return self.inner.handle_request(request)
+
+    monkeypatch.setattr(choices_module, "FETCH_TIMEOUT", 0.5)
+    app.extensions["bcapp.erp_transport"] = SlowLedger(world.afas.transport())
+    with app.test_request_context():
+        lists = erp_choices(world.store)
+    assert [c.code for c in lists["payment"]] == ["IDL", "CC", "BNK", "REM"]
+    assert "revenue_account" not in lists  # still on its way: free entry for now

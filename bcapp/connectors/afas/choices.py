@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bcapp.connectors.afas.client import AfasClient
+from bcapp.connectors.afas.client import AfasClient, Filter, FilterSet, Op
 from bcapp.connectors.base import Choice
 from bcapp.errors import BcappError
 
@@ -85,7 +85,7 @@ class AfasChoices:
     def __init__(self, client: AfasClient, options: Mapping[str, Any]) -> None:
         self.client = client
         self.options = options
-        self._rows: dict[str, list[dict[str, Any]]] = {}
+        self._rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     def choices(self, table: str) -> list[Choice]:
         """The codes for ``table``; [] when AFAS cannot list them."""
@@ -97,7 +97,7 @@ class AfasChoices:
         connector, code, text, keep = spec
         seen: set[str] = set()
         out: list[Choice] = []
-        for row in self._read(connector):
+        for row in self._read(connector, self._axis() if table == "cost_centre" else ""):
             value = row.get(code)
             if value in (None, "") or row.get("Blocked") or not keep(row, self.options):
                 continue
@@ -106,13 +106,20 @@ class AfasChoices:
                 out.append(Choice(str(value), _label(row, text)))
         return out
 
-    def _read(self, connector: str) -> list[dict[str, Any]]:
-        if connector not in self._rows:
+    def _axis(self) -> str:
+        return str(self.options.get("cost_centre_axis") or 1)
+
+    def _read(self, connector: str, axis: str = "") -> list[dict[str, Any]]:
+        """The GetConnector's rows (of one cost-allocation axis: AFAS filters them, since
+        the assignments repeat every code per ledger account)."""
+        key = (connector, axis)
+        if key not in self._rows:
+            filters: list[FilterSet] = [[Filter("DimAx", Op.EQ, axis)]] if axis else []
             try:
-                self._rows[connector] = self.client.get_rows(connector, take=500)
+                self._rows[key] = self.client.get_rows(connector, filters=filters, take=500)
             except BcappError:  # the GetConnector is not imported: free entry stays
-                self._rows[connector] = []
-        return self._rows[connector]
+                self._rows[key] = []
+        return self._rows[key]
 
     def _fixed_values(self, connector: str, field: str) -> list[Choice]:
         try:
