@@ -55,6 +55,18 @@ def test_mapping_page_offers_cost_centres_payment_conditions_and_relation_types(
         assert ">003 — Goud<" in datalist(page, "dl-classification-to")
 
 
+def test_customer_groups_are_offered_by_name_for_the_classification(
+    world: World, owner: Any
+) -> None:
+    from bcapp.sandbox.bigcommerce.customer_groups import add_group
+
+    with world.bc.lock:
+        wholesale = add_group(world.bc_store, "Groothandel")["id"]
+    groups = datalist(owner.get("/app/settings/mappings").text, "dl-classification-from")
+    assert f'<option value="{wholesale}">{wholesale} — Groothandel</option>' in groups
+    assert ">0 — no group (guests)<" in groups
+
+
 def test_cost_centres_follow_the_axis_in_the_afas_settings(world: World, owner: Any) -> None:
     afas_orders(cost_centre_axis=2)
     centres = datalist(owner.get("/app/settings/mappings").text, "dl-cost_centre-to")
