@@ -99,3 +99,14 @@ def test_a_code_afas_does_not_know_is_refused_and_logged(world):
     assert not world.erp_orders(order_id)
     [failed] = world.log("order", "failed")
     assert "VaTp" in failed.message
+
+
+@needs_spec
+def test_an_organisation_is_classified_too(world):
+    world.product("SKU-1")
+    world.settings("mappings", classification={"*": "002"})
+
+    world.export(world.order("SKU-1", billing={"company": "Bakkerij de Vries BV"}))
+
+    [debtor] = world.afas.debtors_with_email("jan@example.com")
+    assert debtor["kind"] == "organisation" and debtor["fields"]["VaTp"] == "002"
