@@ -76,6 +76,12 @@ class Customer:
     #: The ERP's VAT duty / VAT code for the relation's country (the ``vat_country``
     #: mapping, resolved by the flow); a new relation gets it (AFAS ``VaDu``). "" = ERP default.
     vat_code: str = ""
+    #: The BigCommerce customer group the account is in (0: none, e.g. a guest; None:
+    #: not read). Store → ERP: the flow maps it to ``classification``.
+    bc_group_id: int | None = None
+    #: The ERP's classification code for the relation (AFAS sales relation type ``VaTp``),
+    #: resolved by the flow from the merchant's classification table ("" = leave it alone).
+    classification: str = ""
 
     @property
     def kind(self) -> CustomerKind:
@@ -352,6 +358,10 @@ class OrderFeature(enum.Enum):
     #: under ``-2``, ``-3`` ... (:func:`part_reference`). Without it the ERP gets one
     #: document to the first address.
     SEVERAL_ADDRESSES = "several_addresses"
+    #: ``Customer.classification`` reaches the relation (AFAS sales relation type ``VaTp``).
+    CLASSIFICATION = "classification"
+    #: ``OrderInstructions.turnover_group`` reaches the document's lines (Mplus ``turnoverGroup``).
+    TURNOVER_GROUP = "turnover_group"
 
 
 @dataclass(frozen=True)
@@ -443,6 +453,8 @@ class OrderInstructions:
     #: The ERP's number of the order's document, once it exists (a payment booking settles
     #: a direct invoice by its number); None before the document is made.
     document_number: str | None = None
+    #: The turnover group of the order's storefront (Mplus line ``turnoverGroup``), or None.
+    turnover_group: str | None = None
 
     def tax_code(self, line: OrderLine) -> str | None:
         """The ERP VAT code the merchant mapped for ``line`` (None: the article's own)."""

@@ -86,6 +86,7 @@ def customer_from_bc(data: Json) -> Customer:
         bc_id=data.get("id"),
         channel_id=int(data.get("origin_channel_id") or 1),
         form_fields=form_fields(data, *(data.get("addresses") or ())),
+        bc_group_id=int(data.get("customer_group_id") or 0),
     )
 
 

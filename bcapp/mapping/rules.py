@@ -41,11 +41,16 @@ Sections and keys (defaults in brackets)::
                 vat_country {destination country: ERP VAT code, overriding the tax mapping
                 for orders to that country; also the VAT duty of a new debtor there},
                 payment_journal {bc payment method: the journal its payments are booked in}
+                classification {BigCommerce customer group id (0: none, a guest) or "*":
+                ERP classification of new relations, e.g. AFAS sales relation type VaTp},
+                turnover_group {storefront (channel) id or "*": ERP turnover group of the
+                order's lines, e.g. Mplus turnoverGroup}
     customers   update_fields [["phone", "addresses"]] (what an update of an existing ERP
                 relation may overwrite besides name and e-mail; of phone, addresses,
-                vat_number), vat_number_field ["VAT number"] (the store's form field holding
-                a B2B customer's VAT number), delivery_addresses [True] (a new delivery
-                address of an order or an address webhook becomes one of the relation)
+                vat_number, classification), vat_number_field ["VAT number"] (the store's
+                form field holding a B2B customer's VAT number), delivery_addresses [True]
+                (a new delivery address of an order or an address webhook becomes one of
+                the relation)
     fulfilment  shipment_source [erp | store]
     customers_from_erp   channels [[1]] (storefronts a debtor's account signs in on; matched
                 on the first), group_map {erp value: BigCommerce group name or id},
@@ -94,7 +99,7 @@ BC_ORDER_STATUSES: dict[int, str] = {
 }  # fmt: skip
 
 #: Fields an update of an existing ERP relation may overwrite (besides name and e-mail).
-CUSTOMER_UPDATE_FIELDS = ("phone", "addresses", "vat_number")
+CUSTOMER_UPDATE_FIELDS = ("phone", "addresses", "vat_number", "classification")
 #: The form field a B2B shop keeps the VAT number in, unless the merchant names another.
 DEFAULT_VAT_FIELD = "VAT number"
 
@@ -178,6 +183,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "revenue_account": {},
         "vat_country": {},
         "payment_journal": {},
+        "classification": {},
+        "turnover_group": {},
     },
     "fulfilment": {"shipment_source": "erp"},
     "customers_from_erp": {
@@ -409,6 +416,19 @@ class Mappings:
         code = _lookup(self.payment_journal, bc_method) if bc_method.strip() else None
         return None if code in (None, "") else str(code)
 
+    #: BigCommerce customer group id (``"0"``: no group) → ERP classification; ``"*"``: the rest.
+    classification: Mapping[str, str] = field(default_factory=dict)
+    #: Storefront (channel id) → ERP turnover group of the lines; ``"*"``: the rest.
+    turnover_group: Mapping[str, str] = field(default_factory=dict)
+
+    def classification_for(self, group_id: int) -> str | None:
+        """The ERP classification of customers in group ``group_id`` (else ``*``), or None."""
+        return _keyed(self.classification, str(group_id))
+
+    def turnover_group_for(self, channel_id: int) -> str | None:
+        """The turnover group of orders from storefront ``channel_id`` (else ``*``), or None."""
+        return _keyed(self.turnover_group, str(channel_id))
+
     def document_type_for(self, channel_id: int, default: str) -> str:
         """What orders of storefront ``channel_id`` become (``default``: the store's choice)."""
         return str(_lookup(self.document_type, str(channel_id)) or default)
@@ -463,6 +483,13 @@ def reference_pattern(template: str) -> re.Pattern[str]:
         else:
             regex += re.escape(part.replace("{{", "{").replace("}}", "}"))
     return re.compile(regex)
+
+
+def _keyed(table: Mapping[str, Any], key: str) -> str | None:
+    """``table[key]``, else its ``"*"`` row, as text; None when neither is there."""
+    code = _lookup(table, key)
+    code = _lookup(table, "*") if code is None else code
+    return None if code is None else str(code)
 
 
 def _lookup(table: Mapping[str, Any], key: str) -> Any:
@@ -577,6 +604,8 @@ def rules_for(store_or_settings: Any) -> StoreRules:
             dict(m.get("revenue_account", {})),
             dict(m.get("vat_country", {})),
             dict(m.get("payment_journal", {})),
+            classification=dict(m.get("classification", {})),
+            turnover_group=dict(m.get("turnover_group", {})),
         ),
         shipment_source=s["fulfilment"]["shipment_source"],
         schedules=dict(s["schedules"]),

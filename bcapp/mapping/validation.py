@@ -153,7 +153,7 @@ def _row_problem(
         problem["from"] = f"“{left}” is already in row {seen[left.casefold()] + 1}."
     elif table == "tax" and "/" in left and not _COUNTRY_KEY.match(left) and left != "*":
         problem["from"] = "Put a two-letter country code before the slash: BE/Default Tax Class."
-    elif table == "cost_centre" and not (left.isdigit() or left == "*"):
+    elif table in ("cost_centre", "turnover_group") and not (left.isdigit() or left == "*"):
         problem["from"] = "Enter a storefront (channel) id such as 1, or * for every other one."
     elif table == "revenue_account" and not _REVENUE_KEY.match(left):
         problem["from"] = (
@@ -162,6 +162,8 @@ def _row_problem(
         )
     elif table == "vat_country" and not re.fullmatch(r"[A-Za-z]{2}", left):
         problem["from"] = "Enter the two-letter code of the destination country, e.g. DE."
+    elif table == "classification" and not (left.isdigit() or left == "*"):
+        problem["from"] = "Enter a customer group id such as 2 (0: no group), or * for the rest."
     elif table == "document_type" and not left.isdigit():
         problem["from"] = "Enter a storefront (channel) id such as 2."
     if table == "document_type" and left and text not in CHOICES["orders"]["document_type"]:
@@ -175,6 +177,8 @@ def _row_problem(
         problem["to"] = f"Choose the ERP code for “{left}”."
     elif len(text) > 255:
         problem["to"] = "Keep this under 255 characters."
+    elif table == "turnover_group" and text and not text.isdigit():
+        problem["to"] = "Turnover groups are numbers, e.g. 1000."
     return problem
 
 
@@ -264,6 +268,8 @@ MAPPING_TABLES = (
     "revenue_account",
     "vat_country",
     "payment_journal",
+    "classification",
+    "turnover_group",
 )
 
 _FIELDS: dict[str, dict[str, Callable[[Any], Any]]] = {

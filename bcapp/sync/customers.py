@@ -54,9 +54,10 @@ from bcapp.extensions import redis_ext
 from bcapp.locks import RunLock
 from bcapp.mapping.rules import CUSTOMER_UPDATE_FIELDS, StoreRules, rules_for
 from bcapp.models import Binding
+from bcapp.sync.classification import classified
 from bcapp.sync.context import SyncContext
 from bcapp.sync.field_mapping import map_customer
-from bcapp.sync.records import Direction, Outcome, payload_hash
+from bcapp.sync.records import Direction, Outcome, payload_hash, to_jsonable
 from bcapp.sync.registry import register_flow, register_retry
 from bcapp.sync.vat import with_vat_number
 
@@ -110,6 +111,9 @@ def for_update(customer: Customer, fields: frozenset[str]) -> Customer:
         changes["vat_number"] = ""
     if "addresses" not in fields:
         changes["addresses"] = ()
+    if "classification" not in fields:  # the group then only classifies new relations
+        changes["classification"] = ""
+        changes["bc_group_id"] = None
     return replace(customer, **changes)
 
 
@@ -201,7 +205,13 @@ def store_digest(ctx: SyncContext, customer: Customer) -> str:
     erp_view = as_erp_customer(customer, ctx.rules)
     country = customer.addresses[0].country_code if customer.addresses else ""
     erp_view, _ = with_vat_number(erp_view, ctx.rules.customers.vat_number_field, country)
-    return payload_hash(for_update(erp_view, update_fields(ctx.settings)))
+    view = to_jsonable(for_update(erp_view, update_fields(ctx.settings)))
+    # the group counts only where updates classify; the code itself follows from the group.
+    # Left out when unset, so relations bound before these fields existed keep their hash.
+    view.pop("classification", None)
+    if view.get("bc_group_id") is None:
+        view.pop("bc_group_id", None)
+    return payload_hash(view)
 
 
 def erp_digest(debtor: Customer) -> str:
@@ -299,6 +309,7 @@ def _find_or_create(ctx: SyncContext, customer: Customer, key: str, order_id: in
     erp_id = ctx.connector.find_customer(customer.email) if customer.email else None
     outcome = Outcome.UNCHANGED
     if erp_id is None:
+        customer = classified(ctx, customer)
         erp_id = ctx.connector.upsert_customer(customer, searched=True)
         outcome = Outcome.CREATED
     bound = _bind(ctx, key, erp_id, customer)
@@ -389,6 +400,8 @@ def upsert_customer(ctx: SyncContext, customer: Customer) -> Outcome:
     if binding is not None and binding.sync_hash == digest:
         ctx.record(Outcome.UNCHANGED, CUSTOMER, key, erp_id, "No change for the ERP.")
         return Outcome.UNCHANGED
+    if "classification" in fields:
+        customer = classified(ctx, customer)
     update, known = for_update(customer, fields), list[str]()
     if "addresses" in fields:
         update, known = delivery_update(ctx, customer, binding, own_address=True)
@@ -411,6 +424,7 @@ def upsert_customer(ctx: SyncContext, customer: Customer) -> Outcome:
 
 
 def _create(ctx: SyncContext, key: str, customer: Customer) -> Outcome:
+    customer = classified(ctx, customer)
     if ctx.dry_run:
         ctx.preview(CUSTOMER, None, customer, bc_id=key)
         return Outcome.CREATED

@@ -69,6 +69,8 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
             tables.document_type_for(order.channel_id, rules.orders.document_type)
         ),
         **_accounts(order, rules, country),
+        # a storefront without a row keeps the articles' own turnover groups
+        turnover_group=tables.turnover_group_for(order.channel_id),
     )
 
 

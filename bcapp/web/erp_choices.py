@@ -2,8 +2,9 @@
 
 A connector that implements :class:`~bcapp.connectors.base.ChoiceSource` lists
 the codes its ERP takes for a table (AFAS: payment methods, VAT codes and
-delivery types through GetConnectors; Mplus: payment methods, VAT groups and
-delivery methods). The settings page must not hang on the ERP: each read has a
+delivery types, cost centres, payment conditions, ledger accounts, journals and
+sales relation types; Mplus: payment methods, VAT groups, delivery methods and
+turnover groups). The settings page must not hang on the ERP: each read has a
 short deadline, its result is kept per store for a few minutes (a failure for
 less), and a table the ERP cannot list keeps free entry.
 
@@ -27,7 +28,24 @@ from bcapp.web.erp import connection_of
 
 log = logging.getLogger(__name__)
 
-TABLES = ("payment", "tax", "shipping", "carrier")
+#: Every table (mapping table or single setting) a connector may list codes for; a table
+#: it cannot list answers [] at once. The accounting tables (ledger accounts, journals,
+#: VAT by destination) are listed before their mapping tables exist, so their pickers
+#: appear as soon as a table of that name does.
+TABLES = (
+    "payment",
+    "tax",
+    "shipping",
+    "carrier",
+    "cost_centre",
+    "payment_terms",
+    "revenue_account",
+    "payment_journal",
+    "vat_country",
+    "classification",
+    "debtor_account",
+    "turnover_group",
+)
 #: Seconds the page waits for the ERP's lists (all tables together).
 FETCH_TIMEOUT = 3.0
 CACHE_SECONDS = 300
@@ -46,6 +64,7 @@ ERP_FIELDS: dict[str, dict[str, str]] = {
         "revenue_account": "AFAS ledger account (AcNr)",
         "vat_country": "AFAS VAT code (VaId / VaRc; VaDu of new debtors)",
         "payment_journal": "AFAS journal (JoCo), optionally /ledger account",
+        "classification": "AFAS sales relation type (VaTp)",
         "order_status": "AFAS order status",
     },
     "mplus": {
@@ -53,6 +72,7 @@ ERP_FIELDS: dict[str, dict[str, str]] = {
         "tax": "Mplus VAT group (vatCode)",
         "vat_country": "Mplus VAT group (vatCode)",
         "shipping": "Mplus delivery method (deliveryMethod)",
+        "turnover_group": "Mplus turnover group (turnoverGroup on each line)",
         "order_status": "Mplus order status",
     },
 }
@@ -67,6 +87,8 @@ GENERIC_FIELDS = {
     "revenue_account": "ERP ledger account",
     "vat_country": "ERP VAT code",
     "payment_journal": "ERP journal",
+    "classification": "ERP classification",
+    "turnover_group": "ERP turnover group",
     "order_status": "ERP order status",
 }
 
@@ -103,18 +125,23 @@ def _lists_codes(kind: str) -> bool:
 
 
 def _read(kind: str, settings: dict[str, Any]) -> tuple[dict[str, list[Choice]], bool]:
-    """Every table's codes within FETCH_TIMEOUT; (lists, whether the read finished)."""
+    """Every table's codes within FETCH_TIMEOUT; (lists, whether the read finished).
+
+    Past the deadline the tables read so far are kept (the first ones: payment, tax,
+    shipping), so a slow ERP with many lists still fills the most used pickers.
+    """
     kwargs: dict[str, Any] = {}
     transport = current_app.extensions.get("bcapp.erp_transport")
     if transport is not None:
         kwargs["transport"] = transport
+    done: dict[str, list[Choice]] = {}
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(_fetch, kind, settings, kwargs)
+    future = pool.submit(_fetch, kind, settings, kwargs, done)
     try:
         return future.result(timeout=FETCH_TIMEOUT), True
     except concurrent.futures.TimeoutError:
         log.warning("the %s code lists did not arrive within %s s", kind, FETCH_TIMEOUT)
-        return {}, False
+        return dict(done), False
     except Exception:  # a connector bug must not break the settings page
         log.exception("reading the %s code lists failed", kind)
         return {}, False
@@ -122,12 +149,21 @@ def _read(kind: str, settings: dict[str, Any]) -> tuple[dict[str, list[Choice]],
         pool.shutdown(wait=False)
 
 
-def _fetch(kind: str, settings: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, list[Choice]]:
+def _fetch(
+    kind: str,
+    settings: dict[str, Any],
+    kwargs: dict[str, Any],
+    done: dict[str, list[Choice]] | None = None,
+) -> dict[str, list[Choice]]:
+    """Each table's codes, table by table into ``done`` (what a timed-out read keeps)."""
+    done = {} if done is None else done
     connector = make_connector(kind, settings, **_with_timeout(kind, kwargs))
     try:
         if not isinstance(connector, ChoiceSource):
             return {}
-        return {table: connector.choices(table) for table in TABLES}
+        for table in TABLES:
+            done[table] = connector.choices(table)
+        return dict(done)
     finally:
         closer = getattr(connector, "close", None)
         if callable(closer):

@@ -22,6 +22,7 @@ from typing import Any
 from flask import g, make_response, render_template, request
 
 from bcapp.web import erp
+from bcapp.web.erp_choices import erp_choices
 from bcapp.web.erp_oauth import callback_url, connect_status, no_tokens_yet
 from bcapp.web.forms import SECTION_TITLES
 from bcapp.web.schema_form import form_fields, read_form
@@ -114,7 +115,21 @@ def connection_context(
         "errors": errors or {},
         "connect": connect_status(connection, kind),
         "connect_callback": callback_url(kind or ""),
+        "erp_lists": field_choices(fields, connection if same else None),
     }
+
+
+def field_choices(fields: list[Any], connection: Any) -> dict[str, Any]:
+    """The ERP's codes for the fields that name a code list (``x-choices``).
+
+    Only from the saved ERP whose last test passed: one whose credentials are missing
+    or refused would only hold the page up until the lists' deadline.
+    """
+    if connection is None or not connection.checked_at or connection.check_message:
+        return {}
+    if not any(getattr(f, "choices", "") for f in fields):
+        return {}
+    return erp_choices(g.store)
 
 
 def read_connection() -> tuple[str, dict[str, Any], dict[str, str]]:

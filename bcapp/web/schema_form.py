@@ -35,6 +35,9 @@ class FormField:
     minimum: float | None = None
     maximum: float | None = None
     group: str = ""  # title path of a nested object ("" = top level)
+    #: The ERP code list (a ``ChoiceSource`` table) offered as suggestions ("" = none);
+    #: named by the schema's ``x-choices``. Free entry stays: the ERP may not list it.
+    choices: str = ""
 
     @property
     def placeholder(self) -> str:
@@ -163,6 +166,7 @@ def form_fields(
                 minimum=spec.get("minimum"),
                 maximum=spec.get("maximum"),
                 group=top,
+                choices=str(spec.get("x-choices") or ""),
             )
         )
     return fields

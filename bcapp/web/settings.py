@@ -29,7 +29,13 @@ from bcapp.web.erp_form import connection_context, read_connection
 from bcapp.web.erp_oauth import no_tokens_yet
 from bcapp.web.forms import SECTION_TITLES, mapping_rows, raw_section
 from bcapp.web.session import store_required
-from bcapp.web.store_facts import StoreFacts, check_channels, mapping_facts, store_facts
+from bcapp.web.store_facts import (
+    StoreFacts,
+    check_channels,
+    customer_groups,
+    mapping_facts,
+    store_facts,
+)
 
 bp = Blueprint("settings", __name__, url_prefix="/app/settings")
 
@@ -62,7 +68,11 @@ def section_context(
     facts = store_facts(g.store) if section in FACT_SECTIONS else StoreFacts(BC_ORDER_STATUSES)
     pickers: dict[str, Any] = {}
     if section == "mappings":  # the store's own values left, the ERP's codes right
+        classifies = "classification" in erp.supported_features(
+            connection.kind if connection else None
+        )
         pickers = {
+            "customer_groups": customer_groups(g.store) if classifies else None,
             "mapping_facts": mapping_facts(g.store),
             "erp_lists": erp_choices(g.store),
             "erp_field": functools.partial(erp_field_label, connection.kind if connection else ""),

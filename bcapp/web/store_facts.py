@@ -74,7 +74,7 @@ def known_statuses(store: Any) -> dict[int, str]:
 
 def forget(store: Any) -> None:
     """Drop the cached facts of ``store`` (after a change the merchant expects to see)."""
-    for name in ("labels", "mappings"):
+    for name in ("labels", "mappings", "groups"):
         current_app.extensions.get(f"{_CACHE_KEY}.{name}", {}).pop(store.id, None)
 
 
@@ -133,6 +133,35 @@ def _read(store: Any) -> StoreFacts:
 
 
 # -- the mapping tables' left column ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerGroups:
+    """The store's customer groups (id → name): the classification table is keyed by id,
+    which no merchant knows by heart."""
+
+    names: dict[int, str] = field(default_factory=dict)
+    live: bool = True
+
+
+def customer_groups(store: Any) -> CustomerGroups:
+    """The store's customer groups (cached like the labels; read only for that table)."""
+    return _cached(store, "groups", _read_groups)
+
+
+def _read_groups(store: Any) -> CustomerGroups:
+    client = bc_client(store)
+    if client is None:
+        return CustomerGroups(live=False)
+    try:
+        rows = list(client.customers.groups())
+    except READ_ERRORS as exc:
+        log.warning("store %s: classification without group names: %s", store.store_hash, exc)
+        return CustomerGroups(live=False)
+    finally:
+        client.close()
+    return CustomerGroups({int(g["id"]): str(g.get("name") or g["id"]) for g in rows if "id" in g})
+
 
 #: BigCommerce's built-in tax class: id 0, never listed by ``/v2/tax_classes``.
 DEFAULT_TAX_CLASS = "Default Tax Class"

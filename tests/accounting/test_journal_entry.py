@@ -143,6 +143,23 @@ def test_profit_refuses_an_unknown_journal_with_its_own_words(world):
     assert world.afas.tables.entries == []
 
 
+def test_profit_refuses_a_blocked_ledger_account_and_another_administrations_journal(world):
+    world.product("SKU-1")
+    journal_store(world)
+    world.settings("mappings", revenue_account={"*": "8990"})  # blocked in the chart
+    first = world.order("SKU-1", tax_rate=0.21)
+    world.export(first)
+    world.settings("mappings", revenue_account={"*": "8000"})
+    world.settings("orders", sales_journal="71")  # administration 2's sales journal
+    second = world.order("SKU-1", tax_rate=0.21)
+    world.export(second)
+
+    blocked, other = world.log("order", "failed")
+    assert "Ledger account '8990' is blocked" in blocked.message
+    assert "Journal '71' does not exist" in other.message
+    assert world.afas.tables.entries == []
+
+
 def test_the_sandbox_checks_every_entry_against_afas_spec(world):
     """What the spec does not know is refused with AFAS's words (so our bodies are valid)."""
     world.product("SKU-1", 100)

@@ -77,7 +77,6 @@ def test_a_tax_class_account_wins_over_the_country_account(world):
 def test_vat_code_per_country_on_the_entry_and_on_a_new_debtor(world):
     world.product("SKU-1", 100)
     world.afas.tables.vat_codes.append(DE_VAT)
-    world.afas.tables.ledger_accounts["1530"] = "Af te dragen BTW DE (OSS)"
     journal_store(world)
     world.settings("mappings", vat_country={"DE": "4"}, revenue_account={"*": "8000",
                                                                        "DE": "8110"})  # fmt: skip

@@ -102,7 +102,7 @@ def test_sandbox_faults_are_soap_faults(sandbox: MplusSandbox) -> None:
     assert bad_auth.status_code == 500 and fault and fault.kind == "Client.Authentication"
     junk = _post(sandbox, b"<notsoap/>")
     assert soap.fault_of(soap.body_element(junk.content)).kind == "Client"
-    unsimulated = _post(sandbox, soap.request("getTurnoverGroups", {}))
+    unsimulated = _post(sandbox, soap.request("updateTurnoverGroups", {}))
     assert "not simulated" in soap.fault_of(soap.body_element(unsimulated.content)).message
 
 

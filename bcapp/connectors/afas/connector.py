@@ -37,6 +37,7 @@ import httpx
 
 from bcapp.connectors.afas import envelopes, mapping, writable
 from bcapp.connectors.afas.changes import ChangeQuery, read_changes
+from bcapp.connectors.afas.choices import AfasChoices
 from bcapp.connectors.afas.client import AfasClient, Filter, Op, base_url
 from bcapp.connectors.afas.delivery import DeliveryAddresses
 from bcapp.connectors.afas.fulfilment import Fulfilment
@@ -72,16 +73,6 @@ from bcapp.errors import BcappError, ConfigError, FatalSyncError, SkipRecord
 ESSENTIAL_ENTITIES = frozenset({"articles", "debtors", "sales_orders"})
 #: OR-ed filter sets per lookup request (keeps URLs short).
 LOOKUP_CHUNK = 40
-#: Mapping table → (GetConnector, code field, description field) listing the codes FbSales
-#: takes: payment methods (PaTp), VAT codes (sent as the line's VaRc), delivery types (DtId).
-CHOICE_CONNECTORS: dict[str, tuple[str, str, str]] = {
-    "payment": ("BCApp_PaymentMethods", "PaymentMethod", "Description"),
-    "tax": ("Profit_VAT_code", "VatCode", "Description"),
-    "shipping": ("BCApp_DeliveryTypes", "DeliveryType", "Description"),
-    "carrier": ("BCApp_Transporters", "Transporter", "Description"),
-}
-
-
 #: Document type → (UpdateConnector, the entity that finds it again by reference ("": the
 #: sales orders one, always there), the BCApp_* GetConnector a merchant imports for it).
 DOCUMENTS: dict[DocumentType, tuple[str, str, str]] = {
@@ -126,6 +117,7 @@ class AfasConnector(Fulfilment, Relations, Ledger, DeliveryAddresses):
             OrderFeature.VAT_COUNTRY,
             OrderFeature.PAYMENT_BOOKING,
             OrderFeature.SEVERAL_ADDRESSES,
+            OrderFeature.CLASSIFICATION,
         }
     )
 
@@ -147,6 +139,7 @@ class AfasConnector(Fulfilment, Relations, Ledger, DeliveryAddresses):
         )
         self.page_size = page_size or 100
         self._update_info: dict[str, dict[str, Any]] = {}
+        self._choices: AfasChoices | None = None
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -227,19 +220,9 @@ class AfasConnector(Fulfilment, Relations, Ledger, DeliveryAddresses):
 
     def choices(self, table: str) -> list[Choice]:
         """The codes AFAS lists for a mapping table (ChoiceSource); [] when it cannot."""
-        spec = CHOICE_CONNECTORS.get(table)
-        if spec is None:
-            return []
-        connector, code, text = spec
-        try:
-            rows = self.client.get_rows(connector, take=500)
-        except BcappError:  # the GetConnector is not imported: free entry stays
-            return []
-        return [
-            Choice(str(row[code]), _choice_label(row, text))
-            for row in rows
-            if row.get(code) not in (None, "") and not row.get("Blocked")
-        ]
+        if self._choices is None:
+            self._choices = AfasChoices(self.client, self.orders_cfg)
+        return self._choices.choices(table)
 
     def fetch_categories(self, cursor: str | None) -> Iterator[Batch[Category]]:
         """Every article group (a small table: a full read each run, no cursor)."""
@@ -581,13 +564,6 @@ class AfasConnector(Fulfilment, Relations, Ledger, DeliveryAddresses):
                 if sku in skus:
                     out[sku] = (code, d1, d2)
         return out
-
-
-def _choice_label(row: Mapping[str, Any], text: str) -> str:
-    label = str(row.get(text) or "")
-    if row.get("VatPerc") is not None:
-        label = f"{label} ({float(row['VatPerc']):g}%)".strip()
-    return label
 
 
 def _today() -> date:

@@ -96,7 +96,8 @@ def relation_envelope(
     address is blank leaves that alone. Every further address becomes a linked delivery
     address (on an update the flow passes only those the relation does not have yet).
     ``new_debtor``: fields only a new debtor gets (payment condition ``PaCd``, debtor
-    ledger account ``ColA``) from the AFAS settings.
+    ledger account ``ColA``) from the AFAS settings. ``customer.classification`` (resolved
+    by the flow from the customer group) becomes the sales relation type ``VaTp``.
     """
     new = erp_id is None
     address = customer.addresses[0] if customer.addresses else None
@@ -112,6 +113,8 @@ def relation_envelope(
         rel_fields.update({k: v for k, v in (new_debtor or {}).items() if v})
     if customer.vat_number:
         rel_fields["VaId"] = customer.vat_number[:20]
+    if customer.classification:  # the sales relation type of the customer's group
+        rel_fields["VaTp"] = customer.classification[:20]
     rel_fields.update(customer.erp_fields)  # the merchant's field mapping wins
     key = ("DbId", erp_id) if erp_id else None
     if customer.company.strip():

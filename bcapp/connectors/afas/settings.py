@@ -197,6 +197,12 @@ ORDER_OPTIONS: dict[str, tuple[Any, str, str]] = {
         "account), unless the payment journal mapping names one (JOURNAL/ACCOUNT)",
     ),
 }
+#: Order options whose codes AFAS can list: option → the ``choices`` table the settings
+#: page offers as suggestions (:mod:`bcapp.connectors.afas.choices`).
+OPTION_CHOICES: dict[str, str] = {
+    "debtor_payment_condition": "payment_terms",
+    "debtor_ledger_account": "debtor_account",
+}
 CATALOG_OPTIONS: dict[str, tuple[Any, str, str]] = {
     "article_prices_include_vat": (False, "boolean", "Article prices include VAT"),
     "dimension_separator": ("-", "string", "Separator in variant SKUs (code-dim1-dim2)"),
@@ -212,6 +218,8 @@ def _options_schema(title: str, options: Mapping[str, tuple[Any, str, str]]) -> 
     props: dict[str, Any] = {}
     for name, (default, kind, label) in options.items():
         props[name] = {"type": kind, "title": label, "default": default}
+        if name in OPTION_CHOICES:
+            props[name]["x-choices"] = OPTION_CHOICES[name]
         if kind == "array":
             props[name]["items"] = {"type": "string"}
     return {"type": "object", "title": title, "properties": props}

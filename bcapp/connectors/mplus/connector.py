@@ -96,7 +96,12 @@ class MplusConnector(StoreLedWrites):
     #: export to the accountant): no REVENUE_ACCOUNTS. No PAYMENT_BOOKING: payOrder and
     #: payInvoice settle a document at the till with a payment method, not in a journal.
     order_features: ClassVar[frozenset[OrderFeature]] = frozenset(
-        {OrderFeature.VAT_NUMBER, OrderFeature.VAT_COUNTRY, OrderFeature.SEVERAL_ADDRESSES}
+        {
+            OrderFeature.VAT_NUMBER,
+            OrderFeature.VAT_COUNTRY,
+            OrderFeature.SEVERAL_ADDRESSES,
+            OrderFeature.TURNOVER_GROUP,
+        }
     )
 
     def __init__(
@@ -159,9 +164,11 @@ class MplusConnector(StoreLedWrites):
 
     def choices(self, table: str) -> list[Choice]:
         """The codes Mplus lists for a mapping table (ChoiceSource): payment methods,
-        VAT groups (a line's vatCode) and delivery methods; [] when it cannot."""
+        VAT groups (a line's vatCode), delivery methods and turnover groups; [] when it
+        cannot (Mplus has no ledger accounts, journals or payment terms of its own)."""
         read = {"payment": self._payment_methods, "tax": self._vat_groups,
-                "shipping": self._delivery_methods}.get(table)  # fmt: skip
+                "vat_country": self._vat_groups, "shipping": self._delivery_methods,
+                "turnover_group": self._turnover_groups}.get(table)  # fmt: skip
         if read is None:
             return []
         try:
@@ -185,6 +192,13 @@ class MplusConnector(StoreLedWrites):
         rows = answer.get("deliveryMethodList", {}).get("deliveryMethod", [])
         return [Choice(r["deliveryMethod"], r.get("description") or "") for r in rows
                 if r.get("enabled", True)]  # fmt: skip
+
+    def _turnover_groups(self) -> list[Choice]:
+        answer = self.client.call("getTurnoverGroups", {"request": {"onlyActive": True}})
+        rows = answer.get("turnoverGroupList", {}).get("turnoverGroup", [])
+        return [Choice(str(r["turnoverGroup"]), r.get("turnoverGroupName") or "") for r in rows
+                if r.get("turnoverGroupType", "TURNOVER-GROUP-TYPE-TURNOVER")
+                == "TURNOVER-GROUP-TYPE-TURNOVER"]  # fmt: skip
 
     # -- reads -----------------------------------------------------------------
 

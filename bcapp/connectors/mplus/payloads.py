@@ -83,9 +83,11 @@ def order_line(
     tax_rate: Decimal,
     discount: Decimal = Decimal("0"),
     vat_code: str = "",
+    turnover_group: str | None = None,
 ) -> dict[str, Any]:
     """One order Line: quantities exact, money in cents, VAT in hundredths (and the
-    merchant's Mplus VAT code, when the tax mapping gives one)."""
+    merchant's Mplus VAT code, when the tax mapping gives one; and the storefront's
+    turnover group, when the mappings give one: else Mplus books the article's own)."""
     value, places = units.to_quantity(quantity)
     data: dict[str, Any] = {
         "quantity": value,
@@ -96,6 +98,8 @@ def order_line(
     }
     if vat_code.isdigit():
         data["vatCode"] = int(vat_code)
+    if turnover_group and turnover_group.isdigit():
+        data["turnoverGroup"] = int(turnover_group)
     if discount:
         data["discountAmount"] = units.to_cents(discount)
     return {"articleNumber": article_number, "text": text[:250], "data": data}
@@ -130,6 +134,7 @@ def order_to_mplus(
                 ln.tax_rate,
                 ln.discount,
                 todo.tax_code(ln) or "",
+                todo.turnover_group,
             ),
             todo.line_fields.get(index, {}),
         )
@@ -145,6 +150,7 @@ def order_to_mplus(
                 order.shipping_cost_inc_tax,
                 order.shipping_cost_ex_tax,
                 rate,
+                turnover_group=todo.turnover_group,
             )
         )
     created = order.created_at or datetime.now(UTC)

@@ -45,24 +45,70 @@ DELIVERY_TYPES = (  # FbSales.DtId is an integer
     {"DeliveryType": "2", "Description": "DHL Parcel"},
     {"DeliveryType": "3", "Description": "Afhalen in de winkel"},
 )
-
-#: Ledger accounts of the sandbox's administration (a Dutch chart of accounts, abridged).
-LEDGER_ACCOUNTS = {
-    "1100": "Bank", "1105": "Mollie", "1110": "PayPal", "1000": "Kas", "1300": "Debiteuren",
-    "1500": "Af te dragen BTW hoog", "1510": "Af te dragen BTW laag", "1520": "BTW 0%",
-    "1590": "BTW oud", "2000": "Kruisposten", "8000": "Omzet NL hoog", "8010": "Omzet NL laag",
-    "8100": "Omzet EU (OSS)", "8110": "Omzet DE", "8200": "Omzet buiten EU",
-    "8400": "Verzendkosten", "8900": "Kortingen",
-}  # fmt: skip
-#: Journals (Profit_Journals): sales, bank and payment-provider journals.
-JOURNALS = (
-    {"UnitId": 1, "JournalId": "70", "Description": "Verkoopboek", "JournalType": "V",
-     "Blocked": False},
-    {"UnitId": 1, "JournalId": "10", "Description": "Bank", "JournalType": "B", "Blocked": False},
-    {"UnitId": 1, "JournalId": "MOL", "Description": "Mollie", "JournalType": "B",
-     "Blocked": False},
-    {"UnitId": 1, "JournalId": "20", "Description": "Kas", "JournalType": "K", "Blocked": False},
+#: Profit_Accounts rows (the standard GetConnector; fields per profit-en-mutaties.json): a small
+#: Dutch chart of accounts. Balance sheet ("B"): cash, bank and payment providers, the debtors'
+#: summary (collective) accounts (ColA's kind) and VAT payable; profit and loss ("W"):
+#: revenue per rate and region (one-stop-shop VAT), shipping and discounts.
+LEDGER_ACCOUNTS = tuple(
+    {"Account": account, "Description": name, "Type": kind, "Sort": "0" if kind == "B" else "1",
+     "Blocked": blocked, "CollectAccount": collect, "VatAllowed": kind == "W",
+     **({"CollectAccountType": "D"} if collect else {}),
+     **({"VatCode": vat, "DimAx1": "1"} if vat else {})}
+    for account, name, kind, collect, blocked, vat in (
+        ("1000", "Kas", "B", False, False, ""),
+        ("1100", "Bank", "B", False, False, ""),
+        ("1105", "Mollie", "B", False, False, ""),
+        ("1110", "PayPal", "B", False, False, ""),
+        ("1300", "Debiteuren", "B", True, False, ""),
+        ("1310", "Debiteuren webshop", "B", True, False, ""),
+        ("1500", "Af te dragen BTW hoog", "B", False, False, ""),
+        ("1510", "Af te dragen BTW laag", "B", False, False, ""),
+        ("1520", "BTW 0%", "B", False, False, ""),
+        ("1530", "Af te dragen BTW DE (OSS)", "B", False, False, ""),
+        ("1590", "BTW oud", "B", False, False, ""),
+        ("2000", "Kruisposten", "B", False, False, ""),
+        ("8000", "Omzet hoog", "W", False, False, "1"),
+        ("8010", "Omzet laag", "W", False, False, "2"),
+        ("8020", "Omzet EU", "W", False, False, "3"),
+        ("8100", "Omzet EU (OSS)", "W", False, False, ""),
+        ("8110", "Omzet DE", "W", False, False, ""),
+        ("8200", "Omzet buiten EU", "W", False, False, ""),
+        ("8400", "Verzendkosten", "W", False, False, ""),
+        ("8900", "Kortingen", "W", False, False, ""),
+        ("8990", "Omzet oud (geblokkeerd)", "W", False, True, ""),
+    )
 )  # fmt: skip
+#: Profit_Journals rows, per administration (UnitId): sales, bank, cash, payment providers.
+JOURNALS = tuple(
+    {"UnitId": unit, "JournalId": code, "Description": name, "JournalType": kind,
+     "Blocked": False}
+    for unit, code, name, kind in (
+        (1, "70", "Verkoopboek", "V"), (1, "10", "Bank", "B"), (1, "20", "Kas", "K"),
+        (1, "50", "ING Bank", "B"), (1, "51", "PayPal", "B"), (1, "MOL", "Mollie", "B"),
+        (1, "90", "Memoriaal", "M"), (2, "71", "Verkoop B.V. 2", "V"),
+    )
+)  # fmt: skip
+#: Profit_Allocation_Assigments rows: the codes of cost-allocation axis 1 (cost centres) and
+#: 2 (cost carriers) allowed on the revenue accounts (one row per account and code).
+ALLOCATIONS = tuple(
+    {"Unit": 1, "Account": account, "DimAx": axis, "AxDescription": axis_name,
+     "DimCode": code, "CodeDescription": name}
+    for account in ("8000", "8010", "8020")
+    for axis, axis_name, code, name in (
+        ("1", "Kostenplaats", "WEB", "Webshop NL"),
+        ("1", "Kostenplaats", "B2B", "Groothandel"),
+        ("1", "Kostenplaats", "OUT", "Outlet"),
+        ("2", "Kostendrager", "KLEDING", "Kleding"),
+        ("2", "Kostendrager", "SCHOENEN", "Schoenen"),
+    )
+)  # fmt: skip
+#: The BCApp_PaymentConditions GetConnector a merchant imports (AFAS has no standard one for
+#: payment conditions; PaCd is at most 5 characters).
+PAYMENT_CONDITIONS = (
+    {"PaymentCondition": "0", "Description": "Direct betaald"},
+    {"PaymentCondition": "14", "Description": "14 dagen netto"},
+    {"PaymentCondition": "30", "Description": "30 dagen netto"},
+)
 
 
 @dataclass
@@ -84,13 +130,17 @@ class Tables:
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Financial mutations (FiEntries) as Profit_Transactions rows: one per entry line.
     entries: list[dict[str, Any]] = field(default_factory=list)
-    ledger_accounts: dict[str, str] = field(default_factory=lambda: dict(LEDGER_ACCOUNTS))
-    journals: list[dict[str, Any]] = field(default_factory=lambda: list(JOURNALS))
     #: Code lists the settings page offers in its mapping pickers (see ``choice_connectors``).
     vat_codes: list[dict[str, Any]] = field(default_factory=lambda: list(VAT_CODES))
     payment_methods: list[dict[str, Any]] = field(default_factory=lambda: list(PAYMENT_METHODS))
     delivery_types: list[dict[str, Any]] = field(default_factory=lambda: list(DELIVERY_TYPES))
     transporters: list[dict[str, Any]] = field(default_factory=lambda: list(TRANSPORTERS))
+    ledger_accounts: list[dict[str, Any]] = field(default_factory=lambda: list(LEDGER_ACCOUNTS))
+    journals: list[dict[str, Any]] = field(default_factory=lambda: list(JOURNALS))
+    allocations: list[dict[str, Any]] = field(default_factory=lambda: list(ALLOCATIONS))
+    payment_conditions: list[dict[str, Any]] = field(
+        default_factory=lambda: list(PAYMENT_CONDITIONS)
+    )
 
 
 class Clock:
@@ -289,6 +339,50 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
             lambda: list(t.delivery_types),
         ),
         GetConnectorDef(
+            "Profit_Accounts",
+            [
+                F("Account"),
+                F("Description"),
+                F("Type"),
+                F("Sort"),
+                F("Blocked", "boolean"),
+                F("CollectAccount", "boolean"),
+                F("CollectAccountType"),
+                F("VatAllowed", "boolean"),
+                F("VatCode"),
+                F("DimAx1"),
+            ],
+            lambda: list(t.ledger_accounts),
+        ),
+        GetConnectorDef(
+            "Profit_Journals",
+            [
+                F("UnitId", "int"),
+                F("JournalId"),
+                F("Description"),
+                F("JournalType"),
+                F("Blocked", "boolean"),
+            ],
+            lambda: list(t.journals),
+        ),
+        GetConnectorDef(
+            "Profit_Allocation_Assigments",  # sic: AFAS's own spelling
+            [
+                F("Unit", "int"),
+                F("Account"),
+                F("DimAx"),
+                F("AxDescription"),
+                F("DimCode"),
+                F("CodeDescription"),
+            ],
+            lambda: list(t.allocations),
+        ),
+        GetConnectorDef(
+            "BCApp_PaymentConditions",
+            [F("PaymentCondition"), F("Description")],
+            lambda: list(t.payment_conditions),
+        ),
+        GetConnectorDef(
             "BCApp_SalesInvoices",
             [
                 F("InvoiceNumber"),
@@ -302,17 +396,6 @@ def standard_connectors(t: Tables) -> list[GetConnectorDef]:
         *(
             GetConnectorDef(name, TRANSACTION_FIELDS, lambda: list(t.entries))
             for name in ("BCApp_JournalEntries", "Profit_Transactions")
-        ),
-        GetConnectorDef(
-            "Profit_Journals",
-            [
-                F("UnitId", "int"),
-                F("JournalId"),
-                F("Description"),
-                F("JournalType"),
-                F("Blocked", "boolean"),
-            ],
-            lambda: list(t.journals),
         ),
         GetConnectorDef(
             "BCApp_SalesQuotations",

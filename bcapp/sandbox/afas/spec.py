@@ -350,6 +350,17 @@ def update_metainfo(connector: str) -> dict[str, Any] | None:
     return _metainfo_object(connector, root_object(connector), fields_by_path, required)
 
 
+def _enum_values(prop: Mapping[str, Any]) -> list[dict[str, str]]:
+    """A field's fixed values as metainfo lists them, labelled from the spec's description
+    (AFAS writes them as ``"Sales contact type\\n001 = Brons;\\n002 = Zilver;"``)."""
+    labels: dict[str, str] = {}
+    for line in str(prop.get("description") or "").split("\n")[1:]:
+        code, sep, text = line.partition(" = ")
+        if sep:
+            labels[code.strip()] = text.strip().rstrip(";")
+    return [{"id": v, "description": labels.get(v, v)} for v in prop.get("enum", [])]
+
+
 def _metainfo_object(
     name: str, path: str, fields_by_path: Mapping[str, Any], required: Mapping[str, set]
 ) -> dict[str, Any]:
@@ -368,7 +379,7 @@ def _metainfo_object(
             "decimals": 2 if kind == "decimal" else 0,
             "decimalsFieldId": "",
             "notZero": False,
-            "values": [{"id": v, "description": v} for v in prop.get("enum", [])],
+            "values": _enum_values(prop),
         })  # fmt: skip
     children = sorted(p for p in fields_by_path if p.rsplit("/", 1)[0] == path and p != path)
     objects = [

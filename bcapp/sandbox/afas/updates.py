@@ -112,6 +112,10 @@ class Updates:
             row.setdefault("DeliveryAddresses", []).extend(delivery)
             if _fields(element).get("VaId"):
                 row["VatNr"] = _fields(element)["VaId"]
+            # an update writes the relation fields it names (VaTp, PaCd, ...), keeps the rest
+            row.setdefault("fields", {}).update(
+                {k: v for k, v in _fields(element).items() if k != "DbId"}
+            )
             return self._update_relation(str(debtor), data, person)
         if debtor:
             raise ProfitError(f"Sales relation '{debtor}' does not exist.")
@@ -336,7 +340,11 @@ class Updates:
         element = body["FiEntryPar"]["Element"]
         head = _fields(element)
         journal = str(head.get("JoCo") or "")
-        if not any(j["JournalId"] == journal and not j["Blocked"] for j in self.t.journals):
+        unit = int(head.get("UnId") or 1)
+        if not any(
+            j["JournalId"] == journal and j["UnitId"] == unit and not j["Blocked"]
+            for j in self.t.journals
+        ):
             raise ProfitError(f"Journal '{journal}' does not exist.")
         lines = [dict(_fields(el)) for el in _first(element, "FiEntryPar/FiEntries", "FiEntryPar")]
         for line in lines:
@@ -366,8 +374,12 @@ class Updates:
         kind = str(line.get("VaAs"))
         if kind == "2" and account not in self.t.relations:
             raise ProfitError(f"Debtor '{account}' does not exist.")
-        if kind == "1" and account not in self.t.ledger_accounts:
-            raise ProfitError(f"Ledger account '{account}' does not exist.")
+        if kind == "1":
+            row = next((a for a in self.t.ledger_accounts if a["Account"] == account), None)
+            if row is None:
+                raise ProfitError(f"Ledger account '{account}' does not exist.")
+            if row.get("Blocked"):
+                raise ProfitError(f"Ledger account '{account}' is blocked.")
         code = line.get("VaId")
         if code and not any(
             v["VatCode"] == str(code) and not v["Blocked"] for v in self.t.vat_codes

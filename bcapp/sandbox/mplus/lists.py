@@ -1,8 +1,9 @@
-"""Simulated Mplus code lists: payment methods, VAT groups and delivery methods.
+"""Simulated Mplus code lists: payment methods, VAT groups, delivery methods, turnover groups.
 
 ``getPaymentMethods``, ``getVatGroupList`` and ``getDeliveryMethods`` take no
 arguments and answer the installation's lists (shapes per the WSDL's
-``PaymentMethodList``, ``VatGroup`` and ``DeliveryMethodList``). Percentages are
+``PaymentMethodList``, ``VatGroup`` and ``DeliveryMethodList``); ``getTurnoverGroups``
+answers a ``TurnoverGroupList`` (only the active ones when ``onlyActive``: all are). Percentages are
 hundredths, as everywhere in Mplus (2100 = 21%); vatCode 2 is the rate the
 sandbox's articles carry.
 """
@@ -46,3 +47,13 @@ def get_delivery_methods(state: MplusState, body: dict[str, Any]) -> dict[str, A
         for m, d in DELIVERY_METHODS
     ]
     return {"deliveryMethodList": {"deliveryMethod": rows}}
+
+
+@handles("getTurnoverGroups")
+def get_turnover_groups(state: MplusState, body: dict[str, Any]) -> dict[str, Any]:
+    rows = [
+        {"turnoverGroupType": "TURNOVER-GROUP-TYPE-TURNOVER", "turnoverGroup": number,
+         "turnoverGroupName": name}
+        for number, name in sorted(state.turnover_groups.items())
+    ]  # fmt: skip
+    return {"turnoverGroupList": {"turnoverGroup": rows}}

@@ -150,6 +150,9 @@ def _order_problem(state: MplusState, order: dict[str, Any]) -> str:
     for line in order.get("lineList", {}).get("line", []):
         if line["articleNumber"] not in state.article_index:
             return f"Article {line['articleNumber']} not found."
+        group = (line.get("data") or {}).get("turnoverGroup")
+        if group is not None and group not in state.turnover_groups:
+            return f"Turnover group {group} not found."
     return ""
 
 

@@ -35,6 +35,10 @@ class Injection:
     operation: str | None = None  # None: any operation
 
 
+#: The installation's turnover groups (a shop's usual few; 1000 is the articles' default).
+TURNOVER_GROUPS = {1000: "Omzet algemeen", 1100: "Omzet webshop", 1200: "Omzet outlet"}
+
+
 @dataclass
 class MplusState:
     """The whole state of one simulated installation."""
@@ -52,6 +56,8 @@ class MplusState:
     proposals: dict[str, dict[str, Any]] = field(default_factory=dict)
     employees: dict[int, str] = field(default_factory=lambda: {WEB_EMPLOYEE: "Webshop"})
     branches: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: Turnover groups (omzetgroepen): number → name; articles and order lines book on one.
+    turnover_groups: dict[int, str] = field(default_factory=lambda: dict(TURNOVER_GROUPS))
     injections: list[Injection] = field(default_factory=list)
     rejections: list[str] = field(default_factory=list)  # errorMessages for the next writes
     calls: list[str] = field(default_factory=list)  # operation names, in order
