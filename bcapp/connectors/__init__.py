@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 #: kind → connector class: every discovered package's ``CONNECTOR`` (tests add their own).
 CONNECTORS: dict[str, type[Connector]] = {}
 #: Modules of this package that are not ERPs.
-NOT_ERPS = frozenset({"base", "http"})
+NOT_ERPS = frozenset({"base", "hooks", "http"})
 _discovered = False
 
 

@@ -13,6 +13,10 @@ retry of one record (never a page through the ERP's history), the order's
 as an explicit argument, ERP-specific numbering behind
 :meth:`StoreLedConnector.article_number`, and a :class:`Credentials` hook for
 tokens that refresh. A flow never imports a connector package.
+
+What the web layer needs of some ERPs (signing in at the vendor, a daily call budget,
+the ERP's own webhooks) is no flow's business: those are optional hooks on the
+connector class, defined in :mod:`bcapp.connectors.hooks`.
 """
 
 from __future__ import annotations

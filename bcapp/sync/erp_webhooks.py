@@ -3,8 +3,9 @@
 An ERP with ``Capability.ERP_WEBHOOKS`` (Exact Online) announces changes to a
 callback URL of ours; the announcement only names a record, so the intake
 (:mod:`bcapp.web.erp_webhooks`) stores it and queues the flow that reads the
-change (:data:`TOPIC_FLOWS`). The periodic runs of those flows go on, so a lost
-callback costs at most one interval.
+change (the connector's webhook hook names it: Exact's ``TOPIC_FLOWS`` in
+:mod:`bcapp.connectors.exact.hooks`). The periodic runs of those flows go on, so a
+lost callback costs at most one interval.
 
 The callback URL is ``{APP_URL}/webhooks/{kind}/{token}``; the token is
 ``{connection id}.{HMAC of it with the app's SECRET_KEY}`` (:func:`callback_token`),
@@ -31,13 +32,6 @@ from bcapp.sync.context import SyncContext
 from bcapp.sync.records import Direction, Outcome
 from bcapp.sync.registry import register_flow
 
-#: ERP event topic → the flow that reads what it names (Exact Online's topics).
-TOPIC_FLOWS: dict[str, str] = {
-    "Items": "catalog",
-    "StockPositions": "stock",
-    "SalesOrders": "order_status",
-    "GoodsDeliveries": "shipments",
-}
 #: Minutes between watchdog runs: a check costs one ERP call (Exact: 5,000 a day).
 WATCH_EVERY = 360
 ENTITY = "erp_webhook"

@@ -1,83 +1,35 @@
-"""The ERP's own call budget for the dashboard: Exact Online's calls of the day.
+"""The ERP's own call budget for the dashboard (e.g. Exact Online's calls of the day).
 
-Exact allows 5,000 calls a day and 60 a minute per administration; the connector
-keeps a share of the day for order export (:mod:`bcapp.connectors.exact.budget`).
-Workers share the count in Redis, learnt from Exact's ``X-RateLimit-*`` headers;
-this reads that count (no call to Exact) so the merchant sees what is used, what
-is left, and what is kept for orders.
+An ERP that rations calls per day carries a call-budget hook on its connector class
+(:class:`~bcapp.connectors.hooks.CallBudgetReport`, in its own package). The workers
+share the count in Redis, learnt from the ERP's rate-limit headers; the hook reads
+that count (no call to the ERP) so the merchant sees what is used, what is left, and
+what is kept for orders. This module only finds the hook and keeps the dashboard
+rendering when the count cannot be read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
 from flask import current_app
 
-from bcapp.connectors.exact.budget import BudgetSnapshot
-from bcapp.connectors.exact.session import shared_budget
-from bcapp.connectors.exact.settings import ExactSettings
-from bcapp.errors import ConfigError
+from bcapp.connectors import registry
+from bcapp.connectors.hooks import BudgetView, call_budget_of
 from bcapp.models import Connection
 
-
-@dataclass(frozen=True)
-class ErpBudget:
-    """What the dashboard card shows (counts are None until Exact answered once today)."""
-
-    label: str
-    division: int
-    daily_limit: int | None
-    daily_left: int | None
-    minutely_limit: int | None
-    minutely_left: int | None
-    reserve: int | None
-    reset_at: datetime | None
-    endpoint_errors: dict[str, int]
-
-    @property
-    def daily_used(self) -> int | None:
-        if self.daily_limit is None or self.daily_left is None:
-            return None
-        return self.daily_limit - self.daily_left
-
-    @property
-    def for_catalog(self) -> int | None:
-        """Calls left that catalog, stock and fulfilment reads may still use today."""
-        if self.daily_left is None:
-            return None
-        return max(self.daily_left - (self.reserve or 0), 0)
+#: What the dashboard card shows (counts are None until the ERP answered once today).
+ErpBudget = BudgetView
 
 
 def erp_budget(connection: Connection | None) -> ErpBudget | None:
-    """The day's budget of the store's Exact administration (None for other ERPs)."""
-    if connection is None or connection.kind != "exact":
+    """The day's budget of the store's ERP (None for an ERP without a call-budget hook)."""
+    if connection is None:
+        return None
+    hook = call_budget_of(registry().get(connection.kind))
+    if hook is None:
         return None
     try:
-        settings = ExactSettings.parse(connection.connector_settings())
-    except ConfigError:
-        return None
-    if not settings.division:
-        return None  # the division is picked when connecting; nothing counted before
-    try:
-        budget = shared_budget(settings.division, reserve_fraction=settings.reserve_fraction)
-        snap: BudgetSnapshot = budget.snapshot()
+        return hook.snapshot(connection.connector_settings())
     except Exception:  # the dashboard must render without Redis
-        current_app.logger.info("no Exact budget snapshot for division %s", settings.division)
+        current_app.logger.info("no %s budget snapshot for connection %s", connection.kind,
+                                connection.id)  # fmt: skip
         return None
-    return _from_snapshot(settings.division, snap)
-
-
-def _from_snapshot(division: int, snap: Any) -> ErpBudget:
-    return ErpBudget(
-        label="Exact Online",
-        division=division,
-        daily_limit=snap.daily_limit,
-        daily_left=snap.daily_left,
-        minutely_limit=snap.minutely_limit,
-        minutely_left=snap.minutely_left,
-        reserve=snap.reserve,
-        reset_at=snap.daily_reset_at,
-        endpoint_errors=dict(snap.endpoint_errors),
-    )

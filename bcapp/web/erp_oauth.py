@@ -1,14 +1,18 @@
-"""The ERPs a merchant connects by signing in (OAuth2): AccountView and Exact Online.
+"""The ERPs a merchant connects by signing in (OAuth2), e.g. AccountView and Exact Online.
 
 Their sign-in pages cannot be framed inside BigCommerce's iframe, so the app
 opens them in a new window (:mod:`bcapp.web.erp_connect` has the routes). What
-differs per ERP lives here, one small adapter each:
+differs per ERP is the connector class's sign-in hook
+(:class:`~bcapp.connectors.hooks.SignIn`, in the ERP's own package), so an ERP
+that signs in needs no edit here:
 
 * where the sign-in starts (AccountView's site, Exact's country site);
 * how the callback's code becomes tokens — stored encrypted through
   :class:`~bcapp.sync.credentials.ConnectionCredentials`, never in the plain settings;
 * what the merchant picks afterwards (an AccountView company, an Exact division)
   and which settings the pick fills in.
+
+This module adds the app's side: the connection, its credentials, the callback URL.
 
 The ``state`` that travels through the vendor is signed (SECRET_KEY), names the
 store, its connection and the ERP, expires after :data:`STATE_MAX_AGE` seconds and
@@ -24,16 +28,14 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from redis.exceptions import RedisError
 
 from bcapp.config import current_settings
-from bcapp.connectors import make_connector
-from bcapp.connectors.accountview.connect import authorize_url as av_authorize_url
-from bcapp.connectors.accountview.oauth import code_from_callback as av_code
-from bcapp.connectors.exact.oauth import authorize_url as exact_authorize_url
+from bcapp.connectors import make_connector, registry
+from bcapp.connectors.hooks import SignIn, SignInOption, sign_in_of
 from bcapp.extensions import key_prefix, redis_ext
 from bcapp.models import Connection
 from bcapp.sync.credentials import ConnectionCredentials
@@ -43,13 +45,8 @@ STATE_MAX_AGE = 600
 STATE_SALT = "bcapp-erp-connect"
 
 
-@dataclass(frozen=True)
-class Option:
-    """One entry of the picker (a company or a division)."""
-
-    value: str
-    label: str
-    current: bool = False
+#: One entry of the picker (a company or a division).
+Option = SignInOption
 
 
 @dataclass(frozen=True)
@@ -156,159 +153,88 @@ def credentials_of(connection: Connection) -> ConnectionCredentials:
 # -- the ERPs -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
 class OAuthERP:
-    """What the connect routes need of one ERP (see the module docstring)."""
+    """What the connect routes need of one ERP: its sign-in hook with the app's side added.
 
-    kind: ClassVar[str]
-    label: ClassVar[str]
-    pick_title: ClassVar[str]
-    pick_setting: ClassVar[str]
+    The hook (:class:`~bcapp.connectors.hooks.SignIn`, carried by the ERP's connector
+    class) knows the vendor; this adds what only the app has: the connection, its
+    encrypted credentials, the callback URL and the injected transport.
+    """
+
+    kind: str
+    label: str
+    hook: SignIn[Any]
+
+    @property
+    def pick_title(self) -> str:
+        return self.hook.pick_title
+
+    @property
+    def pick_setting(self) -> str:
+        return self.hook.pick_setting
 
     def registered(self, settings: Mapping[str, Any]) -> bool:
         """Whether the app registration (client id and secret) is saved."""
-        return bool(settings.get("client_id") and settings.get("client_secret"))
+        return self.hook.registered(settings)
 
     def authorize_url(self, settings: Mapping[str, Any], state: str) -> str:
-        raise NotImplementedError
+        redirect = self.hook.redirect_uri(settings, callback_url(self.kind))
+        return self.hook.authorize_url(settings, redirect, state)
 
     def complete(self, connection: Connection, url: str, state: str, **kwargs: Any) -> list[Option]:
         """Trade the callback's code for tokens (stored); the choices to offer."""
-        raise NotImplementedError
+        connector: Any = self._picking_connector(connection, **kwargs)
+        try:
+            self.hook.complete(connector, url, state)
+            return self.hook.options(connector)
+        finally:
+            connector.close()
 
     def options(self, connection: Connection, **kwargs: Any) -> list[Option]:
         """The companies or divisions the connected user may pick."""
-        raise NotImplementedError
+        connector: Any = self._picking_connector(connection, **kwargs)
+        try:
+            return self.hook.options(connector)
+        finally:
+            connector.close()
+
+    def _picking_connector(self, connection: Connection, **kwargs: Any) -> Any:
+        settings = self.hook.picking_settings(self.settings(connection))
+        return make_connector(self.kind, settings, credentials=credentials_of(connection), **kwargs)
 
     def chosen(self, option: Option) -> dict[str, Any]:
         """The settings a pick fills in."""
-        raise NotImplementedError
+        return self.hook.chosen(option)
 
     def current(self, settings: Mapping[str, Any]) -> str:
         """The saved pick ("" when none)."""
-        value = settings.get(self.pick_setting)
-        return "" if value in (None, "", 0) else str(value)
+        return self.hook.current(settings)
 
     def current_label(self, settings: Mapping[str, Any]) -> str:
-        return self.current(settings)
+        return self.hook.current_label(settings)
 
     def has_tokens(self, secrets_: Mapping[str, Any]) -> bool:
-        raise NotImplementedError
+        return self.hook.has_tokens(secrets_)
 
     def settings(self, connection: Connection) -> dict[str, Any]:
         """The connector's settings with the callback URL it exchanges codes for."""
         return {**connection.connector_settings(), "redirect_uri": self.redirect_uri(connection)}
 
     def redirect_uri(self, connection: Connection) -> str:
-        return callback_url(self.kind)
-
-
-class AccountViewERP(OAuthERP):
-    kind = "accountview"
-    label = "AccountView"
-    pick_title = "Choose the AccountView company"
-    pick_setting = "company_id"
-
-    def authorize_url(self, settings: Mapping[str, Any], state: str) -> str:
-        return av_authorize_url(settings, callback_url(self.kind), state)
-
-    def complete(self, connection: Connection, url: str, state: str, **kwargs: Any) -> list[Option]:
-        connector: Any = make_connector(
-            self.kind, self.settings(connection), credentials=credentials_of(connection), **kwargs
-        )
-        try:
-            connector.tokens.authorize(av_code(url, state))
-            return self._options(connector)
-        finally:
-            connector.close()
-
-    def options(self, connection: Connection, **kwargs: Any) -> list[Option]:
-        connector: Any = make_connector(
-            self.kind, self.settings(connection), credentials=credentials_of(connection), **kwargs
-        )
-        try:
-            return self._options(connector)
-        finally:
-            connector.close()
-
-    def _options(self, connector: Any) -> list[Option]:
-        return [
-            Option(c.id, f"{c.description} ({c.code})" if c.code else c.description)
-            for c in connector.companies()
-        ]
-
-    def chosen(self, option: Option) -> dict[str, Any]:
-        return {"company_id": option.value, "company_name": option.label}
-
-    def current_label(self, settings: Mapping[str, Any]) -> str:
-        return str(settings.get("company_name") or settings.get("company_id") or "")
-
-    def has_tokens(self, secrets_: Mapping[str, Any]) -> bool:
-        return bool(secrets_.get("refresh_token") or secrets_.get("access_token"))
-
-
-class ExactERP(OAuthERP):
-    kind = "exact"
-    label = "Exact Online"
-    pick_title = "Choose the Exact Online administration (division)"
-    pick_setting = "division"
-
-    def authorize_url(self, settings: Mapping[str, Any], state: str) -> str:
-        site = str(settings.get("site") or "nl")
-        redirect = str(settings.get("redirect_uri") or callback_url(self.kind))
-        return exact_authorize_url(site, str(settings.get("client_id") or ""), redirect, state)
-
-    def redirect_uri(self, connection: Connection) -> str:
-        return str((connection.settings or {}).get("redirect_uri") or callback_url(self.kind))
-
-    def complete(self, connection: Connection, url: str, state: str, **kwargs: Any) -> list[Option]:
-        connector: Any = self._connector(connection, **kwargs)
-        try:
-            connector.connect(url, state)
-            return self._options(connector)
-        finally:
-            connector.close()
-
-    def options(self, connection: Connection, **kwargs: Any) -> list[Option]:
-        connector: Any = self._connector(connection, **kwargs)
-        try:
-            return self._options(connector)
-        finally:
-            connector.close()
-
-    def _connector(self, connection: Connection, **kwargs: Any) -> Any:
-        # division 0: /current/Me names the one the user works in; the divisions are read there
-        settings = {**self.settings(connection), "division": 0}
-        return make_connector(self.kind, settings, credentials=credentials_of(connection), **kwargs)
-
-    def _options(self, connector: Any) -> list[Option]:
-        return [
-            Option(
-                str(d.code),
-                f"{d.description} ({d.code})" if d.description else str(d.code),
-                d.current,
-            )
-            for d in connector.divisions()
-        ]
-
-    def chosen(self, option: Option) -> dict[str, Any]:
-        return {"division": int(option.value)}
-
-    def current_label(self, settings: Mapping[str, Any]) -> str:
-        division = self.current(settings)
-        return f"administration {division}" if division else ""
-
-    def has_tokens(self, secrets_: Mapping[str, Any]) -> bool:
-        tokens = secrets_.get("oauth")
-        return isinstance(tokens, Mapping) and bool(tokens.get("refresh_token"))
-
-
-#: kind → its sign-in adapter; an ERP not listed here is connected by typing credentials.
-OAUTH_ERPS: dict[str, OAuthERP] = {e.kind: e for e in (AccountViewERP(), ExactERP())}
+        return self.hook.redirect_uri(connection.settings or {}, callback_url(self.kind))
 
 
 def oauth_erp(kind: str | None) -> OAuthERP | None:
-    """The sign-in adapter of ``kind``, if that ERP connects by signing in."""
-    return OAUTH_ERPS.get(kind or "")
+    """The sign-in adapter of ``kind``, if its connector class has a sign-in hook.
+
+    An ERP without one is connected by typing credentials.
+    """
+    cls = registry().get(kind or "")
+    hook = sign_in_of(cls)
+    if cls is None or hook is None:
+        return None
+    return OAuthERP(cls.kind, cls.label, hook)
 
 
 @dataclass(frozen=True)

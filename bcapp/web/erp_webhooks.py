@@ -1,22 +1,24 @@
-"""ERP webhook intake (Exact Online): verify, store (deduplicated), queue the flow, answer fast.
+"""ERP webhook intake (e.g. Exact Online): verify, store (deduplicated), queue, answer fast.
 
-``POST /webhooks/exact/<token>``. Exact sends no signature header and no custom
-headers: the body is ``{"Content":{…},"HashCode":"…"}`` where HashCode is the
-HMAC-SHA256 of the raw Content text with the app's webhook secret. So:
+``POST /webhooks/<kind>/<token>`` for every ERP whose connector class carries a
+webhook hook (:class:`~bcapp.connectors.hooks.WebhookVerifier`, in the ERP's own
+package); Exact's callbacks arrive at ``/webhooks/exact/<token>``. Exact sends no
+signature header and no custom headers, hence the token in the path. So:
 
-1. the body is bounded (:data:`MAX_BODY`, 413 beyond);
+1. the body is bounded (:data:`MAX_BODY`, 413 beyond); a kind without the hook is 404;
 2. the path token names the store's connection (:func:`bcapp.sync.erp_webhooks.callback_token`,
    compared in constant time); an unknown token, another ERP's connection or an
    uninstalled store is 401;
-3. the HashCode is checked in constant time with the connection's webhook secret
-   (:func:`bcapp.connectors.exact.webhooks.verify_hashcode`): a forged or tampered
-   body is 401 and nothing is stored;
+3. the hook verifies the body with the connection's settings (Exact: the HashCode,
+   an HMAC-SHA256 of the raw Content with the app's webhook secret, in constant
+   time, and the division): a forged or tampered body is 401 and nothing is stored;
 4. the event is stored as a :class:`~bcapp.models.WebhookEvent` with scope
-   ``exact/<Topic>``, deduplicated per store by the hash of its Content (Exact
-   repeats a delivery as the same text), and the flow that reads the change is
-   queued through :func:`bcapp.jobs.sync.enqueue_flow` (its deterministic job id
-   keeps one run queued per store and flow). A duplicate, a topic we do not
-   follow or a flow the merchant switched off is answered 200 and not queued.
+   ``<kind>/<topic>``, deduplicated per store by the hash of the content the hook
+   names (Exact repeats a delivery as the same Content text), and the flow the
+   hook names for the topic is queued through :func:`bcapp.jobs.sync.enqueue_flow`
+   (its deterministic job id keeps one run queued per store and flow). A
+   duplicate, a topic we do not follow or a flow the merchant switched off is
+   answered 200 and not queued.
 
 No ERP call happens here. If Redis is down the event stays "received" and the
 flow's periodic run reads the change anyway.
@@ -28,23 +30,22 @@ import hashlib
 import logging
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, abort, request
 from sqlalchemy.exc import IntegrityError
 
-from bcapp.connectors.exact.webhooks import ENVELOPE, InvalidHashCode, verify_hashcode
-from bcapp.connectors.exact.webhooks import WebhookEvent as Event
+from bcapp.connectors import registry
+from bcapp.connectors.hooks import ErpEvent, WebhookRefused, WebhookVerifier, webhooks_of
 from bcapp.extensions import db
 from bcapp.mapping.rules import FLOW_NAMES, rules_for
 from bcapp.models import Connection, Store, WebhookEvent
 from bcapp.models.base import utcnow
-from bcapp.sync.erp_webhooks import TOPIC_FLOWS, connection_id_for
+from bcapp.sync.erp_webhooks import connection_id_for
 
 bp = Blueprint("erp_webhooks", __name__)
 log = logging.getLogger(__name__)
 
-#: An Exact event is a few hundred bytes; anything near this is not one.
+#: An Exact event is a few hundred bytes; anything near this is not an ERP's event.
 MAX_BODY = 64 * 1024
-KIND = "exact"
 
 
 class Refused(Exception):
@@ -55,27 +56,32 @@ class Refused(Exception):
         self.status, self.reason = status, reason
 
 
-@bp.post("/webhooks/exact/<token>")
-def exact_intake(token: str) -> Any:
+@bp.post("/webhooks/<kind>/<token>")
+def erp_intake(kind: str, token: str) -> Any:
     """200 for a stored, duplicate or ignored event; 401/413 for what we refuse."""
+    cls = registry().get(kind)
+    verifier = webhooks_of(cls)
+    if cls is None or verifier is None:
+        abort(404)
+    label = cls.label
     if (request.content_length or 0) > MAX_BODY:
-        return _refuse(Refused(413, "body too large"))
+        return _refuse(label, Refused(413, "body too large"))
     body = request.get_data(cache=False)
     try:
         if len(body) > MAX_BODY:
             raise Refused(413, "body too large")
-        connection, store = _connection_for(token)
-        event = _verified(body, connection)
+        connection, store = _connection_for(kind, token)
+        event = _verified(verifier, body, connection)
     except Refused as refused:
-        return _refuse(refused)
-    _store_and_queue(store, event, body)
+        return _refuse(label, refused)
+    _store_and_queue(store, kind, label, event)
     return "", 200
 
 
-def _connection_for(token: str) -> tuple[Connection, Store]:
+def _connection_for(kind: str, token: str) -> tuple[Connection, Store]:
     connection_id = connection_id_for(token)
     connection = db.session.get(Connection, connection_id) if connection_id else None
-    if connection is None or connection.kind != KIND:
+    if connection is None or connection.kind != kind:
         raise Refused(401, "unknown callback token")
     store = db.session.get(Store, connection.store_id)
     if store is None or not store.is_installed:
@@ -83,28 +89,22 @@ def _connection_for(token: str) -> tuple[Connection, Store]:
     return connection, store
 
 
-def _verified(body: bytes, connection: Connection) -> Event:
-    secret = str(connection.connector_settings().get("webhook_secret") or "")
+def _verified(verifier: WebhookVerifier, body: bytes, connection: Connection) -> ErpEvent:
     try:
-        event = verify_hashcode(body, secret)
-    except InvalidHashCode as exc:
-        raise Refused(401, f"HashCode: {exc.message}") from exc
-    division = int((connection.settings or {}).get("division") or 0)
-    if division and event.division != division:
-        raise Refused(401, f"event for division {event.division}, connected to {division}")
-    return event
+        return verifier.verify(body, connection.connector_settings())
+    except WebhookRefused as exc:
+        raise Refused(401, exc.message) from exc
 
 
-def _store_and_queue(store: Store, event: Event, body: bytes) -> None:
-    match = ENVELOPE.match(body)
-    digest = hashlib.sha256(match["content"] if match else body).hexdigest()
+def _store_and_queue(store: Store, kind: str, label: str, event: ErpEvent) -> None:
+    digest = hashlib.sha256(event.content).hexdigest()
     row = WebhookEvent(
         store_id=store.id,
-        webhook_id=f"{KIND}:{digest[:40]}",
+        webhook_id=f"{kind}:{digest[:40]}",
         content_hash=digest,
-        scope=f"{KIND}/{event.topic}"[:128],
+        scope=f"{kind}/{event.topic}"[:128],
         resource_id=event.key[:64],
-        payload=_payload(event),
+        payload=dict(event.payload),
         received_at=utcnow(),
     )
     db.session.add(row)
@@ -113,7 +113,7 @@ def _store_and_queue(store: Store, event: Event, body: bytes) -> None:
     except IntegrityError:  # the same delivery again
         db.session.rollback()
         return
-    flow = TOPIC_FLOWS.get(event.topic)
+    flow = event.flow
     if flow is None or (flow in FLOW_NAMES and not rules_for(store).enabled(flow)):
         _finish(row, "ignored")
         return
@@ -122,14 +122,9 @@ def _store_and_queue(store: Store, event: Event, body: bytes) -> None:
 
         enqueue_flow(store.id, flow, trigger="webhook")
     except Exception:  # Redis down, or the flow cannot run: the periodic run reads it
-        log.exception("could not queue %s for store %s after an Exact event", flow, store.id)
+        log.exception("could not queue %s for store %s after a %s event", flow, store.id, label)
         return
     _finish(row, "processed")
-
-
-def _payload(event: Event) -> dict[str, Any]:
-    names = ("topic", "action", "key", "division", "endpoint", "client_id", "created_on")
-    return {name: getattr(event, name) for name in names}
 
 
 def _finish(row: WebhookEvent, status: str) -> None:
@@ -137,7 +132,7 @@ def _finish(row: WebhookEvent, status: str) -> None:
     db.session.commit()
 
 
-def _refuse(refused: Refused) -> Any:
-    log.warning("Exact webhook refused (%s): %s [from %s]", refused.status, refused.reason,
+def _refuse(label: str, refused: Refused) -> Any:
+    log.warning("%s webhook refused (%s): %s [from %s]", label, refused.status, refused.reason,
                 request.remote_addr)  # fmt: skip
     return {"error": refused.reason}, refused.status

@@ -27,3 +27,18 @@ def test_connector_classes_satisfy_the_protocol_shape():
     for cls in registry().values():
         for member in ("check", "close", "fetch_products", "create_order", "fetch_credit_note"):
             assert callable(getattr(cls, member, None)), (cls.kind, member)
+
+
+def test_the_web_hooks_are_read_off_the_connector_classes():
+    from bcapp.connectors.hooks import call_budget_of, sign_in_of, webhooks_of
+
+    found = registry()
+    signs_in = {kind for kind, cls in found.items() if sign_in_of(cls) is not None}
+    assert {"accountview", "exact"} <= signs_in and "afas" not in signs_in
+    assert call_budget_of(found["exact"]) is not None and webhooks_of(found["exact"]) is not None
+    assert call_budget_of(found["afas"]) is None and webhooks_of(found["mplus"]) is None
+
+    class NotAHook:
+        sign_in = "something else"
+
+    assert sign_in_of(NotAHook) is None and sign_in_of(None) is None

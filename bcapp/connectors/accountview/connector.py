@@ -43,6 +43,7 @@ from bcapp.connectors.accountview.oauth import TokenEndpoint, TokenKeeper
 from bcapp.connectors.accountview.query import Filter
 from bcapp.connectors.accountview.sales import Sales
 from bcapp.connectors.accountview.settings import SETTINGS_SCHEMA, AccountViewSettings
+from bcapp.connectors.accountview.sign_in import AccountViewSignIn
 from bcapp.connectors.base import (
     Batch,
     Capability,
@@ -55,6 +56,7 @@ from bcapp.connectors.base import (
     Product,
     StockLevel,
 )
+from bcapp.connectors.hooks import SignIn
 from bcapp.errors import ConfigError
 
 #: What an article read asks for besides the chosen price field and the blocked flag.
@@ -81,6 +83,8 @@ class AccountViewConnector(Debtors, Sales):
     #: Orders or invoices are chosen in the AccountView connection's own settings (order type).
     document_types: ClassVar[frozenset[DocumentType]] = frozenset({DocumentType.SALES_ORDER})
     order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
+    #: Connected by signing in at AccountView.net, then picking the company.
+    sign_in: ClassVar[SignIn[Any] | None] = AccountViewSignIn()
 
     def __init__(
         self,

@@ -46,11 +46,13 @@ from bcapp.connectors.exact.budget import DEFAULT_MAX_WAIT, BudgetSnapshot, Call
 from bcapp.connectors.exact.catalog import CatalogReads
 from bcapp.connectors.exact.client import DivisionInfo
 from bcapp.connectors.exact.fulfilment import FulfilmentReads
+from bcapp.connectors.exact.hooks import ExactCallBudget, ExactSignIn, ExactWebhooks
 from bcapp.connectors.exact.oauth import TokenManager, code_from_callback
 from bcapp.connectors.exact.odata import string_literal
 from bcapp.connectors.exact.orders import OrderWrites
 from bcapp.connectors.exact.settings import SETTINGS_SCHEMA
 from bcapp.connectors.exact.webhooks import TOPICS
+from bcapp.connectors.hooks import CallBudgetReport, SignIn, WebhookVerifier
 from bcapp.errors import ConfigError, SkipRecord
 
 
@@ -83,6 +85,11 @@ class ExactConnector(CatalogReads, OrderWrites, FulfilmentReads):
     #: Orders or invoices are chosen in the Exact connection's own settings.
     document_types: ClassVar[frozenset[DocumentType]] = frozenset({DocumentType.SALES_ORDER})
     order_features: ClassVar[frozenset[OrderFeature]] = frozenset({OrderFeature.VAT_NUMBER})
+    #: Connected by signing in at Exact, then picking the division; its day's calls are
+    #: shown on the dashboard; it announces changes to ``/webhooks/exact/<token>``.
+    sign_in: ClassVar[SignIn[Any] | None] = ExactSignIn()
+    call_budget: ClassVar[CallBudgetReport | None] = ExactCallBudget()
+    webhooks: ClassVar[WebhookVerifier | None] = ExactWebhooks()
 
     def __init__(
         self,
