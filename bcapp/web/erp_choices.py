@@ -135,8 +135,16 @@ def _read(kind: str, settings: dict[str, Any]) -> tuple[dict[str, list[Choice]],
     if transport is not None:
         kwargs["transport"] = transport
     done: dict[str, list[Choice]] = {}
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def fetch() -> dict[str, list[Choice]]:
+        # In the app's context: the connector checks its address against the operator's
+        # ERP_ALLOWED_HOSTS, which outside an app allows no private host (the demo's).
+        with app.app_context():
+            return _fetch(kind, settings, kwargs, done)
+
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(_fetch, kind, settings, kwargs, done)
+    future = pool.submit(fetch)
     try:
         return future.result(timeout=FETCH_TIMEOUT), True
     except concurrent.futures.TimeoutError:

@@ -77,6 +77,10 @@ def section_context(
             "erp_lists": erp_choices(g.store),
             "erp_field": functools.partial(erp_field_label, connection.kind if connection else ""),
         }
+    elif section == "orders" and "revenue_accounts" in erp.supported_features(
+        connection.kind if connection else None
+    ):  # the journal and ledger-account settings get the ERP's lists as suggestions
+        pickers = {"erp_lists": erp_choices(g.store)}
     return {
         **pickers,
         "section": section,

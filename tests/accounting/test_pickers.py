@@ -175,3 +175,31 @@ def test_a_slow_list_does_not_cost_the_lists_already_read(
         lists = erp_choices(world.store)
     assert [c.code for c in lists["payment"]] == ["IDL", "CC", "BNK", "REM"]
     assert "revenue_account" not in lists  # still on its way: free entry for now
+
+
+def test_an_erp_on_an_allowed_private_address_fills_the_pickers(
+    app: Any, world: World, owner: Any
+) -> None:
+    """The demo's AFAS runs on 127.0.0.1, which the operator allows (ERP_ALLOWED_HOSTS): the
+    lists are read in a worker thread, which must check the address with the app's allowance."""
+    app.config["ERP_ALLOWED_HOSTS"] = "127.0.0.1:5002"
+    conn = connection()
+    conn.settings = {**conn.settings, "base_url": "http://127.0.0.1:5002/ProfitRestServices"}
+    db.session.commit()
+
+    page = owner.get("/app/settings/mappings").text
+
+    assert ">14 — 14 dagen netto<" in datalist(page, "dl-payment_terms-to")
+    assert ">8000 — Omzet hoog<" in datalist(page, "dl-revenue_account-to")
+
+
+def test_order_settings_suggest_the_erps_journals_and_ledger_accounts(
+    world: World, owner: Any
+) -> None:
+    page = owner.get("/app/settings/orders").text
+
+    assert 'list="dl-sales_journal"' in page and 'list="dl-ledger_accounts"' in page
+    assert ">70 — Verkoopboek<" in datalist(page, "dl-sales_journal")
+    accounts = datalist(page, "dl-ledger_accounts")
+    assert ">8400 — Verzendkosten<" in accounts and ">8900 — Kortingen<" in accounts
+    assert "1300" not in accounts  # a debtors' summary account takes no order's revenue
