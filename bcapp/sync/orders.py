@@ -270,8 +270,12 @@ def _bind(
     if subscriptions is None:
         subscriptions = rules.orders.subscriptions_for_digital and ctx.can(Capability.SUBSCRIPTIONS)
     digital = [line.bc_line_id for line in order.lines if line.is_digital] if subscriptions else []
-    books_shipping = bool(rules.orders.shipping_cost_article or ctx.connector.shipping_article)
-    check = total_check(order, books_shipping=books_shipping)
+    chosen = rules.mappings.document_type_for(order.channel_id, rules.orders.document_type)
+    ledger = chosen == DocumentType.JOURNAL_ENTRY.value  # books shipping and order discounts
+    books_shipping = ledger or bool(
+        rules.orders.shipping_cost_article or ctx.connector.shipping_article
+    )
+    check = total_check(order, books_shipping=books_shipping, books_order_discount=ledger)
     data: dict[str, Any] = {"done": False, "debtor": debtor, "pending_subscriptions": digital,
                             "total": check}  # fmt: skip
     documents = documents_of(ctx, order, erp_id)

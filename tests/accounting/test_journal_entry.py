@@ -4,6 +4,7 @@ revenue and VAT per ledger account and VAT code, exactly once (issue 22, point 1
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -96,6 +97,32 @@ def test_discounts_and_cost_centre_on_their_own_lines(world):
     allocation = revenue["Objects"][0]["FiDimEntries"]["Element"][0]["Fields"]
     assert allocation == {"DiC1": "WEB", "AmDe": 0.0, "AmCr": 200.0}
     assert "Objects" not in vat  # VAT is not allocated to a cost centre
+
+
+@pytest.mark.parametrize("discount_account", ["", "8900"])
+def test_a_discount_on_the_whole_order_is_booked_so_the_debtor_owes_what_was_paid(
+    world, discount_account
+):
+    """A manual discount on the order (not spread over its lines) must not leave the debtor
+    owing more than the customer paid: it is booked as a discount (or off the revenue)."""
+    world.product("SKU-1", 100)
+    journal_store(world, shipping_account="8400", discount_account=discount_account)
+    order_id = world.order("SKU-1", tax_rate=0.21, shipping_cost=10, discount_amount=7.5)
+    paid = Decimal(world.bc_order(order_id)["total_inc_tax"])  # 100 + 10 - 7.5 + 23.1 VAT
+
+    world.export(order_id)
+
+    [body] = posted(world)
+    by_account = {f["AcNr"]: f for f in lines_of(body)}
+    [debtor] = [f for f in lines_of(body) if f["VaAs"] == "2"]
+    assert Decimal(str(debtor["AmDe"])) == paid.quantize(Decimal("0.01")) == Decimal("125.60")
+    if discount_account:
+        assert by_account["8000"]["AmCr"] == 100.0 and by_account["8900"]["AmDe"] == 7.5
+    else:
+        assert by_account["8000"]["AmCr"] == 92.5
+    assert by_account["1500"]["AmCr"] == 23.1  # BigCommerce's tax total
+    [binding] = world.bindings("order")
+    assert binding.data["total"]["ok"] is True  # the whole total reached the ERP
 
 
 def test_journal_entries_need_a_lookup_connector_and_a_journal(world):

@@ -106,7 +106,39 @@ def booking_for(order: Order, todo: OrderInstructions) -> Booking:
             )
         _book_line(booked, line, account, todo)
     _book_shipping(booked, order, todo)
+    _book_order_discount(booked, order, todo)
     return booked
+
+
+def _book_order_discount(booked: Booking, order: Order, todo: OrderInstructions) -> None:
+    """A discount on the whole order (a manual discount, a coupon BigCommerce did not spread
+    over the lines) booked like a line discount, so the debtor owes what the customer paid.
+
+    What the lines and shipping add up to beyond BigCommerce's total (digital lines left
+    out, as above) is that discount; its VAT is what they add up to beyond BigCommerce's
+    tax total. It goes on the discount account, else it reduces the largest revenue row,
+    under that row's VAT code. A total above the lines (a fee the order does not itemise)
+    is not guessed at: the order's total check reports it.
+    """
+    digital = [ln for ln in order.lines if ln.is_digital]
+    digital_inc = sum((ln.price_inc_tax * ln.quantity - ln.discount for ln in digital), Decimal(0))
+    digital_ex = sum((ln.price_ex_tax * ln.quantity for ln in digital), Decimal(0))
+    owed = order.total_inc_tax - digital_inc
+    vat = sum(booked.vat.values(), Decimal(0))
+    inc = sum(booked.revenue.values(), Decimal(0)) - sum(booked.discounts.values(), Decimal(0))
+    inc += vat
+    extra = cents(inc - owed)
+    if extra <= 0 or not booked.revenue:
+        return
+    owed_vat = order.tax_total - (digital_inc - digital_ex) if order.tax_total else vat
+    extra_vat = min(max(cents(vat - owed_vat), Decimal(0)), extra)
+    account, code = max(booked.revenue, key=lambda key: booked.revenue[key])
+    if todo.discount_account:
+        booked.add(booked.discounts, (todo.discount_account, code), extra - extra_vat)
+    else:
+        booked.add(booked.revenue, (account, code), -(extra - extra_vat))
+    if extra_vat and code in booked.vat:
+        booked.add(booked.vat, code, -extra_vat)
 
 
 def _book_line(booked: Booking, line: OrderLine, account: str, todo: OrderInstructions) -> None:
