@@ -293,14 +293,14 @@ def _bind(
             message += (f" Totals differ: ERP {check['erp']} vs BigCommerce {check['bigcommerce']}"
                         f" ({check['difference']}).")  # fmt: skip
         ctx.record(Outcome.CREATED, ORDER, order.bc_id, erp_id, message, request=order,
-                   details=details)  # fmt: skip
+                   response=last_exchange(ctx.connector), details=details)  # fmt: skip
     else:
         message = f"Exported as ERP order {erp_id}."
         if not check["ok"]:
             message += (f" Totals differ: ERP {check['erp']} vs BigCommerce {check['bigcommerce']}"
                         f" ({check['difference']}).")  # fmt: skip
         ctx.record(Outcome.CREATED, ORDER, order.bc_id, erp_id, message, request=order,
-                   details=details)  # fmt: skip
+                   response=last_exchange(ctx.connector), details=details)  # fmt: skip
     checkpoint("before_commit")
     ctx.commit()
     checkpoint("after_commit")

@@ -230,3 +230,19 @@ def test_without_the_spec_files_entries_are_still_booked(no_spec: None, world) -
 def _auth(world) -> dict[str, str]:
     """The app connector's token, as the connector sends it."""
     return {"Authorization": token_header(world.afas.token)}
+
+
+def test_the_activity_log_shows_the_entry_afas_received(world):
+    world.product("SKU-1", 100)
+    journal_store(world)
+    order_id = world.order("SKU-1", tax_rate=0.21, shipping_cost=0)
+
+    world.export(order_id)
+
+    [created] = world.log("order", "created")
+    exchange = created.response  # what AFAS received and answered, secrets removed
+    assert exchange["method"] == "POST" and exchange["url"].endswith("/connectors/FiEntries")
+    assert exchange["request_body"]["FiEntryPar"]["Element"]["Fields"]["JoCo"] == "70"
+    assert exchange["status"] == 201 and exchange["request_headers"]["authorization"] == (
+        "[redacted]"
+    )
