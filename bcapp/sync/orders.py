@@ -37,6 +37,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeGuard
 
 from bcapp.connectors.base import (
@@ -365,10 +366,20 @@ def book_payment(ctx: SyncContext, order: Order, rules: StoreRules, binding: Bin
     ctx.binder.bind(PAYMENT, order.bc_id, number)
     ctx.binder.touch(binding, data={"payment": "booked"})
     ctx.record(Outcome.CREATED, PAYMENT, order.bc_id, number,
-               f"Payment of order {order.bc_id} ({order.total_inc_tax} {order.currency}, "
-               f"{order.payment_method}) booked in journal {journal} as {number}.",
+               f"Payment of order {order.bc_id} ({_money(order.total_inc_tax)} {order.currency}, "
+               f"{order.payment_method}) booked in journal {_journal_text(journal)} as {number}.",
                request=order, response=last_exchange(ctx.connector))  # fmt: skip
     ctx.commit()
+
+
+def _money(amount: Decimal) -> str:
+    return str(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _journal_text(journal: str) -> str:
+    """``MOL/1105`` (a journal with its ledger account) as "MOL (account 1105)"."""
+    code, _, account = journal.partition("/")
+    return f"{code} (account {account})" if account else code
 
 
 def _awaits_payment(binding: Binding) -> bool:

@@ -35,7 +35,7 @@ def test_a_paid_order_is_booked_with_its_payment_once(world):
     assert debtor["BpNr"] == f"PAY-{order_id}"
     assert open_balance(world, str(order_id)) == 0  # the invoice shows as paid
     [logged] = world.log("payment", "created")
-    assert "journal MOL/1105" in logged.message
+    assert "(121.00 EUR, Credit Card) booked in journal MOL (account 1105)" in logged.message
 
     for entity in ("order", "payment"):  # the app lost track of both: nothing twice
         for binding in world.bindings(entity):
