@@ -343,6 +343,8 @@ class OrderFeature(enum.Enum):
     DELIVERY_ADDRESSES = "delivery_addresses"
     #: ``OrderInstructions.cost_centre`` reaches the document's lines (AFAS axis code).
     COST_CENTRE = "cost_centre"
+    #: ``OrderInstructions.cost_carrier`` reaches the document's lines (AFAS second axis code).
+    COST_CARRIER = "cost_carrier"
     #: ``OrderInstructions.payment_terms`` reaches the document (AFAS ``PaCd``).
     PAYMENT_TERMS = "payment_terms"
     #: Revenue, shipping and discount accounts reach the document's lines (a journal entry
@@ -455,6 +457,9 @@ class OrderInstructions:
     document_number: str | None = None
     #: The turnover group of the order's storefront (Mplus line ``turnoverGroup``), or None.
     turnover_group: str | None = None
+    #: The cost carrier of the order's storefront (AFAS cost-allocation axis code on the
+    #: carrier's own axis, beside the cost centre's), or None.
+    cost_carrier: str | None = None
 
     def tax_code(self, line: OrderLine) -> str | None:
         """The ERP VAT code the merchant mapped for ``line`` (None: the article's own)."""

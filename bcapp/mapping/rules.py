@@ -32,6 +32,8 @@ Sections and keys (defaults in brackets)::
     mappings    payment {bc: erp}, tax {bc: erp}, shipping {bc: erp},
                 carrier {bc shipping method: ERP transporter, e.g. AFAS TrPt},
                 cost_centre {storefront (channel) id or "*": ERP cost centre},
+                cost_carrier {storefront (channel) id or "*": ERP cost carrier (a second
+                cost-allocation axis, e.g. AFAS axis 2)},
                 payment_terms {bc payment method: ERP payment terms, e.g. AFAS PaCd},
                 document_type {storefront (channel) id: document type, overriding the
                 orders section's for that storefront's orders},
@@ -178,6 +180,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "order_status": {},
         "carrier": {},
         "cost_centre": {},
+        "cost_carrier": {},
         "payment_terms": {},
         "document_type": {},
         "revenue_account": {},
@@ -420,10 +423,16 @@ class Mappings:
     classification: Mapping[str, str] = field(default_factory=dict)
     #: Storefront (channel id) → ERP turnover group of the lines; ``"*"``: the rest.
     turnover_group: Mapping[str, str] = field(default_factory=dict)
+    #: Storefront (channel id) → cost carrier (a second cost-allocation axis); ``"*"``: the rest.
+    cost_carrier: Mapping[str, str] = field(default_factory=dict)
 
     def classification_for(self, group_id: int) -> str | None:
         """The ERP classification of customers in group ``group_id`` (else ``*``), or None."""
         return _keyed(self.classification, str(group_id))
+
+    def cost_carrier_for(self, channel_id: int) -> str | None:
+        """The cost carrier of orders from storefront ``channel_id`` (else ``*``), or None."""
+        return _keyed(self.cost_carrier, str(channel_id))
 
     def turnover_group_for(self, channel_id: int) -> str | None:
         """The turnover group of orders from storefront ``channel_id`` (else ``*``), or None."""
@@ -606,6 +615,7 @@ def rules_for(store_or_settings: Any) -> StoreRules:
             dict(m.get("payment_journal", {})),
             classification=dict(m.get("classification", {})),
             turnover_group=dict(m.get("turnover_group", {})),
+            cost_carrier=dict(m.get("cost_carrier", {})),
         ),
         shipment_source=s["fulfilment"]["shipment_source"],
         schedules=dict(s["schedules"]),

@@ -138,6 +138,10 @@ def _mapping_table(value: Any, *, table: str) -> dict[str, Any]:
     return clean
 
 
+#: Tables keyed by storefront (channel id), with ``*`` for the others.
+_STOREFRONT_TABLES = ("cost_centre", "cost_carrier", "turnover_group")
+
+
 def _row_problem(
     table: str, left: str, right: Any, seen: Mapping[str, int], index: int
 ) -> dict[str, str]:
@@ -153,7 +157,7 @@ def _row_problem(
         problem["from"] = f"“{left}” is already in row {seen[left.casefold()] + 1}."
     elif table == "tax" and "/" in left and not _COUNTRY_KEY.match(left) and left != "*":
         problem["from"] = "Put a two-letter country code before the slash: BE/Default Tax Class."
-    elif table in ("cost_centre", "turnover_group") and not (left.isdigit() or left == "*"):
+    elif table in _STOREFRONT_TABLES and not (left.isdigit() or left == "*"):
         problem["from"] = "Enter a storefront (channel) id such as 1, or * for every other one."
     elif table == "revenue_account" and not _REVENUE_KEY.match(left):
         problem["from"] = (
@@ -263,6 +267,7 @@ MAPPING_TABLES = (
     "order_status",
     "carrier",
     "cost_centre",
+    "cost_carrier",
     "payment_terms",
     "document_type",
     "revenue_account",

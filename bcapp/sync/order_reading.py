@@ -47,7 +47,7 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
         carrier = _required(
             tables.carrier_code(order.shipping_method), "Shipping method", order.shipping_method,
             "carrier")  # fmt: skip
-    terms = cost_centre = None
+    terms = cost_centre = cost_carrier = None
     if tables.payment_terms:
         terms = _required(
             tables.payment_terms_for(order.payment_method), "Payment method",
@@ -56,6 +56,10 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
         cost_centre = _required(
             tables.cost_centre_for(order.channel_id), "Storefront", str(order.channel_id),
             "cost centre")  # fmt: skip
+    if tables.cost_carrier:
+        cost_carrier = _required(
+            tables.cost_carrier_for(order.channel_id), "Storefront", str(order.channel_id),
+            "cost carrier")  # fmt: skip
     country = destination_country(order)
     return OrderInstructions(
         payment_terms=terms,
@@ -71,6 +75,7 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
         **_accounts(order, rules, country),
         # a storefront without a row keeps the articles' own turnover groups
         turnover_group=tables.turnover_group_for(order.channel_id),
+        cost_carrier=cost_carrier,
     )
 
 

@@ -73,6 +73,15 @@ def test_cost_centres_follow_the_axis_in_the_afas_settings(world: World, owner: 
     assert ">KLEDING — Kleding<" in centres and "WEB" not in centres
 
 
+def test_mapping_page_offers_cost_carriers_of_their_own_axis(world: World, owner: Any) -> None:
+    page = owner.get("/app/settings/mappings").text
+    assert "Cost carriers" in page and "AFAS cost carrier (axis code on each line)" in page
+    carriers = datalist(page, "dl-cost_carrier-to")  # axis 2 by default
+    assert ">KLEDING — Kleding<" in carriers and ">SCHOENEN — Schoenen<" in carriers
+    assert "WEB" not in carriers and carriers.count(">KLEDING ") == 1
+    assert 'name="cost_carrier__from"' in page
+
+
 def test_accounting_tables_have_their_codes_ready(world: World, app: Any) -> None:
     with app.test_request_context():
         lists = erp_choices(world.store)

@@ -90,6 +90,25 @@ def test_cost_centre_table_checks_its_storefront_ids(afas, session):
     assert bad.status_code == 422 and "storefront (channel) id" in bad.text
 
 
+def test_cost_carrier_table_checks_its_storefront_ids(afas, session):
+    session.post("/app/setup/erp", erp_form(afas))
+    page = session.get("/app/settings/mappings").text
+    assert "AFAS cost carrier (axis code on each line)" in page
+    assert 'name="orders.cost_carrier_axis"' in session.get("/app/settings/connection").text
+    ok = session.post("/app/settings/mappings", [("cost_carrier__from", "*"),
+                                                 ("cost_carrier__to", "KLEDING")])  # fmt: skip
+    assert ok.status_code == 200 and saved_rules().mappings.cost_carrier_for(7) == "KLEDING"
+    bad = session.post("/app/settings/mappings", [("cost_carrier__from", "Webshop"),
+                                                  ("cost_carrier__to", "KLEDING")])  # fmt: skip
+    assert bad.status_code == 422 and "storefront (channel) id" in bad.text
+
+
+def test_connection_test_refuses_the_cost_carrier_on_the_cost_centres_axis(afas, session):
+    form = erp_form(afas, **{"orders.cost_centre_axis": "1", "orders.cost_carrier_axis": "1"})
+    r = session.htmx_post("/app/settings/connection/test", form)
+    assert r.status_code == 200 and "both on cost-allocation axis 1" in r.text
+
+
 def test_document_per_storefront_offers_only_what_the_erp_makes(afas, session):
     session.post("/app/setup/erp", erp_form(afas))
     page = session.get("/app/settings/mappings").text

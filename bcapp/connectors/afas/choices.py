@@ -3,8 +3,9 @@
 Where Profit has a standard GetConnector, that one is read, so the merchant need not
 import anything: VAT codes (``Profit_VAT_code``), ledger accounts (``Profit_Accounts``),
 journals (``Profit_Journals``, of the administration in the settings) and the codes of
-the cost-allocation axis the cost centre goes on (``Profit_Allocation_Assigments``,
-AFAS's spelling: one row per ledger account and code, so codes are deduplicated).
+the cost-allocation axes the cost centre and the cost carrier go on
+(``Profit_Allocation_Assigments``, AFAS's spelling: one row per ledger account and code,
+so codes are deduplicated).
 Payment methods, delivery types, transporters and payment conditions have no standard
 GetConnector: they come from the ``BCApp_*`` GetConnectors the merchant imports with the
 app's other definitions. The sales relation type (``VaTp``, our customer
@@ -51,9 +52,27 @@ def _own_administration(row: Row, options: Mapping[str, Any]) -> bool:
     return unit is None or str(unit) == str(options.get("administration") or 1)
 
 
+#: Mapping table → (the order option naming its cost-allocation axis, that option's default).
+AXES: dict[str, tuple[str, int]] = {
+    "cost_centre": ("cost_centre_axis", 1),
+    "cost_carrier": ("cost_carrier_axis", 2),
+}
+
+
+def axis_of(table: str, options: Mapping[str, Any]) -> str:
+    """The cost-allocation axis (``"1"``..``"5"``) the settings put ``table``'s codes on."""
+    option, default = AXES[table]
+    return str(options.get(option) or default)
+
+
 def _cost_centre_axis(row: Row, options: Mapping[str, Any]) -> bool:
     """A code of the cost-allocation axis the settings put the cost centre on."""
-    return str(row.get("DimAx") or "") == str(options.get("cost_centre_axis") or 1)
+    return str(row.get("DimAx") or "") == axis_of("cost_centre", options)
+
+
+def _cost_carrier_axis(row: Row, options: Mapping[str, Any]) -> bool:
+    """A code of the cost-allocation axis the settings put the cost carrier on."""
+    return str(row.get("DimAx") or "") == axis_of("cost_carrier", options)
 
 
 #: Table → (GetConnector, code field, description field, which rows to offer).
@@ -72,6 +91,12 @@ GET_CONNECTORS: dict[str, tuple[str, str, str, Keep]] = {
         "DimCode",
         "CodeDescription",
         _cost_centre_axis,
+    ),
+    "cost_carrier": (
+        "Profit_Allocation_Assigments",
+        "DimCode",
+        "CodeDescription",
+        _cost_carrier_axis,
     ),
 }
 #: Table → (UpdateConnector, field) whose fixed values metainfo lists.
@@ -98,7 +123,8 @@ class AfasChoices:
         connector, code, text, keep = spec
         seen: set[str] = set()
         out: list[Choice] = []
-        for row in self._read(connector, self._axis() if table == "cost_centre" else ""):
+        axis = axis_of(table, self.options) if table in AXES else ""
+        for row in self._read(connector, axis):
             value = row.get(code)
             if value in (None, "") or row.get("Blocked") or not keep(row, self.options):
                 continue
@@ -106,9 +132,6 @@ class AfasChoices:
                 seen.add(str(value))
                 out.append(Choice(str(value), _label(row, text)))
         return out
-
-    def _axis(self) -> str:
-        return str(self.options.get("cost_centre_axis") or 1)
 
     def _read(self, connector: str, axis: str = "") -> list[dict[str, Any]]:
         """The GetConnector's rows (of one cost-allocation axis: AFAS filters them, since

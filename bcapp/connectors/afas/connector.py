@@ -112,6 +112,7 @@ class AfasConnector(Fulfilment, Relations, Ledger, DeliveryAddresses):
             OrderFeature.VAT_NUMBER,
             OrderFeature.DELIVERY_ADDRESSES,
             OrderFeature.COST_CENTRE,
+            OrderFeature.COST_CARRIER,
             OrderFeature.PAYMENT_TERMS,
             OrderFeature.REVENUE_ACCOUNTS,
             OrderFeature.VAT_COUNTRY,

@@ -227,16 +227,45 @@ def line_fields(
 
 
 def cost_allocation(instructions: OrderInstructions, orders: Mapping[str, Any]) -> dict[str, Any]:
-    """The line's cost-allocation axis code for the storefront's cost centre (``V1Cd``..)."""
-    if not instructions.cost_centre:
-        return {}
-    axis = int(orders.get("cost_centre_axis") or 1)
-    if not 1 <= axis <= 5:
-        raise FatalSyncError(
-            f"AFAS has cost-allocation axes 1 to 5; the settings name axis {axis}. Fix the "
-            "AFAS settings (Sales orders → cost-allocation axis), then retry the order."
-        )
-    return {f"V{axis}Cd": instructions.cost_centre[:16]}
+    """The line's cost-allocation axis codes for the storefront's cost centre and cost
+    carrier (``V1Cd``..``V5Cd``)."""
+    return {f"V{axis}Cd": code for axis, code in allocation_codes(instructions, orders).items()}
+
+
+#: OrderInstructions field → (the order option naming its axis, that option's default, name).
+_AXES = (
+    ("cost_centre", "cost_centre_axis", 1, "cost centre"),
+    ("cost_carrier", "cost_carrier_axis", 2, "cost carrier"),
+)
+
+
+def allocation_codes(instructions: OrderInstructions, orders: Mapping[str, Any]) -> dict[int, str]:
+    """Cost-allocation axis → the order's code on it (cost centre, cost carrier); {} for none.
+
+    Raises:
+        FatalSyncError: an axis outside 1-5, or both codes on one axis (a line has one
+            code per axis; settings saved before the cost carrier existed can say so).
+    """
+    codes: dict[int, str] = {}
+    for attribute, option, default, name in _AXES:
+        code = getattr(instructions, attribute)
+        if not code:
+            continue
+        axis = int(orders.get(option) or default)
+        if not 1 <= axis <= 5:
+            raise FatalSyncError(
+                f"AFAS has cost-allocation axes 1 to 5; the settings name axis {axis} for the "
+                f"{name}. Fix the AFAS settings (Sales orders → cost-allocation axis), then "
+                "retry the order."
+            )
+        if axis in codes:
+            raise FatalSyncError(
+                f"The cost centre and the cost carrier are both on cost-allocation axis {axis}. "
+                "Choose another axis for the cost carrier in the AFAS settings (Sales orders), "
+                "then retry the order."
+            )
+        codes[axis] = str(code)[:16]
+    return codes
 
 
 #: Header fields FbSales has and FbDirectInvoice lacks (an invoice is not delivered by us).

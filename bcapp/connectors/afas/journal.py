@@ -13,9 +13,9 @@ Payment"):
   into revenue when there is none); and the VAT per VAT code credited on that code's own
   ledger account, which Profit's standard ``Profit_VAT_code`` GetConnector names
   (``AccountNr``) — a mutation through the connector books VAT lines explicitly, as every
-  AFAS sales example does. The storefront's cost centre goes on each revenue, shipping
-  and discount line as a cost allocation (``FiDimEntries``, ``DiC1``..``DiC5`` on the
-  configured axis).
+  AFAS sales example does. The storefront's cost centre and cost carrier go on each
+  revenue, shipping and discount line as one cost allocation (``FiDimEntries``, a
+  ``DiC1``..``DiC5`` code on each one's configured axis).
 * **The payment** (:class:`~bcapp.connectors.base.PaymentBooking`), in the journal of the
   order's payment method (``OrderInstructions.payment_journal``): the debtor credited with
   the total against the same invoice number (so Profit matches it to the sales entry or
@@ -40,7 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bcapp.connectors.afas.client import AfasClient, Filter, Op
-from bcapp.connectors.afas.envelopes import child, envelope
+from bcapp.connectors.afas.envelopes import allocation_codes, child, envelope
 from bcapp.connectors.afas.mapping import text
 from bcapp.connectors.afas.settings import EntityConfig
 from bcapp.connectors.base import DocumentType, Order, OrderInstructions, OrderLine
@@ -306,20 +306,14 @@ def _body(
 def _allocation(
     todo: OrderInstructions, orders: Mapping[str, Any]
 ) -> Callable[[Mapping[str, Any]], list[Any]]:
-    """A line's cost allocation (``FiDimEntries``) on the storefront's cost centre."""
-    if not todo.cost_centre:
+    """A line's cost allocation (``FiDimEntries``) on the storefront's cost centre and cost
+    carrier: one element with a code per axis (``DiC1``..``DiC5``) and the line's amount."""
+    codes = {f"DiC{axis}": code for axis, code in allocation_codes(todo, orders).items()}
+    if not codes:
         return lambda fields: []
-    axis = int(orders.get("cost_centre_axis") or 1)
-    if not 1 <= axis <= 5:
-        raise FatalSyncError(
-            f"AFAS has cost-allocation axes 1 to 5; the settings name axis {axis}. Fix the "
-            "AFAS settings (Sales orders → cost-allocation axis), then retry the order."
-        )
-    code = todo.cost_centre[:16]
     return lambda fields: [
-        child("FiDimEntries", [({f"DiC{axis}": code, "AmDe": fields["AmDe"],
-                                 "AmCr": fields["AmCr"]}, [])])
-    ]  # fmt: skip
+        child("FiDimEntries", [({**codes, "AmDe": fields["AmDe"], "AmCr": fields["AmCr"]}, [])])
+    ]
 
 
 def _day(order: Order) -> date:

@@ -183,6 +183,11 @@ ORDER_OPTIONS: dict[str, tuple[Any, str, str]] = {
     "subscription_item_type": ("2", "string", "Subscription item type (VaIt)"),
     "sales_channel": ("1", "string", "Sales channel (SaCh)"),
     "cost_centre_axis": (1, "integer", "Cost-allocation axis of the cost centre (V1Cd-V5Cd)"),
+    "cost_carrier_axis": (
+        2,
+        "integer",
+        "Cost-allocation axis of the cost carrier (V1Cd-V5Cd; not the cost centre's)",
+    ),
     "currency": ("EUR", "string", "Currency of new sales relations"),
     "debtor_payment_condition": ("", "string", "Payment condition of new debtors (PaCd)"),
     "debtor_ledger_account": (
@@ -337,6 +342,7 @@ class AfasSettings:
         given = values.get("connectors") or {}
         entities = {name: _entity(name, given.get(name) or {}) for name in ENTITY_DEFAULTS}
         orders = _options(ORDER_DEFAULTS, values.get("orders"))
+        _check_axes(orders, values.get("orders") or {})
         catalog = _options(CATALOG_DEFAULTS, values.get("catalog"))
         return cls(
             environment=environment,
@@ -346,6 +352,23 @@ class AfasSettings:
             entities=entities,
             orders=orders,
             catalog=catalog,
+        )
+
+
+def _check_axes(orders: Mapping[str, Any], given: Mapping[str, Any]) -> None:
+    """Refuse a cost carrier on the cost centre's axis: one line holds one code per axis.
+
+    Only a carrier axis the merchant chose is refused; settings saved before the cost
+    carrier existed keep working with the cost centre on axis 2, and the export refuses an
+    order that would need both codes on that axis (:func:`cost_allocation`).
+    """
+    if given.get("cost_carrier_axis") is None:
+        return
+    if str(orders["cost_carrier_axis"]) == str(orders["cost_centre_axis"]):
+        raise ConfigError(
+            f"The cost carrier and the cost centre are both on cost-allocation axis "
+            f"{orders['cost_centre_axis']}: a line has one code per axis. Choose another axis "
+            "for the cost carrier (Sales orders → cost-allocation axis of the cost carrier)."
         )
 
 
