@@ -120,9 +120,10 @@ class OwnClock:
 class Driver:
     """Drives a frozen sandbox clock for runs whose requests overlap.
 
-    The clock moves by the run's own CPU time — the run thread's and the ERP
-    read-ahead thread's (``pthread_getcpuclockid``: those threads alone, summed
-    as if on one core; not the pipeline threads' nor the sandboxes' own work) —
+    The clock moves by the run's own CPU time — the run thread's, the ERP
+    read-ahead thread's and an AFAS full scan's request threads' (they took over
+    work the read-ahead thread did; ``pthread_getcpuclockid``: those threads alone,
+    summed as if on one core; not the pipeline threads' nor the sandboxes' own work) —
     and, whenever the run thread waits (in a remote call, or for the pipeline),
     jumps to the moment the earliest waiting request's latency ends. Requests
     in flight together therefore cost their latency once. The pipeline threads'
@@ -197,11 +198,13 @@ class Driver:
         """Move the clock by the CPU the run's threads used since; True when they used any."""
         import threading
 
+        from bcapp.connectors.afas.client import SCAN_THREAD_PREFIX
         from bcapp.sync.prefetch import THREAD_NAME
 
         with self._lock:
             for thread in threading.enumerate():
-                if thread.name == THREAD_NAME and thread.ident not in self.cpu:
+                ours = thread.name == THREAD_NAME or thread.name.startswith(SCAN_THREAD_PREFIX)
+                if ours and thread.ident not in self.cpu:
                     self._watch(thread.ident or 0)
             moved = 0.0
             for ident, before in list(self.cpu.items()):

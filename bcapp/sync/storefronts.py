@@ -4,8 +4,9 @@ On a multi-storefront store a product is sold only on the channels it is assigne
 to; a category alone is not enough. The catalog settings name the storefronts
 (``catalog.channels``, default the first storefront, 1). After each ERP → store
 product run, every synced product whose binding does not yet record those
-storefronts is assigned to them, in requests of up to 250 rows, and the binding
-records them: a run killed midway or a refused request is simply picked up again
+storefronts is assigned to them, in requests of up to 250 rows (several in flight
+through the store's pipeline, each answer settled and committed in the run's thread),
+and the binding records them: a run killed midway or a refused request is simply picked up again
 by the next run, and a merchant who adds a storefront gets every synced product
 on it at the next run.
 
@@ -18,10 +19,10 @@ merchant gave it; the chosen ones are only added.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from bcapp.bigcommerce.store import Assignment
-from bcapp.errors import ConfigError
+from bcapp.bigcommerce.store import Assignment, BigCommerceStore, WriteResult
+from bcapp.errors import ConfigError, SyncError
 from bcapp.models import Binding
 from bcapp.sync.context import SyncContext
 from bcapp.sync.product_items import ENTITY
@@ -43,21 +44,53 @@ def assign_storefronts(ctx: SyncContext, channels: Sequence[int]) -> int:
     if ctx.dry_run:
         ctx.note(f"Would put {len(todo)} product(s) on storefront(s) {_names(wanted)}.")
         return len(todo)
-    done = 0
     products = [(b, Assignment(int(b.bc_id), created=_recorded(b) == [])) for b in todo]
-    for result in ctx.store.assign_channels(products, wanted):
-        for written in result.items:
-            binding = written.key
-            if written.error is not None:  # one refused product (deleted in BigCommerce?)
-                ctx.record(Outcome.FAILED, ENTITY, binding.bc_id, binding.erp_id,
-                           f"Not put on storefront(s) {_names(wanted)}: "
-                           f"{written.error}")  # fmt: skip
-                continue
-            ctx.binder.touch(binding, data={"channels": wanted})
-            done += 1
-        ctx.commit()  # each request's outcome is durable: a stopped run picks up the rest
+    store = ctx.store
+    done, failed = 0, None
+    with store.pipeline() as pipe:  # several requests in flight, settled here as they come back
+        for piece in store.assignment_pieces(products, wanted):
+            answered = pipe.submit(len(piece), _assigner(store, piece, wanted))
+            done, failed = _settle(ctx, answered, wanted, done, failed)
+            if failed is not None:
+                break  # send no more; what is in flight is still settled
+        done, failed = _settle(ctx, pipe.drain(), wanted, done, failed)
+    if failed is not None:
+        raise failed
     ctx.note(f"Put {done} product(s) on storefront(s) {_names(wanted)}.")
     return done
+
+
+Results = list[WriteResult[Binding]]
+
+
+def _assigner(
+    store: BigCommerceStore, piece: list[tuple[Binding, Assignment]], wanted: list[int]
+) -> Callable[[], Results]:
+    """One piece's request (and its product-by-product retry), for a pipeline thread."""
+    return lambda: list(store.assign_channels(piece, wanted))
+
+
+def _settle(
+    ctx: SyncContext, answered: Iterable[tuple[int, Results | SyncError]], wanted: list[int],
+    done: int, failed: SyncError | None,
+) -> tuple[int, SyncError | None]:  # fmt: skip
+    """Record answered pieces, each committed; the first request that failed outright is kept."""
+    for _size, results in answered:
+        if isinstance(results, SyncError):
+            failed = failed or results
+            continue
+        for result in results:
+            for written in result.items:
+                binding = written.key
+                if written.error is not None:  # one refused product (deleted in BigCommerce?)
+                    ctx.record(Outcome.FAILED, ENTITY, binding.bc_id, binding.erp_id,
+                               f"Not put on storefront(s) {_names(wanted)}: "
+                               f"{written.error}")  # fmt: skip
+                    continue
+                ctx.binder.touch(binding, data={"channels": wanted})
+                done += 1
+        ctx.commit()  # each request's outcome is durable: a stopped run picks up the rest
+    return done, failed
 
 
 def _recorded(binding: Binding) -> list[int] | None:

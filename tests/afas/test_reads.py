@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from bcapp.connectors.afas import AfasConnector
+from bcapp.errors import RetryableSyncError
 from bcapp.sandbox.afas import AfasSandbox
 from tests.afas.conftest import connect
 
@@ -162,3 +165,30 @@ def test_order_status_changes_follow_the_cursor(sandbox: AfasSandbox) -> None:
     changes = all_records(afas.fetch_order_statuses(batches[-1].cursor))
     assert [(s.erp_order_id, s.status) for s in changes] == [(first, "Geleverd")]
     assert second not in {s.erp_order_id for s in changes}
+
+
+def test_full_scan_reads_pages_together_and_hands_them_over_in_order(
+    sandbox: AfasSandbox,
+) -> None:
+    for i in range(23):
+        sandbox.set_stock(f"S{i:02d}", "01", i)
+    afas = connect(sandbox, page_size=4)
+    connector = afas.entity("stock").connector
+    order = ["ItemCode", "StockDimCode1", "StockDimCode2", "Warehouse"]
+    one_by_one = list(afas.client.iter_rows(connector, order_by=order, take=4))
+    together = list(afas.client.scan_rows(connector, order_by=order, take=4, at_once=3))
+    assert together == one_by_one
+    assert [len(rows) for rows in together] == [4, 4, 4, 4, 4, 3]
+    # A scan that stops early (the consumer stops reading) leaves no request behind.
+    pages = afas.client.scan_rows(connector, order_by=order, take=4, at_once=3)
+    assert next(pages) == one_by_one[0]
+    pages.close()
+
+
+def test_a_failing_page_of_a_full_scan_fails_the_scan(sandbox: AfasSandbox) -> None:
+    for i in range(10):
+        sandbox.set_stock(f"S{i:02d}", "01", i)
+    afas = connect(sandbox, page_size=4)
+    sandbox.fail_next(503)
+    with pytest.raises(RetryableSyncError):
+        all_records(afas.fetch_stock(None))

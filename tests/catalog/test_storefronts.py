@@ -3,6 +3,9 @@ the first one's tree (AFAS sandbox → catalog flow → BigCommerce sandbox)."""
 
 from __future__ import annotations
 
+import pytest
+
+from bcapp.bigcommerce.store import channels
 from bcapp.mapping.validation import validate_section
 from tests.catalog.conftest import World
 
@@ -125,3 +128,40 @@ def test_a_storefront_that_does_not_exist_fails_the_run_once_with_its_number(
     assert "Storefront(s) 7 do not exist in BigCommerce" in run.message
     assigns = [c for c in world.writes() if c[1].endswith("/channel-assignments")]
     assert assigns == []  # not one refused request per product
+
+
+def test_assignments_in_flight_beside_a_refused_one_are_settled_and_recorded(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(channels, "ROWS_PER_REQUEST", 2)  # one product per request
+    skus = [f"MUG{i}" for i in range(6)]
+    for sku in skus:
+        world.afas.add_article(sku, sku.title())
+    assert world.run().status == "succeeded"
+    outlet = world.bc.add_storefront("Outlet")
+    world.settings("catalog", channels=[1, outlet])
+    gone = world.product_by_sku("MUG3")
+    del world.bc.products[gone["id"]]  # its request (of one product) is refused outright
+
+    failed = world.run()
+
+    assert failed.status == "failed"
+    assert "not found" in failed.message
+    # Every request sent was settled: each product BigCommerce put on the storefronts is
+    # recorded (committed), the ones before the refused one certainly; none is left unknown.
+    recorded = {s for s in skus if _recorded(world, s) == [1, outlet]}
+    others = [s for s in skus if s != "MUG3"]
+    assert recorded == {s for s in others if channels_of(world, s) == {1, outlet}}
+    assert {"MUG0", "MUG1", "MUG2"} <= recorded and "MUG3" not in recorded
+    world.calls.clear()
+
+    world.run()  # the next run sends only what is left (the deleted product is refused again)
+
+    assigns = [c for c in world.writes() if c[1].endswith("/channel-assignments")]
+    assert 1 <= len(assigns) <= len(skus) - len(recorded)
+
+
+def _recorded(world: World, sku: str) -> list[int] | None:
+    binding = world.binding("product", sku)
+    assert binding is not None
+    return (binding.data or {}).get("channels")

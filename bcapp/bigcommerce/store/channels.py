@@ -43,7 +43,7 @@ class ChannelSide:
         retried product by product (one deleted in BigCommerce fails alone); a
         refused request of one product raises, as there is nothing to isolate.
         """
-        for batch in chunked(products, max(1, ROWS_PER_REQUEST // len(channels))):
+        for batch in self.assignment_pieces(products, channels):
             try:
                 self._assign([a for _key, a in batch], channels)
             except FatalSyncError:
@@ -52,6 +52,12 @@ class ChannelSide:
                 yield WriteResult(tuple(self._one(key, a, channels) for key, a in batch))
                 continue
             yield WriteResult(tuple(Written(key) for key, _a in batch))
+
+    def assignment_pieces(
+        self, products: Sequence[tuple[K, Assignment]], channels: Sequence[int]
+    ) -> Iterator[list[tuple[K, Assignment]]]:
+        """``products`` cut as :meth:`assign_channels` sends them: one request per piece."""
+        return chunked(products, max(1, ROWS_PER_REQUEST // len(channels)))
 
     def _one(self, key: K, assignment: Assignment, channels: Sequence[int]) -> Written[K]:
         try:

@@ -309,7 +309,7 @@ class AfasConnector(Fulfilment, Relations, Ledger, DeliveryAddresses):
             return
         order = [f for f in (cfg["code"], cfg["dim1"], cfg["dim2"], cfg["warehouse"]) if f]
         pending: dict[str, list[dict[str, Any]]] = {}
-        for rows in self.client.iter_rows(cfg.connector, order_by=order, take=self.page_size):
+        for rows in self.client.scan_rows(cfg.connector, order_by=order, take=self.page_size):
             for row in rows:
                 pending.setdefault(mapping.row_sku(row, cfg, self.separator), []).append(row)
             done = list(pending)[:-1]  # the last SKU may continue on the next page
