@@ -170,7 +170,9 @@ class GuardedTransport(httpx.HTTPTransport):
             origin = f"{url.scheme}://{url.netloc.decode('ascii', 'replace').rsplit('@', 1)[-1]}/"
             netguard.check_url(self.kind, origin, allowed=self.allowed)
         response = super().handle_request(request)
-        response.extensions[GUARDED] = True  # it crossed the network to a checked address
+        # It crossed the network to a checked address; the allowance it was checked against
+        # travels with it, so judging the answer needs no app context (a scan's pool thread).
+        response.extensions[GUARDED] = self.allowed
         return response
 
 
@@ -325,7 +327,8 @@ class HttpApi:
         has no address to judge. A kind without registered hosts
         (:data:`bcapp.netguard.VENDOR_HOSTS`) cannot be judged either: both pass.
         """
-        if not response.extensions.get(GUARDED):
+        allowed = response.extensions.get(GUARDED)
+        if allowed is None:
             return True
         try:
             url = response.request.url
@@ -335,7 +338,7 @@ class HttpApi:
             return True
         port = url.port or (443 if url.scheme == "https" else 80)
         return netguard.is_vendor(self.remote, url.host, port) or netguard.is_allowed(
-            url.host, port
+            url.host, port, allowed
         )
 
     def classify(self, response: httpx.Response) -> type[BcappError]:

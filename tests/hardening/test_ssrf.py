@@ -183,7 +183,7 @@ def test_a_redirect_to_an_internal_address_is_not_followed(app, follow):
 def test_an_erps_words_are_shown_only_from_the_vendors_address():
     def answer(request: httpx.Request) -> httpx.Response:  # as if it crossed the network
         return httpx.Response(
-            500, json={"externalMessage": "Internal detail"}, extensions={GUARDED: True}
+            500, json={"externalMessage": "Internal detail"}, extensions={GUARDED: ()}
         )
 
     for url, shown in (("https://12345.rest.afas.online/ProfitRestServices", True),
@@ -192,6 +192,24 @@ def test_an_erps_words_are_shown_only_from_the_vendors_address():
         with pytest.raises(Exception) as info:
             client.request("GET", "connectors/x")
         assert ("Internal detail" in info.value.message) is shown
+
+
+def test_an_allowed_test_servers_words_are_shown_without_an_app_context():
+    """A full scan reads pages in pool threads (no app context): the answer is judged by the
+    allowance its transport checked the address against, not by the thread's context."""
+    allowed = parse_allowed("127.0.0.1:5002")
+
+    def answer(request: httpx.Request) -> httpx.Response:  # as if it crossed the network
+        return httpx.Response(
+            500, json={"externalMessage": "Profit says no"}, extensions={GUARDED: allowed}
+        )
+
+    client = AfasClient.connect(
+        "http://127.0.0.1:5002/ProfitRestServices", "t", transport=httpx.MockTransport(answer)
+    )
+    with pytest.raises(Exception) as info:
+        client.request("GET", "connectors/x")
+    assert "Profit says no" in info.value.message
 
 
 @pytest.mark.parametrize(
