@@ -28,36 +28,57 @@ from bcapp.sync.context import SyncContext
 from bcapp.sync.product_items import ENTITY
 from bcapp.sync.records import Outcome
 
+#: Bindings read per page (each page's assignments go out before the next is read).
+PAGE = 1000
+
 
 def assign_storefronts(ctx: SyncContext, channels: Sequence[int]) -> int:
-    """Put every synced product on ``channels``; returns how many products were assigned."""
+    """Put every synced product on ``channels``; returns how many products were assigned.
+
+    The bindings are read a page at a time, so a catalog of 100,000 products never has
+    all of them in memory at once.
+    """
     wanted = sorted(set(channels))
-    todo = [b for b in ctx.binder.all(ENTITY).values() if _recorded(b) != wanted]
-    if not todo:
-        return 0
+    store = ctx.store
+    done, failed, checked, would = 0, None, False, 0
+    with store.pipeline() as pipe:  # several requests in flight, settled here as they come back
+        for page in ctx.binder.pages(ENTITY, PAGE):
+            todo = [b for b in page if _recorded(b) != wanted]
+            if not todo:
+                continue
+            if not checked:
+                _check_channels(ctx, wanted)
+                checked = True
+            if ctx.dry_run:
+                would += len(todo)
+                continue
+            products = [(b, Assignment(int(b.bc_id), created=_recorded(b) == [])) for b in todo]
+            for piece in store.assignment_pieces(products, wanted):
+                answered = pipe.submit(len(piece), _assigner(store, piece, wanted))
+                done, failed = _settle(ctx, answered, wanted, done, failed)
+                if failed is not None:
+                    break  # send no more; what is in flight is still settled
+            if failed is not None:
+                break
+        done, failed = _settle(ctx, pipe.drain(), wanted, done, failed)
+    if failed is not None:
+        raise failed
+    if ctx.dry_run:
+        if would:
+            ctx.note(f"Would put {would} product(s) on storefront(s) {_names(wanted)}.")
+        return would
+    if checked:
+        ctx.note(f"Put {done} product(s) on storefront(s) {_names(wanted)}.")
+    return done
+
+
+def _check_channels(ctx: SyncContext, wanted: list[int]) -> None:
     missing = set(wanted) - ctx.store.channel_ids()
     if missing:  # checked once, rather than every product refused one by one
         raise ConfigError(
             f"Storefront(s) {_names(sorted(missing))} do not exist in BigCommerce: check the "
             "storefronts in the catalog settings."
         )
-    if ctx.dry_run:
-        ctx.note(f"Would put {len(todo)} product(s) on storefront(s) {_names(wanted)}.")
-        return len(todo)
-    products = [(b, Assignment(int(b.bc_id), created=_recorded(b) == [])) for b in todo]
-    store = ctx.store
-    done, failed = 0, None
-    with store.pipeline() as pipe:  # several requests in flight, settled here as they come back
-        for piece in store.assignment_pieces(products, wanted):
-            answered = pipe.submit(len(piece), _assigner(store, piece, wanted))
-            done, failed = _settle(ctx, answered, wanted, done, failed)
-            if failed is not None:
-                break  # send no more; what is in flight is still settled
-        done, failed = _settle(ctx, pipe.drain(), wanted, done, failed)
-    if failed is not None:
-        raise failed
-    ctx.note(f"Put {done} product(s) on storefront(s) {_names(wanted)}.")
-    return done
 
 
 Results = list[WriteResult[Binding]]

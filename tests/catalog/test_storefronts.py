@@ -165,3 +165,22 @@ def _recorded(world: World, sku: str) -> list[int] | None:
     binding = world.binding("product", sku)
     assert binding is not None
     return (binding.data or {}).get("channels")
+
+
+def test_products_are_assigned_page_by_page_and_every_one_arrives(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bindings are read a page at a time (memory stays one page); every page's
+    products still reach the storefront, and a second run finds nothing left to do."""
+    from bcapp.sync import storefronts
+
+    monkeypatch.setattr(storefronts, "PAGE", 2)
+    for sku in ("A", "B", "C", "D", "E"):
+        world.afas.add_article(sku, f"Article {sku}", group="G1")
+
+    run = world.run()
+
+    assert run.status == "succeeded", run.message
+    assert all(channels_of(world, sku) == {1} for sku in ("A", "B", "C", "D", "E"))
+    again = world.run()
+    assert again.status == "succeeded" and again.updated == again.created == 0
