@@ -69,14 +69,18 @@ def instructions_for(order: Order, rules: StoreRules) -> OrderInstructions:
         carrier=carrier,
         tax_codes=_tax_codes(order, tables) if tables.tax or tables.vat_country else {},
         shipping_article=rules.orders.shipping_cost_article or None,
-        document_type=DocumentType(
-            tables.document_type_for(order.channel_id, rules.orders.document_type)
-        ),
+        document_type=document_type_of(order, rules),
         **_accounts(order, rules, country),
         # a storefront without a row keeps the articles' own turnover groups
         turnover_group=tables.turnover_group_for(order.channel_id),
         cost_carrier=cost_carrier,
     )
+
+
+def document_type_of(order: Order, rules: StoreRules) -> DocumentType:
+    """What ``order`` becomes in the ERP: its storefront's document type, else the store's."""
+    chosen = rules.mappings.document_type_for(order.channel_id, rules.orders.document_type)
+    return DocumentType(chosen)
 
 
 def _accounts(order: Order, rules: StoreRules, country: str) -> dict[str, Any]:

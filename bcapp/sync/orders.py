@@ -62,6 +62,7 @@ from bcapp.sync.customers import RecordLock, checked_vat, debtor_for_order
 from bcapp.sync.field_mapping import map_order
 from bcapp.sync.order_reading import (
     check_document_type,
+    document_type_of,
     instructions_for,
     prepared,
     total_check,
@@ -142,9 +143,7 @@ def splits(ctx: SyncContext, order: Order) -> bool:
     features: frozenset[OrderFeature] = getattr(ctx.connector, "order_features", frozenset())
     if OrderFeature.SEVERAL_ADDRESSES not in features or len(order.shipping_addresses) < 2:
         return False
-    rules = ctx.rules
-    chosen = rules.mappings.document_type_for(order.channel_id, rules.orders.document_type)
-    if chosen == DocumentType.JOURNAL_ENTRY.value:
+    if document_type_of(order, ctx.rules) is DocumentType.JOURNAL_ENTRY:
         return False  # a ledger books the whole order in one entry, not per delivery address
     return len(split_by_address(order)) > 1  # every line to one address: one document
 
@@ -271,8 +270,8 @@ def _bind(
     if subscriptions is None:
         subscriptions = rules.orders.subscriptions_for_digital and ctx.can(Capability.SUBSCRIPTIONS)
     digital = [line.bc_line_id for line in order.lines if line.is_digital] if subscriptions else []
-    chosen = rules.mappings.document_type_for(order.channel_id, rules.orders.document_type)
-    ledger = chosen == DocumentType.JOURNAL_ENTRY.value  # books shipping and order discounts
+    # a journal entry books shipping and discounts on the whole order
+    ledger = document_type_of(order, rules) is DocumentType.JOURNAL_ENTRY
     books_shipping = ledger or bool(
         rules.orders.shipping_cost_article or ctx.connector.shipping_article
     )
@@ -350,9 +349,7 @@ def book_payment(ctx: SyncContext, order: Order, rules: StoreRules, binding: Bin
     )
     todo = OrderInstructions(
         payment_journal=journal,
-        document_type=DocumentType(
-            rules.mappings.document_type_for(order.channel_id, rules.orders.document_type)
-        ),
+        document_type=document_type_of(order, rules),
         document_number=binding.erp_id,
     )
     try:
