@@ -127,18 +127,7 @@ def test_an_untested_connection_is_not_asked_for_lists(world: World, owner: Any)
 def test_mplus_offers_turnover_groups_and_no_classification(
     world: World, owner: Any, app: Any
 ) -> None:
-    from bcapp.connectors.base import split_settings
-    from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA
-    from bcapp.sandbox.mplus.demo import DEMO_SETTINGS, demo_sandbox
-
-    conn = connection()
-    plain, secret = split_settings(
-        SETTINGS_SCHEMA,
-        {**DEMO_SETTINGS, "port": 443, "base_url": "https://api.mpluskassa.nl:443/"},
-    )
-    conn.kind, conn.settings, conn.secrets = "mplus", plain, secret
-    db.session.commit()
-    app.extensions["bcapp.erp_transport"] = httpx.WSGITransport(app=demo_sandbox())
+    firsthour.connect_mplus_demo(app)
 
     page = owner.get("/app/settings/mappings").text
 

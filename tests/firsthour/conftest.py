@@ -41,3 +41,22 @@ def pending(world: World) -> None:
     """The store as a first install leaves it: the onboarding gate closed."""
     world.store.setup_pending = True
     db.session.commit()
+
+
+def connect_mplus_demo(app: Any) -> None:
+    """The store's connection switched to MplusKASSA, answered by the demo's Mplus sandbox."""
+    import httpx
+
+    from bcapp.connectors.base import split_settings
+    from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA
+    from bcapp.models import Connection
+    from bcapp.sandbox.mplus.demo import DEMO_SETTINGS, demo_sandbox
+
+    connection = db.session.execute(db.select(Connection)).scalar_one()
+    plain, secret = split_settings(
+        SETTINGS_SCHEMA,
+        {**DEMO_SETTINGS, "port": 443, "base_url": "https://api.mpluskassa.nl:443/"},
+    )
+    connection.kind, connection.settings, connection.secrets = "mplus", plain, secret
+    db.session.commit()
+    app.extensions["bcapp.erp_transport"] = httpx.WSGITransport(app=demo_sandbox())

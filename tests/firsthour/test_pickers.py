@@ -10,10 +10,10 @@ import pytest
 
 from bcapp.extensions import db
 from bcapp.mapping.rules import rules_for
-from bcapp.models import Connection
 from bcapp.sync.context import BC_TRANSPORT
 from bcapp.web.store_facts import mapping_facts
 from tests.bigcommerce.openapi_check import ValidatingTransport, spec_index
+from tests.firsthour.conftest import connect_mplus_demo
 from tests.orders.conftest import World
 
 
@@ -56,18 +56,7 @@ def test_an_erp_that_lists_nothing_keeps_free_entry(world: World, owner: Any) ->
 
 
 def test_mplus_lists_payment_methods_and_vat_groups(world: World, owner: Any, app: Any) -> None:
-    from bcapp.connectors.base import split_settings
-    from bcapp.connectors.mplus.settings import SETTINGS_SCHEMA
-    from bcapp.sandbox.mplus.demo import DEMO_SETTINGS, demo_sandbox
-
-    connection = db.session.execute(db.select(Connection)).scalar_one()
-    plain, secret = split_settings(
-        SETTINGS_SCHEMA,
-        {**DEMO_SETTINGS, "port": 443, "base_url": "https://api.mpluskassa.nl:443/"},
-    )
-    connection.kind, connection.settings, connection.secrets = "mplus", plain, secret
-    db.session.commit()
-    app.extensions["bcapp.erp_transport"] = httpx.WSGITransport(app=demo_sandbox())
+    connect_mplus_demo(app)
     page = owner.get("/app/settings/mappings").text
     assert "Mplus payment method (paymentMethod)" in page and ">IDEAL — iDEAL<" in page
     assert "Mplus VAT group (vatCode)" in page and ">2 — 21%<" in page
