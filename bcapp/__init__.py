@@ -89,7 +89,7 @@ def _init_extensions(app: Flask) -> None:
 
     init_vault(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, directory=str(ROOT / "migrations"), render_as_batch=True)
     redis_ext.init_app(app)
 
 

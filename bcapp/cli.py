@@ -144,7 +144,16 @@ class BcappGroup(FlaskGroup):
     """Flask's group, but help never builds the app, and user errors are one line."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(click.Group.list_commands(self, ctx))
+        return sorted({*click.Group.list_commands(self, ctx), "db"})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "db" and cmd_name not in self.commands:
+            # Flask-Migrate's group, imported when asked for: with it comes Alembic (11 MB),
+            # which a worker started by this same script never needs.
+            from flask_migrate.cli import db as db_group
+
+            self.add_command(db_group)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from bcapp.config import MissingConfiguration
@@ -160,10 +169,8 @@ class BcappGroup(FlaskGroup):
 
 def build_cli() -> FlaskGroup:
     """The ``bcapp`` command group (app commands load the app when they run)."""
-    from flask_migrate.cli import db as db_group
-
     cli = BcappGroup(create_app=cli_app, help="bcapp: BigCommerce ⇄ ERP sync you run yourself.")
-    for command in (*commands(), db_group):
+    for command in commands():
         cli.add_command(command)
     return cli
 

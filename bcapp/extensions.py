@@ -7,7 +7,6 @@ from typing import Any
 
 import redis
 from flask import Flask, current_app
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -32,7 +31,33 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+
+
+class Migrations:
+    """Flask-Migrate, bound to the app the first time something reads its config.
+
+    Flask-Migrate imports Alembic: 11 MB of modules that only ``bcapp db``, the
+    demo's upgrade and the readiness check use. A worker or a request never does,
+    so ``init_app`` leaves a stand-in at ``app.extensions["migrate"]`` (where
+    Flask-Migrate looks) and the first read binds the real thing in its place.
+    """
+
+    def init_app(self, app: Flask, **options: Any) -> None:
+        app.extensions["migrate"] = _UnboundMigrate(app, options)
+
+
+class _UnboundMigrate:
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self._app, self._options = app, options
+
+    def __getattr__(self, name: str) -> Any:
+        from flask_migrate import Migrate
+
+        Migrate(self._app, db, **self._options)  # replaces this stand-in with its own config
+        return getattr(self._app.extensions["migrate"], name)
+
+
+migrate = Migrations()
 
 
 class RedisHolder:

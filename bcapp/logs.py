@@ -135,4 +135,7 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel((level or settings.log_level).upper())
+    # Alembic announces each of its plugins at INFO when it is imported, which happens after
+    # this (only ``bcapp db`` and the demo's upgrade load it): say what matters, not that.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     return handler

@@ -23,9 +23,6 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-from alembic.config import Config as AlembicConfig
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import text
 
@@ -125,6 +122,8 @@ def _redis_ok() -> str:
 
 def _migrations_ok() -> str:
     """ "ok" when the database's revision is the migrations' head, else "behind"."""
+    from alembic.migration import MigrationContext  # Alembic loads only for this check
+
     with db.engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     return "ok" if current == set(script_heads(_migrations_dir())) else "behind"
@@ -137,6 +136,9 @@ def _migrations_dir() -> str:
 @functools.cache
 def script_heads(directory: str) -> tuple[str, ...]:
     """The head revision(s) of the migration scripts (read once per process)."""
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
     config = AlembicConfig()
     config.set_main_option("script_location", directory)
     return tuple(ScriptDirectory.from_config(config).get_heads())

@@ -25,7 +25,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, cast
 
-import psycopg
 from flask import Blueprint, current_app, request
 from sqlalchemy import Table
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -47,7 +46,7 @@ from bcapp.jobs.sync import enqueue_registration
 from bcapp.models import Store, WebhookEvent
 from bcapp.models.base import utcnow
 from bcapp.signals import store_installed, store_uninstalled
-from bcapp.web.group_commit import COLUMNS, GroupCommit, PgWriter, Row
+from bcapp.web.group_commit import COLUMNS, GroupCommit, Row, Unstorable
 from bcapp.web.limits import close_connection
 
 bp = Blueprint("webhooks", __name__)
@@ -276,8 +275,8 @@ def _save(store: StoreKey, payload: dict[str, Any], body: bytes) -> int | None:
     if committer is not None:
         try:
             return committer.submit(row)
-        except psycopg.DataError as exc:  # what _parse let through and PostgreSQL still refused
-            raise Refused(400, f"unstorable: {type(exc).__name__}") from exc
+        except Unstorable as exc:  # what _parse let through and PostgreSQL still refused
+            raise Refused(400, f"unstorable: {exc}") from exc
     table = cast(Table, WebhookEvent.__table__)
     values = dict(zip(COLUMNS, row.values(), strict=True)) | {"payload": payload}
     stmt = sqlite_insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
@@ -307,6 +306,9 @@ def _group_commit() -> GroupCommit | None:
         url = db.engine.url
         committer = None
         if url.get_backend_name() == "postgresql":
+            # psycopg (13 MB) is loaded only where the database is PostgreSQL
+            from bcapp.web.pg_writer import PgWriter
+
             dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
             committer = GroupCommit(PgWriter(dsn), hand_over)
         extensions[GROUP_COMMIT] = committer

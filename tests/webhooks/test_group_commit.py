@@ -15,7 +15,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from bcapp.web.group_commit import GroupCommit, PgWriter, Row
+from bcapp.web.group_commit import GroupCommit, Row, Unstorable
+from bcapp.web.pg_writer import PgWriter
 
 pytestmark = pytest.mark.postgres
 
@@ -129,6 +130,25 @@ def test_a_row_postgresql_refuses_fails_alone(database):
     assert isinstance(results[1], psycopg.errors.ForeignKeyViolation)
     assert all(isinstance(results[i], int) for i in (0, 2, 3))
     assert sorted(r[1] for r in stored(database)) == ["good_0", "good_1", "good_2"]
+
+
+def test_values_postgresql_will_not_store_are_refused_as_unstorable(database):
+    """A DataError (here a webhook id longer than its column) reaches the request as
+    Unstorable, which the intake answers 400 without knowing the driver; the rest of
+    the batch is stored."""
+    writer = GatedWriter(database)
+    commit = GroupCommit(writer, lambda events: None)
+    rows = [row("good_0"), row("w" * 200), row("good_1")]
+
+    results = submit_all(commit, rows, writer)
+
+    assert isinstance(results[1], Unstorable)
+    assert str(results[1]) == "StringDataRightTruncation"
+    assert isinstance(results[1].__cause__, psycopg.DataError)
+    assert sorted(r[1] for r in stored(database)) == ["good_0", "good_1"]
+    alone = GroupCommit(PgWriter(database), lambda events: None)
+    with pytest.raises(Unstorable):
+        alone.submit(row("v" * 200))  # a batch of one raises it directly
 
 
 def test_a_dropped_connection_is_replaced(database):
