@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -34,9 +35,11 @@ class Counting(httpx.BaseTransport):
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner, self.count = inner, 0
+        self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.count += 1
+        with self._lock:  # an AFAS scan sends pages from several threads: += alone loses some
+            self.count += 1
         return self.inner.handle_request(request)
 
 
