@@ -34,8 +34,7 @@ from bcapp.bigcommerce.store import Pipeline, StockSetting, WriteResult
 from bcapp.connectors.base import StockLevel
 from bcapp.errors import SyncError
 from bcapp.mapping.rules import StockRules
-from bcapp.models import Binding
-from bcapp.models.base import utcnow
+from bcapp.sync.binder import Ref
 from bcapp.sync.context import SyncContext
 from bcapp.sync.prefetch import ahead
 from bcapp.sync.product_items import SKU_ENTITY
@@ -87,7 +86,7 @@ def _n(value: Decimal) -> str:
 @dataclass(eq=False)  # by identity: a pending level keys the store's write results
 class Pending:
     sku: str
-    binding: Binding
+    binding: Ref  # not the ORM binding: thousands wait here while requests are in flight
     quantity: int
     digest: str
     details: dict[str, Any]
@@ -133,7 +132,7 @@ class StockSync:
         ctx.commit()
 
     def sync_batch(self, levels: Sequence[StockLevel]) -> None:
-        bound = self.ctx.binder.many_by_erp(SKU_ENTITY, [lv.sku for lv in levels if lv.sku])
+        bound = self.ctx.binder.refs_by_erp(SKU_ENTITY, [lv.sku for lv in levels if lv.sku])
         location = self.ctx.store.inventory_location
         for level in levels:
             details = formula(level, self.rules)
@@ -199,10 +198,9 @@ class StockSync:
                             request=written.request, details=p.details)  # fmt: skip
         if not result.done:
             return
-        now = utcnow()
-        for written in result.done:  # set directly: binder.touch would flush once per SKU
+        self.ctx.binder.set_hashes([(w.key.binding, w.key.digest) for w in result.done])
+        for written in result.done:
             p = written.key
-            p.binding.sync_hash, p.binding.synced_at = p.digest, now
             self.ctx.record(Outcome.UPDATED, ENTITY, p.binding.bc_id, p.sku,
                             f"Stock set to {p.quantity}: {p.details['formula']}",
                             details=p.details)  # fmt: skip

@@ -151,6 +151,28 @@ def test_dry_run_binder_reads_but_never_writes(app):
     assert count() == 1
 
 
+def test_refs_carry_what_a_write_needs_and_their_hashes_are_set_in_one_update(any_db_app):
+    """Stock holds thousands of bindings while requests are in flight: as plain refs, and
+    their hashes are written by id (a dry run writes none)."""
+    store = make_store()
+    binder = Binder(connection_id(store))
+    for n in range(3):
+        binder.bind("sku", 100 + n, f"S{n}", sync_hash="old")
+    binder.bind("sku", 200, "T0", sync_hash="old")
+    db.session.commit()
+
+    refs = binder.refs_by_erp("sku", ["S0", "S2", "S9"])
+    assert sorted(refs) == ["S0", "S2"]
+    assert (refs["S2"].bc_id, refs["S2"].sync_hash) == ("102", "old")
+
+    Binder(connection_id(store), dry_run=True).set_hashes([(refs["S0"], "dry")])
+    binder.set_hashes([(refs["S0"], "new0"), (refs["S2"], "new2")])
+    db.session.commit()
+    db.session.expire_all()
+    hashes = {b.erp_id: b.sync_hash for b in binder.all("sku").values()}
+    assert hashes == {"S0": "new0", "S1": "old", "S2": "new2", "T0": "old"}
+
+
 def test_payload_hash_is_stable():
     a = {"price": Decimal("10.50"), "name": "Shirt", "at": datetime(2026, 1, 1, 12, tzinfo=UTC)}
     b = {"at": datetime(2026, 1, 1, 13, tzinfo=timezone(timedelta(hours=1))), "name": "Shirt",
