@@ -28,8 +28,10 @@ from bcapp.sync.context import SyncContext
 from bcapp.sync.product_items import ENTITY
 from bcapp.sync.records import Outcome
 
-#: Bindings read per page (each page's assignments go out before the next is read).
-PAGE = 1000
+#: Bindings read per page (each page's assignments go out before the next is read): one
+#: request's worth, so what waits in the pipeline is what is in flight (pages of 1,000 held
+#: 6 MB more at the peak).
+PAGE = 250
 
 
 def assign_storefronts(ctx: SyncContext, channels: Sequence[int]) -> int:
