@@ -53,9 +53,9 @@ def current_connection(store: Store) -> Connection | None:
 
 def missing_credentials(connection: Connection) -> list[str]:
     """Titles of the required secret settings the connection lacks (none: complete)."""
-    from bcapp.connectors import registry
+    from bcapp.connectors import find
 
-    cls = registry().get(connection.kind)
+    cls = find(connection.kind)
     if cls is None:
         return []
     schema = cls.settings_schema

@@ -42,7 +42,7 @@ from typing import Any
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from bcapp.connectors import registry as connector_registry
+from bcapp.connectors import find as find_connector
 from bcapp.extensions import db, redis_ext
 from bcapp.jobs.runtime import app_context
 from bcapp.locks import lock_key
@@ -97,7 +97,7 @@ def last_run(store_id: int, flow: str) -> SyncRun | None:
 
 def due_flows(store: Store, connection: Connection, now: datetime) -> list[str]:
     """Names of the flows due for ``store`` at ``now``."""
-    cls = connector_registry().get(connection.kind)
+    cls = find_connector(connection.kind)
     capabilities = frozenset(cls.capabilities) if cls else frozenset()
     due = []
     for flow in list(FLOWS.values()):

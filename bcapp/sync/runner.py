@@ -50,7 +50,7 @@ from typing import Any, TypeVar
 from flask import current_app
 
 from bcapp import logs, metrics
-from bcapp.connectors import registry as connector_registry
+from bcapp.connectors import find as find_connector
 from bcapp.errors import (
     ConfigError,
     FatalSyncError,
@@ -307,7 +307,7 @@ def check_ready(store: Store, spec: Flow) -> Connection | None:
 
 
 def _capabilities(kind: str) -> frozenset[Any]:
-    cls = connector_registry().get(kind)
+    cls = find_connector(kind)
     if cls is None:
         raise ConfigError(f"Unknown ERP type {kind!r}.")
     return frozenset(cls.capabilities)
