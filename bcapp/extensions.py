@@ -51,6 +51,8 @@ class _UnboundMigrate:
         self._app, self._options = app, options
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # our own fields before __init__ (a copy), dunders: not its
+            raise AttributeError(name)
         from flask_migrate import Migrate
 
         Migrate(self._app, db, **self._options)  # replaces this stand-in with its own config
