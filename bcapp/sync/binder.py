@@ -130,15 +130,11 @@ class Binder:
 
     def refs_by_erp(self, entity: str, erp_ids: Iterable[Any]) -> dict[str, Ref]:
         """:class:`Ref` of these ERP ids keyed by erp_id (one query per 500 ids)."""
-        wanted = sorted({_id(i) for i in erp_ids})
+        columns = (Binding.id, Binding.bc_id, Binding.erp_id, Binding.sync_hash)
         out: dict[str, Ref] = {}
-        for start in range(0, len(wanted), MANY_CHUNK):
-            stmt = db.select(Binding.id, Binding.bc_id, Binding.erp_id, Binding.sync_hash).where(
-                Binding.connection_id == self.connection_id,
-                Binding.entity == entity,
-                Binding.erp_id.in_(wanted[start : start + MANY_CHUNK]),
-            )
-            out.update((row.erp_id, Ref(*row)) for row in db.session.execute(stmt))
+        for where in self._chunks(entity, Binding.erp_id, erp_ids):
+            rows = db.session.execute(db.select(*columns).where(*where))
+            out.update((row.erp_id, Ref(*row)) for row in rows)
         return out
 
     def erp_ids_for(self, entity: str, bc_ids: Iterable[Any]) -> dict[str, str]:
@@ -146,14 +142,18 @@ class Binder:
         return {bc: b.erp_id for bc, b in self.many_by_bc(entity, bc_ids).items()}
 
     def _many(self, entity: str, column: Any, ids: Iterable[Any]) -> Iterator[Binding]:
+        for where in self._chunks(entity, column, ids):
+            yield from db.session.execute(db.select(Binding).where(*where)).scalars()
+
+    def _chunks(self, entity: str, column: Any, ids: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+        """The WHERE clauses of ``column IN ids``, :data:`MANY_CHUNK` ids per query."""
         wanted = sorted({_id(i) for i in ids})
         for start in range(0, len(wanted), MANY_CHUNK):
-            stmt = db.select(Binding).where(
+            yield (
                 Binding.connection_id == self.connection_id,
                 Binding.entity == entity,
                 column.in_(wanted[start : start + MANY_CHUNK]),
             )
-            yield from db.session.execute(stmt).scalars()
 
     def all(self, entity: str) -> dict[str, Binding]:
         """Every binding of ``entity`` keyed by erp_id: one query instead of one per record."""
