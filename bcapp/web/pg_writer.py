@@ -69,7 +69,10 @@ class PgWriter:
             raise
         except psycopg.Error as exc:
             if len(rows) == 1:
-                raise _refusal(exc) from exc
+                refusal = _refusal(exc)
+                if refusal is exc:
+                    raise
+                raise refusal from exc
         results: list[int | BaseException | None] = []
         for row in rows:
             try:

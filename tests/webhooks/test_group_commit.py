@@ -149,6 +149,9 @@ def test_values_postgresql_will_not_store_are_refused_as_unstorable(database):
     alone = GroupCommit(PgWriter(database), lambda events: None)
     with pytest.raises(Unstorable):
         alone.submit(row("v" * 200))  # a batch of one raises it directly
+    with pytest.raises(psycopg.errors.ForeignKeyViolation) as other:
+        alone.submit(row("orphan", store_id=999))  # not a value refusal: raised as it is
+    assert other.value.__cause__ is not other.value
 
 
 def test_a_dropped_connection_is_replaced(database):
