@@ -56,7 +56,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -64,6 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bcapp.bigcommerce.ratelimit import LocalBudget
 from bcapp.sandbox.afas import AfasSandbox
+from bcapp.sandbox.afas.query import coerce, sort_value
 from bcapp.sandbox.bigcommerce import BigCommerceSandbox, SandboxClock
 
 STORE_HASH = "bench01"
@@ -652,25 +653,24 @@ class _SortedRows:
     does not change while the flow reads it)."""
 
     def __init__(self, conn: Any, rows: list[dict[str, Any]]) -> None:
-        from bcapp.sandbox.afas.query import coerce
-
         self.rows, self.size = rows, len(rows)
         self.coerced = [{f: coerce(r.get(f), t) for f, t in conn.types.items()} for r in rows]
-        self.orders: dict[tuple[str, ...], tuple[list[int], list[tuple[Any, ...]]]] = {}
+        self.orders: dict[tuple[str, ...], _Order] = {}
         self.by_value: dict[str, dict[Any, list[int]]] = {}
 
-    def order(self, keys: tuple[str, ...]) -> tuple[list[int], list[tuple[Any, ...]]]:
-        """Row positions in the query's order, and each one's sort key (as the sandbox sorts:
-        empty values first), so a lower bound is found by bisection."""
+    def order(self, keys: tuple[str, ...]) -> _Order:
+        """Row positions in the query's order, each one's sort key (as the sandbox sorts:
+        empty values first, so a lower bound is found by bisection) and each row's rank."""
         if keys not in self.orders:
             positions = list(range(self.size))
             for key in reversed(keys):  # the sandbox's stable multi-key sort, key by key
                 name = key.lstrip("-")
-                positions.sort(key=lambda i, n=name: _sort_value(self.coerced[i][n]),
+                positions.sort(key=lambda i, n=name: sort_value(self.coerced[i][n]),
                                reverse=key.startswith("-"))  # fmt: skip
             names = [k.lstrip("-") for k in keys]
-            sort_keys = [tuple(_sort_value(self.coerced[i][n]) for n in names) for i in positions]
-            self.orders[keys] = positions, sort_keys
+            sort_keys = [tuple(sort_value(self.coerced[i][n]) for n in names) for i in positions]
+            rank = {p: n for n, p in enumerate(positions)}
+            self.orders[keys] = _Order(positions, sort_keys, rank)
         return self.orders[keys]
 
     def equal(self, name: str, value: Any) -> list[int]:
@@ -682,8 +682,10 @@ class _SortedRows:
         return self.by_value[name].get(value, [])
 
 
-def _sort_value(value: Any) -> tuple[bool, Any]:
-    return value is not None, value or 0
+class _Order(NamedTuple):
+    positions: list[int]
+    sort_keys: list[tuple[Any, ...]]
+    rank: dict[int, int]
 
 
 #: GetConnector id → its rows sorted (``_speed_up_afas``); clear it when the AFAS data changes.
@@ -710,12 +712,11 @@ def _speed_up_afas() -> None:
     cache = _AFAS_ROWS
 
     def candidates(data: _SortedRows, sets: list[list[Any]], keys: tuple[str, ...]) -> list[int]:
-        positions, sort_keys = data.order(keys)
+        positions, sort_keys, rank = data.order(keys)
         if sets and all(len(s) == 1 and s[0].op == 1 and s[0].value is not None for s in sets) \
                 and len({s[0].field for s in sets}) == 1:  # fmt: skip
-            rank = {p: n for n, p in enumerate(positions)} if keys else None
             found = {i for s in sets for i in data.equal(s[0].field, s[0].value)}
-            return sorted(found, key=rank.__getitem__) if rank else sorted(found)
+            return sorted(found, key=rank.__getitem__)
         names = [k.lstrip("-") for k in keys]
         if not sets or not names or any(k.startswith("-") for k in keys):
             return positions
@@ -728,7 +729,7 @@ def _speed_up_afas() -> None:
                              and c.op in (1, 2, 4)), None)  # fmt: skip
                 if cond is None:
                     break
-                bound.append(_sort_value(cond.value))
+                bound.append(sort_value(cond.value))
                 if cond.op != 1:
                     strict = cond.op == 4
                     break

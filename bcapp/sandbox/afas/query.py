@@ -166,6 +166,11 @@ def matches(row: Mapping[str, Any], sets: Sequence[Sequence[Condition]], types: 
     )
 
 
+def sort_value(value: Any) -> tuple[bool, Any]:
+    """A coerced value's place in an ordering: empty values first."""
+    return value is not None, value or 0
+
+
 def sort_rows(rows: list[dict[str, Any]], order: str, conn: GetConnectorDef) -> list[dict]:
     """Stable multi-key sort; ``-Field`` descending; empty values sort first."""
     keys = [k for k in (order or "").split(",") if k]
@@ -176,8 +181,7 @@ def sort_rows(rows: list[dict[str, Any]], order: str, conn: GetConnectorDef) -> 
         data_type = conn.types[name]
 
         def sort_key(r: dict[str, Any], n: str = name, t: str = data_type) -> tuple[bool, Any]:
-            value = coerce(r.get(n), t)
-            return value is not None, value or 0
+            return sort_value(coerce(r.get(n), t))
 
         rows.sort(
             key=sort_key,
