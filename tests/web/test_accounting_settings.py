@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bcapp.extensions import db
 from bcapp.mapping.rules import rules_for
 from bcapp.models import Store
@@ -79,28 +81,25 @@ def test_document_type_offers_what_the_connector_makes(afas, session):
     assert bad.status_code == 422 and saved_rules().orders.document_type == "direct_invoice"
 
 
-def test_cost_centre_table_checks_its_storefront_ids(afas, session):
+@pytest.mark.parametrize("table, title, storefront, code, read", [
+    ("cost_centre", "AFAS cost centre", "1", "WEB", lambda m: m.cost_centre_for(1)),
+    ("cost_carrier", "AFAS cost carrier", "*", "KLEDING", lambda m: m.cost_carrier_for(7)),
+])  # fmt: skip
+def test_cost_axis_tables_check_their_storefront_ids(afas, session, table, title, storefront,
+                                                     code, read):  # fmt: skip
     session.post("/app/setup/erp", erp_form(afas))
-    assert "AFAS cost centre (axis code on each line)" in session.get("/app/settings/mappings").text
-    ok = session.post("/app/settings/mappings", [("cost_centre__from", "1"),
-                                                 ("cost_centre__to", "WEB")])  # fmt: skip
-    assert ok.status_code == 200 and saved_rules().mappings.cost_centre_for(1) == "WEB"
-    bad = session.post("/app/settings/mappings", [("cost_centre__from", "Webshop"),
-                                                  ("cost_centre__to", "WEB")])  # fmt: skip
+    assert f"{title} (axis code on each line)" in session.get("/app/settings/mappings").text
+    ok = session.post("/app/settings/mappings", [(f"{table}__from", storefront),
+                                                 (f"{table}__to", code)])  # fmt: skip
+    assert ok.status_code == 200 and read(saved_rules().mappings) == code
+    bad = session.post("/app/settings/mappings", [(f"{table}__from", "Webshop"),
+                                                  (f"{table}__to", code)])  # fmt: skip
     assert bad.status_code == 422 and "storefront (channel) id" in bad.text
 
 
-def test_cost_carrier_table_checks_its_storefront_ids(afas, session):
+def test_the_cost_carrier_axis_is_a_connection_setting(afas, session):
     session.post("/app/setup/erp", erp_form(afas))
-    page = session.get("/app/settings/mappings").text
-    assert "AFAS cost carrier (axis code on each line)" in page
     assert 'name="orders.cost_carrier_axis"' in session.get("/app/settings/connection").text
-    ok = session.post("/app/settings/mappings", [("cost_carrier__from", "*"),
-                                                 ("cost_carrier__to", "KLEDING")])  # fmt: skip
-    assert ok.status_code == 200 and saved_rules().mappings.cost_carrier_for(7) == "KLEDING"
-    bad = session.post("/app/settings/mappings", [("cost_carrier__from", "Webshop"),
-                                                  ("cost_carrier__to", "KLEDING")])  # fmt: skip
-    assert bad.status_code == 422 and "storefront (channel) id" in bad.text
 
 
 def test_connection_test_refuses_the_cost_carrier_on_the_cost_centres_axis(afas, session):
